@@ -1,0 +1,157 @@
+//! Matrix multiplication through the `gemm` crate (AVX-512 kernels compiled in, chosen at run
+//! time), with an accumulate-into-destination form and a naive oracle for tests.
+
+use crate::Float;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Products with at least this many multiply-adds (`m·k·n`) use rayon threads; smaller ones stay
+/// on the calling thread, where thread hand-off would cost more than it saves.
+pub const DEFAULT_PARALLEL_THRESHOLD: usize = 128 * 128 * 128;
+
+static PARALLEL_THRESHOLD: AtomicUsize = AtomicUsize::new(DEFAULT_PARALLEL_THRESHOLD);
+
+/// Sets the multiply-add count above which matmul uses rayon threads.
+pub fn set_parallel_threshold(madds: usize) {
+    PARALLEL_THRESHOLD.store(madds, Ordering::Relaxed);
+}
+
+/// The multiply-add count above which matmul uses rayon threads.
+pub fn parallel_threshold() -> usize {
+    PARALLEL_THRESHOLD.load(Ordering::Relaxed)
+}
+
+/// A row-major matrix operand: its data and whether to use it transposed.
+///
+/// `MatRef { data, rows, cols, transposed: false }` is the `rows × cols` matrix stored row-major;
+/// with `transposed: true` it stands for the `cols × rows` transpose, read without a copy.
+#[derive(Clone, Copy)]
+pub struct MatRef<'a, T> {
+    /// Row-major storage of the matrix as stored.
+    pub data: &'a [T],
+    /// Rows as stored.
+    pub rows: usize,
+    /// Columns as stored.
+    pub cols: usize,
+    /// Use the transpose of the stored matrix.
+    pub transposed: bool,
+}
+
+impl<'a, T> MatRef<'a, T> {
+    /// A matrix used as stored.
+    pub fn new(data: &'a [T], rows: usize, cols: usize) -> Self {
+        MatRef {
+            data,
+            rows,
+            cols,
+            transposed: false,
+        }
+    }
+
+    /// The same storage, used transposed.
+    pub fn t(self) -> Self {
+        MatRef {
+            transposed: !self.transposed,
+            ..self
+        }
+    }
+
+    /// Rows and columns of the matrix as used (after the optional transpose).
+    pub fn dims(&self) -> (usize, usize) {
+        if self.transposed {
+            (self.cols, self.rows)
+        } else {
+            (self.rows, self.cols)
+        }
+    }
+
+    /// Row and column strides of the matrix as used.
+    fn strides(&self) -> (isize, isize) {
+        if self.transposed {
+            (1, self.cols as isize)
+        } else {
+            (self.cols as isize, 1)
+        }
+    }
+}
+
+/// `dst = a · b`, or `dst += a · b` when `accumulate` is true; `dst` is `m × n` row-major.
+///
+/// The dimensions must agree (`a` is `m × k`, `b` is `k × n` as used); callers check shapes and
+/// this function asserts them. Deterministic: the result does not depend on the thread count,
+/// because `gemm` splits work over output blocks and never over the shared dimension `k`.
+pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
+    let (m, k) = a.dims();
+    let (k2, n) = b.dims();
+    assert_eq!(k, k2, "matmul_into: inner dimensions differ");
+    assert_eq!(dst.len(), m * n, "matmul_into: destination has the wrong size");
+    assert!(a.data.len() >= m * k && b.data.len() >= k * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst.fill(T::ZERO);
+        }
+        return;
+    }
+    let threads = rayon::current_num_threads();
+    let parallelism = if threads > 1 && m * n * k >= parallel_threshold() {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    let (a_rs, a_cs) = a.strides();
+    let (b_rs, b_cs) = b.strides();
+    // SAFETY: the asserts above guarantee that every index gemm touches, `i·rs + j·cs` for
+    // `i < rows` and `j < cols` of each operand as used, lies inside its slice, and `dst` is a
+    // unique borrow that does not overlap the shared borrows `a` and `b`. `T` is f32 or f64,
+    // both supported by gemm. gemm computes `dst := alpha·dst + beta·lhs·rhs`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a_cs,
+            a_rs,
+            b.data.as_ptr(),
+            b_cs,
+            b_rs,
+            T::ONE,
+            T::ONE,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+/// The textbook triple loop, `dst = a · b` (or `+=`): the oracle `gemm` is tested against.
+pub fn matmul_naive_into<T: Float>(
+    dst: &mut [T],
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    accumulate: bool,
+) {
+    let (m, k) = a.dims();
+    let (_, n) = b.dims();
+    let (a_rs, a_cs) = a.strides();
+    let (b_rs, b_cs) = b.strides();
+    for i in 0..m {
+        for j in 0..n {
+            let mut s = T::ZERO;
+            for p in 0..k {
+                let x = a.data[i * a_rs as usize + p * a_cs as usize];
+                let y = b.data[p * b_rs as usize + j * b_cs as usize];
+                s += x * y;
+            }
+            let d = &mut dst[i * n + j];
+            *d = if accumulate { *d + s } else { s };
+        }
+    }
+}

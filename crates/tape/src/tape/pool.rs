@@ -1,0 +1,130 @@
+//! Recycled element buffers, so a steady-state training step allocates (almost) nothing.
+//!
+//! Buffers are kept in buckets by capacity class: bucket `k` holds vectors with capacity at
+//! least `2^k`. A request for `len` elements looks in bucket `⌈log2 len⌉` and, if it is empty,
+//! allocates exactly `2^⌈log2 len⌉`, so the buffer lands in the same bucket when given back.
+
+use crate::shape::{Shape, numel};
+use crate::{Float, Tensor};
+
+/// A free list of element buffers, bucketed by power-of-two capacity.
+pub(crate) struct Pool<T> {
+    buckets: Vec<Vec<Vec<T>>>,
+}
+
+impl<T> Default for Pool<T> {
+    fn default() -> Self {
+        Pool {
+            buckets: Vec::new(),
+        }
+    }
+}
+
+#[inline]
+fn ceil_log2(n: usize) -> usize {
+    if n <= 1 {
+        0
+    } else {
+        (usize::BITS - (n - 1).leading_zeros()) as usize
+    }
+}
+
+impl<T: Float> Pool<T> {
+    /// An empty vector with capacity for at least `len` elements.
+    #[inline]
+    pub(crate) fn take_vec(&mut self, len: usize) -> Vec<T> {
+        let k = ceil_log2(len);
+        if let Some(v) = self.buckets.get_mut(k).and_then(|b| b.pop()) {
+            return v;
+        }
+        Vec::with_capacity(1usize << k)
+    }
+
+    /// A tensor of `shape` filled with `value`.
+    #[inline]
+    pub(crate) fn full(&mut self, shape: &[usize], value: T) -> Tensor<T> {
+        let n = numel(shape);
+        let mut v = self.take_vec(n);
+        v.resize(n, value);
+        Tensor::from_parts(v, Shape::from_slice(shape))
+    }
+
+    /// A tensor of `shape` filled with zeros.
+    #[inline]
+    pub(crate) fn zeros(&mut self, shape: &[usize]) -> Tensor<T> {
+        self.full(shape, T::ZERO)
+    }
+
+    /// A tensor of `shape` with elements from `iter` (which must yield exactly `numel` items).
+    #[inline]
+    pub(crate) fn collect(&mut self, shape: &[usize], iter: impl Iterator<Item = T>) -> Tensor<T> {
+        let n = numel(shape);
+        let mut v = self.take_vec(n);
+        v.extend(iter);
+        debug_assert_eq!(v.len(), n);
+        Tensor::from_parts(v, Shape::from_slice(shape))
+    }
+
+    /// A copy of `src` in a recycled buffer.
+    #[inline]
+    pub(crate) fn copy_of(&mut self, src: &[T], shape: &[usize]) -> Tensor<T> {
+        let mut v = self.take_vec(src.len());
+        v.extend_from_slice(src);
+        Tensor::from_parts(v, Shape::from_slice(shape))
+    }
+
+    /// Returns a buffer for reuse.
+    #[inline]
+    pub(crate) fn give_vec(&mut self, mut v: Vec<T>) {
+        let cap = v.capacity();
+        if cap == 0 {
+            return;
+        }
+        v.clear();
+        // Bucket ⌊log2 cap⌋: every vector in bucket k has capacity ≥ 2^k.
+        let k = (usize::BITS - 1 - cap.leading_zeros()) as usize;
+        if self.buckets.len() <= k {
+            self.buckets.resize_with(k + 1, Vec::new);
+        }
+        self.buckets[k].push(v);
+    }
+
+    /// Returns a tensor's buffer for reuse.
+    #[inline]
+    pub(crate) fn give(&mut self, t: Tensor<T>) {
+        self.give_vec(t.into_vec());
+    }
+
+    /// Total elements held, for memory accounting.
+    pub(crate) fn held_elements(&self) -> usize {
+        self.buckets
+            .iter()
+            .flat_map(|b| b.iter())
+            .map(|v| v.capacity())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_returned_buffer_is_reused_for_the_same_length() {
+        let mut pool = Pool::<f32>::default();
+        for len in [1usize, 2, 3, 7, 100, 128, 129] {
+            let v = pool.take_vec(len);
+            let ptr = v.as_ptr();
+            assert!(v.capacity() >= len);
+            pool.give_vec(v);
+            let again = pool.take_vec(len);
+            assert_eq!(again.as_ptr(), ptr, "length {len} was not recycled");
+            pool.give_vec(again);
+        }
+        assert_eq!(ceil_log2(1), 0);
+        assert_eq!(ceil_log2(2), 1);
+        assert_eq!(ceil_log2(3), 2);
+        assert_eq!(ceil_log2(1024), 10);
+        assert_eq!(ceil_log2(1025), 11);
+    }
+}

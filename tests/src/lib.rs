@@ -1,0 +1,1 @@
+//! Integration tests of the nnc workspace live in `tests/`.
