@@ -12,7 +12,7 @@
 //! # Example: a fused `softplus(x) = ln(1 + eˣ)`
 //!
 //! ```
-//! use nnc_tape::{FusedGrad, FusedOp, Float, Result, Tape, Tensor, Var, gradcheck};
+//! use nnc_tape::{FusedGrad, FusedOp, Float, Result, Shape, Tape, Tensor, Var, gradcheck};
 //!
 //! /// softplus(x) = ln(1 + eˣ); d/dx = σ(x) = 1 / (1 + e⁻ˣ).
 //! struct Softplus;
@@ -33,9 +33,13 @@
 //! }
 //!
 //! fn softplus<T: Float>(tape: &mut Tape<T>, x: Var) -> Result<Var> {
-//!     let shape = tape.shape(x).to_vec();
-//!     let xs = tape.value(x).data().to_vec();
-//!     let out = tape.alloc_from_iter(&shape, xs.iter().map(|&v| (T::ONE + v.exp()).ln()));
+//!     // Take the output buffer from the pool first (no allocation in steady state, and no
+//!     // `Vec` for the shape: `Shape` keeps up to four dimensions inline), then read the input.
+//!     let shape: Shape = tape.try_value(x)?.shape().into();
+//!     let mut out = tape.alloc_zeros(&shape);
+//!     for (o, &v) in out.data_mut().iter_mut().zip(tape.value(x).data()) {
+//!         *o = (T::ONE + v.exp()).ln();
+//!     }
 //!     tape.record_fused::<Softplus>(&[x], out, [], &[])
 //! }
 //!
