@@ -8,7 +8,11 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum TensorError {
     /// Two operands whose shapes do not fit together.
-    #[error("{op}: shapes {} and {} do not match{hint}", ShowShape(lhs), ShowShape(rhs))]
+    #[error(
+        "{op}: shapes {} and {} do not match{hint}",
+        ShowShape(lhs),
+        ShowShape(rhs)
+    )]
     ShapeMismatch {
         /// The operation that failed.
         op: &'static str,
@@ -20,7 +24,10 @@ pub enum TensorError {
         hint: String,
     },
     /// A data buffer whose length does not fit the requested shape.
-    #[error("{op}: shape {} needs {expected} elements, got {got}", ShowShape(shape))]
+    #[error(
+        "{op}: shape {} needs {expected} elements, got {got}",
+        ShowShape(shape)
+    )]
     ElementCount {
         /// The operation that failed.
         op: &'static str,
@@ -32,7 +39,10 @@ pub enum TensorError {
         got: usize,
     },
     /// A tensor of the wrong rank.
-    #[error("{op}: expected a tensor of rank {expected}, got shape {}", ShowShape(shape))]
+    #[error(
+        "{op}: expected a tensor of rank {expected}, got shape {}",
+        ShowShape(shape)
+    )]
     Rank {
         /// The operation that failed.
         op: &'static str,
@@ -52,7 +62,10 @@ pub enum TensorError {
         shape: Shape,
     },
     /// `backward` called on a tensor that is not a single number.
-    #[error("backward: the loss must be a scalar (one element), got shape {}; reduce it with sum or mean first", ShowShape(shape))]
+    #[error(
+        "backward: the loss must be a scalar (one element), got shape {}; reduce it with sum or mean first",
+        ShowShape(shape)
+    )]
     NonScalarLoss {
         /// Shape of the tensor passed as loss.
         shape: Shape,
@@ -68,7 +81,9 @@ pub enum TensorError {
         len: usize,
     },
     /// A parameter that cannot be changed because a tape still holds it.
-    #[error("parameter `{name}` is still held by a tape; reset the tape before updating parameters")]
+    #[error(
+        "parameter `{name}` is still held by a tape; reset the tape before updating parameters"
+    )]
     ParameterInUse {
         /// The parameter's name.
         name: String,
@@ -80,7 +95,9 @@ pub enum TensorError {
         name: String,
     },
     /// A trainable parameter that got no gradient from `backward`.
-    #[error("parameter `{name}` is trainable but received no gradient: it does not influence the loss")]
+    #[error(
+        "parameter `{name}` is trainable but received no gradient: it does not influence the loss"
+    )]
     MissingGradient {
         /// The parameter's name.
         name: String,

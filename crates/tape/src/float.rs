@@ -168,4 +168,3 @@ macro_rules! impl_float {
 
 impl_float!(f32, DType::F32);
 impl_float!(f64, DType::F64);
-

@@ -5,11 +5,11 @@
 //! `|a − n| / max(|a|, |n|, floor)`. The textbook bands: above `1e-2` the gradient is wrong;
 //! at or below `1e-7` it is right; up to `1e-4` is acceptable near kinks (ReLU, max).
 
+use crate::Tensor;
 use crate::error::{Result, TensorError};
 use crate::params::Parameters;
 use crate::shape::{Shape, ShowShape};
 use crate::tape::{Tape, Var};
-use crate::Tensor;
 use std::fmt;
 
 /// Settings of a gradient check.
@@ -236,8 +236,7 @@ pub fn gradcheck_with(
     let vars: Vec<Var> = inputs.iter().map(|t| tape.var(t.clone())).collect();
     let loss = f(&mut tape, &vars)?;
     let grads = tape.backward(loss)?;
-    let analytic: Vec<Option<Tensor<f64>>> =
-        vars.iter().map(|&v| grads.wrt(v).cloned()).collect();
+    let analytic: Vec<Option<Tensor<f64>>> = vars.iter().map(|&v| grads.wrt(v).cloned()).collect();
     drop(grads);
     tape.reset();
     tape.set_grad_enabled(false);
@@ -278,7 +277,8 @@ pub fn gradcheck_params(
     let loss = f(&mut tape, params)?;
     let grads = tape.backward(loss)?;
     let ids: Vec<_> = params.ids().filter(|&id| params.is_trainable(id)).collect();
-    let analytic: Vec<Option<Tensor<f64>>> = ids.iter().map(|&id| grads.param(id).cloned()).collect();
+    let analytic: Vec<Option<Tensor<f64>>> =
+        ids.iter().map(|&id| grads.param(id).cloned()).collect();
     drop(grads);
     tape.reset();
     tape.set_grad_enabled(false);

@@ -113,7 +113,10 @@ impl<T: Float> Parameters<T> {
 
     /// The id of the parameter called `name`.
     pub fn find(&self, name: &str) -> Option<ParamId> {
-        self.entries.iter().position(|e| e.name == name).map(ParamId)
+        self.entries
+            .iter()
+            .position(|e| e.name == name)
+            .map(ParamId)
     }
 
     /// All ids in insertion order.

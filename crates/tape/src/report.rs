@@ -105,7 +105,10 @@ impl GradientReport {
 
     fn row(&self, f: &mut fmt::Formatter<'_>, values: &[f64]) -> fmt::Result {
         for chunk in values.chunks(6) {
-            let cells: Vec<String> = chunk.iter().map(|&x| format!("{:>13}", self.num(x))).collect();
+            let cells: Vec<String> = chunk
+                .iter()
+                .map(|&x| format!("{:>13}", self.num(x)))
+                .collect();
             writeln!(f, "   {}", cells.join(""))?;
         }
         Ok(())

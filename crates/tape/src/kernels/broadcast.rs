@@ -47,10 +47,10 @@ impl Broadcast {
                 cols: last.unwrap_or(1),
             });
         }
-        if let ([m, n], [rm, 1]) = (lhs, rhs) {
-            if m == rm {
-                return Ok(Broadcast::Col { cols: *n });
-            }
+        if let ([m, n], [rm, 1]) = (lhs, rhs)
+            && m == rm
+        {
+            return Ok(Broadcast::Col { cols: *n });
         }
         Err(TensorError::ShapeMismatch {
             op,
@@ -97,7 +97,9 @@ impl Broadcast {
                 }
             }
             Broadcast::Col { cols } => {
-                for ((orow, arow), &y) in out.chunks_exact_mut(cols).zip(a.chunks_exact(cols)).zip(b) {
+                for ((orow, arow), &y) in
+                    out.chunks_exact_mut(cols).zip(a.chunks_exact(cols)).zip(b)
+                {
                     for (o, &x) in orow.iter_mut().zip(arow) {
                         *o = f(x, y);
                     }
@@ -151,7 +153,10 @@ mod tests {
 
     #[test]
     fn infers_every_supported_broadcast() {
-        assert_eq!(Broadcast::infer("add", &[2, 3], &[2, 3]), Ok(Broadcast::Same));
+        assert_eq!(
+            Broadcast::infer("add", &[2, 3], &[2, 3]),
+            Ok(Broadcast::Same)
+        );
         assert_eq!(
             Broadcast::infer("add", &[2, 3], &[3]),
             Ok(Broadcast::Row { cols: 3 })

@@ -83,7 +83,11 @@ pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, 
     let (m, k) = a.dims();
     let (k2, n) = b.dims();
     assert_eq!(k, k2, "matmul_into: inner dimensions differ");
-    assert_eq!(dst.len(), m * n, "matmul_into: destination has the wrong size");
+    assert_eq!(
+        dst.len(),
+        m * n,
+        "matmul_into: destination has the wrong size"
+    );
     assert!(a.data.len() >= m * k && b.data.len() >= k * n);
     if m == 0 || n == 0 {
         return;

@@ -81,7 +81,9 @@ impl<T: Float> Tape<T> {
     ) -> Result<Var> {
         self.check(name, x)?;
         let xv = self.values[x.index()].get();
-        let out = self.pool.collect(xv.shape(), xv.data().iter().map(|&v| f(v)));
+        let out = self
+            .pool
+            .collect(xv.shape(), xv.data().iter().map(|&v| f(v)));
         Ok(self.push_result(op, out, &[x]))
     }
 }

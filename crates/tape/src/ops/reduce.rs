@@ -70,12 +70,7 @@ impl<T: Float> Tape<T> {
         let mut out = self.pool.zeros(&AxisSplit::reduced_shape(xv.shape(), axis));
         let start = self.indices.len();
         self.indices.resize(start + out.numel(), 0);
-        reduce::max_axis(
-            xv.data(),
-            split,
-            out.data_mut(),
-            &mut self.indices[start..],
-        );
+        reduce::max_axis(xv.data(), split, out.data_mut(), &mut self.indices[start..]);
         let argmax = start..self.indices.len();
         Ok(self.push_result(Op::MaxAxis { x, split, argmax }, out, &[x]))
     }

@@ -1,9 +1,9 @@
 //! Shape changes: `reshape` (same elements, new shape; the gradient is reshaped back).
 
+use crate::Float;
 use crate::error::{Result, TensorError};
 use crate::shape::numel;
 use crate::tape::{Op, Tape, Var};
-use crate::Float;
 
 impl<T: Float> Tape<T> {
     /// The same elements with a new shape of equal element count.

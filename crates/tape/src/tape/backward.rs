@@ -11,10 +11,16 @@ use crate::params::{ParamId, Parameters};
 use crate::tape::Pool;
 use crate::{Float, Tensor, ops};
 
+/// Per-parameter gradient slots, indexed by [`ParamId`].
+pub(crate) type ParamGrads<T> = Vec<Option<Tensor<T>>>;
+/// Gradients of variables created with [`Tape::var`].
+pub(crate) type LeafGrads<T> = Vec<(Var, Tensor<T>)>;
+
 /// Gradients of a loss with respect to the parameters and variables of one recording.
+#[derive(Debug)]
 pub struct Gradients<T: Float> {
-    params: Vec<Option<Tensor<T>>>,
-    leaves: Vec<(Var, Tensor<T>)>,
+    params: ParamGrads<T>,
+    leaves: LeafGrads<T>,
 }
 
 impl<T: Float> Gradients<T> {
@@ -64,7 +70,7 @@ impl<T: Float> Gradients<T> {
         self.params.get_mut(id.index()).and_then(Option::take)
     }
 
-    pub(crate) fn into_parts(self) -> (Vec<Option<Tensor<T>>>, Vec<(Var, Tensor<T>)>) {
+    pub(crate) fn into_parts(self) -> (ParamGrads<T>, LeafGrads<T>) {
         (self.params, self.leaves)
     }
 }

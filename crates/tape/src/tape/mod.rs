@@ -13,8 +13,8 @@ mod backward;
 mod fused;
 mod pool;
 
-pub use backward::Gradients;
 pub(crate) use backward::GradSink;
+pub use backward::Gradients;
 pub(crate) use fused::backward_fused;
 pub use fused::{FusedGrad, FusedOp, FusedView};
 pub(crate) use pool::Pool;
@@ -166,8 +166,8 @@ pub struct Tape<T: Float> {
     /// Gradient slots of the last backward pass, kept for their capacity.
     pub(crate) grad_slots: Vec<Option<Tensor<T>>>,
     /// Spare vectors for [`Gradients`], kept for their capacity.
-    pub(crate) spare_grad_vecs: Vec<Vec<Option<Tensor<T>>>>,
-    pub(crate) spare_leaf_vecs: Vec<Vec<(Var, Tensor<T>)>>,
+    pub(crate) spare_grad_vecs: Vec<backward::ParamGrads<T>>,
+    pub(crate) spare_leaf_vecs: Vec<backward::LeafGrads<T>>,
     /// The node of each parameter recorded in this step, by parameter index.
     param_vars: Vec<Option<Var>>,
     /// Identity of the parameter store used in this recording.
