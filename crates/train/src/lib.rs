@@ -1,0 +1,10 @@
+//! # nnc-train: optimisers, schedules, the training loop and the babysitter
+//!
+//! * [`optim`]: SGD (momentum, Nesterov), Adagrad, RMSProp, Adam, AdamW.
+//! * [`schedule`]: constant, step, exponential, 1/t, multistep and cosine decay, with warm-up.
+
+pub mod optim;
+pub mod schedule;
+
+pub use optim::{Optimizer, OptimizerConfig};
+pub use schedule::{Every, LrSchedule, Progress, Schedule};

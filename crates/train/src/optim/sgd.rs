@@ -1,0 +1,91 @@
+//! Stochastic gradient descent with momentum and Nesterov momentum.
+//!
+//! With gradient `g`, velocity `v`, momentum `μ`, dampening `d` and learning rate `η`
+//! (PyTorch's formulation, identical to CS231n's `v = μv − ηg; w += v` at constant `η`):
+//!
+//! ```text
+//! v ← g                      on the first step
+//! v ← μ·v + (1 − d)·g        afterwards
+//! u = g + μ·v  (Nesterov)    or   u = v
+//! w ← w − η·u
+//! ```
+//!
+//! With `μ = 0` this is plain SGD, `w ← w − η·g`. Sutskever et al. 2013, "On the importance of
+//! initialization and momentum in deep learning".
+
+use super::Optimizer;
+use super::slots::Slots;
+use nnc_tape::{Float, Gradients, Parameters, Result, Tensor};
+
+/// SGD with optional (Nesterov) momentum.
+#[derive(Debug, Clone)]
+pub struct Sgd<T: Float> {
+    momentum: f64,
+    dampening: f64,
+    nesterov: bool,
+    velocity: Slots<T>,
+    steps: u64,
+}
+
+impl<T: Float> Sgd<T> {
+    /// SGD with momentum `μ` (0 for none), dampening `d` and Nesterov's variant on or off.
+    pub fn new(momentum: f64, dampening: f64, nesterov: bool) -> Self {
+        Sgd {
+            momentum,
+            dampening,
+            nesterov,
+            velocity: Slots::new("momentum"),
+            steps: 0,
+        }
+    }
+}
+
+impl<T: Float> Optimizer<T> for Sgd<T> {
+    fn name(&self) -> &'static str {
+        "sgd"
+    }
+
+    fn step(&mut self, params: &mut Parameters<T>, grads: &Gradients<T>, lr: f64) -> Result<()> {
+        let eta = T::from_f64(lr);
+        let mu = T::from_f64(self.momentum);
+        let keep = T::from_f64(1.0 - self.dampening);
+        let first = self.steps == 0;
+        for id in params.ids() {
+            let Some(g) = grads.param(id).filter(|_| params.is_trainable(id)) else {
+                continue;
+            };
+            let w = params.value_mut(id)?;
+            if self.momentum == 0.0 {
+                for (w, &g) in w.data_mut().iter_mut().zip(g.data()) {
+                    *w -= eta * g;
+                }
+                continue;
+            }
+            let v = self.velocity.get(id, g.shape());
+            for ((w, v), &g) in w.data_mut().iter_mut().zip(v.data_mut()).zip(g.data()) {
+                *v = if first { g } else { mu * *v + keep * g };
+                let u = if self.nesterov { g + mu * *v } else { *v };
+                *w -= eta * u;
+            }
+        }
+        self.steps += 1;
+        Ok(())
+    }
+
+    fn state(&self, params: &Parameters<T>) -> (Vec<(String, Tensor<T>)>, u64) {
+        let mut out = Vec::new();
+        self.velocity.export(params, &mut out);
+        (out, self.steps)
+    }
+
+    fn load_state(
+        &mut self,
+        params: &Parameters<T>,
+        tensors: &[(String, Tensor<T>)],
+        steps: u64,
+    ) -> Result<()> {
+        self.velocity.import(params, tensors)?;
+        self.steps = steps;
+        Ok(())
+    }
+}
