@@ -2,7 +2,9 @@
 //!
 //! * [`optim`]: SGD (momentum, Nesterov), Adagrad, RMSProp, Adam, AdamW.
 //! * [`schedule`]: constant, step, exponential, 1/t, multistep and cosine decay, with warm-up.
+//! * [`babysit`]: the checks an expert runs while training, as structured findings.
 
+pub mod babysit;
 pub mod optim;
 pub mod schedule;
 

@@ -1,0 +1,305 @@
+//! Checks on the loss curve: the initial loss, divergence, and a flat loss.
+
+use super::finding::{CheckKind, Finding, Severity};
+use serde::{Deserialize, Serialize};
+
+/// The data loss a model is trained with (what the initial-loss check expects).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LossKind {
+    /// Softmax cross-entropy: `−ln p_y`.
+    Softmax,
+    /// Multiclass SVM hinge with the given margin.
+    Svm {
+        /// The margin Δ.
+        margin: f64,
+    },
+    /// Mean squared error (no class-count expectation).
+    Mse,
+}
+
+/// The loss of a classifier whose scores are all (nearly) equal, as at initialisation with
+/// small weights: `ln C` for softmax (each class gets probability 1/C) and `(C − 1)·Δ` for
+/// the SVM (every wrong class violates the margin by Δ). `None` for MSE.
+pub fn expected_initial_loss(kind: LossKind, classes: usize) -> Option<f64> {
+    match kind {
+        LossKind::Softmax => Some((classes as f64).ln()),
+        LossKind::Svm { margin } => Some((classes as f64 - 1.0) * margin),
+        LossKind::Mse => None,
+    }
+}
+
+/// Relative tolerance of the initial-loss check.
+pub const INITIAL_LOSS_TOLERANCE: f64 = 0.10;
+
+/// Compares the data loss before any training step (regularisation off) with its expected
+/// value; passes (severity info) within 10 %.
+pub fn initial_loss_check(loss: f64, kind: LossKind, classes: usize) -> Option<Finding> {
+    let expected = expected_initial_loss(kind, classes)?;
+    let rel = (loss - expected).abs() / expected.max(f64::MIN_POSITIVE);
+    let formula = match kind {
+        LossKind::Softmax => format!("ln({classes})"),
+        LossKind::Svm { margin } => format!("({classes} - 1) x {margin}"),
+        LossKind::Mse => unreachable!(),
+    };
+    let base = Finding::new(CheckKind::InitialLoss, Severity::Info, "")
+        .measure("loss", loss)
+        .measure("expected", expected)
+        .measure("relative_difference", rel)
+        .threshold(format!(
+            "within {:.0} % of {formula}",
+            INITIAL_LOSS_TOLERANCE * 100.0
+        ));
+    Some(if rel <= INITIAL_LOSS_TOLERANCE && loss.is_finite() {
+        Finding {
+            message: format!(
+                "initial loss {loss:.4}, expected {expected:.4} = {formula} for {classes} classes"
+            ),
+            ..base
+        }
+    } else {
+        let advice = if loss > expected {
+            "the scores start too large: use a smaller init scale (e.g. small(0.01) or xavier/he \
+             instead of std 1), and check that labels are class indices 0..C-1"
+        } else {
+            "the loss starts too low for random scores: check that the labels are not leaking \
+             into the inputs and that the loss is averaged over the batch"
+        };
+        Finding {
+            severity: Severity::Warning,
+            message: format!(
+                "initial loss {loss:.4}, expected {expected:.4} = {formula} for {classes} classes \
+                 ({:.0} % off)",
+                rel * 100.0
+            ),
+            advice: advice.into(),
+            ..base
+        }
+    })
+}
+
+/// Watches for divergence: a non-finite loss, or a smoothed loss above 4× the best smoothed
+/// loss so far (and above the starting loss, so minibatch noise near zero does not count).
+#[derive(Debug, Clone)]
+pub struct DivergenceMonitor {
+    smoothed: Option<f64>,
+    best: f64,
+    first: Option<f64>,
+    /// Factor over the best loss that counts as divergence.
+    pub factor: f64,
+    /// Weight of the newest loss in the exponential moving average.
+    pub smoothing: f64,
+}
+
+impl Default for DivergenceMonitor {
+    fn default() -> Self {
+        DivergenceMonitor {
+            smoothed: None,
+            best: f64::INFINITY,
+            first: None,
+            factor: 4.0,
+            smoothing: 0.3,
+        }
+    }
+}
+
+impl DivergenceMonitor {
+    /// Observes the loss of `step` at learning rate `lr`; returns an error finding when the
+    /// run has diverged.
+    pub fn observe(&mut self, step: u64, loss: f64, lr: f64) -> Option<Finding> {
+        let advice = "lower the learning rate (try 3-10x smaller), check the initialisation scale, \
+                      and consider gradient clipping";
+        if !loss.is_finite() {
+            return Some(
+                Finding::new(
+                    CheckKind::Divergence,
+                    Severity::Error,
+                    format!("the loss became {loss} at step {step} (learning rate {lr:e})"),
+                )
+                .at_step(step)
+                .measure("loss", loss)
+                .measure("lr", lr)
+                .threshold("loss must stay finite")
+                .advice(advice),
+            );
+        }
+        let first = *self.first.get_or_insert(loss);
+        let s = match self.smoothed {
+            None => loss,
+            Some(prev) => prev + self.smoothing * (loss - prev),
+        };
+        self.smoothed = Some(s);
+        self.best = self.best.min(s);
+        if s > self.factor * self.best && s > first {
+            return Some(
+                Finding::new(
+                    CheckKind::Divergence,
+                    Severity::Error,
+                    format!(
+                        "the loss exploded at step {step}: smoothed loss {s:.4} is more than \
+                         {}x the best so far ({:.4}) and above the starting loss {first:.4} \
+                         (learning rate {lr:e})",
+                        self.factor, self.best
+                    ),
+                )
+                .at_step(step)
+                .measure("loss", loss)
+                .measure("smoothed_loss", s)
+                .measure("best_loss", self.best)
+                .measure("lr", lr)
+                .threshold(format!("smoothed loss <= {}x the best so far", self.factor))
+                .advice(advice),
+            );
+        }
+        None
+    }
+}
+
+/// Watches for a loss that does not decrease: after each window of steps, compares the mean
+/// loss of the latest window with the mean of the first window; reports once if it has not
+/// dropped by at least `min_decrease` (relative).
+#[derive(Debug, Clone)]
+pub struct FlatLossMonitor {
+    window: usize,
+    min_decrease: f64,
+    first_mean: Option<f64>,
+    sum: f64,
+    count: usize,
+    fired: bool,
+}
+
+impl FlatLossMonitor {
+    /// A monitor over windows of `window` steps requiring a relative decrease of
+    /// `min_decrease` (e.g. 0.01).
+    pub fn new(window: usize, min_decrease: f64) -> Self {
+        FlatLossMonitor {
+            window: window.max(1),
+            min_decrease,
+            first_mean: None,
+            sum: 0.0,
+            count: 0,
+            fired: false,
+        }
+    }
+
+    /// Observes the loss of `step`. `update_ratio` (the typical ‖Δw‖/‖w‖, if measured) is
+    /// added to the evidence.
+    pub fn observe(
+        &mut self,
+        step: u64,
+        loss: f64,
+        lr: f64,
+        update_ratio: Option<f64>,
+    ) -> Option<Finding> {
+        if !loss.is_finite() {
+            return None;
+        }
+        self.sum += loss;
+        self.count += 1;
+        if self.count < self.window {
+            return None;
+        }
+        let mean = self.sum / self.count as f64;
+        self.sum = 0.0;
+        self.count = 0;
+        let Some(first) = self.first_mean else {
+            self.first_mean = Some(mean);
+            return None;
+        };
+        let decrease = (first - mean) / first.abs().max(f64::MIN_POSITIVE);
+        if self.fired || decrease >= self.min_decrease {
+            return None;
+        }
+        self.fired = true;
+        let mut f = Finding::new(
+            CheckKind::FlatLoss,
+            Severity::Warning,
+            format!(
+                "the loss is not going down: mean {mean:.4} over the last {} steps vs {first:.4} \
+                 over the first {} ({:+.2} %) at learning rate {lr:e}",
+                self.window,
+                self.window,
+                -decrease * 100.0
+            ),
+        )
+        .at_step(step)
+        .measure("first_window_loss", first)
+        .measure("last_window_loss", mean)
+        .measure("relative_decrease", decrease)
+        .measure("lr", lr)
+        .threshold(format!(
+            "loss must fall by {:.0} % per window of {} steps",
+            self.min_decrease * 100.0,
+            self.window
+        ))
+        .advice(
+            "the learning rate is probably too low: try 10x larger (or run `nnc doctor` for a \
+             learning-rate range test); also check that the data and labels line up",
+        );
+        if let Some(r) = update_ratio {
+            f = f.measure("update_ratio", r);
+            f.message.push_str(&format!(
+                "; updates are {r:.1e} of the weights (healthy: ~1e-3)"
+            ));
+        }
+        Some(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initial_loss_passes_near_ln_c_and_warns_far_from_it() {
+        let ok = initial_loss_check(2.31, LossKind::Softmax, 10).unwrap();
+        assert_eq!(ok.severity, Severity::Info);
+        let bad = initial_loss_check(4.1, LossKind::Softmax, 10).unwrap();
+        assert_eq!(bad.severity, Severity::Warning);
+        assert!(bad.message.contains("initial loss 4.1000, expected 2.3026"));
+        assert!(bad.advice.contains("init scale"));
+        let svm = initial_loss_check(9.0, LossKind::Svm { margin: 1.0 }, 10).unwrap();
+        assert_eq!(svm.severity, Severity::Info);
+        assert!(initial_loss_check(1.0, LossKind::Mse, 3).is_none());
+    }
+
+    #[test]
+    fn divergence_fires_on_nan_and_on_explosion_but_not_on_noise() {
+        let mut m = DivergenceMonitor::default();
+        assert!(m.observe(0, 1.1, 0.1).is_none());
+        assert!(m.observe(1, f64::NAN, 0.1).is_some());
+
+        let mut m = DivergenceMonitor::default();
+        for (i, l) in [1.1, 0.9, 0.5, 0.2, 0.05, 0.02].iter().enumerate() {
+            assert!(m.observe(i as u64, *l, 0.1).is_none());
+        }
+        // Noise far above the best but below the starting loss is not divergence.
+        assert!(m.observe(6, 0.5, 0.1).is_none());
+        let mut fired = None;
+        for (i, l) in [5.0, 50.0, 500.0].iter().enumerate() {
+            fired = fired.or(m.observe(7 + i as u64, *l, 0.1));
+        }
+        let f = fired.expect("explosion not caught");
+        assert_eq!(f.severity, Severity::Error);
+        assert!(f.message.contains("exploded"));
+    }
+
+    #[test]
+    fn flat_loss_fires_once_when_the_loss_does_not_move() {
+        let mut m = FlatLossMonitor::new(10, 0.01);
+        let mut fired = 0;
+        for step in 0..100 {
+            let loss = 1.0986 - 1e-6 * step as f64;
+            if m.observe(step, loss, 1e-7, Some(1e-9)).is_some() {
+                fired += 1;
+            }
+        }
+        assert_eq!(fired, 1);
+
+        let mut m = FlatLossMonitor::new(10, 0.01);
+        for step in 0..100 {
+            let loss = 1.0986 * (-0.02 * step as f64).exp();
+            assert!(m.observe(step, loss, 0.1, None).is_none());
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Checks over the course of a run: the update/weight ratio and the train/validation gap.
+
+use super::finding::{CheckKind, Finding, Severity};
+
+/// The healthy band of `‖Δw‖ / ‖w‖` per step (around 1e-3, as the CS231n notes advise).
+pub const UPDATE_RATIO_BAND: (f64, f64) = (1e-4, 1e-2);
+
+/// Collects update/weight ratios per parameter and judges their median.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRatioMonitor {
+    ratios: Vec<(String, Vec<f64>)>,
+}
+
+impl UpdateRatioMonitor {
+    /// An empty monitor.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `‖Δw‖ / ‖w‖` of parameter `name` at one step.
+    pub fn record(&mut self, name: &str, ratio: f64) {
+        if !ratio.is_finite() {
+            return;
+        }
+        match self.ratios.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => v.push(ratio),
+            None => self.ratios.push((name.to_string(), vec![ratio])),
+        }
+    }
+
+    /// The median ratio of each parameter, in first-seen order.
+    pub fn medians(&self) -> Vec<(String, f64)> {
+        self.ratios
+            .iter()
+            .map(|(n, v)| {
+                let mut s = v.clone();
+                s.sort_by(f64::total_cmp);
+                (n.clone(), s[s.len() / 2])
+            })
+            .collect()
+    }
+
+    /// The median over all parameters' medians (the run's typical ratio).
+    pub fn overall_median(&self) -> Option<f64> {
+        let mut m: Vec<f64> = self.medians().into_iter().map(|(_, r)| r).collect();
+        if m.is_empty() {
+            return None;
+        }
+        m.sort_by(f64::total_cmp);
+        Some(m[m.len() / 2])
+    }
+
+    /// One warning per parameter whose median ratio lies outside the healthy band.
+    pub fn findings(&self, step: u64) -> Vec<Finding> {
+        let (lo, hi) = UPDATE_RATIO_BAND;
+        self.medians()
+            .into_iter()
+            .filter(|&(_, r)| r < lo || r > hi)
+            .map(|(name, r)| {
+                let (what, advice) = if r > hi {
+                    (
+                        "too large",
+                        "the learning rate is probably too high for this parameter: try 3-10x \
+                         smaller",
+                    )
+                } else {
+                    (
+                        "too small",
+                        "the learning rate is probably too low: try 3-10x larger",
+                    )
+                };
+                Finding::new(
+                    CheckKind::UpdateRatio,
+                    Severity::Warning,
+                    format!(
+                        "updates of `{name}` are {what}: the median update is {r:.1e} of the \
+                         weights per step (healthy: about 1e-3)"
+                    ),
+                )
+                .subject(name)
+                .at_step(step)
+                .measure("median_ratio", r)
+                .threshold(format!("median ||dw||/||w|| within [{lo:e}, {hi:e}]"))
+                .advice(advice)
+            })
+            .collect()
+    }
+}
+
+/// The train/validation accuracy gap above which a run is called overfitting.
+pub const OVERFITTING_GAP: f64 = 0.1;
+
+/// Compares final training and validation accuracy.
+pub fn overfitting_check(train_accuracy: f64, val_accuracy: f64) -> Option<Finding> {
+    let gap = train_accuracy - val_accuracy;
+    (gap > OVERFITTING_GAP).then(|| {
+        Finding::new(
+            CheckKind::Overfitting,
+            Severity::Warning,
+            format!(
+                "training accuracy {:.1} % is {:.1} points above validation accuracy {:.1} %: \
+                 the model is overfitting",
+                train_accuracy * 100.0,
+                gap * 100.0,
+                val_accuracy * 100.0
+            ),
+        )
+        .measure("train_accuracy", train_accuracy)
+        .measure("val_accuracy", val_accuracy)
+        .measure("gap", gap)
+        .threshold(format!("gap at most {OVERFITTING_GAP}"))
+        .advice("increase regularisation (l2, dropout), get more data, or use a smaller model")
+    })
+}
+
+/// Reports examples that appear in more than one split.
+pub fn leakage_check(duplicates: usize, description: &str) -> Option<Finding> {
+    (duplicates > 0).then(|| {
+        Finding::new(
+            CheckKind::DataLeakage,
+            Severity::Warning,
+            format!(
+                "{duplicates} identical examples appear in more than one split ({description})"
+            ),
+        )
+        .measure("duplicates", duplicates as f64)
+        .threshold("no example in two splits")
+        .advice(
+            "evaluation on examples seen in training overstates accuracy: deduplicate the data \
+             before splitting",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_ratio_judges_the_median() {
+        let mut m = UpdateRatioMonitor::new();
+        for r in [1e-3, 2e-3, 5e-1, 1.5e-3] {
+            m.record("fc1.weight", r); // one outlier: median stays healthy
+        }
+        for r in [1e-8, 2e-8, 1e-8] {
+            m.record("fc2.weight", r);
+        }
+        let f = m.findings(10);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].subject.as_deref(), Some("fc2.weight"));
+        assert!(f[0].message.contains("too small"));
+    }
+
+    #[test]
+    fn overfitting_and_leakage() {
+        assert!(overfitting_check(0.99, 0.95).is_none());
+        let f = overfitting_check(1.0, 0.8).unwrap();
+        assert!((f.figure("gap").unwrap() - 0.2).abs() < 1e-12);
+        assert!(leakage_check(0, "train/val").is_none());
+        assert_eq!(
+            leakage_check(3, "train/val").unwrap().figure("duplicates"),
+            Some(3.0)
+        );
+    }
+}
