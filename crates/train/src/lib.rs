@@ -5,6 +5,7 @@
 //! * [`babysit`]: the checks an expert runs while training, as structured findings.
 
 pub mod babysit;
+pub mod checkpoint;
 pub mod optim;
 pub mod schedule;
 
