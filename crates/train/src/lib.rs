@@ -6,6 +6,8 @@
 
 pub mod babysit;
 pub mod checkpoint;
+pub mod events;
+pub mod metrics;
 pub mod optim;
 pub mod schedule;
 

@@ -1,0 +1,108 @@
+//! What the trainer reports as it runs: a stream of events a front end renders as progress
+//! bars, log lines, JSONL or plots. The trainer knows nothing of terminals.
+
+use crate::babysit::{Finding, LayerStats};
+use crate::metrics::Metrics;
+use serde::{Deserialize, Serialize};
+
+/// Why a run ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The planned number of steps or epochs was done.
+    Completed,
+    /// Validation stopped improving for `patience` evaluations.
+    EarlyStopped {
+        /// The evaluations waited.
+        patience: usize,
+    },
+    /// The loss diverged; the last good checkpoint was kept.
+    Diverged {
+        /// The step at which divergence was detected.
+        step: u64,
+        /// The operation that first produced a non-finite value, if one did.
+        first_non_finite_op: Option<String>,
+    },
+    /// The user interrupted the run (Ctrl-C).
+    Interrupted,
+}
+
+/// One event of a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// Training is about to start.
+    Started {
+        /// Trainable scalars.
+        parameters: usize,
+        /// Training examples.
+        train_examples: usize,
+        /// Batches per epoch.
+        steps_per_epoch: usize,
+        /// Total planned steps.
+        total_steps: u64,
+    },
+    /// A logged training step.
+    Step {
+        /// Steps completed.
+        step: u64,
+        /// Epochs completed (fractional).
+        epoch: f64,
+        /// Loss of this batch (data + regularisation).
+        loss: f64,
+        /// Learning rate used.
+        lr: f64,
+        /// Steps per second since the run started.
+        steps_per_second: f64,
+    },
+    /// An evaluation (usually at the end of an epoch).
+    Evaluation {
+        /// Steps completed.
+        step: u64,
+        /// Epochs completed.
+        epoch: f64,
+        /// Metrics on the training split (over the epoch's batches, train mode).
+        train: Metrics,
+        /// Metrics on the validation split, if there is one.
+        val: Option<Metrics>,
+        /// Per-layer activation statistics over the epoch.
+        activations: Vec<LayerStats>,
+    },
+    /// Something the babysitter noticed.
+    Finding(Finding),
+    /// A checkpoint was written.
+    Checkpoint {
+        /// Steps completed.
+        step: u64,
+        /// The file.
+        path: String,
+        /// `best` or `last`.
+        kind: String,
+    },
+    /// The run ended.
+    Stopped {
+        /// Steps completed.
+        step: u64,
+        /// Why.
+        reason: StopReason,
+    },
+}
+
+/// Receives events from a run.
+pub trait EventSink {
+    /// Handles one event.
+    fn event(&mut self, event: &Event);
+}
+
+impl<F: FnMut(&Event)> EventSink for F {
+    fn event(&mut self, event: &Event) {
+        self(event)
+    }
+}
+
+/// Discards every event.
+pub struct Silent;
+
+impl EventSink for Silent {
+    fn event(&mut self, _: &Event) {}
+}
