@@ -1,0 +1,7 @@
+//! The `nnc` command line.
+
+mod plots;
+
+fn main() {
+    println!("nnc");
+}
