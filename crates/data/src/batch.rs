@@ -1,0 +1,182 @@
+//! Mini-batches: the row order of each epoch (shuffled from the seed and the epoch number) cut
+//! into batches of a fixed size, or the full batch.
+
+use crate::dataset::Dataset;
+use crate::error::{DataError, Result};
+use nnc_tape::{Tensor, rng};
+use rand::seq::SliceRandom;
+
+/// The size of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchSize {
+    /// Every row in one batch (`batch full`).
+    Full,
+    /// This many rows per batch (the last batch of an epoch may be smaller).
+    Rows(usize),
+}
+
+/// Produces each epoch's batches of row indices.
+///
+/// The order of epoch `e` is a pure function of `(seed, e)`: the rows `0..n` shuffled by a
+/// ChaCha8 generator seeded with `seed` on stream `e`. So epoch 3 is the same whether or not
+/// epochs 0–2 were run, and a resumed run sees the same batches.
+#[derive(Debug, Clone)]
+pub struct Batcher {
+    order: Vec<usize>,
+    batch: usize,
+    shuffle: bool,
+    drop_last: bool,
+    seed: u64,
+}
+
+impl Batcher {
+    /// A batcher over `rows` rows. Fails on zero rows or a zero batch size.
+    pub fn new(rows: usize, size: BatchSize, shuffle: bool, seed: u64) -> Result<Batcher> {
+        let batch = match size {
+            BatchSize::Full => rows,
+            BatchSize::Rows(b) => b.min(rows),
+        };
+        if rows == 0 || batch == 0 {
+            return Err(DataError::invalid(
+                "batch",
+                format!("needs at least one row and a batch size of at least 1 (rows {rows}, size {size:?})"),
+            ));
+        }
+        Ok(Batcher {
+            order: (0..rows).collect(),
+            batch,
+            shuffle,
+            drop_last: false,
+            seed,
+        })
+    }
+
+    /// Drops the last, smaller batch of each epoch (so every batch has the full size).
+    pub fn drop_last(mut self, drop: bool) -> Batcher {
+        self.drop_last = drop;
+        self
+    }
+
+    /// Rows per batch (the last batch of an epoch may have fewer).
+    pub fn batch_size(&self) -> usize {
+        self.batch
+    }
+
+    /// Batches per epoch.
+    pub fn batches_per_epoch(&self) -> usize {
+        if self.drop_last {
+            self.order.len() / self.batch
+        } else {
+            self.order.len().div_ceil(self.batch)
+        }
+    }
+
+    /// The row indices of each batch of `epoch`, in order.
+    pub fn epoch(&mut self, epoch: u64) -> std::iter::Take<std::slice::Chunks<'_, usize>> {
+        for (i, slot) in self.order.iter_mut().enumerate() {
+            *slot = i;
+        }
+        if self.shuffle {
+            let mut r = rng(self.seed);
+            r.set_stream(epoch);
+            self.order.shuffle(&mut r);
+        }
+        let count = self.batches_per_epoch();
+        self.order.chunks(self.batch).take(count)
+    }
+
+    /// The batches of `epoch` as owned tensors, taken from `dataset` (which must have the
+    /// batcher's number of rows). For a loop that allocates nothing, use
+    /// [`Batcher::epoch`] with [`Dataset::fill_batch`] instead.
+    pub fn batches<'a>(&'a mut self, dataset: &'a Dataset, epoch: u64) -> Result<EpochBatches<'a>> {
+        if dataset.len() != self.order.len() {
+            return Err(DataError::invalid(
+                "batch",
+                format!(
+                    "the batcher was made for {} rows but the dataset has {}",
+                    self.order.len(),
+                    dataset.len()
+                ),
+            ));
+        }
+        Ok(EpochBatches {
+            dataset,
+            chunks: self.epoch(epoch),
+        })
+    }
+}
+
+/// One batch: features `[b, d]` and the class of each row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// The features of the batch's rows.
+    pub inputs: Tensor<f32>,
+    /// The class index of each row.
+    pub labels: Vec<usize>,
+}
+
+/// The batches of one epoch (see [`Batcher::batches`]).
+#[derive(Debug)]
+pub struct EpochBatches<'a> {
+    dataset: &'a Dataset,
+    chunks: std::iter::Take<std::slice::Chunks<'a, usize>>,
+}
+
+impl Iterator for EpochBatches<'_> {
+    type Item = Batch;
+
+    fn next(&mut self) -> Option<Batch> {
+        let idx = self.chunks.next()?;
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        // Indices come from the batcher, which was checked against the dataset's length.
+        self.dataset.fill_batch(idx, &mut x, &mut y).ok()?;
+        let inputs = Tensor::from_vec(x, &[idx.len(), self.dataset.features()]).ok()?;
+        Some(Batch { inputs, labels: y })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn epoch_rows(b: &mut Batcher, e: u64) -> Vec<Vec<usize>> {
+        b.epoch(e).map(|c| c.to_vec()).collect()
+    }
+
+    #[test]
+    fn each_epoch_covers_every_row_once() {
+        let mut b = Batcher::new(10, BatchSize::Rows(4), true, 1).unwrap();
+        assert_eq!(b.batches_per_epoch(), 3);
+        let e0 = epoch_rows(&mut b, 0);
+        assert_eq!(e0.iter().map(Vec::len).collect::<Vec<_>>(), vec![4, 4, 2]);
+        let mut all: Vec<usize> = e0.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn epoch_order_depends_on_seed_and_epoch_only() {
+        let mut a = Batcher::new(50, BatchSize::Rows(8), true, 7).unwrap();
+        let mut b = Batcher::new(50, BatchSize::Rows(8), true, 7).unwrap();
+        let a3 = epoch_rows(&mut a, 3);
+        let _ = epoch_rows(&mut b, 0);
+        let _ = epoch_rows(&mut b, 1);
+        assert_eq!(epoch_rows(&mut b, 3), a3);
+        assert_ne!(epoch_rows(&mut a, 4), a3);
+        let mut c = Batcher::new(50, BatchSize::Rows(8), true, 8).unwrap();
+        assert_ne!(epoch_rows(&mut c, 3), a3);
+    }
+
+    #[test]
+    fn full_batch_drop_last_and_no_shuffle() {
+        let mut full = Batcher::new(5, BatchSize::Full, false, 0).unwrap();
+        assert_eq!(epoch_rows(&mut full, 9), vec![vec![0, 1, 2, 3, 4]]);
+        let mut d = Batcher::new(10, BatchSize::Rows(4), false, 0)
+            .unwrap()
+            .drop_last(true);
+        assert_eq!(epoch_rows(&mut d, 0), vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7]]);
+        assert!(Batcher::new(0, BatchSize::Full, true, 0).is_err());
+        assert!(Batcher::new(3, BatchSize::Rows(0), true, 0).is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! Where data comes from: generated sets, CSV tables, IDX files and CIFAR-10 batches. Each
+//! source produces a [`Dataset`](crate::Dataset).
+
+pub mod cifar;
+pub mod csv;
+pub mod generated;
+pub mod idx;
