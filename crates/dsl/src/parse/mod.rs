@@ -1,0 +1,97 @@
+//! The parser: pest grammar (`nn.pest`) to the typed AST of [`crate::ast`].
+//!
+//! This is the only module that sees pest pairs. Error productions in the grammar let the
+//! parser accept common mistakes and keep going; each becomes a diagnostic here, and the tree
+//! gets an [`ExprKind::Error`](crate::ast::ExprKind::Error) placeholder where a value was
+//! unusable, so that later stages stay quiet about it.
+
+mod build;
+mod syntax_error;
+
+use crate::ast::{Expr, File};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::span::SourceId;
+use pest::Parser as _;
+
+mod grammar {
+    #![allow(missing_docs)]
+    /// The pest parser generated from `nn.pest`.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "nn.pest"]
+    pub(crate) struct NnParser;
+}
+
+use grammar::{NnParser, Rule};
+
+/// The versions of the format this parser reads.
+pub const SUPPORTED_VERSIONS: &[&str] = &["0.1"];
+
+/// The result of parsing: a tree when the file could be read at all, and the syntax
+/// diagnostics (some mistakes are reported and parsing goes on).
+#[derive(Debug, Clone)]
+pub struct ParseOutput {
+    /// The tree; `None` after an unrecoverable syntax error.
+    pub file: Option<File>,
+    /// Syntax diagnostics (E001–E006).
+    pub diagnostics: Diagnostics,
+}
+
+/// Parses a whole `.nn` file, recovering from the mistakes the grammar knows about.
+pub fn parse_recovering(text: &str) -> ParseOutput {
+    match NnParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let builder = build::Builder::new(text, SourceId::MODEL, 0);
+            let file = pairs.next().map(|pair| builder.file(pair));
+            ParseOutput {
+                file,
+                diagnostics: builder.finish(),
+            }
+        }
+        Err(error) => ParseOutput {
+            file: None,
+            diagnostics: vec![syntax_error::from_pest(&error, text, SourceId::MODEL, 0)].into(),
+        },
+    }
+}
+
+/// Parses a whole `.nn` file: the tree, or every syntax diagnostic.
+pub fn parse(text: &str) -> Result<File, Diagnostics> {
+    let output = parse_recovering(text);
+    match output.file {
+        Some(file) if !output.diagnostics.has_errors() => Ok(file),
+        _ => Err(output.diagnostics),
+    }
+}
+
+/// Parses the value of a `--set name=value` override. `text` is the whole override and
+/// `value_start` the byte offset of the value in it, so spans point into the whole text.
+pub fn parse_override_value(
+    text: &str,
+    value_start: usize,
+    source: SourceId,
+) -> Result<Expr, Diagnostic> {
+    let value = &text[value_start..];
+    match NnParser::parse(Rule::override_value, value) {
+        Ok(mut pairs) => {
+            let builder = build::Builder::new(value, source, value_start);
+            let expr = pairs
+                .next()
+                .and_then(|pair| pair.into_inner().find(|p| p.as_rule() == Rule::expr))
+                .map(|pair| builder.expr(pair));
+            let mut diagnostics = builder.finish().into_vec();
+            match (expr, diagnostics.is_empty()) {
+                (Some(expr), true) => Ok(expr),
+                _ => Err(diagnostics.pop().unwrap_or_else(|| {
+                    crate::diagnostics::Diagnostic::new(
+                        crate::diagnostics::Code::E001,
+                        "the value of `--set` is not an expression",
+                    )
+                })),
+            }
+        }
+        Err(error) => Err(syntax_error::from_pest(&error, value, source, value_start)),
+    }
+}
+
+#[cfg(test)]
+mod tests;
