@@ -39,7 +39,9 @@ impl Batcher {
         if rows == 0 || batch == 0 {
             return Err(DataError::invalid(
                 "batch",
-                format!("needs at least one row and a batch size of at least 1 (rows {rows}, size {size:?})"),
+                format!(
+                    "needs at least one row and a batch size of at least 1 (rows {rows}, size {size:?})"
+                ),
             ));
         }
         Ok(Batcher {
@@ -175,7 +177,10 @@ mod tests {
         let mut d = Batcher::new(10, BatchSize::Rows(4), false, 0)
             .unwrap()
             .drop_last(true);
-        assert_eq!(epoch_rows(&mut d, 0), vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7]]);
+        assert_eq!(
+            epoch_rows(&mut d, 0),
+            vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7]]
+        );
         assert!(Batcher::new(0, BatchSize::Full, true, 0).is_err());
         assert!(Batcher::new(3, BatchSize::Rows(0), true, 0).is_err());
     }

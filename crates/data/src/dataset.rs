@@ -319,7 +319,10 @@ mod tests {
         assert!(Dataset::new(x.clone(), vec![0, 1], classes.clone(), vec![]).is_err());
         let nan = Tensor::from_vec(vec![1., f32::NAN, 3., 4.], &[2, 2]).unwrap();
         let e = Dataset::new(nan, vec![0, 1], classes, names).unwrap_err();
-        assert!(e.to_string().contains("feature `f1` of row 0 is NaN"), "{e}");
+        assert!(
+            e.to_string().contains("feature `f1` of row 0 is NaN"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -146,7 +146,8 @@ pub enum DataError {
 
     /// An IDX file whose first four bytes are not an IDX magic number.
     #[error(
-        "`{path}`: bytes 0..4 are {}, not an IDX magic number (00 00 <type> <dims>){hint}", hex(found)
+        "`{path}`: bytes 0..4 are {}, not an IDX magic number (00 00 <type> <dims>){hint}",
+        hex(found)
     )]
     IdxMagic {
         /// The file.

@@ -53,7 +53,9 @@ fn rows(ds: &Dataset) -> HashSet<Vec<u32>> {
 }
 
 fn count_in(ds: &Dataset, set: &HashSet<Vec<u32>>) -> usize {
-    (0..ds.len()).filter(|&i| set.contains(&key(ds.row(i)))).count()
+    (0..ds.len())
+        .filter(|&i| set.contains(&key(ds.row(i))))
+        .count()
 }
 
 /// Counts rows of `val` and `test` whose features also occur in an earlier split.

@@ -335,8 +335,12 @@ mod tests {
     #[test]
     fn unshuffled_split_keeps_file_order() {
         let y = labels(&[5, 5]);
-        let s = split_indices(&y, &SplitSpec::new(0.6, 0.2, 0.2).shuffled(false), &mut rng(0))
-            .unwrap();
+        let s = split_indices(
+            &y,
+            &SplitSpec::new(0.6, 0.2, 0.2).shuffled(false),
+            &mut rng(0),
+        )
+        .unwrap();
         assert_eq!(s.train, vec![0, 1, 2, 3, 4, 5]);
         assert_eq!(s.val, vec![6, 7]);
         assert_eq!(s.test, vec![8, 9]);

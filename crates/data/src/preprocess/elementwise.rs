@@ -253,7 +253,10 @@ mod tests {
         let step = Elementwise::fit_min_max(&x(), -1.0, 1.0).unwrap();
         let mut y = x();
         step.apply(&mut y).unwrap();
-        assert_eq!(y.data(), &[-1.0, -1.0, -1.0 + 2.0 * 2.0 / 7.0, -1.0, 1.0, -1.0]);
+        assert_eq!(
+            y.data(),
+            &[-1.0, -1.0, -1.0 + 2.0 * 2.0 / 7.0, -1.0, 1.0, -1.0]
+        );
         step.invert(&mut y).unwrap();
         for (a, b) in y.data().iter().zip(x().data()) {
             assert!((a - b).abs() < 1e-12);

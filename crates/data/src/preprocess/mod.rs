@@ -99,9 +99,9 @@ impl Step {
     fn check(&self) -> Result<()> {
         let bad = |message: String| Err(DataError::invalid("preprocess", message));
         match *self {
-            Step::Scale { factor } if !factor.is_finite() || factor == 0.0 => {
-                bad(format!("scale({factor}): the factor must be finite and non-zero"))
-            }
+            Step::Scale { factor } if !factor.is_finite() || factor == 0.0 => bad(format!(
+                "scale({factor}): the factor must be finite and non-zero"
+            )),
             Step::MinMax { lo, hi } if !(lo.is_finite() && hi.is_finite() && lo < hi) => {
                 bad(format!("minmax({lo}, {hi}): needs finite lo < hi"))
             }
@@ -197,12 +197,9 @@ impl Pipeline {
                 Step::MinMax { lo, hi } => {
                     FittedStep::Elementwise(Elementwise::fit_min_max(&x, lo, hi)?)
                 }
-                Step::Pca { keep } => FittedStep::Projection(Projection::fit(
-                    &x,
-                    ProjectionKind::Pca,
-                    keep,
-                    0.0,
-                )?),
+                Step::Pca { keep } => {
+                    FittedStep::Projection(Projection::fit(&x, ProjectionKind::Pca, keep, 0.0)?)
+                }
                 Step::Whiten { eps } => FittedStep::Projection(Projection::fit(
                     &x,
                     ProjectionKind::Whiten,

@@ -75,7 +75,10 @@ impl Projection {
         };
         let (n, d) = x.dims2(what)?;
         if n == 0 || d == 0 {
-            return Err(DataError::invalid(what, "needs at least one row and one feature"));
+            return Err(DataError::invalid(
+                what,
+                "needs at least one row and one feature",
+            ));
         }
         let mean = stats::column_means(x.data(), n, d);
         let cov = stats::covariance(x.data(), n, d, &mean)?;
@@ -212,7 +215,10 @@ impl Projection {
         if w != self.outputs() {
             return Err(DataError::invalid(
                 "inverse preprocess",
-                format!("the step outputs {} features but the rows have {w}", self.outputs()),
+                format!(
+                    "the step outputs {} features but the rows have {w}",
+                    self.outputs()
+                ),
             ));
         }
         let basis = self.basis()?;
@@ -311,8 +317,12 @@ mod tests {
             assert!((a - b).abs() < 1e-12);
         }
         let e = Projection::fit(&x, ProjectionKind::Pca, PcaKeep::Components(3), 0.0).unwrap_err();
-        assert!(e.to_string().contains("between 1 and the 2 features"), "{e}");
-        let e = Projection::fit(&x, ProjectionKind::Whiten, PcaKeep::Variance(1.0), 0.0).unwrap_err();
+        assert!(
+            e.to_string().contains("between 1 and the 2 features"),
+            "{e}"
+        );
+        let e =
+            Projection::fit(&x, ProjectionKind::Whiten, PcaKeep::Variance(1.0), 0.0).unwrap_err();
         assert!(e.to_string().contains("use eps > 0"), "{e}");
     }
 }

@@ -119,7 +119,15 @@ mod tests {
         a.truncate(CIFAR_ROW + 100);
         let e = parse_cifar10(&[("a.bin", &a)]).unwrap_err();
         assert!(
-            matches!(e, DataError::CifarTruncated { row: 1, offset: 3073, remaining: 100, .. }),
+            matches!(
+                e,
+                DataError::CifarTruncated {
+                    row: 1,
+                    offset: 3073,
+                    remaining: 100,
+                    ..
+                }
+            ),
             "{e}"
         );
         let b = [row(1, 0), row(57, 0)].concat();

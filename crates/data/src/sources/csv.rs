@@ -112,6 +112,12 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
         });
     }
     let width = record.len();
+    if width == 0 {
+        return Err(DataError::Empty {
+            path: name.to_string(),
+            what: "the first row has no cells".into(),
+        });
+    }
     let (columns, mut pending_first) = if options.header {
         let mut cols = Vec::with_capacity(width);
         for (j, cell) in record.iter().enumerate() {
@@ -206,8 +212,7 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
         });
     }
 
-    let (labels, class_names) =
-        map_labels(&raw_labels, options, name, &columns[label_col])?;
+    let (labels, class_names) = map_labels(&raw_labels, options, name, &columns[label_col])?;
     let n = labels.len();
     Dataset::new(
         Tensor::from_vec(x, &[n, feature_cols.len()])?,
@@ -221,7 +226,9 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
 /// blank lines it skipped, so those are counted here.
 fn record_line(bytes: &[u8], pos: Option<&::csv::Position>) -> u64 {
     let Some(pos) = pos else { return 0 };
-    let start = usize::try_from(pos.byte()).unwrap_or(usize::MAX).min(bytes.len());
+    let start = usize::try_from(pos.byte())
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
     let skipped = bytes[start..]
         .iter()
         .take_while(|b| matches!(b, b'\r' | b'\n'))
@@ -398,7 +405,12 @@ mod tests {
     fn lines_count_from_the_header_as_one() {
         let e = parse("a,label\n1,0\n2,0\n\n3,x,9\n", &CsvOptions::default()).unwrap_err();
         match e {
-            DataError::RaggedRow { line, expected, got, .. } => {
+            DataError::RaggedRow {
+                line,
+                expected,
+                got,
+                ..
+            } => {
                 assert_eq!((line, expected, got), (5, 2, 3));
             }
             other => panic!("unexpected {other}"),
@@ -422,7 +434,14 @@ mod tests {
     fn duplicate_header_names_are_refused() {
         let e = parse("a,a,label\n1,2,0\n", &CsvOptions::default()).unwrap_err();
         assert!(
-            matches!(e, DataError::DuplicateColumn { first: 1, second: 2, .. }),
+            matches!(
+                e,
+                DataError::DuplicateColumn {
+                    first: 1,
+                    second: 2,
+                    ..
+                }
+            ),
             "{e}"
         );
     }

@@ -25,7 +25,10 @@ fn check_noise(what: &'static str, noise: f64) -> Result<()> {
 
 fn check_count(what: &'static str, name: &str, value: usize) -> Result<()> {
     if value == 0 {
-        Err(DataError::invalid(what, format!("{name} must be at least 1")))
+        Err(DataError::invalid(
+            what,
+            format!("{name} must be at least 1"),
+        ))
     } else {
         Ok(())
     }

@@ -190,7 +190,10 @@ pub fn parse_idx(bytes: Vec<u8>, name: &str) -> Result<IdxArray> {
     if bytes[0] != 0 || bytes[1] != 0 {
         let hint = if bytes.starts_with(b"PK") {
             "; this is a zip archive: unzip it first"
-        } else if bytes[..4].iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        } else if bytes[..4]
+            .iter()
+            .all(|b| b.is_ascii_graphic() || *b == b' ')
+        {
             "; this looks like a text file (a CSV?)"
         } else {
             ""
@@ -369,22 +372,48 @@ mod tests {
     #[test]
     fn header_errors_name_the_byte() {
         let e = parse_idx(vec![0, 0, 0x08], "t").unwrap_err();
-        assert!(matches!(e, DataError::IdxTruncated { missing: 1, .. }), "{e}");
+        assert!(
+            matches!(e, DataError::IdxTruncated { missing: 1, .. }),
+            "{e}"
+        );
         let e = parse_idx(vec![0, 0, 0x07, 1, 0, 0, 0, 0], "t").unwrap_err();
         assert!(matches!(e, DataError::IdxType { code: 7, .. }), "{e}");
         let e = parse_idx(vec![0, 0, 0x08, 4], "t").unwrap_err();
         assert!(matches!(e, DataError::IdxDims { dims: 4, .. }), "{e}");
         let e = parse_idx(vec![0, 0, 0x08, 2, 0, 0], "t").unwrap_err();
         assert!(
-            matches!(e, DataError::IdxTruncated { part: "header", offset: 4, needed: 8, .. }),
+            matches!(
+                e,
+                DataError::IdxTruncated {
+                    part: "header",
+                    offset: 4,
+                    needed: 8,
+                    ..
+                }
+            ),
             "{e}"
         );
         let e = parse_idx(b"a,b,label\n".to_vec(), "t").unwrap_err();
         assert!(e.to_string().contains("text file"), "{e}");
-        let e = parse_idx(vec![0, 0, 0x0c, 3, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255], "t");
+        let e = parse_idx(
+            vec![
+                0, 0, 0x0c, 3, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+            ],
+            "t",
+        );
         assert!(e.is_err());
         let e = parse_idx(vec![0, 0, 0x08, 1, 0, 0, 0, 1, 9, 9], "t").unwrap_err();
-        assert!(matches!(e, DataError::IdxTrailing { offset: 9, extra: 1, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                DataError::IdxTrailing {
+                    offset: 9,
+                    extra: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -393,7 +422,14 @@ mod tests {
         let labels = parse_idx(encode_idx(IdxType::U8, &[3], &[0.0, 1.0, 2.0]), "l").unwrap();
         let e = idx_dataset(&images, &labels).unwrap_err();
         assert!(
-            matches!(e, DataError::CountMismatch { image_count: 2, label_count: 3, .. }),
+            matches!(
+                e,
+                DataError::CountMismatch {
+                    image_count: 2,
+                    label_count: 3,
+                    ..
+                }
+            ),
             "{e}"
         );
         let labels = parse_idx(encode_idx(IdxType::U8, &[2], &[4.0, 1.0]), "l").unwrap();
