@@ -52,4 +52,5 @@ pub use sources::cifar::{load_cifar10, parse_cifar10};
 pub use sources::csv::{CsvOptions, LabelOrder, load_csv, parse_csv};
 pub use sources::generated;
 pub use sources::idx::{IdxArray, IdxType, load_idx, load_idx_file, parse_idx};
+pub use sources::spec::Source;
 pub use split::{Fold, SplitIndices, SplitSpec, Splits, kfold, split_indices};

@@ -431,6 +431,21 @@ mod tests {
     }
 
     #[test]
+    fn bom_crlf_and_quotes() {
+        let text = "\u{feff}a,\"b c\",label\r\n1,\"2\",x\r\n\r\n3,4,y\r\n5,oops,x\r\n";
+        let e = parse(text, &CsvOptions::default()).unwrap_err();
+        match &e {
+            DataError::NotNumeric { line, column, .. } => {
+                assert_eq!((*line, column.as_str()), (5, "b c"));
+            }
+            other => panic!("unexpected {other}"),
+        }
+        let ds = parse(&text[..text.len() - 12], &CsvOptions::default()).unwrap();
+        assert_eq!(ds.feature_names(), &["a", "b c"]);
+        assert_eq!(ds.inputs().data(), &[1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
     fn duplicate_header_names_are_refused() {
         let e = parse("a,a,label\n1,2,0\n", &CsvOptions::default()).unwrap_err();
         assert!(
