@@ -8,6 +8,9 @@
 //! [`FittedPipeline::to_json`]) and exposes its statistics as named tensors
 //! ([`FittedPipeline::statistics`]) for saving next to a model's weights.
 //!
+//! Reference point: on the shipped digits set (1797 rows of 64 pixels),
+//! `pca(variance: 0.99)` keeps 41 components (0.95 keeps 29, 0.90 keeps 21).
+//!
 //! ```
 //! use nnc_data::{generated, Pipeline, SplitSpec, Step};
 //! use nnc_tape::rng;
