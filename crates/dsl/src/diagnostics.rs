@@ -313,3 +313,10 @@ impl<'a> IntoIterator for &'a Diagnostics {
         self.items.iter()
     }
 }
+
+impl Diagnostics {
+    /// Drops diagnostics past the first `len` (used to discard a trial evaluation).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.items.truncate(len);
+    }
+}

@@ -1,0 +1,671 @@
+//! The `data` section: source, test set, split, preprocessing, seed; probing the data for
+//! its shape (E406–E408, E110) and the preprocessing checks (W409, E410, E411, W412).
+
+use super::args::{Form, bind};
+use super::expect::{self, NON_NEGATIVE, POSITIVE, UNIT};
+use super::section::{Once, eval_args, flatten, statement};
+use crate::ast::Section;
+use crate::catalogue;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::eval::Env;
+use crate::ir::{DataSpec, FitOn, PcaKeep, PreprocessStep, SourceKind, SourceSpec, SplitSpec};
+use crate::probe::{DataProbe, DataShape, ProbeError, generated_shape};
+use crate::shapes::Width;
+use crate::span::Span;
+use crate::suggest;
+use crate::value::{Val, ValKind};
+use std::path::Path;
+
+/// What the rest of the checker needs from the data section.
+pub(crate) struct DataFacts {
+    /// The probed shape (`None`: symbolic).
+    pub shape: Option<DataShape>,
+    /// The width the model receives after preprocessing.
+    pub model_features: Width,
+    /// The source expression.
+    pub source_span: Span,
+    /// The `classes:` argument of a generated source, when written.
+    pub classes_span: Option<Span>,
+}
+
+/// Spans of a source's arguments, for probe diagnostics.
+#[derive(Default)]
+struct SourceArgs {
+    files: Vec<Span>,
+    label: Option<Span>,
+    columns: Vec<(String, Span)>,
+    classes: Option<Span>,
+}
+
+/// Checks the `data` section.
+pub(crate) fn check(
+    env: &mut Env<'_>,
+    section: &Section,
+    base_dir: &Path,
+    text: &str,
+    probe: &dyn DataProbe,
+) -> Option<(DataSpec, DataFacts)> {
+    let (commands, _) = flatten(env, &section.body, "data", false);
+    let mut once = Once::default();
+    let mut source: Option<(SourceSpec, SourceArgs)> = None;
+    let mut test = None;
+    let mut split = None;
+    let mut preprocess = Vec::new();
+    let mut fit = FitOn::Train;
+    let mut seed = None;
+    let locals = Vec::new();
+    for command in commands {
+        let Some(signature) = statement(env, command, catalogue::DATA_STATEMENTS, "data") else {
+            continue;
+        };
+        let args = eval_args(env, command, &locals);
+        if !once.first(
+            env,
+            signature.name,
+            &format!("`{}`", signature.name),
+            command.span,
+        ) {
+            continue;
+        }
+        if signature.name == "preprocess" {
+            (preprocess, fit) = preprocess_steps(env, command.span, &args);
+            continue;
+        }
+        let bound = bind(env, &command.name, &args, signature, Form::Statement);
+        match signature.name {
+            "source" => {
+                source = bound
+                    .get("source")
+                    .and_then(|v| source_kind(env, v, base_dir, text))
+            }
+            "test" => {
+                test = bound
+                    .get("source")
+                    .and_then(|v| source_kind(env, v, base_dir, text))
+            }
+            "split" => split = split_spec(env, &bound, command.span),
+            "seed" => {
+                seed = bound
+                    .get("seed")
+                    .and_then(|v| expect::integer(env, v, "`seed`", 0))
+            }
+            _ => {}
+        }
+    }
+    let Some((source, source_args)) = source else {
+        if !once_saw(&section.body, "source") {
+            env.report(
+                Diagnostic::new(Code::E106, "the `data` section has no `source`")
+                    .primary(section.header_span, "no source of examples")
+                    .help("add e.g. `source spiral(points: 100, classes: 3)`"),
+            );
+        }
+        return None;
+    };
+    let split = split.unwrap_or(SplitSpec::Holdout {
+        train: 1.0,
+        val: 0.0,
+        test: 0.0,
+        shuffle: true,
+        stratify: false,
+    });
+    let shape = probe_shape(env, &source, &source_args, base_dir, probe);
+    if let Some((test, args)) = &test {
+        probe_shape(env, test, args, base_dir, probe);
+    }
+    let model_features = preprocess_width(env, &preprocess, shape.as_ref());
+    let facts = DataFacts {
+        shape,
+        model_features,
+        source_span: source.span,
+        classes_span: source_args.classes,
+    };
+    let spec = DataSpec {
+        source,
+        test: test.map(|(s, _)| s),
+        split,
+        preprocess: preprocess.into_iter().map(|(s, _)| s).collect(),
+        fit,
+        seed,
+    };
+    Some((spec, facts))
+}
+
+fn once_saw(body: &crate::ast::Body, word: &str) -> bool {
+    body.stmts.iter().any(|s| match s {
+        crate::ast::Stmt::Chain(c) => c.commands.iter().any(|c| c.name.name == word),
+        _ => false,
+    })
+}
+
+fn source_kind(
+    env: &mut Env<'_>,
+    v: &Val,
+    base_dir: &Path,
+    text: &str,
+) -> Option<(SourceSpec, SourceArgs)> {
+    let (signature, callee, args) = expect::callee(
+        env,
+        v,
+        "`source`",
+        catalogue::SOURCES,
+        "data source",
+        "sources",
+    )?;
+    let bound = bind(env, &callee, args, signature, Form::Call);
+    let mut spans = SourceArgs {
+        classes: bound.get("classes").map(|v| v.span),
+        ..SourceArgs::default()
+    };
+    let count = |env: &mut Env<'_>, name: &str, default: u64| -> Option<u64> {
+        match bound.get(name) {
+            Some(v) => expect::integer(env, v, &format!("`{name}`"), 1),
+            None if bound.given(name) => None,
+            None => Some(default),
+        }
+    };
+    let points = count(env, "points", 100);
+    let classes = count(env, "classes", 3);
+    let features = count(env, "features", 2);
+    let rows = count(env, "rows", 0);
+    let real = |env: &mut Env<'_>, name: &str, default: f64, range| -> Option<f64> {
+        match bound.get(name) {
+            Some(v) => expect::ranged(env, v, &format!("`{name}`"), range),
+            None if bound.given(name) => None,
+            None => Some(default),
+        }
+    };
+    let noise = real(env, "noise", 0.2, &NON_NEGATIVE);
+    let std = real(env, "std", 1.0, &POSITIVE);
+    let factor = real(env, "factor", 0.5, &expect::OPEN_UNIT);
+    let file = |env: &mut Env<'_>, name: &str, spans: &mut SourceArgs| {
+        let v = bound.get(name)?;
+        spans.files.push(v.span);
+        expect::path(env, v, &format!("`{name}`"), text).map(|p| base_dir.join(p))
+    };
+    let kind = match signature.name {
+        "spiral" => SourceKind::Spiral {
+            points: points?,
+            classes: classes?,
+            noise: noise?,
+        },
+        "circles" => SourceKind::Circles {
+            points: points?,
+            noise: noise?,
+            factor: factor?,
+        },
+        "blobs" => SourceKind::Blobs {
+            points: points?,
+            classes: classes?,
+            features: features?,
+            std: std?,
+        },
+        "xor" => SourceKind::Xor {
+            points: points?,
+            noise: noise?,
+        },
+        "random" => SourceKind::Random {
+            rows: rows?,
+            features: features?,
+            classes: classes?,
+        },
+        "csv" => {
+            let path = file(env, "path", &mut spans);
+            let label = bound.get("label").and_then(|v| {
+                spans.label = Some(v.span);
+                expect::string(env, v, "`label`")
+            });
+            let header = match bound.get("header") {
+                Some(v) => expect::boolean(env, v, "`header`")?,
+                None => true,
+            };
+            let columns = bound
+                .get("columns")
+                .and_then(|v| column_list(env, v, &mut spans));
+            SourceKind::Csv {
+                path: path?,
+                label,
+                header,
+                columns,
+            }
+        }
+        "idx" => {
+            let images = file(env, "images", &mut spans);
+            let labels = file(env, "labels", &mut spans);
+            SourceKind::Idx {
+                images: images?,
+                labels: labels?,
+            }
+        }
+        _ => {
+            let v = bound.get("paths")?;
+            let items: Vec<Val> = match &v.kind {
+                ValKind::List(items) => items.clone(),
+                _ => vec![v.clone()],
+            };
+            let mut paths = Vec::new();
+            for item in &items {
+                spans.files.push(item.span);
+                paths.push(base_dir.join(expect::path(env, item, "a CIFAR batch path", text)?));
+            }
+            SourceKind::Cifar { paths }
+        }
+    };
+    Some((SourceSpec { kind, span: v.span }, spans))
+}
+
+fn column_list(env: &mut Env<'_>, v: &Val, spans: &mut SourceArgs) -> Option<Vec<String>> {
+    let ValKind::List(items) = &v.kind else {
+        expect::type_error(env, v, "`columns`", "a list of column names");
+        return None;
+    };
+    let mut names = Vec::new();
+    for item in items {
+        let name = expect::string(env, item, "a column name")?;
+        spans.columns.push((name.clone(), item.span));
+        names.push(name);
+    }
+    Some(names)
+}
+
+fn split_spec(env: &mut Env<'_>, bound: &super::args::Bound, span: Span) -> Option<SplitSpec> {
+    let flag = |env: &mut Env<'_>, name: &str, default: bool| match bound.get(name) {
+        Some(v) => expect::boolean(env, v, &format!("`{name}`")).unwrap_or(default),
+        None => default,
+    };
+    let shuffle = flag(env, "shuffle", true);
+    let stratify = flag(env, "stratify", false);
+    let part = |env: &mut Env<'_>, name: &str| -> Option<Option<f64>> {
+        match bound.get(name) {
+            Some(v) => expect::fraction(env, v, &format!("the `{name}` share"), &UNIT).map(Some),
+            None if bound.given(name) => None,
+            None => Some(None),
+        }
+    };
+    let (train, val, test) = (part(env, "train")?, part(env, "val")?, part(env, "test")?);
+    if let Some(kfold) = bound.get("kfold") {
+        let (signature, callee, args) = expect::callee(
+            env,
+            kfold,
+            "`split`",
+            catalogue::VALIDATION,
+            "split method",
+            "splits",
+        )?;
+        let inner = bind(env, &callee, args, signature, Form::Call);
+        let k = expect::integer(env, inner.get("k")?, "the number of folds", 2)?;
+        if train.is_some() || val.is_some() {
+            env.report(
+                Diagnostic::new(Code::E202, "`split kfold(…)` takes only a `test:` share")
+                    .primary(span, "train and validation rows come from the folds")
+                    .help(format!("write `split kfold({k}), test: 20%`")),
+            );
+            return None;
+        }
+        return Some(SplitSpec::KFold {
+            k,
+            test: test.unwrap_or(0.0),
+            shuffle,
+            stratify,
+        });
+    }
+    let (train, val, test) = match (train, val, test) {
+        (None, None, None) => (1.0, 0.0, 0.0),
+        (t, v, s) => (t.unwrap_or(0.0), v.unwrap_or(0.0), s.unwrap_or(0.0)),
+    };
+    let sum = train + val + test;
+    if (sum - 1.0).abs() > 1e-9 {
+        env.report(
+            Diagnostic::new(
+                Code::E202,
+                format!(
+                    "the split shares add up to {}%, not 100%",
+                    crate::pretty::format_number((sum * 1e6).round() / 1e4)
+                ),
+            )
+            .primary(span, "shares must cover every row once")
+            .help("make `train`, `val` and `test` add up to 100%, e.g. `train: 80%, val: 10%, test: 10%`"),
+        );
+        return None;
+    }
+    if train <= 0.0 {
+        env.report(
+            Diagnostic::new(Code::E202, "the split leaves no training rows")
+                .primary(span, "`train` is 0%"),
+        );
+        return None;
+    }
+    Some(SplitSpec::Holdout {
+        train,
+        val,
+        test,
+        shuffle,
+        stratify,
+    })
+}
+
+fn preprocess_steps(
+    env: &mut Env<'_>,
+    span: Span,
+    args: &[crate::value::ValArg],
+) -> (Vec<(PreprocessStep, Span)>, FitOn) {
+    let mut steps = Vec::new();
+    let mut fit = FitOn::Train;
+    for arg in args {
+        if let Some(keyword) = &arg.name {
+            if keyword.name != "fit" {
+                let help = suggest::help_line(&keyword.name, ["fit"], "arguments");
+                env.report(
+                    Diagnostic::new(
+                        Code::E103,
+                        format!("`preprocess` has no argument `{}`", keyword.name),
+                    )
+                    .primary(keyword.span, "unknown argument")
+                    .maybe_help(help)
+                    .note("`preprocess` takes steps and `fit: train | all`"),
+                );
+                continue;
+            }
+            match arg.value.head_name() {
+                Some("train") => fit = FitOn::Train,
+                Some("all") => {
+                    fit = FitOn::All;
+                    env.report(
+                        Diagnostic::new(Code::W409, "preprocessing statistics fitted on all data")
+                            .primary(arg.span, "validation and test rows shape the statistics")
+                            .help("remove `fit: all`: statistics fitted on the training split only keep evaluation honest"),
+                    );
+                }
+                _ => expect::type_error(env, &arg.value, "`fit`", "`train` or `all`"),
+            }
+            continue;
+        }
+        if let Some(step) = preprocess_step(env, &arg.value) {
+            steps.push((step, arg.span));
+        }
+    }
+    order_checks(env, &steps);
+    let _ = span;
+    (steps, fit)
+}
+
+fn preprocess_step(env: &mut Env<'_>, v: &Val) -> Option<PreprocessStep> {
+    let (signature, callee, args) = expect::callee(
+        env,
+        v,
+        "`preprocess`",
+        catalogue::PREPROCESS,
+        "preprocessing step",
+        "preprocessing",
+    )?;
+    let bound = bind(env, &callee, args, signature, Form::Call);
+    let real = |env: &mut Env<'_>, name: &str, default: f64, range| match bound.get(name) {
+        Some(v) => expect::ranged(env, v, &format!("`{name}`"), range),
+        None if bound.given(name) => None,
+        None => Some(default),
+    };
+    Some(match signature.name {
+        "scale" => PreprocessStep::Scale {
+            c: expect::ranged(env, bound.get("c")?, "the scale factor", &POSITIVE)?,
+        },
+        "center" => PreprocessStep::Center,
+        "normalize" => PreprocessStep::Normalize,
+        "minmax" => {
+            let lo = real(
+                env,
+                "lo",
+                0.0,
+                &expect::Range {
+                    lo: f64::NEG_INFINITY,
+                    hi: f64::INFINITY,
+                    lo_inclusive: false,
+                    hi_inclusive: false,
+                },
+            )?;
+            let hi = real(
+                env,
+                "hi",
+                1.0,
+                &expect::Range {
+                    lo: f64::NEG_INFINITY,
+                    hi: f64::INFINITY,
+                    lo_inclusive: false,
+                    hi_inclusive: false,
+                },
+            )?;
+            if lo >= hi {
+                env.report(
+                    Diagnostic::new(Code::E202, "`minmax` needs `lo < hi`")
+                        .primary(v.span, "empty target range"),
+                );
+                return None;
+            }
+            PreprocessStep::MinMax { lo, hi }
+        }
+        "pca" => {
+            let keep = match (bound.get("components"), bound.get("variance")) {
+                (Some(c), None) => PcaKeep::Components(expect::integer(env, c, "`components`", 1)?),
+                (None, Some(var)) => PcaKeep::Variance(expect::ranged(
+                    env,
+                    var,
+                    "`variance`",
+                    &expect::Range {
+                        lo: 0.0,
+                        hi: 1.0,
+                        lo_inclusive: false,
+                        hi_inclusive: true,
+                    },
+                )?),
+                (Some(_), Some(_)) => {
+                    env.report(
+                        Diagnostic::new(
+                            Code::E107,
+                            "`pca` takes `components` or `variance`, not both",
+                        )
+                        .primary(v.span, "both given"),
+                    );
+                    return None;
+                }
+                (None, None) => {
+                    if !bound.given("components") && !bound.given("variance") {
+                        super::args::missing(env, &callee, "components", Form::Call);
+                    }
+                    return None;
+                }
+            };
+            PreprocessStep::Pca { keep }
+        }
+        "whiten" => PreprocessStep::Whiten {
+            eps: real(env, "eps", 1e-5, &NON_NEGATIVE)?,
+        },
+        _ => PreprocessStep::Zca {
+            eps: real(env, "eps", 1e-5, &NON_NEGATIVE)?,
+        },
+    })
+}
+
+fn order_checks(env: &mut Env<'_>, steps: &[(PreprocessStep, Span)]) {
+    let mut centered = false;
+    let mut whitened: Option<Span> = None;
+    for (step, span) in steps {
+        match step {
+            PreprocessStep::Center => centered = true,
+            PreprocessStep::Whiten { .. } | PreprocessStep::Zca { .. } => {
+                if !centered {
+                    env.report(
+                        Diagnostic::new(Code::E410, "whitening needs centered data")
+                            .primary(*span, "no `center` before this step")
+                            .help("add `center` before it: `preprocess center, whiten(eps: 1e-5)`"),
+                    );
+                }
+                whitened = Some(*span);
+            }
+            PreprocessStep::Normalize => {
+                if let Some(w) = whitened {
+                    env.report(
+                        Diagnostic::new(
+                            Code::W412,
+                            "`normalize` after whitening changes nothing useful",
+                        )
+                        .primary(*span, "redundant")
+                        .secondary(w, "whitened data already has unit variance")
+                        .help("remove `normalize`"),
+                    );
+                }
+            }
+            PreprocessStep::Scale { .. } | PreprocessStep::MinMax { .. } => centered = false,
+            PreprocessStep::Pca { .. } => {}
+        }
+    }
+}
+
+fn preprocess_width(
+    env: &mut Env<'_>,
+    steps: &[(PreprocessStep, Span)],
+    shape: Option<&DataShape>,
+) -> Width {
+    let mut width = match shape {
+        Some(s) => Width::Known(s.features),
+        None => Width::Symbolic("data.features".into()),
+    };
+    for (step, span) in steps {
+        if let PreprocessStep::Pca { keep } = step {
+            width = match (keep, &width) {
+                (PcaKeep::Components(k), Width::Known(f)) if k > f => {
+                    env.report(
+                        Diagnostic::new(
+                            Code::E411,
+                            format!("`pca` keeps {k} components but the data has {f} features"),
+                        )
+                        .primary(*span, format!("at most {f} components exist"))
+                        .help(format!(
+                            "use `pca(components: {f})` or fewer, or `pca(variance: 0.99)`"
+                        )),
+                    );
+                    Width::Known(*f)
+                }
+                (PcaKeep::Components(k), _) => Width::Known(*k),
+                (PcaKeep::Variance(_), _) => Width::Symbolic("data.features".into()),
+            };
+        }
+    }
+    width
+}
+
+fn probe_shape(
+    env: &mut Env<'_>,
+    source: &SourceSpec,
+    args: &SourceArgs,
+    base_dir: &Path,
+    probe: &dyn DataProbe,
+) -> Option<DataShape> {
+    if let Some(shape) = generated_shape(&source.kind) {
+        return Some(shape);
+    }
+    let file_span = |path: &Path| -> Span {
+        let _ = path;
+        args.files.first().copied().unwrap_or(source.span)
+    };
+    match probe.probe(source, base_dir) {
+        Ok(shape) => Some(shape),
+        Err(ProbeError::Skipped) => None,
+        Err(ProbeError::Unreadable { path, reason }) => {
+            env.report(
+                Diagnostic::new(Code::E406, format!("cannot read `{}`", path.display()))
+                    .primary(file_span(&path), reason)
+                    .note(format!(
+                        "relative paths are resolved from the model file's directory, {}",
+                        base_dir.display()
+                    )),
+            );
+            None
+        }
+        Err(ProbeError::Idx { path, reason }) => {
+            env.report(
+                Diagnostic::new(Code::E407, format!("bad IDX file `{}`", path.display()))
+                    .primary(source.span, reason)
+                    .help("IDX files start with magic 0x00000803 (images) or 0x00000801 (labels), and both files must hold the same number of items"),
+            );
+            None
+        }
+        Err(ProbeError::Csv {
+            path,
+            line,
+            column,
+            reason,
+        }) => {
+            let at = match column {
+                Some(c) => format!("{}:{line}, column `{c}`", path.display()),
+                None => format!("{}:{line}", path.display()),
+            };
+            env.report(
+                Diagnostic::new(Code::E408, format!("malformed CSV at {at}"))
+                    .primary(source.span, reason)
+                    .help("every row needs the same number of cells and numeric feature cells"),
+            );
+            None
+        }
+        Err(ProbeError::ColumnNotFound {
+            path,
+            column,
+            available,
+        }) => {
+            let span = args
+                .columns
+                .iter()
+                .find(|(c, _)| *c == column)
+                .map(|(_, s)| *s)
+                .or(args.label)
+                .unwrap_or(source.span);
+            let help = suggest::help_line(&column, available.iter().map(String::as_str), "columns");
+            let file = path.file_name().map_or(path.display().to_string(), |f| {
+                f.to_string_lossy().into_owned()
+            });
+            env.report(
+                Diagnostic::new(Code::E110, format!("no column `{column}` in {file}"))
+                    .primary(span, "not a column of the header")
+                    .maybe_help(help)
+                    .note(format!("the columns are: {}", available.join(", "))),
+            );
+            None
+        }
+    }
+}
+
+/// The `data.*` values for expressions, from the facts (symbolic where unknown).
+pub(crate) fn data_values(spec: &DataSpec, facts: &DataFacts) -> Vec<(&'static str, ValKind)> {
+    let known = |n: Option<u64>, name: &str| match n {
+        Some(n) => ValKind::Num(n as f64),
+        None => ValKind::Symbolic(format!("data.{name}")),
+    };
+    let rows = facts.shape.as_ref().and_then(|s| s.rows);
+    let (train_share, val_share, test_share) = match spec.split {
+        SplitSpec::Holdout {
+            train, val, test, ..
+        } => (train, val, test),
+        SplitSpec::KFold { k, test, .. } => {
+            let rest = 1.0 - test;
+            (rest * (k as f64 - 1.0) / k as f64, rest / k as f64, test)
+        }
+    };
+    let part = |share: f64| rows.map(|r| (r as f64 * share).floor() as u64);
+    vec![
+        ("features", known(facts.model_features.known(), "features")),
+        (
+            "classes",
+            known(facts.shape.as_ref().map(|s| s.classes), "classes"),
+        ),
+        ("rows", known(rows, "rows")),
+        ("train.size", known(part(train_share), "train.size")),
+        ("val.size", known(part(val_share), "val.size")),
+        ("test.size", known(part(test_share), "test.size")),
+    ]
+}
+
+/// Symbolic `data.*` values, used when there is no usable `data` section.
+pub(crate) fn symbolic_values() -> Vec<(&'static str, ValKind)> {
+    catalogue::DATA_VALUES
+        .iter()
+        .map(|n| (*n, ValKind::Symbolic(format!("data.{n}"))))
+        .collect()
+}

@@ -1,0 +1,620 @@
+//! The `model` section: expanding blocks, `repeat`s and `->` chains into a flat list of
+//! resolved layers (E101, E102, E109, E201–E202, E303–E305, E310).
+
+use super::args::{Bound, Form, Formal, bind, bind_formals};
+use super::expect::{self, NON_NEGATIVE, PROBABILITY};
+use super::section::eval_args;
+use crate::ast::{BlockDef, Body, Command, Expr, ExprKind, Stmt};
+use crate::catalogue;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::eval::{Env, Locals};
+use crate::ir::{Activation, InitSpec, LayerKind, LayerSpec, LossSpec};
+use crate::span::Span;
+use crate::suggest;
+use crate::value::{Val, ValArg, ValKind};
+use std::collections::HashMap;
+
+/// The most layers a model may expand to.
+pub(crate) const MAX_LAYERS: usize = 10_000;
+
+/// A layer with what the lints need to know about how it was written.
+#[derive(Debug, Clone)]
+pub(crate) struct BuiltLayer {
+    pub spec: LayerSpec,
+    /// The weight initializer as written (explicitly or through `default`), with its span.
+    pub explicit_init: Option<(InitSpec, Span)>,
+}
+
+/// The expanded model.
+#[derive(Debug, Default)]
+pub(crate) struct BuiltModel {
+    pub layers: Vec<BuiltLayer>,
+    pub input: Option<(u64, Span)>,
+    pub loss: Option<(LossSpec, Span)>,
+    /// The first layer written after `loss`, and the loss.
+    pub after_loss: Option<(Span, Span)>,
+}
+
+#[derive(Default)]
+struct Defaults {
+    init: Option<(InitSpec, Span)>,
+    bias: Option<Option<InitSpec>>,
+}
+
+struct Expander<'b> {
+    blocks: &'b HashMap<String, &'b BlockDef>,
+    stack: Vec<(String, Span)>,
+    defaults: Defaults,
+    first_layer: Option<Span>,
+    out: BuiltModel,
+    counters: HashMap<&'static str, usize>,
+    too_many_reported: bool,
+}
+
+/// Expands the model body.
+pub(crate) fn expand(
+    env: &mut Env<'_>,
+    body: &Body,
+    blocks: &HashMap<String, &BlockDef>,
+) -> BuiltModel {
+    let mut expander = Expander {
+        blocks,
+        stack: Vec::new(),
+        defaults: Defaults::default(),
+        first_layer: None,
+        out: BuiltModel::default(),
+        counters: HashMap::new(),
+        too_many_reported: false,
+    };
+    expander.body(env, body, &Vec::new(), None);
+    expander.out
+}
+
+impl Expander<'_> {
+    fn body(&mut self, env: &mut Env<'_>, body: &Body, locals: &Locals, call_site: Option<Span>) {
+        for stmt in &body.stmts {
+            match stmt {
+                Stmt::Chain(chain) => {
+                    for command in &chain.commands {
+                        self.command(env, command, locals, call_site);
+                    }
+                }
+                Stmt::Repeat(repeat) => {
+                    let count = env.eval(&repeat.count, locals);
+                    env.mark_used(&count);
+                    let range = match count.kind {
+                        ValKind::Range { lo, hi } => Some((lo, hi)),
+                        _ => expect::integer(env, &count, "the repeat count", 0)
+                            .map(|n| (0, n as i64)),
+                    };
+                    let Some((lo, hi)) = range else { continue };
+                    if hi.saturating_sub(lo) > MAX_LAYERS as i64 {
+                        self.too_many(env, repeat.header_span);
+                        continue;
+                    }
+                    for i in lo..hi {
+                        if self.out.layers.len() > MAX_LAYERS {
+                            break;
+                        }
+                        let mut inner = locals.clone();
+                        if let Some(var) = &repeat.var {
+                            inner.push((
+                                var.name.clone(),
+                                Val::new(ValKind::Num(i as f64), var.span),
+                            ));
+                        }
+                        self.body(env, &repeat.body, &inner, call_site);
+                    }
+                }
+                Stmt::Sample(sample) => env.report(
+                    Diagnostic::new(
+                        Code::E101,
+                        "search spaces (`~`) are not allowed in the `model` section",
+                    )
+                    .primary(sample.span, "a search space outside `search`")
+                    .help(format!(
+                        "declare `param {} = …` and write `{} ~ …` in the `search` section",
+                        sample.name.name, sample.name.name
+                    )),
+                ),
+            }
+        }
+    }
+
+    fn too_many(&mut self, env: &mut Env<'_>, span: Span) {
+        if !self.too_many_reported {
+            self.too_many_reported = true;
+            env.report(
+                Diagnostic::new(
+                    Code::E202,
+                    format!("the model expands to more than {MAX_LAYERS} layers"),
+                )
+                .primary(span, "repeats too often"),
+            );
+        }
+    }
+
+    fn command(
+        &mut self,
+        env: &mut Env<'_>,
+        command: &Command,
+        locals: &Locals,
+        call_site: Option<Span>,
+    ) {
+        if self.out.layers.len() >= MAX_LAYERS {
+            self.too_many(env, command.span);
+            return;
+        }
+        let name = command.name.name.as_str();
+        if let Some(signature) = catalogue::find(catalogue::MODEL_STATEMENTS, name) {
+            let args = eval_args(env, command, locals);
+            let bound = bind(env, &command.name, &args, signature, Form::Statement);
+            self.model_statement(env, command, &bound);
+            return;
+        }
+        let table = catalogue::find(catalogue::LAYERS, name)
+            .or_else(|| catalogue::find(catalogue::ACTIVATIONS, name));
+        if let Some(signature) = table {
+            let args = eval_args(env, command, locals);
+            let bound = bind(env, &command.name, &args, signature, Form::Statement);
+            self.layer(env, command, &bound, call_site);
+            return;
+        }
+        if let Some(block) = self.blocks.get(name).copied() {
+            self.block_call(env, command, block, locals, call_site);
+            return;
+        }
+        let is_variable = locals.iter().any(|(n, _)| n == name) || env.globals.contains_key(name);
+        if is_variable {
+            let value = env.eval(
+                &Expr {
+                    kind: ExprKind::Path(vec![command.name.clone()]),
+                    span: command.name.span,
+                },
+                locals,
+            );
+            env.mark_used(&value);
+            self.activation_value(env, command, &value, call_site);
+            return;
+        }
+        let mut candidates: Vec<&str> = catalogue::names(catalogue::LAYERS)
+            .chain(catalogue::names(catalogue::ACTIVATIONS))
+            .chain(catalogue::names(catalogue::MODEL_STATEMENTS))
+            .collect();
+        candidates.extend(self.blocks.keys().map(String::as_str));
+        let help = suggest::help_line(name, candidates.iter().copied(), "layers");
+        env.report(
+            Diagnostic::new(Code::E101, format!("unknown layer `{name}`"))
+                .primary(
+                    command.name.span,
+                    "no layer, activation or block with this name",
+                )
+                .maybe_help(help),
+        );
+    }
+
+    fn block_call(
+        &mut self,
+        env: &mut Env<'_>,
+        command: &Command,
+        block: &BlockDef,
+        locals: &Locals,
+        call_site: Option<Span>,
+    ) {
+        if let Some((_, first)) = self.stack.iter().find(|(n, _)| *n == block.name.name) {
+            let path: Vec<&str> = self
+                .stack
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .chain([block.name.name.as_str()])
+                .collect();
+            env.report(
+                Diagnostic::new(
+                    Code::E109,
+                    format!(
+                        "block `{}` uses itself: {}",
+                        block.name.name,
+                        path.join(" → ")
+                    ),
+                )
+                .primary(command.name.span, "recursive use")
+                .secondary(*first, "the outer use")
+                .help("a block cannot contain itself; use `repeat` to stack copies"),
+            );
+            return;
+        }
+        let args = eval_args(env, command, locals);
+        let formals: Vec<Formal<'_>> = block
+            .formals
+            .iter()
+            .map(|f| Formal {
+                name: &f.name.name,
+                required: f.default.is_none(),
+                positional: true,
+            })
+            .collect();
+        let bound = bind_formals(env, &command.name, &args, &formals, Form::Call);
+        let mut inner: Locals = Vec::new();
+        for formal in &block.formals {
+            let value = match bound.get(&formal.name.name) {
+                Some(v) => v.clone(),
+                None if bound.given(&formal.name.name) => Val::poison(command.span),
+                None => match &formal.default {
+                    Some(d) => env.eval(d, &Vec::new()),
+                    None => Val::poison(command.span),
+                },
+            };
+            inner.push((formal.name.name.clone(), value));
+        }
+        self.stack
+            .push((block.name.name.clone(), command.name.span));
+        self.body(env, &block.body, &inner, call_site.or(Some(command.span)));
+        self.stack.pop();
+    }
+
+    fn activation_value(
+        &mut self,
+        env: &mut Env<'_>,
+        command: &Command,
+        value: &Val,
+        call_site: Option<Span>,
+    ) {
+        if value.is_poison() {
+            return;
+        }
+        let Some(name) = value.head_name() else {
+            env.report(
+                Diagnostic::new(
+                    Code::E201,
+                    format!(
+                        "`{}` is {}, not a layer or activation",
+                        command.name.name,
+                        value.describe()
+                    ),
+                )
+                .primary(command.name.span, "used as a layer here"),
+            );
+            return;
+        };
+        let Some(signature) = catalogue::find(catalogue::ACTIVATIONS, name) else {
+            let help = suggest::help_line(
+                name,
+                catalogue::names(catalogue::ACTIVATIONS),
+                "activations",
+            );
+            env.report(
+                Diagnostic::new(Code::E102, format!("unknown activation `{name}`"))
+                    .primary(
+                        value.span,
+                        format!("`{}` is `{name}` here", command.name.name),
+                    )
+                    .maybe_help(help),
+            );
+            return;
+        };
+        let (callee, args): (crate::ast::Ident, &[ValArg]) = match &value.kind {
+            ValKind::Call { callee, args } => (callee.clone(), args),
+            _ => (
+                crate::ast::Ident {
+                    name: name.to_string(),
+                    span: value.span,
+                },
+                &[],
+            ),
+        };
+        let bound = bind(env, &callee, args, signature, Form::Call);
+        if let Some(activation) = activation(env, signature.name, &bound) {
+            self.push(
+                LayerKind::Activation(activation),
+                command.span,
+                call_site,
+                None,
+                signature.name,
+            );
+        }
+    }
+
+    fn model_statement(&mut self, env: &mut Env<'_>, command: &Command, bound: &Bound) {
+        let word = command.name.name.as_str();
+        if word != "loss"
+            && let Some(first) = self.first_layer
+        {
+            env.report(
+                Diagnostic::new(
+                    Code::E304,
+                    format!("`{word}` must come before the first layer"),
+                )
+                .primary(command.span, "too late")
+                .secondary(first, "first layer")
+                .help(format!("move `{word}` to the top of the model")),
+            );
+            return;
+        }
+        match word {
+            "input" => {
+                if let Some(w) = bound
+                    .get("width")
+                    .and_then(|v| expect::integer(env, v, "the input width", 1))
+                {
+                    self.out.input = Some((w, command.span));
+                }
+            }
+            "default" => {
+                if let Some(v) = bound.get("init")
+                    && let Some(init) = weight_init(env, v)
+                {
+                    self.defaults.init = Some((init, v.span));
+                }
+                if let Some(v) = bound.get("bias") {
+                    self.defaults.bias = bias_init(env, v);
+                }
+            }
+            _ => {
+                if let Some((_, first)) = self.out.loss {
+                    env.report(
+                        Diagnostic::new(Code::E105, "the model has two `loss` statements")
+                            .primary(command.span, "second loss")
+                            .secondary(first, "first loss")
+                            .help("keep one"),
+                    );
+                    return;
+                }
+                let Some(v) = bound.get("loss") else { return };
+                let Some((signature, callee, args)) =
+                    expect::callee(env, v, "`loss`", catalogue::LOSSES, "loss", "losses")
+                else {
+                    return;
+                };
+                let inner = bind(env, &callee, args, signature, Form::Call);
+                let loss = match signature.name {
+                    "softmax" => LossSpec::Softmax,
+                    "mse" => LossSpec::Mse,
+                    _ => match inner.get("margin") {
+                        Some(m) => {
+                            match expect::ranged(env, m, "the SVM margin", &expect::POSITIVE) {
+                                Some(margin) => LossSpec::Svm { margin },
+                                None => return,
+                            }
+                        }
+                        None => LossSpec::Svm { margin: 1.0 },
+                    },
+                };
+                self.out.loss = Some((loss, command.span));
+            }
+        }
+    }
+
+    fn layer(
+        &mut self,
+        env: &mut Env<'_>,
+        command: &Command,
+        bound: &Bound,
+        call_site: Option<Span>,
+    ) {
+        let name = command.name.name.as_str();
+        let span = command.span;
+        match name {
+            "dense" | "maxout" => {
+                let units = bound
+                    .get("width")
+                    .and_then(|v| expect::width(env, v, &format!("`{name}` width")));
+                let pieces = if name == "maxout" {
+                    match bound.get("pieces") {
+                        Some(v) => {
+                            let p = expect::integer(env, v, "`maxout` pieces", 0);
+                            match p {
+                                Some(p) if p < 2 => {
+                                    env.report(
+                                        Diagnostic::new(Code::E305, format!("`maxout` needs at least 2 pieces, found {p}"))
+                                            .primary(v.span, "fewer than 2 pieces")
+                                            .help("with one piece maxout is a plain linear layer; use `pieces: 2` or more"),
+                                    );
+                                    None
+                                }
+                                other => other,
+                            }
+                        }
+                        None => {
+                            if !bound.given("pieces") {
+                                super::args::missing(env, &command.name, "pieces", Form::Statement);
+                            }
+                            None
+                        }
+                    }
+                } else {
+                    Some(1)
+                };
+                let explicit_init = match bound.get("init") {
+                    Some(v) => weight_init(env, v).map(|i| (i, v.span)),
+                    None if bound.given("init") => return,
+                    None => self.defaults.init,
+                };
+                if let Some((InitSpec::Zeros, init_span)) = explicit_init {
+                    env.report(
+                        Diagnostic::new(Code::E310, format!("`{name}` weights initialized to zeros"))
+                            .primary(init_span, "all-zero weights")
+                            .help("every unit would compute the same output and get the same gradient; use `he`, `xavier` or `small(0.01)`")
+                            .note("zero initialization is only for biases"),
+                    );
+                }
+                let bias = match bound.get("bias") {
+                    Some(v) => match bias_init(env, v) {
+                        Some(b) => b,
+                        None => return,
+                    },
+                    None => self.defaults.bias.unwrap_or(Some(InitSpec::Zeros)),
+                };
+                let (Some(units), Some(pieces)) = (units, pieces) else {
+                    return;
+                };
+                let init = explicit_init.map_or(InitSpec::Xavier, |(i, _)| i);
+                let kind = if name == "dense" {
+                    LayerKind::Dense { units, init, bias }
+                } else {
+                    LayerKind::Maxout {
+                        units,
+                        pieces,
+                        init,
+                        bias,
+                    }
+                };
+                self.push(
+                    kind,
+                    span,
+                    call_site,
+                    explicit_init,
+                    if name == "dense" { "dense" } else { "maxout" },
+                );
+            }
+            "batchnorm" => {
+                let momentum = match bound.get("momentum") {
+                    Some(v) => expect::ranged(env, v, "`batchnorm` momentum", &expect::UNIT),
+                    None => Some(0.1),
+                };
+                let eps = match bound.get("eps") {
+                    Some(v) => expect::ranged(env, v, "`batchnorm` eps", &expect::POSITIVE),
+                    None => Some(1e-5),
+                };
+                let affine = match bound.get("affine") {
+                    Some(v) => expect::boolean(env, v, "`affine`"),
+                    None => Some(true),
+                };
+                if let (Some(momentum), Some(eps), Some(affine)) = (momentum, eps, affine) {
+                    self.push(
+                        LayerKind::BatchNorm {
+                            momentum,
+                            eps,
+                            affine,
+                        },
+                        span,
+                        call_site,
+                        None,
+                        "batchnorm",
+                    );
+                }
+            }
+            "dropout" => {
+                if let Some(rate) = bound
+                    .get("rate")
+                    .and_then(|v| expect::fraction(env, v, "`dropout` rate", &PROBABILITY))
+                {
+                    self.push(
+                        LayerKind::Dropout { rate },
+                        span,
+                        call_site,
+                        None,
+                        "dropout",
+                    );
+                }
+            }
+            _ => {
+                let signature =
+                    catalogue::find(catalogue::ACTIVATIONS, name).expect("checked by caller");
+                if let Some(a) = activation(env, name, bound) {
+                    self.push(
+                        LayerKind::Activation(a),
+                        span,
+                        call_site,
+                        None,
+                        signature.name,
+                    );
+                }
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        kind: LayerKind,
+        span: Span,
+        call_site: Option<Span>,
+        explicit_init: Option<(InitSpec, Span)>,
+        counter: &'static str,
+    ) {
+        if let Some((_, loss_span)) = self.out.loss {
+            self.out.after_loss.get_or_insert((span, loss_span));
+            return;
+        }
+        self.first_layer.get_or_insert(span);
+        let n = self.counters.entry(counter).or_insert(0);
+        *n += 1;
+        let name = format!("{counter}{n}");
+        self.out.layers.push(BuiltLayer {
+            spec: LayerSpec {
+                name,
+                kind,
+                span,
+                call_site,
+            },
+            explicit_init,
+        });
+    }
+}
+
+fn activation(env: &mut Env<'_>, name: &str, bound: &Bound) -> Option<Activation> {
+    let alpha = |env: &mut Env<'_>, default: f64| match bound.get("alpha") {
+        Some(v) => expect::ranged(env, v, &format!("`{name}` alpha"), &NON_NEGATIVE),
+        None => Some(default),
+    };
+    Some(match name {
+        "sigmoid" => Activation::Sigmoid,
+        "tanh" => Activation::Tanh,
+        "relu" => Activation::Relu,
+        "leaky_relu" => Activation::LeakyRelu {
+            alpha: alpha(env, 0.01)?,
+        },
+        "elu" => Activation::Elu {
+            alpha: alpha(env, 1.0)?,
+        },
+        "gelu" => Activation::Gelu,
+        "selu" => Activation::Selu,
+        "softplus" => Activation::Softplus,
+        "swish" => Activation::Swish,
+        _ => Activation::Identity,
+    })
+}
+
+/// A weight initializer.
+fn weight_init(env: &mut Env<'_>, v: &Val) -> Option<InitSpec> {
+    let (signature, callee, args) = expect::callee(
+        env,
+        v,
+        "`init`",
+        catalogue::INITIALIZERS,
+        "initializer",
+        "initializers",
+    )?;
+    let bound = bind(env, &callee, args, signature, Form::Call);
+    Some(match signature.name {
+        "small" => InitSpec::Small {
+            std: match bound.get("std") {
+                Some(s) => {
+                    expect::ranged(env, s, "the `small` standard deviation", &expect::POSITIVE)?
+                }
+                None => 0.01,
+            },
+        },
+        "xavier" => InitSpec::Xavier,
+        "he" => InitSpec::He,
+        "uniform" => InitSpec::Uniform {
+            a: expect::ranged(
+                env,
+                bound.get("a")?,
+                "the `uniform` half-width",
+                &expect::POSITIVE,
+            )?,
+        },
+        _ => InitSpec::Zeros,
+    })
+}
+
+/// A bias setting: `false` (none), `true` (zeros), a number (constant) or an initializer.
+fn bias_init(env: &mut Env<'_>, v: &Val) -> Option<Option<InitSpec>> {
+    match v.kind {
+        ValKind::Bool(false) => Some(None),
+        ValKind::Bool(true) => Some(Some(InitSpec::Zeros)),
+        ValKind::Num(0.0) => Some(Some(InitSpec::Zeros)),
+        ValKind::Num(value) => Some(Some(InitSpec::Constant { value })),
+        _ => weight_init(env, v).map(Some),
+    }
+}

@@ -1,0 +1,511 @@
+//! The `search` section: strategy, search spaces, metric, trials, stages, validation
+//! (E501, E502, W503, E504, E505, E204, E202 for bad bounds).
+
+use super::args::{Form, bind};
+use super::expect;
+use super::section::{Once, eval_args, flatten, statement};
+use super::train::{SplitUses, metric_ref};
+use crate::ast::{Expr, Section, SectionKind};
+use crate::catalogue;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::eval::{Env, GlobalKind};
+use crate::ir::*;
+use crate::suggest;
+use crate::value::{Val, ValKind};
+
+/// Checks the `search` section.
+pub(crate) fn check(
+    env: &mut Env<'_>,
+    section: &Section,
+    uses: &mut SplitUses,
+) -> Option<SearchSpec> {
+    let strategy = match &section.kind {
+        SectionKind::Search(Some(expr)) => strategy(env, expr)?,
+        _ => Strategy::Random { seed: None },
+    };
+    let (commands, samples) = flatten(env, &section.body, "search", true);
+    let mut space: Vec<SearchDim> = Vec::new();
+    let mut ok = true;
+    for sample in samples {
+        if let Some(first) = space.iter().find(|d| d.param == sample.name.name) {
+            env.report(
+                Diagnostic::new(
+                    Code::E105,
+                    format!("`{}` has two search spaces", sample.name.name),
+                )
+                .primary(sample.span, "second space")
+                .secondary(first.span, "first space")
+                .help("keep one"),
+            );
+            ok = false;
+            continue;
+        }
+        match sample_dim(env, sample, &strategy) {
+            Some(dim) => space.push(dim),
+            None => ok = false,
+        }
+    }
+    let mut once = Once::default();
+    let mut metric = None;
+    let mut trials = None;
+    let mut epochs = None;
+    let mut stages: Vec<StageSpec> = Vec::new();
+    let mut validate = None;
+    let locals = Vec::new();
+    for command in commands {
+        let Some(signature) = statement(env, command, catalogue::SEARCH_STATEMENTS, "search")
+        else {
+            ok = false;
+            continue;
+        };
+        let args = eval_args(env, command, &locals);
+        if signature.name != "stage"
+            && !once.first(
+                env,
+                signature.name,
+                &format!("`{}`", signature.name),
+                command.span,
+            )
+        {
+            continue;
+        }
+        let b = bind(env, &command.name, &args, signature, Form::Statement);
+        match signature.name {
+            "metric" => {
+                let Some(v) = b.get("metric") else { continue };
+                let Some(m) = metric_ref(env, v, "`metric`") else {
+                    ok = false;
+                    continue;
+                };
+                let goal = match b.get("goal") {
+                    Some(g) => match g.head_name() {
+                        Some("max") => Goal::Max,
+                        Some("min") => Goal::Min,
+                        _ => {
+                            expect::type_error(env, g, "`goal`", "`max` or `min`");
+                            ok = false;
+                            continue;
+                        }
+                    },
+                    None => m.kind.natural_goal(),
+                };
+                uses.uses
+                    .push((m.split, v.span, format!("`metric {}`", v.to_source())));
+                metric = Some((m, goal));
+            }
+            "trials" => {
+                trials = b
+                    .get("count")
+                    .and_then(|v| expect::integer(env, v, "the number of trials", 1))
+            }
+            "epochs" => {
+                epochs = b
+                    .get("count")
+                    .and_then(|v| expect::integer(env, v, "the epochs per trial", 1))
+            }
+            "stage" => match stage(env, &b, command.span, stages.last()) {
+                Some(s) => stages.push(s),
+                None => ok = false,
+            },
+            _ => {
+                let Some(v) = b.get("method") else { continue };
+                let Some((sig, callee, args)) = expect::callee(
+                    env,
+                    v,
+                    "`validate`",
+                    catalogue::VALIDATION,
+                    "validation method",
+                    "validation",
+                ) else {
+                    continue;
+                };
+                let inner = bind(env, &callee, args, sig, Form::Call);
+                validate = inner
+                    .get("k")
+                    .and_then(|k| expect::integer(env, k, "the number of folds", 2))
+                    .map(|k| Validation::KFold { k });
+            }
+        }
+    }
+    if trials.is_some() && !stages.is_empty() {
+        env.report(
+            Diagnostic::new(Code::E505, "`trials` and `stage` lines cannot be combined")
+                .primary(section.header_span, "each stage sets its own trials")
+                .help("remove `trials`, or the stages"),
+        );
+        ok = false;
+    }
+    if matches!(strategy, Strategy::Random { .. }) && trials.is_none() && stages.is_empty() && ok {
+        env.report(
+            Diagnostic::new(Code::E505, "random search without a number of trials")
+                .primary(section.header_span, "how many trials?")
+                .help("add e.g. `trials 20`, or coarse-to-fine `stage` lines"),
+        );
+        ok = false;
+    }
+    let (metric, goal) = metric.unwrap_or((
+        MetricRef {
+            split: SplitName::Val,
+            kind: MetricKind::Accuracy,
+        },
+        Goal::Max,
+    ));
+    ok.then_some(SearchSpec {
+        strategy,
+        space,
+        metric,
+        goal,
+        trials,
+        epochs,
+        stages,
+        validate,
+    })
+}
+
+fn strategy(env: &mut Env<'_>, expr: &Expr) -> Option<Strategy> {
+    let v = env.eval(expr, &Vec::new());
+    let (sig, callee, args) = expect::callee(
+        env,
+        &v,
+        "`search`",
+        catalogue::STRATEGIES,
+        "search strategy",
+        "strategies",
+    )?;
+    let b = bind(env, &callee, args, sig, Form::Call);
+    Some(match sig.name {
+        "grid" => Strategy::Grid,
+        _ => Strategy::Random {
+            seed: match b.get("seed") {
+                Some(s) => Some(expect::integer(env, s, "`seed`", 0)?),
+                None => None,
+            },
+        },
+    })
+}
+
+fn sample_dim(
+    env: &mut Env<'_>,
+    sample: &crate::ast::Sample,
+    strategy: &Strategy,
+) -> Option<SearchDim> {
+    let name = &sample.name.name;
+    let global = env.globals.get(name).map(|g| (g.kind, g.binding.span));
+    match global {
+        Some((GlobalKind::Param, _)) => {}
+        Some((GlobalKind::Let, let_span)) => {
+            env.report(
+                Diagnostic::new(
+                    Code::E501,
+                    format!("`{name}` cannot be searched: it is a constant, not a hyperparameter"),
+                )
+                .primary(sample.name.span, "search space given here")
+                .secondary(let_span, format!("`{name}` is declared with `let`"))
+                .help(format!(
+                    "declare it as `param {name} = …` to make it searchable"
+                )),
+            );
+            return None;
+        }
+        None => {
+            let mut params: Vec<&str> = env
+                .globals
+                .iter()
+                .filter(|(_, g)| g.kind == GlobalKind::Param)
+                .map(|(n, _)| n.as_str())
+                .collect();
+            params.sort();
+            let help = suggest::help_line(name, params, "params");
+            env.report(
+                Diagnostic::new(Code::E502, format!("unknown name `{name}` in `search`"))
+                    .primary(sample.name.span, "not a `param`")
+                    .maybe_help(help)
+                    .note("only `param`s can be searched"),
+            );
+            return None;
+        }
+    }
+    let v = env.eval(&sample.dist, &Vec::new());
+    let dist = distribution(env, &v)?;
+    let default = env.globals.get(name).map(|g| g.binding.value.clone());
+    if let Some(default) = default {
+        let default_value = env.eval(&default, &Vec::new());
+        choice_types(env, &dist, &v, &default_value, name);
+    }
+    if let Some(uses) = env.integer_uses.get(name).cloned()
+        && !dist.is_integer()
+        && let Some((use_span, what)) = uses.first()
+    {
+        env.report(
+            Diagnostic::new(
+                Code::E204,
+                format!("`{name}` is used as {what} but its search space produces non-integers"),
+            )
+            .primary(v.span, "produces fractional values")
+            .secondary(*use_span, format!("`{name}` used as {what} here"))
+            .help(format!(
+                "use `int(…)`, `logint(…)` or `choice(…)` of integers for `{name}`"
+            )),
+        );
+        return None;
+    }
+    if matches!(strategy, Strategy::Grid) && !dist.is_finite() {
+        env.report(
+            Diagnostic::new(Code::E504, format!("grid search over a continuous space for `{name}`"))
+                .primary(v.span, "infinitely many values")
+                .help("grid search needs finite spaces: use `choice(…)`, `int(…)`, or switch to `search random`"),
+        );
+        return None;
+    }
+    if !env.used_params.contains(name) {
+        env.report(
+            Diagnostic::new(Code::W503, format!("`{name}` is searched but never used"))
+                .primary(sample.name.span, "no section uses this param")
+                .help(format!(
+                    "use `{name}` in `model` or `train`, or remove this line"
+                )),
+        );
+    }
+    Some(SearchDim {
+        param: name.clone(),
+        dist,
+        span: sample.span,
+    })
+}
+
+fn choice_types(env: &mut Env<'_>, dist: &Distribution, v: &Val, default: &Val, name: &str) {
+    let (Distribution::Choice(_), ValKind::Call { args, .. }) = (dist, &v.kind) else {
+        return;
+    };
+    let Some(expected) = default.type_class() else {
+        return;
+    };
+    for arg in args {
+        let is_dist = arg
+            .value
+            .head_name()
+            .is_some_and(|n| catalogue::find(catalogue::DISTRIBUTIONS, n).is_some());
+        if is_dist {
+            continue;
+        }
+        if let Some(found) = arg.value.type_class()
+            && found != expected
+        {
+            env.report(
+                Diagnostic::new(
+                    Code::E201,
+                    format!(
+                        "`{name}` is {expected}, but this choice is {}",
+                        arg.value.describe()
+                    ),
+                )
+                .primary(arg.value.span, format!("expected {expected}"))
+                .secondary(default.span, "the default value"),
+            );
+        }
+    }
+}
+
+fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Distribution> {
+    let (sig, callee, args) = expect::callee(
+        env,
+        v,
+        "a search space",
+        catalogue::DISTRIBUTIONS,
+        "distribution",
+        "distributions",
+    )?;
+    if sig.name == "choice" {
+        if args.is_empty() {
+            env.report(
+                Diagnostic::new(Code::E106, "`choice` needs at least one value")
+                    .primary(v.span, "empty choice")
+                    .help("write e.g. `choice(128, 256, 512)`"),
+            );
+            return None;
+        }
+        let mut options = Vec::new();
+        for arg in args {
+            if let Some(keyword) = &arg.name {
+                env.report(
+                    Diagnostic::new(
+                        Code::E103,
+                        format!("`choice` has no argument `{}`", keyword.name),
+                    )
+                    .primary(keyword.span, "choices are listed without names"),
+                );
+                return None;
+            }
+            let nested = arg
+                .value
+                .head_name()
+                .is_some_and(|n| catalogue::find(catalogue::DISTRIBUTIONS, n).is_some())
+                && matches!(arg.value.kind, ValKind::Call { .. });
+            if nested {
+                options.push(ChoiceOption::Dist(distribution(env, &arg.value)?));
+            } else {
+                options.push(ChoiceOption::Value(super::literal(env, &arg.value)?));
+            }
+        }
+        return Some(Distribution::Choice(options));
+    }
+    let b = bind(env, &callee, args, sig, Form::Call);
+    let lo_v = b.get("lo")?;
+    let hi_v = b.get("hi")?;
+    let lo = expect::number(env, lo_v, "the lower bound")?;
+    let hi = expect::number(env, hi_v, "the upper bound")?;
+    let bad = |env: &mut Env<'_>, message: String, label: &str, help: String| {
+        env.report(
+            Diagnostic::new(Code::E202, message)
+                .primary(v.span, label.to_string())
+                .help(help),
+        );
+        None
+    };
+    if lo > hi {
+        return bad(
+            env,
+            format!("`{}` bounds are reversed", sig.name),
+            "lower bound above upper bound",
+            format!(
+                "write `{}({}, {})`",
+                sig.name,
+                hi_v.to_source(),
+                lo_v.to_source()
+            ),
+        );
+    }
+    let integers = matches!(sig.name, "int" | "logint");
+    if integers && (lo.fract() != 0.0 || hi.fract() != 0.0) {
+        return bad(
+            env,
+            format!("`{}` bounds must be integers", sig.name),
+            "fractional bound",
+            "use `uniform`/`loguniform` for real values".into(),
+        );
+    }
+    if matches!(sig.name, "loguniform" | "logint") && lo <= 0.0 {
+        return bad(
+            env,
+            format!(
+                "`{}` lower bound must be > 0, found {}",
+                sig.name,
+                lo_v.to_source()
+            ),
+            "log of a non-positive number",
+            "for 'zero or small' use `choice(0, loguniform(1e-6, 1e-2))`".into(),
+        );
+    }
+    let inside_unit = |x: f64| x > 0.0 && x < 1.0;
+    if sig.name == "log1m" && !(inside_unit(lo) && inside_unit(hi)) {
+        return bad(
+            env,
+            "`log1m` bounds must lie in (0, 1)".into(),
+            "samples 1 − x log-uniformly",
+            "write e.g. `log1m(0.9, 0.999)`".into(),
+        );
+    }
+    Some(match sig.name {
+        "uniform" => Distribution::Uniform { lo, hi },
+        "loguniform" => Distribution::LogUniform { lo, hi },
+        "int" => Distribution::Int {
+            lo: lo as i64,
+            hi: hi as i64,
+        },
+        "logint" => Distribution::LogInt {
+            lo: lo as i64,
+            hi: hi as i64,
+        },
+        _ => Distribution::Log1m { lo, hi },
+    })
+}
+
+fn stage(
+    env: &mut Env<'_>,
+    b: &super::args::Bound,
+    span: crate::span::Span,
+    previous: Option<&StageSpec>,
+) -> Option<StageSpec> {
+    let name =
+        b.get("name")?
+            .head_name()
+            .map(str::to_string)
+            .or_else(|| match &b.get("name")?.kind {
+                ValKind::Str(s) => Some(s.clone()),
+                _ => None,
+            })?;
+    let Some(trials_v) = b.get("trials") else {
+        env.report(
+            Diagnostic::new(Code::E505, format!("stage `{name}` has no `trials`"))
+                .primary(span, "how many trials in this stage?")
+                .help(format!("write `stage {name}, trials: 20, epochs: 5`")),
+        );
+        return None;
+    };
+    let trials = expect::integer(env, trials_v, "the trials of a stage", 1)?;
+    let epochs = match b.get("epochs") {
+        Some(e) => Some(expect::integer(env, e, "the epochs of a stage", 1)?),
+        None => None,
+    };
+    let keep = match b.get("keep") {
+        Some(k) => {
+            let keep = expect::integer(env, k, "`keep`", 1)?;
+            match previous {
+                Some(p) if keep > p.trials => {
+                    env.report(
+                        Diagnostic::new(
+                            Code::E505,
+                            format!(
+                                "stage `{name}` keeps {keep} trials but stage `{}` runs only {}",
+                                p.name, p.trials
+                            ),
+                        )
+                        .primary(k.span, "more than the previous stage has")
+                        .secondary(p.span, "previous stage")
+                        .help(format!("use `keep: {}` or fewer", p.trials)),
+                    );
+                    return None;
+                }
+                None => {
+                    env.report(
+                        Diagnostic::new(
+                            Code::E505,
+                            format!("the first stage `{name}` has nothing to keep"),
+                        )
+                        .primary(k.span, "no previous stage")
+                        .help("`keep` and `shrink` belong to later stages"),
+                    );
+                    return None;
+                }
+                _ => Some(keep),
+            }
+        }
+        None => None,
+    };
+    let shrink = match b.get("shrink") {
+        Some(s) => {
+            let value = expect::number(env, s, "`shrink`")?;
+            if !(value > 0.0 && value < 1.0) {
+                env.report(
+                    Diagnostic::new(
+                        Code::E505,
+                        format!("`shrink` must be in (0, 1), found {}", s.to_source()),
+                    )
+                    .primary(s.span, "ranges must narrow")
+                    .help("e.g. `shrink: 0.5` halves each range around the best trials"),
+                );
+                return None;
+            }
+            Some(value)
+        }
+        None => None,
+    };
+    Some(StageSpec {
+        name,
+        trials,
+        epochs,
+        keep,
+        shrink,
+        span,
+    })
+}

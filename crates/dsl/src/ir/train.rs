@@ -1,0 +1,252 @@
+//! The resolved `train` section.
+
+use super::Interval;
+use serde::Serialize;
+
+/// The `train` section.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainSpec {
+    /// The update rule.
+    pub optimizer: OptimizerSpec,
+    /// The learning-rate schedule.
+    pub schedule: ScheduleSpec,
+    /// Linear warm-up length.
+    pub warmup: Option<Interval>,
+    /// Weight penalty.
+    pub regularize: RegularizerSpec,
+    /// Max-norm constraint on each unit's incoming weights.
+    pub maxnorm: Option<f64>,
+    /// Clip the global gradient norm to this value.
+    pub clip_grad_norm: Option<f64>,
+    /// Examples per step.
+    pub batch: BatchSize,
+    /// How long to train.
+    pub length: Interval,
+    /// Periodic evaluation.
+    pub eval: Option<EvalSpec>,
+    /// Early stopping.
+    pub early_stop: Option<EarlyStopSpec>,
+    /// Logging period.
+    pub log_every: Option<Interval>,
+    /// Seed of initialization, dropout and batching.
+    pub seed: Option<u64>,
+}
+
+/// Optimizers with all hyperparameters resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum OptimizerSpec {
+    /// SGD with optional (Nesterov) momentum.
+    Sgd {
+        /// Learning rate.
+        lr: f64,
+        /// Momentum.
+        momentum: f64,
+        /// Nesterov look-ahead.
+        nesterov: bool,
+        /// Dampening.
+        dampening: f64,
+    },
+    /// Adagrad.
+    Adagrad {
+        /// Learning rate.
+        lr: f64,
+        /// Added to the root of the cache.
+        eps: f64,
+    },
+    /// RMSProp.
+    RmsProp {
+        /// Learning rate.
+        lr: f64,
+        /// Decay of the squared-gradient average.
+        decay: f64,
+        /// Added to the root.
+        eps: f64,
+    },
+    /// Adam.
+    Adam {
+        /// Learning rate.
+        lr: f64,
+        /// First-moment decay.
+        beta1: f64,
+        /// Second-moment decay.
+        beta2: f64,
+        /// Added to the root.
+        eps: f64,
+    },
+    /// AdamW (decoupled weight decay).
+    AdamW {
+        /// Learning rate.
+        lr: f64,
+        /// First-moment decay.
+        beta1: f64,
+        /// Second-moment decay.
+        beta2: f64,
+        /// Added to the root.
+        eps: f64,
+        /// Decoupled weight decay.
+        weight_decay: f64,
+    },
+}
+
+impl OptimizerSpec {
+    /// The base learning rate.
+    pub fn lr(&self) -> f64 {
+        match *self {
+            OptimizerSpec::Sgd { lr, .. }
+            | OptimizerSpec::Adagrad { lr, .. }
+            | OptimizerSpec::RmsProp { lr, .. }
+            | OptimizerSpec::Adam { lr, .. }
+            | OptimizerSpec::AdamW { lr, .. } => lr,
+        }
+    }
+}
+
+/// Learning-rate schedules.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ScheduleSpec {
+    /// Constant rate.
+    None,
+    /// Multiply by `factor` every `every`.
+    Step {
+        /// Period.
+        every: Interval,
+        /// Multiplier.
+        factor: f64,
+    },
+    /// `lr0 · e^(−k·epoch)`.
+    Exp {
+        /// Decay constant per epoch.
+        k: f64,
+    },
+    /// `lr0 / (1 + k·epoch)^power`.
+    Inv {
+        /// Decay constant per epoch.
+        k: f64,
+        /// Exponent (1 by default).
+        power: f64,
+    },
+    /// Multiply by `factor` at each milestone.
+    MultiStep {
+        /// Milestones (increasing, one unit).
+        at: Vec<Interval>,
+        /// Multiplier.
+        factor: f64,
+    },
+    /// Cosine annealing to `min_lr` over `period` (`None`: the whole run).
+    Cosine {
+        /// Anneal length.
+        period: Option<Interval>,
+        /// Final rate.
+        min_lr: f64,
+    },
+}
+
+/// Weight penalties (on weights, not biases).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum RegularizerSpec {
+    /// None.
+    None,
+    /// `½·λ·‖W‖²`.
+    L2 {
+        /// Strength λ.
+        lambda: f64,
+    },
+    /// `λ·‖W‖₁`.
+    L1 {
+        /// Strength λ.
+        lambda: f64,
+    },
+    /// `λ1·‖W‖₁ + ½·λ2·‖W‖²`.
+    Elastic {
+        /// L1 strength.
+        l1: f64,
+        /// L2 strength.
+        l2: f64,
+    },
+}
+
+/// Examples per step.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "size", rename_all = "lowercase")]
+pub enum BatchSize {
+    /// This many.
+    Examples(u64),
+    /// The whole training split.
+    Full,
+}
+
+/// A data split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SplitName {
+    /// Training rows.
+    Train,
+    /// Validation rows (or the held-out fold).
+    Val,
+    /// Test rows.
+    Test,
+}
+
+/// A metric kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricKind {
+    /// The loss.
+    Loss,
+    /// Classification accuracy.
+    Accuracy,
+}
+
+/// `split.metric`, e.g. `val.accuracy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MetricRef {
+    /// Which split.
+    pub split: SplitName,
+    /// Which metric.
+    pub kind: MetricKind,
+}
+
+/// Whether a metric should go up or down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Goal {
+    /// Larger is better.
+    Max,
+    /// Smaller is better.
+    Min,
+}
+
+impl MetricKind {
+    /// The natural goal: accuracy up, loss down.
+    pub fn natural_goal(self) -> Goal {
+        match self {
+            MetricKind::Loss => Goal::Min,
+            MetricKind::Accuracy => Goal::Max,
+        }
+    }
+}
+
+/// `eval split, every: …`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EvalSpec {
+    /// The split evaluated.
+    pub split: SplitName,
+    /// How often.
+    pub every: Interval,
+}
+
+/// `early_stop metric, patience: n`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EarlyStopSpec {
+    /// The watched metric.
+    pub metric: MetricRef,
+    /// Its goal.
+    pub goal: Goal,
+    /// Evaluations without improvement before stopping.
+    pub patience: u64,
+    /// The smallest change that counts as an improvement.
+    pub min_delta: f64,
+}

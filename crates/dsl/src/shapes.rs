@@ -1,0 +1,193 @@
+//! Shape inference from the data to the loss: per layer, input width, output width and
+//! parameter count, printable as the table of `nnc check --shapes`.
+
+use crate::ir::{LayerKind, ModelSpec};
+use crate::span::Span;
+use serde::Serialize;
+use std::fmt;
+
+/// A width: known, or symbolic when the data was not read (`data.features`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Width {
+    /// A number of units.
+    Known(u64),
+    /// An expression over data-derived values.
+    Symbolic(String),
+}
+
+impl Width {
+    /// The number, when known.
+    pub fn known(&self) -> Option<u64> {
+        match self {
+            Width::Known(n) => Some(*n),
+            Width::Symbolic(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Width {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Width::Known(n) => write!(f, "{n}"),
+            Width::Symbolic(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShapeRow {
+    /// The layer's canonical name.
+    pub layer: String,
+    /// What it is, briefly (`dense 100`, `maxout 240×5`, `relu`).
+    pub description: String,
+    /// Width coming in.
+    pub input: Width,
+    /// Width going out.
+    pub output: Width,
+    /// Trainable parameters (`None` when a width is symbolic).
+    pub params: Option<u64>,
+    /// The layer's statement.
+    pub span: Span,
+}
+
+/// The whole table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShapeTable {
+    /// The model's input width.
+    pub input: Width,
+    /// One row per layer.
+    pub rows: Vec<ShapeRow>,
+    /// The width the loss receives.
+    pub output: Width,
+    /// The loss, as written (`softmax`, `svm(margin: 1)`).
+    pub loss: String,
+    /// Sum of the parameter counts (`None` when some are symbolic).
+    pub total_params: Option<u64>,
+}
+
+/// Infers the shapes of `model` fed with `input` features.
+pub fn infer(model: &ModelSpec, input: Width) -> ShapeTable {
+    let mut width = input.clone();
+    let mut rows = Vec::with_capacity(model.layers.len());
+    for layer in &model.layers {
+        let incoming = width.clone();
+        let (description, outgoing, params) = match &layer.kind {
+            LayerKind::Dense { units, bias, .. } => {
+                let bias = u64::from(bias.is_some());
+                let params = incoming
+                    .known()
+                    .zip(units.known())
+                    .map(|(i, u)| i.saturating_mul(u).saturating_add(bias * u));
+                (format!("dense {units}"), units.clone(), params)
+            }
+            LayerKind::Maxout {
+                units,
+                pieces,
+                bias,
+                ..
+            } => {
+                let bias = u64::from(bias.is_some());
+                let params = incoming.known().zip(units.known()).map(|(i, u)| {
+                    pieces.saturating_mul(i.saturating_mul(u).saturating_add(bias * u))
+                });
+                (format!("maxout {units}×{pieces}"), units.clone(), params)
+            }
+            LayerKind::BatchNorm { affine, .. } => {
+                let params = if *affine {
+                    incoming.known().map(|d| d.saturating_mul(2))
+                } else {
+                    Some(0)
+                };
+                ("batchnorm".to_string(), incoming.clone(), params)
+            }
+            LayerKind::Dropout { rate } => (
+                format!("dropout {}", crate::pretty::format_number(*rate)),
+                incoming.clone(),
+                Some(0),
+            ),
+            LayerKind::Activation(a) => (a.name().to_string(), incoming.clone(), Some(0)),
+        };
+        rows.push(ShapeRow {
+            layer: layer.name.clone(),
+            description,
+            input: incoming,
+            output: outgoing.clone(),
+            params,
+            span: layer.span,
+        });
+        width = outgoing;
+    }
+    let total_params = rows
+        .iter()
+        .try_fold(0u64, |acc, r| r.params.map(|p| acc.saturating_add(p)));
+    let loss = match model.loss {
+        crate::ir::LossSpec::Softmax => "softmax".to_string(),
+        crate::ir::LossSpec::Svm { margin } => {
+            format!("svm(margin: {})", crate::pretty::format_number(margin))
+        }
+        crate::ir::LossSpec::Mse => "mse".to_string(),
+    };
+    ShapeTable {
+        input,
+        rows,
+        output: width,
+        loss,
+        total_params,
+    }
+}
+
+impl fmt::Display for ShapeTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = ["layer", "kind", "in", "out", "params"];
+        let mut lines: Vec<[String; 5]> = vec![header.map(String::from)];
+        lines.push([
+            "input".into(),
+            String::new(),
+            String::new(),
+            self.input.to_string(),
+            String::new(),
+        ]);
+        for r in &self.rows {
+            lines.push([
+                r.layer.clone(),
+                r.description.clone(),
+                r.input.to_string(),
+                r.output.to_string(),
+                r.params.map_or("?".into(), |p| p.to_string()),
+            ]);
+        }
+        lines.push([
+            "loss".into(),
+            self.loss.clone(),
+            self.output.to_string(),
+            String::new(),
+            String::new(),
+        ]);
+        let mut widths = [0usize; 5];
+        for line in &lines {
+            for (w, cell) in widths.iter_mut().zip(line) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        for line in &lines {
+            let cells: Vec<String> = line
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i >= 2 {
+                        format!("{c:>w$}", w = widths[i])
+                    } else {
+                        format!("{c:<w$}", w = widths[i])
+                    }
+                })
+                .collect();
+            writeln!(f, "{}", cells.join("  ").trim_end())?;
+        }
+        match self.total_params {
+            Some(t) => writeln!(f, "total parameters: {t}"),
+            None => writeln!(f, "total parameters: unknown until the data is read"),
+        }
+    }
+}
