@@ -210,6 +210,14 @@ impl Diagnostic {
         }
     }
 
+    /// Adds a note when `note` is `Some`.
+    pub fn maybe_note(self, note: Option<String>) -> Diagnostic {
+        match note {
+            Some(n) => self.note(n),
+            None => self,
+        }
+    }
+
     /// Adds a note.
     pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());

@@ -31,7 +31,7 @@ pub(crate) struct DataFacts {
 /// Spans of a source's arguments, for probe diagnostics.
 #[derive(Default)]
 struct SourceArgs {
-    files: Vec<Span>,
+    files: Vec<(std::path::PathBuf, Span)>,
     label: Option<Span>,
     columns: Vec<(String, Span)>,
     classes: Option<Span>,
@@ -180,8 +180,9 @@ fn source_kind(
     let factor = real(env, "factor", 0.5, &expect::OPEN_UNIT);
     let file = |env: &mut Env<'_>, name: &str, spans: &mut SourceArgs| {
         let v = bound.get(name)?;
-        spans.files.push(v.span);
-        expect::path(env, v, &format!("`{name}`"), text).map(|p| base_dir.join(p))
+        let path = base_dir.join(expect::path(env, v, &format!("`{name}`"), text)?);
+        spans.files.push((path.clone(), v.span));
+        Some(path)
     };
     let kind = match signature.name {
         "spiral" => SourceKind::Spiral {
@@ -245,8 +246,9 @@ fn source_kind(
             };
             let mut paths = Vec::new();
             for item in &items {
-                spans.files.push(item.span);
-                paths.push(base_dir.join(expect::path(env, item, "a CIFAR batch path", text)?));
+                let path = base_dir.join(expect::path(env, item, "a CIFAR batch path", text)?);
+                spans.files.push((path.clone(), item.span));
+                paths.push(path);
             }
             SourceKind::Cifar { paths }
         }
@@ -563,8 +565,10 @@ fn probe_shape(
         return Some(shape);
     }
     let file_span = |path: &Path| -> Span {
-        let _ = path;
-        args.files.first().copied().unwrap_or(source.span)
+        args.files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map_or(source.span, |(_, s)| *s)
     };
     match probe.probe(source, base_dir) {
         Ok(shape) => Some(shape),
@@ -574,7 +578,7 @@ fn probe_shape(
                 Diagnostic::new(Code::E406, format!("cannot read `{}`", path.display()))
                     .primary(file_span(&path), reason)
                     .note(format!(
-                        "relative paths are resolved from the model file's directory, {}",
+                        "relative paths are resolved from the directory of the model file (`{}`)",
                         base_dir.display()
                     )),
             );
@@ -583,7 +587,7 @@ fn probe_shape(
         Err(ProbeError::Idx { path, reason }) => {
             env.report(
                 Diagnostic::new(Code::E407, format!("bad IDX file `{}`", path.display()))
-                    .primary(source.span, reason)
+                    .primary(file_span(&path), reason)
                     .help("IDX files start with magic 0x00000803 (images) or 0x00000801 (labels), and both files must hold the same number of items"),
             );
             None
@@ -600,7 +604,7 @@ fn probe_shape(
             };
             env.report(
                 Diagnostic::new(Code::E408, format!("malformed CSV at {at}"))
-                    .primary(source.span, reason)
+                    .primary(file_span(&path), reason)
                     .help("every row needs the same number of cells and numeric feature cells"),
             );
             None
@@ -617,6 +621,7 @@ fn probe_shape(
                 .map(|(_, s)| *s)
                 .or(args.label)
                 .unwrap_or(source.span);
+            let close = suggest::closest(&column, available.iter().map(String::as_str));
             let help = suggest::help_line(&column, available.iter().map(String::as_str), "columns");
             let file = path.file_name().map_or(path.display().to_string(), |f| {
                 f.to_string_lossy().into_owned()
@@ -625,7 +630,9 @@ fn probe_shape(
                 Diagnostic::new(Code::E110, format!("no column `{column}` in {file}"))
                     .primary(span, "not a column of the header")
                     .maybe_help(help)
-                    .note(format!("the columns are: {}", available.join(", "))),
+                    .maybe_note(
+                        close.map(|_| format!("the columns are: {}", available.join(", "))),
+                    ),
             );
             None
         }

@@ -40,14 +40,18 @@ pub(crate) fn number(env: &mut Env<'_>, v: &Val, what: &str) -> Option<f64> {
 }
 
 fn out_of_range(env: &mut Env<'_>, v: &Val, what: &str, range: &str, help: Option<String>) {
-    env.report(
-        Diagnostic::new(
-            Code::E202,
-            format!("{what} must be {range}, found {}", v.to_source()),
-        )
-        .primary(v.span, format!("not {range}"))
-        .maybe_help(help),
-    );
+    let help = help.unwrap_or_else(|| match range.strip_prefix("in ") {
+        _ if range.starts_with("a ") || range.starts_with("an ") => format!("use {range}"),
+        Some(interval) => format!("use a value in {interval}"),
+        None => format!("use a value {range}"),
+    });
+    let diagnostic = Diagnostic::new(
+        Code::E202,
+        format!("{what} must be {range}, found {}", v.to_source()),
+    )
+    .primary(v.span, format!("not {range}"))
+    .help(help);
+    env.report(with_origin(env, v, diagnostic));
 }
 
 /// An integer of at least `min` (a width, a count, a seed). Records the integer use.
@@ -62,17 +66,16 @@ pub(crate) fn integer(env: &mut Env<'_>, v: &Val, what: &str, min: u64) -> Optio
         "an integer"
     };
     if n.fract() != 0.0 {
-        env.report(
-            Diagnostic::new(
-                Code::E201,
-                format!("{what} must be {expected}, found {}", format_number(n)),
-            )
-            .primary(v.span, "not an integer")
-            .help(format!(
-                "write a whole number such as `{}`",
-                format_number(n.round().max(min as f64))
-            )),
-        );
+        let diagnostic = Diagnostic::new(
+            Code::E201,
+            format!("{what} must be {expected}, found {}", format_number(n)),
+        )
+        .primary(v.span, "not an integer")
+        .help(format!(
+            "write a whole number such as `{}`",
+            format_number(n.round().max(min as f64))
+        ));
+        env.report(with_origin(env, v, diagnostic));
         return None;
     }
     if n < min as f64 || n > 1e15 {
@@ -206,14 +209,13 @@ pub(crate) fn fraction(env: &mut Env<'_>, v: &Val, what: &str, range: &Range) ->
         )),
         _ => None,
     };
-    env.report(
-        Diagnostic::new(
-            Code::E202,
-            format!("{what} must be {}, found {written}", range.describe()),
-        )
-        .primary(v.span, "out of range")
-        .maybe_help(help),
-    );
+    let diagnostic = Diagnostic::new(
+        Code::E202,
+        format!("{what} must be {}, found {written}", range.describe()),
+    )
+    .primary(v.span, "out of range")
+    .maybe_help(help);
+    env.report(with_origin(env, v, diagnostic));
     None
 }
 
@@ -352,7 +354,8 @@ pub(crate) fn callee<'v>(
             let mut d = Diagnostic::new(
                 Code::E201,
                 format!(
-                    "{what} expects {kind} ({}, …), found {}",
+                    "{what} expects {} {kind} ({}, …), found {}",
+                    article(kind),
                     names.join(", "),
                     v.describe()
                 ),
@@ -376,5 +379,33 @@ pub(crate) fn callee<'v>(
             );
             None
         }
+    }
+}
+
+/// `a` or `an` before `word`.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// Adds a label where the value of a `param` behind `v` was given (its `--set` override or
+/// its declaration), when the value was not written at the place of use.
+pub(crate) fn with_origin(env: &Env<'_>, v: &Val, diagnostic: Diagnostic) -> Diagnostic {
+    let Some(name) = v.params.first() else {
+        return diagnostic;
+    };
+    let Some(global) = env.globals.get(name) else {
+        return diagnostic;
+    };
+    if global.value.span == v.span {
+        return diagnostic;
+    }
+    if global.overridden {
+        diagnostic.secondary(global.value.span, format!("`{name}` set here"))
+    } else {
+        diagnostic.secondary(global.binding.span, format!("`{name}` declared here"))
     }
 }

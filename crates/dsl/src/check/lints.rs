@@ -27,7 +27,7 @@ pub(crate) fn structure(env: &mut Env<'_>, model: &BuiltModel, header: Span) -> 
             LayerKind::Dense { .. } | LayerKind::Maxout { .. }
         )
     });
-    if !trainable {
+    if !trainable && !model.wrote_weighted_layer {
         env.report(
             Diagnostic::new(Code::E303, "the model has no trainable layer")
                 .primary(header, "nothing to train")
@@ -35,7 +35,10 @@ pub(crate) fn structure(env: &mut Env<'_>, model: &BuiltModel, header: Span) -> 
         );
         ok = false;
     }
-    if model.loss.is_none() {
+    if !trainable || model.loss.is_none() {
+        ok = false;
+    }
+    if model.loss.is_none() && !model.wrote_loss {
         env.report(
             Diagnostic::new(Code::E303, "the model has no `loss`")
                 .primary(header, "no loss to minimize")
@@ -160,7 +163,6 @@ fn init_hints(env: &mut Env<'_>, model: &BuiltModel) {
                     span,
                     "keeps the variance for tanh-like units, halves it per ReLU layer",
                 )
-                .secondary(layers[i].spec.span, "followed by a ReLU")
                 .help("use `init: he` for ReLU layers (He et al. 2015)"),
         );
     }

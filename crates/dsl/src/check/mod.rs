@@ -94,6 +94,7 @@ pub fn check_with(
     items::apply_overrides(&mut items, options.overrides, &mut diags);
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut env = Env::new(items.globals.clone());
+    check_override_types(&mut env);
     let mut split_uses = train::SplitUses::default();
 
     let data = items
@@ -293,6 +294,50 @@ fn cross_checks(
     }
 }
 
+/// Each `--set` value must have the type of the param's default (E201); a mismatched
+/// override is reported once and the default is used for the rest of the check.
+fn check_override_types(env: &mut Env<'_>) {
+    let mut names: Vec<String> = env
+        .globals
+        .iter()
+        .filter(|(_, g)| g.overridden)
+        .map(|(n, _)| n.clone())
+        .collect();
+    names.sort();
+    for name in names {
+        let global = env.globals[&name].clone();
+        let before = env.diags.len();
+        let default = env.eval(&global.binding.value, &Vec::new());
+        let value = env.eval(&global.value, &Vec::new());
+        env.diags.truncate(before);
+        let (Some(expected), Some(found)) = (default.type_class(), value.type_class()) else {
+            continue;
+        };
+        if expected == found {
+            continue;
+        }
+        env.report(
+            Diagnostic::new(
+                Code::E201,
+                format!(
+                    "`--set {name}`: `{name}` is {expected}, found {}",
+                    value.describe()
+                ),
+            )
+            .primary(global.value.span, format!("expected {expected}"))
+            .secondary(global.binding.value.span, "the default value")
+            .help(format!(
+                "give `{name}` {expected}, like its default `{}`",
+                default.to_source()
+            )),
+        );
+        if let Some(g) = env.globals.get_mut(&name) {
+            g.value = g.binding.value.clone();
+            g.overridden = false;
+        }
+    }
+}
+
 fn param_values(env: &mut Env<'_>, items: &items::Items<'_>) -> Vec<ParamValue> {
     let mut out = Vec::new();
     for name in &items.declaration_order {
@@ -307,32 +352,6 @@ fn param_values(env: &mut Env<'_>, items: &items::Items<'_>) -> Vec<ParamValue> 
         let Some(value) = env.global(name, span) else {
             continue;
         };
-        if global.overridden {
-            let before = env.diags.len();
-            let default = env.eval(&binding.value, &Vec::new());
-            env.diags.truncate(before);
-            if let (Some(expected), Some(found)) = (default.type_class(), value.type_class())
-                && expected != found
-            {
-                let override_span = env.globals[name].value.span;
-                env.report(
-                    Diagnostic::new(
-                        Code::E201,
-                        format!(
-                            "`--set {name}`: `{name}` is {expected}, found {}",
-                            value.describe()
-                        ),
-                    )
-                    .primary(override_span, format!("expected {expected}"))
-                    .secondary(binding.value.span, "the default value")
-                    .help(format!(
-                        "give `{name}` {expected}, like its default `{}`",
-                        default.to_source()
-                    )),
-                );
-                continue;
-            }
-        }
         let Some(literal) = literal(env, &value) else {
             continue;
         };

@@ -31,6 +31,10 @@ pub(crate) struct BuiltModel {
     pub layers: Vec<BuiltLayer>,
     pub input: Option<(u64, Span)>,
     pub loss: Option<(LossSpec, Span)>,
+    /// Whether a `dense`/`maxout` statement was written (even if invalid).
+    pub wrote_weighted_layer: bool,
+    /// Whether a `loss` statement was written (even if invalid).
+    pub wrote_loss: bool,
     /// The first layer written after `loss`, and the loss.
     pub after_loss: Option<(Span, Span)>,
 }
@@ -146,6 +150,8 @@ impl Expander<'_> {
             return;
         }
         let name = command.name.name.as_str();
+        self.out.wrote_weighted_layer |= matches!(name, "dense" | "maxout");
+        self.out.wrote_loss |= name == "loss";
         if let Some(signature) = catalogue::find(catalogue::MODEL_STATEMENTS, name) {
             let args = eval_args(env, command, locals);
             let bound = bind(env, &command.name, &args, signature, Form::Statement);
@@ -183,8 +189,15 @@ impl Expander<'_> {
             .collect();
         candidates.extend(self.blocks.keys().map(String::as_str));
         let help = suggest::help_line(name, candidates.iter().copied(), "layers");
+        let closest = suggest::closest(name, candidates.iter().copied());
+        let (code, what) = match closest {
+            Some(c) if catalogue::find(catalogue::ACTIVATIONS, &c).is_some() => {
+                (Code::E102, "activation")
+            }
+            _ => (Code::E101, "layer"),
+        };
         env.report(
-            Diagnostic::new(Code::E101, format!("unknown layer `{name}`"))
+            Diagnostic::new(code, format!("unknown {what} `{name}`"))
                 .primary(
                     command.name.span,
                     "no layer, activation or block with this name",

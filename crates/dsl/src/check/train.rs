@@ -131,7 +131,7 @@ pub(crate) fn check(
     let optimizer = match optimizer {
         Some(o) => o,
         None => {
-            if !once_has(&once, env, section, "optimizer") {
+            if ok && !once_has(&once, env, section, "optimizer") {
                 env.report(
                     Diagnostic::new(Code::E106, "the `train` section has no `optimizer`")
                         .primary(section.header_span, "how should the weights be updated?")
@@ -144,7 +144,10 @@ pub(crate) fn check(
     let length = match length {
         Some(l) => l,
         None => {
-            if !once_has(&once, env, section, "epochs") && !once_has(&once, env, section, "steps") {
+            if ok
+                && !once_has(&once, env, section, "epochs")
+                && !once_has(&once, env, section, "steps")
+            {
                 env.report(
                     Diagnostic::new(
                         Code::E106,

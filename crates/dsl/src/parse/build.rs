@@ -575,7 +575,7 @@ impl<'t> Builder<'t> {
             );
             return;
         }
-        let units = ["epochs", "epoch", "steps", "step"];
+        let units = ["epochs", "steps"];
         if is_number && let Some(unit) = suggest::closest(word, units) {
             self.report(
                 Diagnostic::new(Code::E003, format!("unknown unit `{word}`"))

@@ -129,6 +129,37 @@ fn malformed_exponent_before(text: &str, pos: usize) -> Option<(usize, &str)> {
         .then_some((start, token))
 }
 
+/// The first line up to `pos` whose quotes do not pair up: `(first quote, end of line)`.
+fn unterminated_string_before(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let mut line_start = 0;
+    for line in text.split_inclusive(['\n', '\r']) {
+        if line_start > pos {
+            break;
+        }
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut first_quote = None;
+        for (i, c) in line.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_string => escaped = true,
+                '"' => {
+                    in_string = !in_string;
+                    first_quote.get_or_insert(i);
+                }
+                '#' if !in_string => break,
+                _ => {}
+            }
+        }
+        if in_string && let Some(q) = first_quote {
+            let end = line_start + line.trim_end_matches(['\n', '\r']).len();
+            return Some((line_start + q, end));
+        }
+        line_start += line.len();
+    }
+    None
+}
+
 /// The diagnostic for a pest error in `text` (whose byte 0 is at `offset` in its source).
 pub(super) fn from_pest(
     error: &pest::error::Error<Rule>,
@@ -140,6 +171,14 @@ pub(super) fn from_pest(
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    if let Some((start, end)) = unterminated_string_before(text, pos) {
+        return Diagnostic::new(Code::E006, "unterminated string")
+            .primary(
+                Span::in_source(source, start + offset, end + offset),
+                "a string on this line is not closed",
+            )
+            .help("strings are written on one line between `\"` quotes; check each `\"` here");
+    }
     if let Some((start, token)) = malformed_exponent_before(text, pos) {
         return Diagnostic::new(Code::E003, format!("malformed number `{token}`"))
             .primary(
