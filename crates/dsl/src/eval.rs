@@ -13,6 +13,9 @@ use crate::suggest;
 use crate::value::{Val, ValArg, ValKind, merge_params};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+/// The longest chain of `let`/`param` definitions referring to each other.
+pub(crate) const MAX_DEFINITION_DEPTH: usize = 128;
+
 /// `let` or `param`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GlobalKind {
@@ -100,6 +103,19 @@ impl<'a> Env<'a> {
             Some(Slot::Done(v)) => v.clone(),
             Some(Slot::InProgress) => {
                 self.report_cycle(name, at);
+                Val::poison(at)
+            }
+            None if self.stack.len() >= MAX_DEFINITION_DEPTH => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E108,
+                        format!(
+                            "definitions refer to each other more than {MAX_DEFINITION_DEPTH} deep"
+                        ),
+                    )
+                    .primary(at, "too deep")
+                    .help("write some of these values directly"),
+                );
                 Val::poison(at)
             }
             None => {

@@ -17,6 +17,9 @@ use std::collections::HashMap;
 /// The most layers a model may expand to.
 pub(crate) const MAX_LAYERS: usize = 10_000;
 
+/// The most statements expansion visits (nested `repeat`s multiply).
+const MAX_VISITED: usize = 200_000;
+
 /// A layer with what the lints need to know about how it was written.
 #[derive(Debug, Clone)]
 pub(crate) struct BuiltLayer {
@@ -53,6 +56,8 @@ struct Expander<'b> {
     out: BuiltModel,
     counters: HashMap<&'static str, usize>,
     too_many_reported: bool,
+    /// Statements visited, to bound the work of nested repeats that produce nothing.
+    visited: usize,
 }
 
 /// Expands the model body.
@@ -69,6 +74,7 @@ pub(crate) fn expand(
         out: BuiltModel::default(),
         counters: HashMap::new(),
         too_many_reported: false,
+        visited: 0,
     };
     expander.body(env, body, &Vec::new(), None);
     expander.out
@@ -77,6 +83,11 @@ pub(crate) fn expand(
 impl Expander<'_> {
     fn body(&mut self, env: &mut Env<'_>, body: &Body, locals: &Locals, call_site: Option<Span>) {
         for stmt in &body.stmts {
+            self.visited += 1;
+            if self.visited > MAX_VISITED {
+                self.too_many(env, body.open);
+                return;
+            }
             match stmt {
                 Stmt::Chain(chain) => {
                     for command in &chain.commands {
@@ -97,7 +108,9 @@ impl Expander<'_> {
                         continue;
                     }
                     for i in lo..hi {
-                        if self.out.layers.len() > MAX_LAYERS {
+                        self.visited += 1;
+                        if self.too_many_reported || self.visited > MAX_VISITED {
+                            self.too_many(env, repeat.header_span);
                             break;
                         }
                         let mut inner = locals.clone();
@@ -131,7 +144,7 @@ impl Expander<'_> {
             env.report(
                 Diagnostic::new(
                     Code::E202,
-                    format!("the model expands to more than {MAX_LAYERS} layers"),
+                    format!("the model expands too far (at most {MAX_LAYERS} layers)"),
                 )
                 .primary(span, "repeats too often"),
             );

@@ -6,6 +6,7 @@
 //! unusable, so that later stages stay quiet about it.
 
 mod build;
+mod guard;
 mod syntax_error;
 
 use crate::ast::{Expr, File};
@@ -38,6 +39,12 @@ pub struct ParseOutput {
 
 /// Parses a whole `.nn` file, recovering from the mistakes the grammar knows about.
 pub fn parse_recovering(text: &str) -> ParseOutput {
+    if let Some(d) = guard::check(text, SourceId::MODEL, 0) {
+        return ParseOutput {
+            file: None,
+            diagnostics: vec![d].into(),
+        };
+    }
     match NnParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let builder = build::Builder::new(text, SourceId::MODEL, 0);
@@ -70,7 +77,10 @@ pub fn parse_override_value(
     value_start: usize,
     source: SourceId,
 ) -> Result<Expr, Diagnostic> {
-    let value = &text[value_start..];
+    let value = text.get(value_start..).unwrap_or("");
+    if let Some(d) = guard::check(value, source, value_start) {
+        return Err(d);
+    }
     match NnParser::parse(Rule::override_value, value) {
         Ok(mut pairs) => {
             let builder = build::Builder::new(value, source, value_start);

@@ -1,0 +1,123 @@
+//! `--set name=value`: only `param`s, type-checked against the default, unknown names get a
+//! did-you-mean, `let`s cannot be overridden.
+
+mod common;
+
+use common::check_text;
+use nnc_dsl::Code;
+use nnc_dsl::ir::{LayerKind, Literal, OptimizerSpec, Width};
+
+const FILE: &str = "\
+let H = 100
+param lr = 0.1
+param width = 64
+param act = relu
+param path = \"data/letters.csv\"
+
+data { source spiral(points: 50, classes: 3) }
+model {
+  dense width -> act
+  dense data.classes
+  loss softmax
+}
+train { optimizer sgd(lr: lr); batch 32; epochs H / 50 }
+";
+
+fn codes(overrides: &[&str]) -> Vec<Code> {
+    match check_text("set.nn", FILE, overrides) {
+        Ok(c) => c.diagnostics.codes(),
+        Err(d) => d.codes(),
+    }
+}
+
+#[test]
+fn a_param_override_changes_the_experiment() {
+    let c = check_text("set.nn", FILE, &["lr=0.5", "width=32", "act=tanh"]).expect("checks");
+    let e = &c.experiment;
+    assert!(
+        matches!(e.train.as_ref().map(|t| t.optimizer), Some(OptimizerSpec::Sgd { lr, .. }) if lr == 0.5)
+    );
+    assert!(matches!(
+        &e.model.layers[0].kind,
+        LayerKind::Dense {
+            units: Width::Known(32),
+            ..
+        }
+    ));
+    assert_eq!(
+        e.model.layers[1].kind,
+        LayerKind::Activation(nnc_dsl::ir::Activation::Tanh)
+    );
+    let lr = e.params.iter().find(|p| p.name == "lr").expect("lr");
+    assert!(lr.overridden);
+    assert_eq!(lr.value, Literal::Number(0.5));
+    assert_eq!(lr.default_source, "0.1");
+}
+
+#[test]
+fn override_values_are_expressions() {
+    let c = check_text("set.nn", FILE, &["lr=1e-3 * 5", "act=leaky_relu(0.2)"]).expect("checks");
+    let lr = c
+        .experiment
+        .params
+        .iter()
+        .find(|p| p.name == "lr")
+        .expect("lr");
+    assert_eq!(lr.value, Literal::Number(5e-3));
+    assert_eq!(
+        c.experiment.model.layers[1].kind,
+        LayerKind::Activation(nnc_dsl::ir::Activation::LeakyRelu { alpha: 0.2 })
+    );
+}
+
+#[test]
+fn string_params_take_unquoted_text() {
+    let c = check_text("set.nn", FILE, &["path=data/other.csv"]).expect("checks");
+    let path = c
+        .experiment
+        .params
+        .iter()
+        .find(|p| p.name == "path")
+        .expect("path");
+    assert_eq!(path.value, Literal::Str("data/other.csv".into()));
+}
+
+#[test]
+fn overrides_are_type_checked() {
+    assert_eq!(codes(&["lr=relu"]), vec![Code::E201]);
+    assert_eq!(codes(&["act=3"]), vec![Code::E201]);
+    // A number of the right type but unusable where the param is used.
+    assert_eq!(codes(&["width=64.5"]), vec![Code::E201]);
+    assert_eq!(codes(&["width=0"]), vec![Code::E202]);
+}
+
+#[test]
+fn unknown_names_get_a_did_you_mean() {
+    let d = check_text("set.nn", FILE, &["lrr=0.5"]).expect_err("unknown");
+    let first = d.iter().next().expect("one");
+    assert_eq!(first.code, Code::E507);
+    assert_eq!(first.help, vec!["did you mean `lr`?".to_string()]);
+    let d = check_text("set.nn", FILE, &["zzz=1"]).expect_err("unknown");
+    let first = d.iter().next().expect("one");
+    assert_eq!(
+        first.help,
+        vec!["valid params: act, lr, path, width".to_string()]
+    );
+}
+
+#[test]
+fn a_let_cannot_be_overridden() {
+    let d = check_text("set.nn", FILE, &["H=50"]).expect_err("let");
+    let first = d.iter().next().expect("one");
+    assert_eq!(first.code, Code::E507);
+    assert!(first.message.contains("constant"), "{}", first.message);
+    assert_eq!(first.secondary.len(), 1, "points at the `let`");
+}
+
+#[test]
+fn malformed_overrides_are_reported_not_panicked() {
+    assert_eq!(codes(&["lr"]), vec![Code::E507]);
+    assert_eq!(codes(&["=1"]), vec![Code::E507]);
+    assert_eq!(codes(&["lr=(1"]), vec![Code::E001]);
+    assert_eq!(codes(&["lr="]), vec![Code::E001]);
+}
