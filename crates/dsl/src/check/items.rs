@@ -242,7 +242,7 @@ pub(crate) fn apply_overrides(
                 global.value = expr;
                 global.overridden = true;
             }
-            Err(d) => diags.push(d),
+            Err(d) => diags.extend(d),
         }
     }
 }

@@ -352,7 +352,7 @@ fn param_values(env: &mut Env<'_>, items: &items::Items<'_>) -> Vec<ParamValue> 
         let Some(value) = env.global(name, span) else {
             continue;
         };
-        let Some(literal) = literal(env, &value) else {
+        let Some(literal) = literal(&value) else {
             continue;
         };
         out.push(ParamValue {
@@ -368,7 +368,7 @@ fn param_values(env: &mut Env<'_>, items: &items::Items<'_>) -> Vec<ParamValue> 
 }
 
 /// A value as a constant literal (`None` for ranges, poisoned and symbolic values).
-pub(crate) fn literal(env: &mut Env<'_>, v: &Val) -> Option<Literal> {
+pub(crate) fn literal(v: &Val) -> Option<Literal> {
     Some(match &v.kind {
         ValKind::Num(n) => Literal::Number(*n),
         ValKind::Bool(b) => Literal::Bool(*b),
@@ -383,7 +383,7 @@ pub(crate) fn literal(env: &mut Env<'_>, v: &Val) -> Option<Literal> {
         ValKind::List(items) => {
             let mut out = Vec::new();
             for item in items {
-                out.push(literal(env, item)?);
+                out.push(literal(item)?);
             }
             Literal::List(out)
         }

@@ -344,7 +344,7 @@ fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Distribution> {
             if nested {
                 options.push(ChoiceOption::Dist(distribution(env, &arg.value)?));
             } else {
-                options.push(ChoiceOption::Value(super::literal(env, &arg.value)?));
+                options.push(ChoiceOption::Value(super::literal(&arg.value)?));
             }
         }
         return Some(Distribution::Choice(options));

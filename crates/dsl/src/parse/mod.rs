@@ -76,10 +76,10 @@ pub fn parse_override_value(
     text: &str,
     value_start: usize,
     source: SourceId,
-) -> Result<Expr, Diagnostic> {
+) -> Result<Expr, Diagnostics> {
     let value = text.get(value_start..).unwrap_or("");
     if let Some(d) = guard::check(value, source, value_start) {
-        return Err(d);
+        return Err(vec![d].into());
     }
     match NnParser::parse(Rule::override_value, value) {
         Ok(mut pairs) => {
@@ -88,18 +88,18 @@ pub fn parse_override_value(
                 .next()
                 .and_then(|pair| pair.into_inner().find(|p| p.as_rule() == Rule::expr))
                 .map(|pair| builder.expr(pair));
-            let mut diagnostics = builder.finish().into_vec();
+            let diagnostics = builder.finish();
             match (expr, diagnostics.is_empty()) {
                 (Some(expr), true) => Ok(expr),
-                _ => Err(diagnostics.pop().unwrap_or_else(|| {
-                    crate::diagnostics::Diagnostic::new(
-                        crate::diagnostics::Code::E001,
-                        "the value of `--set` is not an expression",
-                    )
-                })),
+                (_, false) => Err(diagnostics),
+                (None, true) => Err(vec![Diagnostic::new(
+                    crate::diagnostics::Code::E001,
+                    "the value of `--set` is not an expression",
+                )]
+                .into()),
             }
         }
-        Err(error) => Err(syntax_error::from_pest(&error, value, source, value_start)),
+        Err(error) => Err(vec![syntax_error::from_pest(&error, value, source, value_start)].into()),
     }
 }
 
