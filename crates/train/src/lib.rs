@@ -6,6 +6,7 @@
 
 pub mod babysit;
 pub mod checkpoint;
+pub mod constraints;
 pub mod events;
 pub mod metrics;
 pub mod optim;
