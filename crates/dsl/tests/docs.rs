@@ -1,0 +1,62 @@
+//! docs/language.md stays the living reference: it documents every diagnostic code and every
+//! word of the vocabulary.
+
+use nnc_dsl::{Code, catalogue};
+use std::path::Path;
+
+fn reference() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/language.md");
+    std::fs::read_to_string(path).expect("docs/language.md")
+}
+
+#[test]
+fn every_code_is_documented() {
+    let doc = reference();
+    for code in Code::ALL {
+        assert!(
+            doc.contains(&format!("#### {}", code.as_str())),
+            "{code} is not documented"
+        );
+    }
+}
+
+#[test]
+fn every_catalogue_word_is_documented() {
+    let doc = reference();
+    let tables = [
+        catalogue::LAYERS,
+        catalogue::MODEL_STATEMENTS,
+        catalogue::ACTIVATIONS,
+        catalogue::LOSSES,
+        catalogue::INITIALIZERS,
+        catalogue::SOURCES,
+        catalogue::PREPROCESS,
+        catalogue::DATA_STATEMENTS,
+        catalogue::OPTIMIZERS,
+        catalogue::SCHEDULES,
+        catalogue::REGULARIZERS,
+        catalogue::CONSTRAINTS,
+        catalogue::TRAIN_STATEMENTS,
+        catalogue::STRATEGIES,
+        catalogue::DISTRIBUTIONS,
+        catalogue::SEARCH_STATEMENTS,
+        catalogue::VALIDATION,
+    ];
+    for table in tables {
+        for signature in table {
+            assert!(
+                doc.contains(&format!("`{}", signature.name)),
+                "`{}` is not documented",
+                signature.name
+            );
+            for arg in signature.args {
+                assert!(
+                    doc.contains(arg.name),
+                    "argument `{}` of `{}` is not documented",
+                    arg.name,
+                    signature.name
+                );
+            }
+        }
+    }
+}
