@@ -2,13 +2,14 @@
 //! resolved layers (E101, E102, E109, E201–E202, E303–E305, E310).
 
 use super::args::{Bound, Form, Formal, bind, bind_formals};
-use super::expect::{self, NON_NEGATIVE, PROBABILITY};
+use super::expect::{self, PROBABILITY};
+use super::layers::{activation, bias_init, weight_init};
 use super::section::eval_args;
 use crate::ast::{BlockDef, Body, Command, Expr, ExprKind, Stmt};
 use crate::catalogue;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{Env, Locals};
-use crate::ir::{Activation, InitSpec, LayerKind, LayerSpec, LossSpec};
+use crate::ir::{InitSpec, LayerKind, LayerSpec, LossSpec};
 use crate::span::Span;
 use crate::suggest;
 use crate::value::{Val, ValArg, ValKind};
@@ -574,73 +575,5 @@ impl Expander<'_> {
             },
             explicit_init,
         });
-    }
-}
-
-fn activation(env: &mut Env<'_>, name: &str, bound: &Bound) -> Option<Activation> {
-    let alpha = |env: &mut Env<'_>, default: f64| match bound.get("alpha") {
-        Some(v) => expect::ranged(env, v, &format!("`{name}` alpha"), &NON_NEGATIVE),
-        None => Some(default),
-    };
-    Some(match name {
-        "sigmoid" => Activation::Sigmoid,
-        "tanh" => Activation::Tanh,
-        "relu" => Activation::Relu,
-        "leaky_relu" => Activation::LeakyRelu {
-            alpha: alpha(env, 0.01)?,
-        },
-        "elu" => Activation::Elu {
-            alpha: alpha(env, 1.0)?,
-        },
-        "gelu" => Activation::Gelu,
-        "selu" => Activation::Selu,
-        "softplus" => Activation::Softplus,
-        "swish" => Activation::Swish,
-        _ => Activation::Identity,
-    })
-}
-
-/// A weight initializer.
-fn weight_init(env: &mut Env<'_>, v: &Val) -> Option<InitSpec> {
-    let (signature, callee, args) = expect::callee(
-        env,
-        v,
-        "`init`",
-        catalogue::INITIALIZERS,
-        "initializer",
-        "initializers",
-    )?;
-    let bound = bind(env, &callee, args, signature, Form::Call);
-    Some(match signature.name {
-        "small" => InitSpec::Small {
-            std: match bound.get("std") {
-                Some(s) => {
-                    expect::ranged(env, s, "the `small` standard deviation", &expect::POSITIVE)?
-                }
-                None => 0.01,
-            },
-        },
-        "xavier" => InitSpec::Xavier,
-        "he" => InitSpec::He,
-        "uniform" => InitSpec::Uniform {
-            a: expect::ranged(
-                env,
-                bound.get("a")?,
-                "the `uniform` half-width",
-                &expect::POSITIVE,
-            )?,
-        },
-        _ => InitSpec::Zeros,
-    })
-}
-
-/// A bias setting: `false` (none), `true` (zeros), a number (constant) or an initializer.
-fn bias_init(env: &mut Env<'_>, v: &Val) -> Option<Option<InitSpec>> {
-    match v.kind {
-        ValKind::Bool(false) => Some(None),
-        ValKind::Bool(true) => Some(Some(InitSpec::Zeros)),
-        ValKind::Num(0.0) => Some(Some(InitSpec::Zeros)),
-        ValKind::Num(value) => Some(Some(InitSpec::Constant { value })),
-        _ => weight_init(env, v).map(Some),
     }
 }

@@ -4,21 +4,9 @@ use super::{Rule, SUPPORTED_VERSIONS};
 use crate::ast::*;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::span::{SourceId, Span, line_col};
-use crate::suggest;
-use pest::iterators::Pair;
-use pest::pratt_parser::{Assoc, Op, PrattParser};
-use std::cell::RefCell;
-use std::sync::LazyLock;
 
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::range_op, Assoc::Left))
-        .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
-        .op(Op::prefix(Rule::neg))
-        .op(Op::infix(Rule::pow, Assoc::Right))
-        .op(Op::postfix(Rule::percent) | Op::postfix(Rule::unit) | Op::postfix(Rule::stray_word))
-});
+use pest::iterators::Pair;
+use std::cell::RefCell;
 
 /// Whether a pair is punctuation or a separator, skipped when building.
 fn is_token(rule: Rule) -> bool {
@@ -50,15 +38,15 @@ fn is_token(rule: Rule) -> bool {
     )
 }
 
-fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+pub(super) fn children(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_token(p.as_rule()))
 }
 
 /// Builds AST nodes from pairs of one text.
 pub(super) struct Builder<'t> {
-    text: &'t str,
-    source: SourceId,
-    offset: usize,
+    pub(super) text: &'t str,
+    pub(super) source: SourceId,
+    pub(super) offset: usize,
     diagnostics: RefCell<Vec<Diagnostic>>,
 }
 
@@ -76,11 +64,11 @@ impl<'t> Builder<'t> {
         self.diagnostics.into_inner().into()
     }
 
-    fn report(&self, diagnostic: Diagnostic) {
+    pub(super) fn report(&self, diagnostic: Diagnostic) {
         self.diagnostics.borrow_mut().push(diagnostic);
     }
 
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+    pub(super) fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         // A failed repetition can leave the implicit whitespace after a node inside its span.
         let s = pair.as_span();
         let trimmed = without_trailing_comment(s.as_str()).len();
@@ -91,7 +79,7 @@ impl<'t> Builder<'t> {
         )
     }
 
-    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+    pub(super) fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
         Ident {
             name: pair.as_str().to_string(),
             span: self.span(&pair),
@@ -357,7 +345,7 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn args(&self, pair: Pair<'_, Rule>) -> Vec<Arg> {
+    pub(super) fn args(&self, pair: Pair<'_, Rule>) -> Vec<Arg> {
         children(pair).map(|a| self.arg(a)).collect()
     }
 
@@ -400,231 +388,11 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn slice(&self, span: Span) -> &str {
+    pub(super) fn slice(&self, span: Span) -> &str {
         self.text
             .get(span.start - self.offset..span.end - self.offset)
             .unwrap_or("")
     }
-
-    // ------------------------------------------------------------------ expressions
-
-    pub(super) fn expr(&self, pair: Pair<'_, Rule>) -> Expr {
-        PRATT
-            .map_primary(|primary| self.primary(primary))
-            .map_prefix(|op, operand| Expr {
-                span: self.span(&op).to(operand.span),
-                kind: ExprKind::Neg(Box::new(operand)),
-            })
-            .map_postfix(|operand, op| self.postfix(operand, op))
-            .map_infix(|lhs, op, rhs| {
-                let op = match op.as_rule() {
-                    Rule::add => BinaryOp::Add,
-                    Rule::sub => BinaryOp::Sub,
-                    Rule::mul => BinaryOp::Mul,
-                    Rule::div => BinaryOp::Div,
-                    Rule::pow => BinaryOp::Pow,
-                    _ if op.as_str() == "..=" => BinaryOp::RangeInclusive,
-                    _ => BinaryOp::Range,
-                };
-                Expr {
-                    span: lhs.span.to(rhs.span),
-                    kind: ExprKind::Binary {
-                        op,
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                }
-            })
-            .parse(pair.into_inner())
-    }
-
-    fn primary(&self, pair: Pair<'_, Rule>) -> Expr {
-        let span = self.span(&pair);
-        let kind = match pair.as_rule() {
-            Rule::number => self.number(pair.as_str(), span),
-            Rule::bad_number => {
-                self.bad_number(pair.as_str(), span);
-                ExprKind::Error
-            }
-            Rule::string => ExprKind::Str(unescape(
-                pair.into_inner().next().map_or("", |p| p.as_str()),
-            )),
-            Rule::bad_string => {
-                self.report(
-                    Diagnostic::new(Code::E006, "unterminated string")
-                        .primary(span, "this string has no closing `\"`")
-                        .help("strings are written on one line: close it with `\"`"),
-                );
-                ExprKind::Error
-            }
-            Rule::path => ExprKind::Path(children(pair).map(|p| self.ident(p)).collect()),
-            Rule::call => return self.call(pair),
-            Rule::list => ExprKind::List(children(pair).map(|e| self.expr(e)).collect()),
-            Rule::paren => {
-                let inner = children(pair).next().expect("grammar: parenthesised expr");
-                return Expr {
-                    span,
-                    ..self.expr(inner)
-                };
-            }
-            _ => ExprKind::Error,
-        };
-        Expr { kind, span }
-    }
-
-    fn call(&self, pair: Pair<'_, Rule>) -> Expr {
-        let span = self.span(&pair);
-        let mut inner = children(pair);
-        let callee = self.ident(inner.next().expect("grammar: callee"));
-        let args = inner.next().map(|a| self.args(a)).unwrap_or_default();
-        Expr {
-            kind: ExprKind::Call { callee, args },
-            span,
-        }
-    }
-
-    fn number(&self, text: &str, span: Span) -> ExprKind {
-        let cleaned: String = text.chars().filter(|c| *c != '_').collect();
-        match cleaned.parse::<f64>() {
-            Ok(value) if value.is_finite() => ExprKind::Number(value),
-            _ => {
-                self.report(
-                    Diagnostic::new(Code::E003, format!("number `{text}` is too large"))
-                        .primary(span, "not a finite number")
-                        .help("numbers must fit a 64-bit float (at most about 1.8e308)"),
-                );
-                ExprKind::Error
-            }
-        }
-    }
-
-    fn bad_number(&self, text: &str, span: Span) {
-        let (why, fix) = if text.ends_with('_') {
-            (
-                "an underscore must sit between digits",
-                format!("write `{}`", text.trim_end_matches('_')),
-            )
-        } else if text.ends_with('.') {
-            (
-                "a decimal point needs digits after it",
-                format!("write `{text}0` or `{}`", text.trim_end_matches('.')),
-            )
-        } else {
-            (
-                "the exponent needs digits",
-                format!(
-                    "write e.g. `{}-3` for {} × 10⁻³",
-                    text.trim_end_matches(['+', '-']),
-                    text.trim_end_matches(['+', '-', 'e', 'E'])
-                ),
-            )
-        };
-        self.report(
-            Diagnostic::new(Code::E003, format!("malformed number `{text}`"))
-                .primary(span, why)
-                .help(fix),
-        );
-    }
-
-    fn postfix(&self, operand: Expr, op: Pair<'_, Rule>) -> Expr {
-        let op_span = self.span(&op);
-        let span = operand.span.to(op_span);
-        let kind = match op.as_rule() {
-            Rule::percent => {
-                if matches!(operand.kind, ExprKind::Percent(_)) {
-                    self.report(
-                        Diagnostic::new(
-                            Code::E003,
-                            format!("malformed percentage `{}`", self.slice(span)),
-                        )
-                        .primary(op_span, "a second `%`")
-                        .help(format!("write `{}`", self.slice(operand.span))),
-                    );
-                    ExprKind::Error
-                } else {
-                    ExprKind::Percent(Box::new(operand))
-                }
-            }
-            Rule::unit => ExprKind::Quantity {
-                unit: if op.as_str().starts_with("epoch") {
-                    TimeUnit::Epochs
-                } else {
-                    TimeUnit::Steps
-                },
-                value: Box::new(operand),
-            },
-            _ => {
-                self.stray_word(&operand, op.as_str(), op_span);
-                ExprKind::Error
-            }
-        };
-        Expr { kind, span }
-    }
-
-    fn stray_word(&self, operand: &Expr, word: &str, word_span: Span) {
-        let is_number = matches!(operand.kind, ExprKind::Number(_));
-        if is_number && operand.span.end == word_span.start {
-            let text = self.slice(operand.span.to(word_span));
-            self.report(
-                Diagnostic::new(Code::E003, format!("malformed number `{text}`"))
-                    .primary(operand.span.to(word_span), "not a number")
-                    .help(
-                        "numbers look like `12`, `10_000`, `0.5`, `1e-3`; \
-                         units are separate words: `5 epochs`",
-                    ),
-            );
-            return;
-        }
-        let units = ["epochs", "steps"];
-        if is_number && let Some(unit) = suggest::closest(word, units) {
-            self.report(
-                Diagnostic::new(Code::E003, format!("unknown unit `{word}`"))
-                    .primary(word_span, "not a unit")
-                    .help(format!("did you mean `{unit}`?"))
-                    .note("the units are `epochs` (`epoch`) and `steps` (`step`)"),
-            );
-            return;
-        }
-        let mut diagnostic = Diagnostic::new(
-            Code::E001,
-            format!(
-                "unexpected word `{word}` after `{}`",
-                self.slice(operand.span)
-            ),
-        )
-        .primary(word_span, "expected `,`, `->` or the end of the line");
-        if let Some(name) = operand.as_name() {
-            diagnostic = diagnostic.help(format!(
-                "if `{}` is a keyword argument, write `{}: {word}`",
-                name.name, name.name
-            ));
-        }
-        self.report(diagnostic.help("separate arguments with `,` and commands with `->`"));
-    }
-}
-
-/// Resolves `\"`, `\\`, `\n` and `\t`; other backslashes are kept as written.
-fn unescape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('"') => out.push('"'),
-            Some('\\') => out.push('\\'),
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
 }
 
 /// `text` without the spaces and the comment that the parser's implicit skipping may have

@@ -6,6 +6,7 @@
 //! unusable, so that later stages stay quiet about it.
 
 mod build;
+mod expr;
 mod guard;
 mod syntax_error;
 
