@@ -13,6 +13,7 @@
 //! ```
 
 pub mod ast;
+pub mod border;
 pub mod catalogue;
 pub mod check;
 pub mod diagnostics;
