@@ -1,0 +1,190 @@
+use super::*;
+use crate::testutil::{check_gradient, randn, weighted_sum};
+
+fn column_stats(t: &Tensor<f64>, d: usize) -> Vec<(f64, f64)> {
+    let n = t.numel() / d;
+    (0..d)
+        .map(|j| {
+            let col: Vec<f64> = (0..n).map(|i| t.data()[i * d + j]).collect();
+            let mean = col.iter().sum::<f64>() / n as f64;
+            let var = col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+            (mean, var)
+        })
+        .collect()
+}
+
+fn batch(seed: u64) -> Tensor<f64> {
+    randn(&[6, 4], seed).map(|v| 2.0 * v + 1.0)
+}
+
+#[test]
+fn train_mode_normalises_each_feature_with_the_biased_variance() {
+    let x = batch(1);
+    let mut tape = Tape::<f64>::new();
+    let xv = tape.constant(x.clone());
+    let y = batch_norm_train(&mut tape, xv, None, BatchNormConfig::default(), None).unwrap();
+    let eps = 1e-5;
+    for ((m, v), (xm, xvar)) in column_stats(tape.value(y), 4)
+        .into_iter()
+        .zip(column_stats(&x, 4))
+    {
+        assert!(m.abs() < 1e-15);
+        // Biased variance of x̂ is σ²/(σ² + ε).
+        assert!((v - xvar / (xvar + eps)).abs() < 1e-12, "{v}");
+        let _ = xm;
+    }
+}
+
+#[test]
+fn gamma_and_beta_scale_and_shift() {
+    let x = batch(2);
+    let mut tape = Tape::<f64>::new();
+    let xv = tape.constant(x);
+    let g = tape.constant(Tensor::from_vec(vec![2.0, 0.5, -1.0, 3.0], &[4]).unwrap());
+    let b = tape.constant(Tensor::from_vec(vec![1.0, -1.0, 0.0, 0.25], &[4]).unwrap());
+    let plain = batch_norm_train(&mut tape, xv, None, BatchNormConfig::default(), None).unwrap();
+    let y = batch_norm_train(
+        &mut tape,
+        xv,
+        Some((g, b)),
+        BatchNormConfig::default(),
+        None,
+    )
+    .unwrap();
+    let (p, yv) = (tape.value(plain).data(), tape.value(y).data());
+    let (gv, bv) = (tape.value(g).data(), tape.value(b).data());
+    for i in 0..6 {
+        for j in 0..4 {
+            assert!((yv[i * 4 + j] - (gv[j] * p[i * 4 + j] + bv[j])).abs() < 1e-14);
+        }
+    }
+}
+
+#[test]
+fn running_statistics_use_momentum_and_the_unbiased_variance() {
+    let x = batch(3);
+    let (mut rm, mut rv) = (Tensor::<f64>::zeros(&[4]), Tensor::<f64>::ones(&[4]));
+    let mut tape = Tape::<f64>::new();
+    let xv = tape.constant(x.clone());
+    batch_norm_train(
+        &mut tape,
+        xv,
+        None,
+        BatchNormConfig::default(),
+        Some((&mut rm, &mut rv)),
+    )
+    .unwrap();
+    for (j, (m, v)) in column_stats(&x, 4).into_iter().enumerate() {
+        assert!((rm.data()[j] - 0.1 * m).abs() < 1e-15);
+        let unbiased = v * 6.0 / 5.0;
+        assert!((rv.data()[j] - (0.9 + 0.1 * unbiased)).abs() < 1e-14);
+    }
+}
+
+#[test]
+fn one_example_in_train_mode_is_a_clear_error() {
+    let mut tape = Tape::<f32>::new();
+    let x = tape.constant(Tensor::ones(&[1, 3]));
+    let e = batch_norm_train(&mut tape, x, None, BatchNormConfig::default(), None).unwrap_err();
+    assert_eq!(
+        e,
+        OpsError::BatchTooSmall {
+            op: "batchnorm",
+            examples: 1
+        }
+    );
+    assert!(e.to_string().contains("at least 2 examples"), "{e}");
+    // Eval mode works with one example.
+    let (rm, rv) = (Tensor::zeros(&[3]), Tensor::ones(&[3]));
+    let y = batch_norm_eval(&mut tape, x, None, 1e-5, &rm, &rv).unwrap();
+    assert!((tape.value(y).data()[0] - 1.0 / (1.0f32 + 1e-5).sqrt()).abs() < 1e-7);
+}
+
+#[test]
+fn a_plain_sum_through_batch_norm_has_zero_input_gradient() {
+    // Why the gradient checks below use Σ w ⊙ y: Σ_i x̂_ij = 0 whatever x is.
+    let mut tape = Tape::<f64>::new();
+    let x = tape.var(batch(4));
+    let y = batch_norm_train(&mut tape, x, None, BatchNormConfig::default(), None).unwrap();
+    let s = tape.sum(y).unwrap();
+    let g = tape.backward(s).unwrap();
+    assert!(g.wrt(x).unwrap().data().iter().all(|v| v.abs() < 1e-12));
+}
+
+#[test]
+fn train_gradcheck_with_a_non_symmetric_loss() {
+    let inputs = [batch(5), randn(&[4], 6), randn(&[4], 7)];
+    let cfg = BatchNormConfig::default();
+    check_gradient("batchnorm_train", &inputs, 1e-6, |t, v| {
+        let y = batch_norm_train(t, v[0], Some((v[1], v[2])), cfg, None)?;
+        weighted_sum(t, y)
+    });
+    check_gradient("batchnorm_train (no affine)", &inputs[..1], 1e-6, |t, v| {
+        let y = batch_norm_train(t, v[0], None, cfg, None)?;
+        weighted_sum(t, y)
+    });
+}
+
+#[test]
+fn eval_gradcheck() {
+    let inputs = [batch(8), randn(&[4], 9), randn(&[4], 10)];
+    let rm = Tensor::from_vec(vec![0.5, -0.2, 1.0, 0.0], &[4]).unwrap();
+    let rv = Tensor::from_vec(vec![2.0, 0.5, 1.5, 3.0], &[4]).unwrap();
+    check_gradient("batchnorm_eval", &inputs, 1e-6, |t, v| {
+        let y = batch_norm_eval(t, v[0], Some((v[1], v[2])), 1e-5, &rm, &rv)?;
+        weighted_sum(t, y)
+    });
+}
+
+#[test]
+fn mode_dispatch_and_frozen_buffers() {
+    let x = batch(11);
+    let (mut rm, mut rv) = (Tensor::<f64>::zeros(&[4]), Tensor::<f64>::ones(&[4]));
+    let mut tape = Tape::<f64>::new();
+    let xv = tape.constant(x);
+    let cfg = BatchNormConfig::default();
+    let frozen = ForwardCtx::train_without_rng().frozen_buffers();
+    batch_norm(&mut tape, xv, None, cfg, &mut rm, &mut rv, &frozen).unwrap();
+    assert_eq!((rm.data(), rv.data()), (&[0.0; 4][..], &[1.0; 4][..]));
+    batch_norm(
+        &mut tape,
+        xv,
+        None,
+        cfg,
+        &mut rm,
+        &mut rv,
+        &ForwardCtx::train_without_rng(),
+    )
+    .unwrap();
+    assert!(rm.data().iter().all(|&m| m != 0.0));
+    let (rm0, rv0) = (rm.clone(), rv.clone());
+    let y = batch_norm(
+        &mut tape,
+        xv,
+        None,
+        cfg,
+        &mut rm,
+        &mut rv,
+        &ForwardCtx::eval(),
+    )
+    .unwrap();
+    assert_eq!((&rm, &rv), (&rm0, &rv0));
+    let expected = (tape.value(xv).data()[0] - rm.data()[0]) / (rv.data()[0] + 1e-5).sqrt();
+    assert!((tape.value(y).data()[0] - expected).abs() < 1e-14);
+}
+
+#[test]
+fn invalid_settings_and_shapes_are_errors() {
+    let mut tape = Tape::<f64>::new();
+    let x = tape.constant(batch(12));
+    let bad = BatchNormConfig {
+        momentum: 1.5,
+        eps: 1e-5,
+    };
+    assert!(batch_norm_train(&mut tape, x, None, bad, None).is_err());
+    let g = tape.constant(Tensor::ones(&[3]));
+    let e = batch_norm_train(&mut tape, x, Some((g, g)), BatchNormConfig::default(), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("gamma and beta must be [4]"), "{e}");
+}
