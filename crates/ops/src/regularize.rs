@@ -20,6 +20,7 @@
 
 use crate::error::{OpsError, Result};
 use nnc_tape::{Float, FusedGrad, FusedOp, ParamId, Parameters, Tape, Var};
+use smallvec::SmallVec;
 
 fn check_lambda(op: &'static str, lambda: f64) -> Result<()> {
     if !(lambda.is_finite() && lambda >= 0.0) {
@@ -135,11 +136,11 @@ impl Penalty {
         params: &Parameters<T>,
         ids: &[ParamId],
     ) -> Result<Var> {
-        // A handful of weight tensors: a short-lived Vec of handles is fine here.
+        // Handles inline for up to 16 weight tensors: no allocation per step.
         let vars = ids
             .iter()
             .map(|&id| tape.param(params, id))
-            .collect::<nnc_tape::Result<Vec<Var>>>()?;
+            .collect::<nnc_tape::Result<SmallVec<[Var; 16]>>>()?;
         match *self {
             Penalty::L2(l) => l2_penalty(tape, &vars, l),
             Penalty::L1(l) => l1_penalty(tape, &vars, l),

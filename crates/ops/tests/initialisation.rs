@@ -22,7 +22,9 @@ fn stats(t: &[f64]) -> (f64, f64) {
 fn check_sample(init: Init, fan_in: usize, fan_out: usize, seed: u64) {
     let dist = init.distribution(fan_in, fan_out).unwrap();
     let expected = dist.std();
-    let w: Tensor<f64> = init.sample(&[1000, 1000], fan_in, fan_out, &mut rng(seed)).unwrap();
+    let w: Tensor<f64> = init
+        .sample(&[1000, 1000], fan_in, fan_out, &mut rng(seed))
+        .unwrap();
     let (mean, std) = stats(w.data());
     let rel = (std - expected).abs() / expected;
     assert!(
@@ -36,7 +38,10 @@ fn check_sample(init: Init, fan_in: usize, fan_out: usize, seed: u64) {
     );
     if let Distribution::Uniform { a } = dist {
         let max = w.data().iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        assert!(max <= a && max > 0.99 * a, "{init}: max |w| {max} vs bound {a}");
+        assert!(
+            max <= a && max > 0.99 * a,
+            "{init}: max |w| {max} vs bound {a}"
+        );
     }
 }
 
@@ -79,7 +84,9 @@ fn weight_uses_the_shape_as_fans() {
 fn zeros_and_constants_are_exact() {
     let z: Tensor<f64> = Init::Zeros.bias(1000, 10, &mut rng(0)).unwrap();
     assert!(z.data().iter().all(|&v| v == 0.0));
-    let c: Tensor<f64> = Init::Constant { value: 0.01 }.bias(1000, 10, &mut rng(0)).unwrap();
+    let c: Tensor<f64> = Init::Constant { value: 0.01 }
+        .bias(1000, 10, &mut rng(0))
+        .unwrap();
     assert!(c.data().iter().all(|&v| v == 0.01));
 }
 
@@ -104,13 +111,21 @@ fn activation_stds(act: Activation, init: Init) -> Vec<f64> {
         .iter()
         .filter(|o| o.kind.activation().is_some())
         .map(|o| {
-            let v: Vec<f64> = tape.value(o.output).data().iter().map(|&v| v as f64).collect();
+            let v: Vec<f64> = tape
+                .value(o.output)
+                .data()
+                .iter()
+                .map(|&v| v as f64)
+                .collect();
             stats(&v).1
         })
         .collect();
     println!(
         "{act} with {init}: {}",
-        stds.iter().map(|s| format!("{s:.3e}")).collect::<Vec<_>>().join(" ")
+        stds.iter()
+            .map(|s| format!("{s:.3e}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     assert_eq!(stds.len(), 10);
     stds
@@ -125,17 +140,27 @@ fn tanh_activations_collapse_with_small_init_and_survive_with_xavier() {
         assert!(w[1] / w[0] < 0.3);
     }
     let xavier = activation_stds(Activation::Tanh, Init::Xavier);
-    assert!((0.1..=1.0).contains(&xavier[9]), "last-layer std {}", xavier[9]);
+    assert!(
+        (0.1..=1.0).contains(&xavier[9]),
+        "last-layer std {}",
+        xavier[9]
+    );
 }
 
 #[test]
 fn relu_keeps_its_std_with_he_and_loses_it_with_xavier() {
     let he = activation_stds(Activation::Relu, Init::He);
     let ratio = he[9] / he[0];
-    assert!((0.5..=2.0).contains(&ratio), "He: last/first std ratio {ratio}");
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "He: last/first std ratio {ratio}"
+    );
     let xavier = activation_stds(Activation::Relu, Init::Xavier);
     // Variance halves per layer: std ratio ≈ 2^(−9/2) ≈ 0.044 over nine layers.
     let ratio = xavier[9] / xavier[0];
     assert!(ratio < 0.1, "Xavier: last/first std ratio {ratio}");
-    assert!(ratio > 0.02, "Xavier: last/first std ratio {ratio} (expected about 0.044)");
+    assert!(
+        ratio > 0.02,
+        "Xavier: last/first std ratio {ratio} (expected about 0.044)"
+    );
 }

@@ -67,7 +67,12 @@ fn case(
 fn activation_case(name: &'static str, act: Activation) -> Case {
     // Moderate inputs: away from the kinks, and not so large that saturated derivatives fall
     // below the resolution of the finite differences.
-    case(name, &["x"], vec![away_from_zero(&[4, 5], 10)], move |t, v| act.apply(t, v[0]))
+    case(
+        name,
+        &["x"],
+        vec![away_from_zero(&[4, 5], 10)],
+        move |t, v| act.apply(t, v[0]),
+    )
 }
 
 fn cases() -> Vec<Case> {
@@ -207,7 +212,8 @@ fn gradient_report_snapshots() {
         let loss = (c.f)(&mut tape, &vars).unwrap();
         let value = tape.value(loss).item().unwrap();
         let grads = tape.backward(loss).unwrap();
-        let mut report = GradientReport::new().title(format!("{} (f64, fixed seeded input)", c.name));
+        let mut report =
+            GradientReport::new().title(format!("{} (f64, fixed seeded input)", c.name));
         report.scalar("loss", value);
         for (name, &v) in c.input_names.iter().zip(&vars) {
             report.push(*name, grads.wrt(v).unwrap());
@@ -263,10 +269,18 @@ fn sequential_model_gradcheck_and_snapshot() {
     let xv = tape.constant(x);
     let mut r = rng(72);
     let s = m
-        .forward(&mut tape, xv, &mut ForwardCtx::train(&mut r).frozen_buffers())
+        .forward(
+            &mut tape,
+            xv,
+            &mut ForwardCtx::train(&mut r).frozen_buffers(),
+        )
         .unwrap();
-    let data = Loss::SoftmaxCrossEntropy.apply(&mut tape, s, &labels).unwrap();
-    let reg = Penalty::L2(0.1).apply(&mut tape, m.params(), &m.weight_ids()).unwrap();
+    let data = Loss::SoftmaxCrossEntropy
+        .apply(&mut tape, s, &labels)
+        .unwrap();
+    let reg = Penalty::L2(0.1)
+        .apply(&mut tape, m.params(), &m.weight_ids())
+        .unwrap();
     let loss = tape.add(data, reg).unwrap();
     let value = tape.value(loss).item().unwrap();
     let grads = tape.backward(loss).unwrap();

@@ -24,7 +24,10 @@ fn assert_close(what: &str, got: &[f64], expected: &[f64]) {
     assert_eq!(got.len(), expected.len(), "{what}: length");
     for (i, (&g, &e)) in got.iter().zip(expected).enumerate() {
         let err = (g - e).abs() / e.abs().max(1e-3);
-        assert!(err <= RTOL, "{what}[{i}]: got {g:e}, torch {e:e} (relative error {err:.2e})");
+        assert!(
+            err <= RTOL,
+            "{what}[{i}]: got {g:e}, torch {e:e} (relative error {err:.2e})"
+        );
     }
 }
 
@@ -43,10 +46,30 @@ fn weighted(tape: &mut Tape<f64>, y: Var, w: &[f64]) -> Var {
 #[test]
 fn activations_match_torch() {
     let cases: [(&str, Activation, &[f64], &[f64]); 11] = [
-        ("elu(1)", Activation::Elu { alpha: 1.0 }, &ELU_1_Y, &ELU_1_DX),
-        ("elu(0.5)", Activation::Elu { alpha: 0.5 }, &ELU_0_5_Y, &ELU_0_5_DX),
-        ("leaky(0.01)", Activation::LeakyRelu { slope: 0.01 }, &LEAKY_0_01_Y, &LEAKY_0_01_DX),
-        ("leaky(0.2)", Activation::LeakyRelu { slope: 0.2 }, &LEAKY_0_2_Y, &LEAKY_0_2_DX),
+        (
+            "elu(1)",
+            Activation::Elu { alpha: 1.0 },
+            &ELU_1_Y,
+            &ELU_1_DX,
+        ),
+        (
+            "elu(0.5)",
+            Activation::Elu { alpha: 0.5 },
+            &ELU_0_5_Y,
+            &ELU_0_5_DX,
+        ),
+        (
+            "leaky(0.01)",
+            Activation::LeakyRelu { slope: 0.01 },
+            &LEAKY_0_01_Y,
+            &LEAKY_0_01_DX,
+        ),
+        (
+            "leaky(0.2)",
+            Activation::LeakyRelu { slope: 0.2 },
+            &LEAKY_0_2_Y,
+            &LEAKY_0_2_DX,
+        ),
         ("gelu", Activation::Gelu, &GELU_Y, &GELU_DX),
         ("selu", Activation::Selu, &SELU_Y, &SELU_DX),
         ("softplus", Activation::Softplus, &SOFTPLUS_Y, &SOFTPLUS_DX),
@@ -98,7 +121,11 @@ fn losses_match_torch() {
         let l = f(&mut tape, s);
         assert_close(name, &[tape.value(l).item().unwrap()], &[loss]);
         let g = tape.backward(l).unwrap();
-        assert_close(&format!("{name} gradient"), g.wrt(s).unwrap().data(), dscores);
+        assert_close(
+            &format!("{name} gradient"),
+            g.wrt(s).unwrap().data(),
+            dscores,
+        );
     }
 }
 
@@ -106,8 +133,14 @@ fn losses_match_torch() {
 fn loss_enum_matches_torch_cross_entropy() {
     let mut tape = Tape::<f64>::new();
     let s = tape.var(tensor(&LOSS_SCORES, &LOSS_SCORES_SHAPE));
-    let l = Loss::SoftmaxCrossEntropy.apply(&mut tape, s, &LOSS_LABELS).unwrap();
-    assert_close("Loss::SoftmaxCrossEntropy", &[tape.value(l).item().unwrap()], &[CE_LOSS]);
+    let l = Loss::SoftmaxCrossEntropy
+        .apply(&mut tape, s, &LOSS_LABELS)
+        .unwrap();
+    assert_close(
+        "Loss::SoftmaxCrossEntropy",
+        &[tape.value(l).item().unwrap()],
+        &[CE_LOSS],
+    );
 }
 
 #[test]
@@ -119,8 +152,14 @@ fn batch_norm_train_forward_gradients_and_running_statistics_match_torch() {
         let x = tape.var(tensor(xb, &BN_X1_SHAPE));
         let gamma = tape.var(tensor(&BN_GAMMA, &[3]));
         let beta = tape.var(tensor(&BN_BETA, &[3]));
-        let y = batch_norm_train(&mut tape, x, Some((gamma, beta)), cfg, Some((&mut rm, &mut rv)))
-            .unwrap();
+        let y = batch_norm_train(
+            &mut tape,
+            x,
+            Some((gamma, beta)),
+            cfg,
+            Some((&mut rm, &mut rv)),
+        )
+        .unwrap();
         if k == 0 {
             assert_close("train forward", tape.value(y).data(), &BN_Y1);
             // Σ w ⊙ y with a fixed random w: a plain sum would have zero input gradient.
@@ -184,8 +223,14 @@ fn sequential_model_matches_torch() {
     let scores = model
         .forward(&mut tape, x, &mut ForwardCtx::train_without_rng())
         .unwrap();
-    let loss = Loss::SoftmaxCrossEntropy.apply(&mut tape, scores, &MLP_LABELS).unwrap();
-    assert_close("model loss", &[tape.value(loss).item().unwrap()], &[MLP_LOSS]);
+    let loss = Loss::SoftmaxCrossEntropy
+        .apply(&mut tape, scores, &MLP_LABELS)
+        .unwrap();
+    assert_close(
+        "model loss",
+        &[tape.value(loss).item().unwrap()],
+        &[MLP_LOSS],
+    );
     let g = tape.backward(loss).unwrap();
     g.check_complete(model.params()).unwrap();
     let grads: [(&str, &[f64]); 5] = [

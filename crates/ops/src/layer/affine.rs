@@ -228,3 +228,53 @@ impl<T: Float> Layer<T> for Maxout {
         Box::new(self.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nnc_tape::rng;
+
+    #[test]
+    fn maxout_has_k_times_the_parameters_of_a_dense_layer() {
+        for pieces in [2, 3, 5] {
+            let mut d = Parameters::<f32>::new();
+            Dense::new(
+                &mut d,
+                "d",
+                20,
+                7,
+                Init::Xavier,
+                Some(Init::Zeros),
+                &mut rng(0),
+            )
+            .unwrap();
+            let mut m = Parameters::<f32>::new();
+            let mo = Maxout::new(
+                &mut m,
+                "m",
+                20,
+                7,
+                pieces,
+                Init::Xavier,
+                Some(Init::Zeros),
+                &mut rng(0),
+            )
+            .unwrap();
+            assert_eq!(m.numel(), pieces * d.numel());
+            assert_eq!(m.value(mo.weight()).shape(), &[20, 7 * pieces]);
+            assert_eq!(m.name(mo.bias().unwrap()), "m.bias");
+        }
+    }
+
+    #[test]
+    fn dense_names_and_shapes() {
+        let mut p = Parameters::<f64>::new();
+        let d = Dense::new(&mut p, "fc1", 4, 3, Init::He, None, &mut rng(1)).unwrap();
+        assert_eq!(p.name(d.weight()), "fc1.weight");
+        assert_eq!(p.value(d.weight()).shape(), &[4, 3]);
+        assert!(d.bias().is_none());
+        assert_eq!(Layer::<f64>::weight_ids(&d), &[d.weight()]);
+        assert!(Layer::<f64>::output_width(&d, 5).is_err());
+        assert_eq!(Layer::<f64>::output_width(&d, 4).unwrap(), 3);
+    }
+}
