@@ -333,3 +333,60 @@ fn display_lists_layers_and_parameter_counts() {
     assert!(text.contains("dense1"), "{text}");
     assert!(text.ends_with("total parameters: 603"), "{text}");
 }
+
+#[test]
+fn same_seeds_give_bit_identical_parameters_losses_and_gradients() {
+    let (x, labels) = inputs();
+    let run = || {
+        let mut m = mlp(true);
+        let mut tape = Tape::new();
+        let xv = tape.constant(x.clone());
+        let mut r = rng(9);
+        let s = m
+            .forward(&mut tape, xv, &mut ForwardCtx::train(&mut r))
+            .unwrap();
+        let l = Loss::SoftmaxCrossEntropy
+            .apply(&mut tape, s, &labels)
+            .unwrap();
+        let loss = tape.value(l).item().unwrap().to_bits();
+        let g = tape.backward(l).unwrap();
+        let params: Vec<Tensor<f64>> = m
+            .params()
+            .ids()
+            .map(|id| m.params().value(id).clone())
+            .collect();
+        let grads: Vec<Tensor<f64>> = m
+            .params()
+            .ids()
+            .map(|id| g.param(id).unwrap().clone())
+            .collect();
+        let buffers: Vec<Tensor<f64>> = m.buffers().map(|b| b.value.clone()).collect();
+        (loss, params, grads, buffers)
+    };
+    assert!(run() == run());
+}
+
+#[test]
+fn f32_and_f64_models_agree() {
+    let (x, labels) = inputs();
+    let mut m64 = mlp(true);
+    let mut m32 = m64.to_f32();
+    let mut t64 = Tape::new();
+    let x64 = t64.constant(x.clone());
+    let s64 = m64.forward(&mut t64, x64, &mut ForwardCtx::eval()).unwrap();
+    let l64 = Loss::SoftmaxCrossEntropy
+        .apply(&mut t64, s64, &labels)
+        .unwrap();
+    let mut t32 = Tape::new();
+    let x32 = t32.constant(x.cast::<f32>());
+    let s32 = m32.forward(&mut t32, x32, &mut ForwardCtx::eval()).unwrap();
+    let l32 = Loss::SoftmaxCrossEntropy
+        .apply(&mut t32, s32, &labels)
+        .unwrap();
+    let a = t64.value(l64).item().unwrap();
+    let b = t32.value(l32).item().unwrap() as f64;
+    assert!((a - b).abs() < 1e-5 * a.abs(), "{a} vs {b}");
+    for (p, q) in t64.value(s64).data().iter().zip(t32.value(s32).data()) {
+        assert!((p - *q as f64).abs() < 1e-5);
+    }
+}
