@@ -11,6 +11,10 @@ pub mod events;
 pub mod metrics;
 pub mod optim;
 pub mod schedule;
+pub mod trainer;
 
 pub use optim::{Optimizer, OptimizerConfig};
 pub use schedule::{Every, LrSchedule, Progress, Schedule};
+pub use trainer::{
+    Duration, EarlyStop, Monitor, RunSummary, TrainConfig, TrainData, TrainError, evaluate, train,
+};

@@ -54,6 +54,8 @@ pub enum CheckKind {
     ActivationStatistics,
     /// Training accuracy far above validation accuracy.
     Overfitting,
+    /// Training accuracy no better than guessing: the model learned nothing.
+    ChanceLevel,
     /// Identical examples in more than one split.
     DataLeakage,
 }
@@ -74,6 +76,7 @@ impl CheckKind {
             CheckKind::Saturation => "saturation",
             CheckKind::ActivationStatistics => "activation statistics",
             CheckKind::Overfitting => "overfitting",
+            CheckKind::ChanceLevel => "chance level",
             CheckKind::DataLeakage => "data leakage",
         }
     }

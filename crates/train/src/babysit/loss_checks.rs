@@ -78,17 +78,22 @@ pub fn initial_loss_check(loss: f64, kind: LossKind, classes: usize) -> Option<F
     })
 }
 
-/// Watches for divergence: a non-finite loss, or a smoothed loss above 4× the best smoothed
-/// loss so far (and above the starting loss, so minibatch noise near zero does not count).
+/// Watches for divergence: a non-finite loss; or a smoothed loss above 4× the best smoothed
+/// loss so far and above the starting loss (so minibatch noise near zero does not count) for
+/// `patience` consecutive steps (so a spike the optimiser recovers from does not count); or a
+/// smoothed loss above 100× the best, at once.
 #[derive(Debug, Clone)]
 pub struct DivergenceMonitor {
     smoothed: Option<f64>,
     best: f64,
     first: Option<f64>,
+    above: u32,
     /// Factor over the best loss that counts as divergence.
     pub factor: f64,
     /// Weight of the newest loss in the exponential moving average.
     pub smoothing: f64,
+    /// Consecutive steps above the threshold before the run counts as diverged.
+    pub patience: u32,
 }
 
 impl Default for DivergenceMonitor {
@@ -97,8 +102,10 @@ impl Default for DivergenceMonitor {
             smoothed: None,
             best: f64::INFINITY,
             first: None,
+            above: 0,
             factor: 4.0,
             smoothing: 0.3,
+            patience: 20,
         }
     }
 }
@@ -130,16 +137,21 @@ impl DivergenceMonitor {
         };
         self.smoothed = Some(s);
         self.best = self.best.min(s);
-        if s > self.factor * self.best && s > first {
+        self.above = if s > self.factor * self.best && s > first {
+            self.above + 1
+        } else {
+            0
+        };
+        if self.above >= self.patience || (s > 100.0 * self.best && s > first) {
             return Some(
                 Finding::new(
                     CheckKind::Divergence,
                     Severity::Error,
                     format!(
-                        "the loss exploded at step {step}: smoothed loss {s:.4} is more than \
-                         {}x the best so far ({:.4}) and above the starting loss {first:.4} \
-                         (learning rate {lr:e})",
-                        self.factor, self.best
+                        "the loss exploded at step {step}: smoothed loss {s:.4} has stayed above \
+                         {}x the best so far ({:.4}) and above the starting loss {first:.4} for {} \
+                         steps (learning rate {lr:e})",
+                        self.factor, self.best, self.above
                     ),
                 )
                 .at_step(step)
@@ -275,9 +287,13 @@ mod tests {
         }
         // Noise far above the best but below the starting loss is not divergence.
         assert!(m.observe(6, 0.5, 0.1).is_none());
+        // A short spike that recovers is not divergence.
+        for (i, l) in [2.0, 3.0, 0.3, 0.05, 0.02, 0.02, 0.02].iter().enumerate() {
+            assert!(m.observe(7 + i as u64, *l, 0.1).is_none(), "spike at {i}");
+        }
         let mut fired = None;
         for (i, l) in [5.0, 50.0, 500.0].iter().enumerate() {
-            fired = fired.or(m.observe(7 + i as u64, *l, 0.1));
+            fired = fired.or(m.observe(20 + i as u64, *l, 0.1));
         }
         let f = fired.expect("explosion not caught");
         assert_eq!(f.severity, Severity::Error);

@@ -11,4 +11,6 @@ pub use finding::{CheckKind, Finding, Severity};
 pub use loss_checks::{
     DivergenceMonitor, FlatLossMonitor, LossKind, expected_initial_loss, initial_loss_check,
 };
-pub use training_checks::{UpdateRatioMonitor, leakage_check, overfitting_check};
+pub use training_checks::{
+    UpdateRatioMonitor, chance_level_check, leakage_check, overfitting_check,
+};

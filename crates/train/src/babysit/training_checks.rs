@@ -2,8 +2,11 @@
 
 use super::finding::{CheckKind, Finding, Severity};
 
-/// The healthy band of `‖Δw‖ / ‖w‖` per step (around 1e-3, as the CS231n notes advise).
-pub const UPDATE_RATIO_BAND: (f64, f64) = (1e-4, 1e-2);
+/// The healthy band of the median `‖Δw‖ / ‖w‖` per step, measured early in training (between
+/// 2 % and 20 % of the steps). The CS231n notes advise about 1e-3; the upper end is calibrated
+/// on the notes' own spiral recipe (lr 1.0, known good), whose output layer runs at up to
+/// 1.4e-2, so only clearly larger updates are flagged.
+pub const UPDATE_RATIO_BAND: (f64, f64) = (1e-4, 3e-2);
 
 /// Collects update/weight ratios per parameter and judges their median.
 #[derive(Debug, Clone, Default)]
@@ -113,6 +116,39 @@ pub fn overfitting_check(train_accuracy: f64, val_accuracy: f64) -> Option<Findi
     })
 }
 
+/// How far above the majority-class rate training accuracy must end to count as learning.
+pub const CHANCE_MARGIN: f64 = 0.05;
+
+/// Reports a run whose final training accuracy is no better than always predicting the most
+/// common class (`majority_rate`, e.g. 1/C for balanced classes) plus [`CHANCE_MARGIN`].
+pub fn chance_level_check(
+    train_accuracy: f64,
+    majority_rate: f64,
+    classes: usize,
+) -> Option<Finding> {
+    (train_accuracy <= majority_rate + CHANCE_MARGIN).then(|| {
+        Finding::new(
+            CheckKind::ChanceLevel,
+            Severity::Warning,
+            format!(
+                "the model learned nothing: training accuracy {:.1} % is chance level for {classes} \
+                 classes (the most common class is {:.1} % of the data)",
+                train_accuracy * 100.0,
+                majority_rate * 100.0
+            ),
+        )
+        .measure("train_accuracy", train_accuracy)
+        .measure("majority_rate", majority_rate)
+        .threshold(format!(
+            "training accuracy above the majority rate + {CHANCE_MARGIN}"
+        ))
+        .advice(
+            "check the feature scales (normalise the inputs), the learning rate (run `nnc \
+             doctor`), and that the labels belong to the inputs",
+        )
+    })
+}
+
 /// Reports examples that appear in more than one split.
 pub fn leakage_check(duplicates: usize, description: &str) -> Option<Finding> {
     (duplicates > 0).then(|| {
@@ -156,6 +192,8 @@ mod tests {
         assert!(overfitting_check(0.99, 0.95).is_none());
         let f = overfitting_check(1.0, 0.8).unwrap();
         assert!((f.figure("gap").unwrap() - 0.2).abs() < 1e-12);
+        assert!(chance_level_check(0.34, 1.0 / 3.0, 3).is_some());
+        assert!(chance_level_check(0.9, 1.0 / 3.0, 3).is_none());
         assert!(leakage_check(0, "train/val").is_none());
         assert_eq!(
             leakage_check(3, "train/val").unwrap().figure("duplicates"),

@@ -1,0 +1,202 @@
+//! The live babysitter of a run: the monitors of [`crate::babysit`] wired to the training loop,
+//! with each (check, subject) reported at most once.
+
+use crate::babysit::{
+    ActivationMonitor, CheckKind, DivergenceMonitor, Finding, FlatLossMonitor, LayerStats,
+    LossKind, Severity, UnitKind, UpdateRatioMonitor, chance_level_check, initial_loss_check,
+    overfitting_check,
+};
+use crate::metrics::Metrics;
+use nnc_ops::{Activation, LayerKind, LayerOutput, Loss};
+use nnc_tape::{ParamId, Parameters, Tensor};
+use std::collections::HashSet;
+
+/// The data-loss kind of an ops loss.
+pub(crate) fn loss_kind(loss: Loss) -> LossKind {
+    match loss {
+        Loss::SoftmaxCrossEntropy => LossKind::Softmax,
+        Loss::Svm { margin } => LossKind::Svm { margin },
+        Loss::MeanSquaredError => LossKind::Mse,
+    }
+}
+
+/// What the activation checks apply to a layer's output.
+pub(crate) fn unit_kind(kind: LayerKind) -> UnitKind {
+    match kind {
+        LayerKind::Activation(Activation::Relu) => UnitKind::Relu,
+        LayerKind::Activation(Activation::Sigmoid) => UnitKind::Sigmoid,
+        LayerKind::Activation(Activation::Tanh) => UnitKind::Tanh,
+        _ => UnitKind::Other,
+    }
+}
+
+/// The monitors of one run.
+pub(crate) struct LiveMonitors {
+    enabled: bool,
+    divergence: DivergenceMonitor,
+    flat: FlatLossMonitor,
+    activations: ActivationMonitor,
+    ratios: UpdateRatioMonitor,
+    /// Measure the update ratio every this many steps, in the window of steps where it tells
+    /// whether the learning rate fits: after the first transient, before convergence shrinks
+    /// every update.
+    ratio_every: u64,
+    ratio_window: std::ops::Range<u64>,
+    snapshots: Vec<Tensor<f32>>,
+    reported: HashSet<(CheckKind, Option<String>)>,
+}
+
+impl LiveMonitors {
+    pub(crate) fn new(enabled: bool, steps_per_epoch: u64, total_steps: u64) -> Self {
+        // A flat-loss window of two epochs, at least 20 and at most 500 steps.
+        let window = (2 * steps_per_epoch).clamp(20, 500) as usize;
+        LiveMonitors {
+            enabled,
+            divergence: DivergenceMonitor::default(),
+            flat: FlatLossMonitor::new(window, 0.01),
+            activations: ActivationMonitor::new(),
+            ratios: UpdateRatioMonitor::new(),
+            ratio_every: (total_steps / 500).max(1),
+            ratio_window: (total_steps / 50).max(1)..(total_steps / 5).max(2),
+            snapshots: Vec::new(),
+            reported: HashSet::new(),
+        }
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Keeps a finding if its (check, subject) was not reported yet.
+    fn once(&mut self, f: Finding) -> Option<Finding> {
+        self.reported
+            .insert((f.check, f.subject.clone()))
+            .then_some(f)
+    }
+
+    pub(crate) fn initial_loss(
+        &mut self,
+        loss: Loss,
+        value: f64,
+        classes: usize,
+    ) -> Option<Finding> {
+        if !self.enabled {
+            return None;
+        }
+        initial_loss_check(value, loss_kind(loss), classes).and_then(|f| self.once(f))
+    }
+
+    /// Divergence is checked even with the babysitter off: a diverged run must stop.
+    pub(crate) fn divergence(&mut self, step: u64, loss: f64, lr: f64) -> Option<Finding> {
+        self.divergence.observe(step, loss, lr)
+    }
+
+    pub(crate) fn flat(&mut self, step: u64, loss: f64, lr: f64) -> Option<Finding> {
+        if !self.enabled {
+            return None;
+        }
+        let ratio = self.ratios.overall_median();
+        self.flat
+            .observe(step, loss, lr, ratio)
+            .and_then(|f| self.once(f))
+    }
+
+    pub(crate) fn start_epoch(&mut self) {
+        self.activations.reset();
+    }
+
+    pub(crate) fn observe_layer(&mut self, layer: &LayerOutput, values: &[f32], cols: usize) {
+        self.activations.observe(
+            layer.index,
+            &layer.name,
+            unit_kind(layer.kind),
+            values,
+            cols,
+        );
+    }
+
+    pub(crate) fn layer_stats(&self) -> Vec<LayerStats> {
+        self.activations.stats()
+    }
+
+    pub(crate) fn end_epoch(&mut self, step: u64) -> Vec<Finding> {
+        if !self.enabled {
+            return Vec::new();
+        }
+        let found = self.activations.findings(step);
+        found.into_iter().filter_map(|f| self.once(f)).collect()
+    }
+
+    /// Snapshots the weights before an update when this step is sampled; returns whether it is.
+    pub(crate) fn before_update(
+        &mut self,
+        step: u64,
+        params: &Parameters<f32>,
+        weights: &[ParamId],
+    ) -> bool {
+        if !self.enabled
+            || !self.ratio_window.contains(&step)
+            || !step.is_multiple_of(self.ratio_every)
+        {
+            return false;
+        }
+        self.snapshots
+            .resize_with(weights.len(), || Tensor::zeros(&[0]));
+        for (snap, &id) in self.snapshots.iter_mut().zip(weights) {
+            let w = params.value(id);
+            if snap.shape() != w.shape() {
+                *snap = w.clone();
+            } else {
+                snap.data_mut().copy_from_slice(w.data());
+            }
+        }
+        true
+    }
+
+    /// Records `‖w_after − w_before‖ / ‖w_before‖` for every weight.
+    pub(crate) fn after_update(&mut self, params: &Parameters<f32>, weights: &[ParamId]) {
+        for (snap, &id) in self.snapshots.iter().zip(weights) {
+            let (mut d2, mut w2) = (0.0f64, 0.0f64);
+            for (&b, &a) in snap.data().iter().zip(params.value(id).data()) {
+                let (b, a) = (b as f64, a as f64);
+                d2 += (a - b) * (a - b);
+                w2 += b * b;
+            }
+            if w2 > 0.0 {
+                self.ratios.record(params.name(id), (d2 / w2).sqrt());
+            }
+        }
+    }
+
+    /// End-of-run checks: update ratios, chance-level accuracy (against the training
+    /// split's majority-class rate), overfitting.
+    pub(crate) fn end_run(
+        &mut self,
+        step: u64,
+        train: &Metrics,
+        val: Option<&Metrics>,
+        class_counts: &[usize],
+    ) -> Vec<Finding> {
+        if !self.enabled {
+            return Vec::new();
+        }
+        let mut out: Vec<Finding> = self.ratios.findings(step);
+        let total: usize = class_counts.iter().sum();
+        let majority = class_counts.iter().copied().max().unwrap_or(0) as f64 / total.max(1) as f64;
+        if train.accuracy.is_finite()
+            && let Some(f) = chance_level_check(train.accuracy, majority, class_counts.len())
+        {
+            out.push(f.at_step(step));
+        }
+        if let Some(v) = val
+            && v.examples > 0
+            && let Some(f) = overfitting_check(train.accuracy, v.accuracy)
+        {
+            out.push(f.at_step(step));
+        }
+        out.into_iter()
+            .filter(|f| f.severity >= Severity::Info)
+            .filter_map(|f| self.once(f))
+            .collect()
+    }
+}
