@@ -15,7 +15,7 @@ fn data_file(name: &str) -> PathBuf {
 }
 
 fn load(name: &str) -> Dataset {
-    load_csv(&data_file(name), &CsvOptions::default()).unwrap()
+    load_csv(data_file(name), &CsvOptions::default()).unwrap()
 }
 
 fn splits(data: &Dataset, steps: Vec<Step>, seed: u64) -> Splits {
