@@ -20,8 +20,11 @@ pub enum StopReason {
     Diverged {
         /// The step at which divergence was detected.
         step: u64,
-        /// The operation that first produced a non-finite value, if one did.
-        first_non_finite_op: Option<String>,
+        /// The operation to blame: the first that produced a non-finite value or, if every
+        /// value is still finite, the one with the largest output.
+        op: Option<String>,
+        /// Whether `op` produced a non-finite value (true) or only the largest one (false).
+        non_finite: bool,
     },
     /// The user interrupted the run (Ctrl-C).
     Interrupted,

@@ -328,6 +328,37 @@ impl<T: Float> Tape<T> {
             })
     }
 
+    /// The node whose value has the largest absolute element, with its op name and that
+    /// magnitude: where an explosion is coming from when nothing is non-finite yet.
+    /// Constants and parameters are skipped (they are inputs, not computations).
+    pub fn largest_magnitude(&self) -> Option<(Var, &'static str, f64)> {
+        let mut best: Option<(usize, f64)> = None;
+        for (i, (node, value)) in self.nodes.iter().zip(&self.values).enumerate() {
+            if matches!(node.op, Op::Leaf | Op::Param(_)) {
+                continue;
+            }
+            let m = value
+                .get()
+                .data()
+                .iter()
+                .map(|x| x.abs().to_f64())
+                .fold(0.0, f64::max);
+            if best.is_none_or(|(_, b)| m > b) {
+                best = Some((i, m));
+            }
+        }
+        best.map(|(i, m)| {
+            (
+                Var {
+                    index: i as u32,
+                    generation: self.generation,
+                },
+                self.nodes[i].op.name(),
+                m,
+            )
+        })
+    }
+
     /// Appends a node (the one place nodes are created).
     #[inline]
     pub(crate) fn push(&mut self, op: Op<T>, value: Value<T>, requires_grad: bool) -> Var {

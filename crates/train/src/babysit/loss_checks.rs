@@ -142,16 +142,28 @@ impl DivergenceMonitor {
         } else {
             0
         };
-        if self.above >= self.patience || (s > 100.0 * self.best && s > first) {
+        let sustained = self.above >= self.patience;
+        if sustained || (s > 100.0 * self.best && s > first) {
+            let how = if sustained {
+                format!(
+                    "has stayed above {}x the best so far ({:.4}) and above the starting loss \
+                     {first:.4} for {} steps",
+                    self.factor, self.best, self.above
+                )
+            } else {
+                format!(
+                    "is more than 100x the best so far ({:.4}) and above the starting loss \
+                     {first:.4}",
+                    self.best
+                )
+            };
             return Some(
                 Finding::new(
                     CheckKind::Divergence,
                     Severity::Error,
                     format!(
-                        "the loss exploded at step {step}: smoothed loss {s:.4} has stayed above \
-                         {}x the best so far ({:.4}) and above the starting loss {first:.4} for {} \
-                         steps (learning rate {lr:e})",
-                        self.factor, self.best, self.above
+                        "the loss exploded at step {step}: smoothed loss {s:.4} {how} (learning \
+                         rate {lr:e})"
                     ),
                 )
                 .at_step(step)

@@ -100,6 +100,33 @@ pub fn train(
     Trainer::new(model, loss, data, config)?.run(sink, interrupt)
 }
 
+/// Names the operation a divergence came from and adds it to the finding's message: the first
+/// op with a non-finite value, else the op with the largest output.
+/// A traced layer's output is named after the layer (`dense2 (dense)`).
+fn blame(tape: &Tape<f32>, trace: &[LayerOutput], f: &mut Finding) -> (Option<String>, bool) {
+    let label = |v: nnc_tape::Var, op: &str| match trace.iter().find(|t| t.output == v) {
+        Some(t) => format!("{} ({op})", t.name),
+        None => op.to_string(),
+    };
+    if let Some((v, op)) = tape.first_non_finite() {
+        let name = label(v, op);
+        f.message
+            .push_str(&format!("; the first non-finite value came from `{name}`"));
+        return (Some(name), true);
+    }
+    match tape.largest_magnitude() {
+        Some((v, op, m)) => {
+            let name = label(v, op);
+            f.message.push_str(&format!(
+                "; no value is non-finite yet, the largest ({m:.3e}) comes from `{name}`"
+            ));
+            f.measured.push(("largest_value".into(), m));
+            (Some(name), false)
+        }
+        None => (None, false),
+    }
+}
+
 /// The state of one run.
 struct Trainer<'a> {
     model: &'a mut Sequential<f32>,
@@ -293,20 +320,13 @@ impl<'a> Trainer<'a> {
                     None => data_loss,
                 };
                 let loss_value = self.tape.value(total).item()? as f64;
-                if let Some(f) = monitors.divergence(step, loss_value, lr) {
-                    let op = self
-                        .tape
-                        .first_non_finite()
-                        .map(|(_, name)| name.to_string());
-                    let mut f = f;
-                    if let Some(op) = &op {
-                        f.message
-                            .push_str(&format!("; the first non-finite value came from `{op}`"));
-                    }
+                if let Some(mut f) = monitors.divergence(step, loss_value, lr) {
+                    let (op, non_finite) = blame(&self.tape, &trace, &mut f);
                     emit(f, &mut findings, sink);
                     stop = StopReason::Diverged {
                         step,
-                        first_non_finite_op: op,
+                        op,
+                        non_finite,
                     };
                     break 'epochs;
                 }
