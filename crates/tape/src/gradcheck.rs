@@ -4,6 +4,12 @@
 //! `ε = 1e-6`, compared with the analytic gradient by the relative error
 //! `|a − n| / max(|a|, |n|, floor)`. The textbook bands: above `1e-2` the gradient is wrong;
 //! at or below `1e-7` it is right; up to `1e-4` is acceptable near kinks (ReLU, max).
+//!
+//! The floor is noise-aware: a central difference cannot resolve a gradient smaller than its
+//! own rounding error, about `ε_mach·|f|/ε` (≈ 2e-10 for a loss near 1 and `ε = 1e-6`). The
+//! floor is `max(floor, noise_factor · ε_mach · max(|f⁺|, |f⁻|, 1) / ε)`, so gradients below
+//! what finite differences can see are not reported as wrong, while an error in any gradient
+//! above the floor (≈ 2e-6 for a loss near 1) still is.
 
 use crate::Tensor;
 use crate::error::{Result, TensorError};
@@ -22,6 +28,9 @@ pub struct GradcheckOptions {
     pub floor: f64,
     /// Check at most this many elements per tensor (evenly spaced), or all if `None`.
     pub max_elements: Option<usize>,
+    /// Multiple of the finite-difference rounding noise `ε_mach·|f|/ε` below which gradients
+    /// are not distinguishable from zero (raises the floor; 0 disables it).
+    pub noise_factor: f64,
 }
 
 impl Default for GradcheckOptions {
@@ -30,6 +39,7 @@ impl Default for GradcheckOptions {
             eps: 1e-6,
             floor: 1e-8,
             max_elements: None,
+            noise_factor: 1e4,
         }
     }
 }
@@ -202,7 +212,9 @@ fn check_tensor(
         f_at(j, x, false)?; // restore without evaluating
         let numeric = (plus - minus) / (2.0 * opts.eps);
         let a = analytic.map_or(0.0, |g| g.data()[j]);
-        let rel = relative_error(a, numeric, opts.floor);
+        let noise =
+            opts.noise_factor * f64::EPSILON * plus.abs().max(minus.abs()).max(1.0) / opts.eps;
+        let rel = relative_error(a, numeric, opts.floor.max(noise));
         worst.checked += 1;
         if rel > worst.relative_error || rel.is_nan() {
             worst.worst_index = j;

@@ -159,3 +159,46 @@ fn a_composite_expression() {
         t.scale(total, -1.0 / 5.0)
     });
 }
+
+/// A fused op whose backward is off by a factor of 2 (`d/dx x³` taken as `6x²`).
+struct WrongCube;
+
+impl nnc_tape::FusedOp<f64> for WrongCube {
+    const NAME: &'static str = "wrong_cube";
+
+    fn backward(grad: &mut nnc_tape::FusedGrad<'_, f64>) -> Result<()> {
+        let view = grad.view();
+        grad.accumulate(0, |dx| {
+            for ((d, &g), &x) in dx
+                .iter_mut()
+                .zip(view.grad_output().data())
+                .zip(view.input(0).data())
+            {
+                *d += g * 6.0 * x * x;
+            }
+        });
+        Ok(())
+    }
+}
+
+#[test]
+fn a_wrong_backward_is_caught_even_for_small_gradients() {
+    for scale in [1.0, 1e-2] {
+        let x = Tensor::randn(&[6], scale, &mut rng(5));
+        let report = gradcheck(&[x], |t, v| {
+            let shape = t.shape(v[0]).to_vec();
+            let mut out = t.alloc_zeros(&shape);
+            for (o, &x) in out.data_mut().iter_mut().zip(t.value(v[0]).data()) {
+                *o = x * x * x;
+            }
+            let y = t.record_fused::<WrongCube>(&[v[0]], out, [], &[])?;
+            t.sum(y)
+        })
+        .unwrap();
+        assert_eq!(
+            report.verdict(),
+            nnc_tape::Verdict::Wrong,
+            "scale {scale}:\n{report}"
+        );
+    }
+}

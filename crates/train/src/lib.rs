@@ -7,6 +7,7 @@
 pub mod babysit;
 pub mod checkpoint;
 pub mod constraints;
+pub mod doctor;
 pub mod events;
 pub mod metrics;
 pub mod optim;

@@ -7,22 +7,38 @@ use nnc_tape::TensorError;
 use thiserror::Error;
 
 /// Why a run could not proceed (a diverged loss is not an error: it ends the run with
-/// [`StopReason::Diverged`](crate::events::StopReason::Diverged)).
+/// [`StopReason::Diverged`](crate::events::StopReason::Diverged)). The wrapped errors are boxed
+/// to keep `Result`s small.
 #[derive(Debug, Error)]
 pub enum TrainError {
     /// A model operation failed.
     #[error(transparent)]
-    Ops(#[from] OpsError),
+    Ops(Box<OpsError>),
     /// A tensor operation failed.
     #[error(transparent)]
-    Tensor(#[from] TensorError),
+    Tensor(Box<TensorError>),
     /// The data could not be batched.
     #[error(transparent)]
-    Data(#[from] DataError),
+    Data(Box<DataError>),
     /// A checkpoint could not be read or written.
     #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
+    Checkpoint(Box<CheckpointError>),
     /// The configuration does not fit the model or data.
     #[error("{0}")]
     Config(String),
 }
+
+macro_rules! boxed_from {
+    ($variant:ident, $ty:ty) => {
+        impl From<$ty> for TrainError {
+            fn from(e: $ty) -> Self {
+                TrainError::$variant(Box::new(e))
+            }
+        }
+    };
+}
+
+boxed_from!(Ops, OpsError);
+boxed_from!(Tensor, TensorError);
+boxed_from!(Data, DataError);
+boxed_from!(Checkpoint, CheckpointError);

@@ -24,6 +24,7 @@ use crate::metrics::{Metrics, correct_predictions};
 use crate::optim::Optimizer;
 use crate::schedule::Progress;
 use monitors::LiveMonitors;
+pub(crate) use monitors::{loss_kind, unit_kind};
 use nnc_data::{Batcher, Dataset};
 use nnc_ops::{ForwardCtx, LayerOutput, Loss, Sequential};
 use nnc_tape::{Rng, Tape, rng};
