@@ -3,6 +3,8 @@
 //! * [`optim`]: SGD (momentum, Nesterov), Adagrad, RMSProp, Adam, AdamW.
 //! * [`schedule`]: constant, step, exponential, 1/t, multistep and cosine decay, with warm-up.
 //! * [`babysit`]: the checks an expert runs while training, as structured findings.
+//! * [`trainer`]: the training loop; [`doctor`]: the babysitting protocol before a run.
+//! * [`search`]: random/grid hyperparameter search in coarse-to-fine stages.
 
 pub mod babysit;
 pub mod checkpoint;
@@ -12,6 +14,7 @@ pub mod events;
 pub mod metrics;
 pub mod optim;
 pub mod schedule;
+pub mod search;
 pub mod trainer;
 
 pub use optim::{Optimizer, OptimizerConfig};

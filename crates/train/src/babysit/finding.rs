@@ -58,6 +58,10 @@ pub enum CheckKind {
     ChanceLevel,
     /// Identical examples in more than one split.
     DataLeakage,
+    /// A search's best value lies at the edge of its range.
+    RangeEdge,
+    /// One search trial is far better than all the others.
+    OutlierTrial,
 }
 
 impl CheckKind {
@@ -78,6 +82,8 @@ impl CheckKind {
             CheckKind::Overfitting => "overfitting",
             CheckKind::ChanceLevel => "chance level",
             CheckKind::DataLeakage => "data leakage",
+            CheckKind::RangeEdge => "search range edge",
+            CheckKind::OutlierTrial => "outlier trial",
         }
     }
 }

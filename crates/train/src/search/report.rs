@@ -1,0 +1,260 @@
+//! The leaderboard and the textbook's warnings about a search: a best value at the edge of
+//! its range, one trial far better than the rest, overfitting in the best trials, and ranges
+//! where nothing trains.
+
+use super::{Goal, SearchPlan, TrialRecord, TrialStatus, Value};
+use crate::babysit::{CheckKind, Finding, Severity};
+
+/// Fraction of a range at each end that counts as its edge.
+pub const EDGE_FRACTION: f64 = 0.1;
+/// Robust standard deviations from the median beyond which a trial is an outlier.
+pub const OUTLIER_SIGMAS: f64 = 3.0;
+/// Train/validation accuracy gap of the best trials that counts as overfitting.
+pub const GAP: f64 = 0.1;
+
+/// The finished trials ranked best first, as a text table (top `n`).
+pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> String {
+    let mut ranked: Vec<&TrialRecord> = records.iter().collect();
+    ranked.sort_by(|a, b| {
+        let (x, y) = (a.outcome.metric, b.outcome.metric);
+        let key = |v: f64| if v.is_nan() { f64::NEG_INFINITY } else { v };
+        match plan.goal {
+            Goal::Max => key(y).total_cmp(&key(x)),
+            Goal::Min => {
+                let k = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
+                k(x).total_cmp(&k(y))
+            }
+        }
+    });
+    let mut out = format!("{:>4}  {:>6}  {:<8}  ", "rank", "trial", "stage");
+    for d in &plan.space {
+        out.push_str(&format!("{:>10}  ", truncate(&d.name, 10)));
+    }
+    out.push_str(&format!(
+        "{:>18}  {:>6}  {:>7}  status\n",
+        plan.metric, "epochs", "time"
+    ));
+    for (rank, r) in ranked.iter().take(n).enumerate() {
+        out.push_str(&format!(
+            "{:>4}  {:>6}  {:<8}  ",
+            rank + 1,
+            r.spec.id,
+            truncate(&r.spec.stage, 8)
+        ));
+        for d in &plan.space {
+            let v = r
+                .spec
+                .params
+                .iter()
+                .find(|(n, _)| *n == d.name)
+                .map_or(String::from("-"), |(_, v)| v.to_string());
+            out.push_str(&format!("{:>10}  ", truncate(&v, 10)));
+        }
+        let metric = match (r.outcome.metric.is_finite(), r.outcome.spread) {
+            (false, _) => "-".to_string(),
+            (true, Some(s)) => format!("{:.4} ± {:.4}", r.outcome.metric, s),
+            (true, None) => format!("{:.4}", r.outcome.metric),
+        };
+        let status = match &r.outcome.status {
+            TrialStatus::Ok => "ok".to_string(),
+            TrialStatus::Diverged => "diverged".to_string(),
+            TrialStatus::Failed(m) => format!("failed: {m}"),
+        };
+        out.push_str(&format!(
+            "{metric:>18}  {:>6.1}  {:>6.1}s  {status}\n",
+            r.outcome.epochs_run, r.outcome.seconds
+        ));
+    }
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(std::iter::once('…')).collect()
+    }
+}
+
+/// The warnings of a finished search (`best` indexes `records`).
+pub fn search_warnings(
+    plan: &SearchPlan,
+    records: &[TrialRecord],
+    best: Option<usize>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let finished: Vec<&TrialRecord> = records
+        .iter()
+        .filter(|r| r.outcome.status == TrialStatus::Ok && r.outcome.metric.is_finite())
+        .collect();
+    if !records.is_empty() && finished.is_empty() {
+        out.push(
+            Finding::new(
+                CheckKind::Divergence,
+                Severity::Error,
+                format!(
+                    "none of the {} trials trained: every one diverged or failed",
+                    records.len()
+                ),
+            )
+            .measure("trials", records.len() as f64)
+            .threshold("at least one trial finishes")
+            .advice("the ranges are wrong (a learning rate range far too high?): run `nnc doctor` for a learning-rate range test and search around it"),
+        );
+        return out;
+    }
+    let Some(best) = best.map(|b| &records[b]) else {
+        return out;
+    };
+
+    // A best value on the edge of its range: the optimum may lie outside.
+    for d in &plan.space {
+        let Some(x) = best
+            .spec
+            .params
+            .iter()
+            .find(|(n, _)| *n == d.name)
+            .and_then(|(_, v)| v.as_f64())
+        else {
+            continue;
+        };
+        let (Some(pos), Some((lo, hi, log))) = (d.dist.position(x), d.dist.bounds()) else {
+            continue;
+        };
+        let edge = if pos <= EDGE_FRACTION {
+            "lower"
+        } else if pos >= 1.0 - EDGE_FRACTION {
+            "upper"
+        } else {
+            continue;
+        };
+        let (new_lo, new_hi) = match (edge, log) {
+            ("lower", true) => (lo / 100.0, hi),
+            ("upper", true) => (lo, hi * 100.0),
+            ("lower", false) => (lo - (hi - lo), hi),
+            _ => (lo, hi + (hi - lo)),
+        };
+        out.push(
+            Finding::new(
+                CheckKind::RangeEdge,
+                Severity::Warning,
+                format!(
+                    "the best `{}` = {} lies at the {edge} edge of its range {}: the optimum may lie outside",
+                    d.name,
+                    Value::Number(x),
+                    d.dist
+                ),
+            )
+            .subject(d.name.clone())
+            .measure("best", x)
+            .measure("position", pos)
+            .threshold(format!(
+                "best value inside the middle {:.0} % of the range",
+                (1.0 - 2.0 * EDGE_FRACTION) * 100.0
+            ))
+            .advice(format!(
+                "widen the range past its {edge} end, e.g. {}",
+                match d.dist.bounds() {
+                    Some((_, _, true)) => format!(
+                        "{}({}, {})",
+                        if matches!(d.dist, super::Dist::LogInt { .. }) { "logint" } else { "loguniform" },
+                        Value::Number(new_lo),
+                        Value::Number(new_hi)
+                    ),
+                    _ => format!("uniform({}, {})", Value::Number(new_lo), Value::Number(new_hi)),
+                }
+            )),
+        );
+    }
+
+    // One trial far better than the rest.
+    if finished.len() >= 5 {
+        let mut m: Vec<f64> = finished.iter().map(|r| r.outcome.metric).collect();
+        m.sort_by(f64::total_cmp);
+        let median = m[m.len() / 2];
+        let mut dev: Vec<f64> = m.iter().map(|x| (x - median).abs()).collect();
+        dev.sort_by(f64::total_cmp);
+        let robust_std = 1.4826 * dev[dev.len() / 2];
+        let b = best.outcome.metric;
+        let distance = (b - median).abs() / robust_std.max(1e-12);
+        let mut rest: Vec<f64> = m.clone();
+        let pos = rest.iter().position(|&x| x == b).unwrap_or(0);
+        rest.remove(pos);
+        let runner_up = match plan.goal {
+            Goal::Max => rest.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            Goal::Min => rest.iter().copied().fold(f64::INFINITY, f64::min),
+        };
+        if robust_std > 0.0 && distance > OUTLIER_SIGMAS && (b - runner_up).abs() > 3.0 * robust_std
+        {
+            out.push(
+                Finding::new(
+                    CheckKind::OutlierTrial,
+                    Severity::Warning,
+                    format!(
+                        "trial {} ({} = {b:.4}) is far better than the rest: {distance:.1} robust standard deviations from the median {median:.4}, runner-up {runner_up:.4}",
+                        best.spec.id, plan.metric
+                    ),
+                )
+                .measure("best", b)
+                .measure("median", median)
+                .measure("robust_std", robust_std)
+                .threshold(format!("best within {OUTLIER_SIGMAS} robust standard deviations of the median"))
+                .advice("a result that good and that lonely is suspicious: check the data (leakage between splits, duplicated rows) and rerun that trial with another seed"),
+            );
+        }
+    }
+
+    // Overfitting in the best trials.
+    let mut ranked = finished.clone();
+    ranked.sort_by(|a, b| match plan.goal {
+        Goal::Max => b.outcome.metric.total_cmp(&a.outcome.metric),
+        Goal::Min => a.outcome.metric.total_cmp(&b.outcome.metric),
+    });
+    let gaps: Vec<(usize, f64)> = ranked
+        .iter()
+        .take(3)
+        .filter_map(
+            |r| match (r.outcome.train_accuracy, r.outcome.val_accuracy) {
+                (Some(t), Some(v)) if t - v > GAP => Some((r.spec.id, t - v)),
+                _ => None,
+            },
+        )
+        .collect();
+    if !gaps.is_empty() {
+        let worst = gaps.iter().map(|g| g.1).fold(0.0, f64::max);
+        out.push(
+            Finding::new(
+                CheckKind::Overfitting,
+                Severity::Warning,
+                format!(
+                    "{} of the best 3 trials overfit: train/validation accuracy gap up to {:.1} points (trials {})",
+                    gaps.len(),
+                    worst * 100.0,
+                    gaps.iter().map(|g| g.0.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .measure("gap", worst)
+            .threshold(format!("gap at most {GAP}"))
+            .advice("search the regularisation strength (l2, dropout) too, or get more data"),
+        );
+    }
+
+    // Most trials diverged.
+    let diverged = records
+        .iter()
+        .filter(|r| r.outcome.status == TrialStatus::Diverged)
+        .count();
+    if diverged * 2 > records.len() {
+        out.push(
+            Finding::new(
+                CheckKind::Divergence,
+                Severity::Warning,
+                format!("{diverged} of {} trials diverged", records.len()),
+            )
+            .measure("diverged", diverged as f64)
+            .threshold("at most half the trials diverge")
+            .advice("the learning-rate range reaches too high: lower its upper end"),
+        );
+    }
+    out
+}

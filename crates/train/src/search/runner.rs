@@ -1,0 +1,243 @@
+//! Running a search: stage by stage, trials in parallel on `jobs` worker threads (each trial
+//! single-threaded when several run), records delivered in trial order.
+
+use super::narrow::narrow;
+use super::report::search_warnings;
+use super::{Dim, Goal, SearchPlan, Strategy, TrialOutcome, TrialRecord, TrialSpec, TrialStatus};
+use crate::babysit::Finding;
+use nnc_tape::rng;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// The outcome of a search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    /// Every trial, in id order.
+    pub records: Vec<TrialRecord>,
+    /// Index into `records` of the best trial.
+    pub best: Option<usize>,
+    /// Warnings about the ranges, outliers, overfitting and failures.
+    pub warnings: Vec<Finding>,
+    /// Whether the search was interrupted before the end.
+    pub interrupted: bool,
+}
+
+/// The trials of one stage: sampled (random) or enumerated (grid), with ids from `first_id`.
+fn stage_trials(plan: &SearchPlan, space: &[Dim], stage: usize, first_id: usize) -> Vec<TrialSpec> {
+    let s = &plan.stages[stage];
+    let assignments: Vec<Vec<(String, super::Value)>> = match plan.strategy {
+        Strategy::Random { seed } => {
+            let n = s.trials.unwrap_or(10) as usize;
+            (0..n)
+                .map(|i| {
+                    // Each trial's values depend only on the seed and its id.
+                    let mut r = rng(seed);
+                    r.set_stream((first_id + i) as u64);
+                    space
+                        .iter()
+                        .map(|d| (d.name.clone(), d.dist.sample(&mut r)))
+                        .collect()
+                })
+                .collect()
+        }
+        Strategy::Grid => {
+            let mut combos: Vec<Vec<(String, super::Value)>> = vec![Vec::new()];
+            for d in space {
+                let values = d.dist.grid_values().unwrap_or_default();
+                combos = combos
+                    .into_iter()
+                    .flat_map(|c| {
+                        values.iter().map(move |v| {
+                            let mut c = c.clone();
+                            c.push((d.name.clone(), v.clone()));
+                            c
+                        })
+                    })
+                    .collect();
+            }
+            if let Some(n) = s.trials {
+                combos.truncate(n as usize);
+            }
+            combos
+        }
+    };
+    assignments
+        .into_iter()
+        .enumerate()
+        .map(|(i, params)| TrialSpec {
+            id: first_id + i,
+            stage: s.name.clone(),
+            params,
+            budget_epochs: s.epochs,
+        })
+        .collect()
+}
+
+/// The space of the stage after `done`: each dimension narrowed around the best `keep`
+/// trials of `done`.
+fn next_space(
+    space: &[Dim],
+    done: &[TrialRecord],
+    keep: usize,
+    shrink: f64,
+    goal: Goal,
+) -> Vec<Dim> {
+    let mut ranked: Vec<&TrialRecord> = done
+        .iter()
+        .filter(|r| r.outcome.status == TrialStatus::Ok && r.outcome.metric.is_finite())
+        .collect();
+    ranked.sort_by(|a, b| {
+        let (x, y) = (a.outcome.metric, b.outcome.metric);
+        match goal {
+            Goal::Max => y.total_cmp(&x),
+            Goal::Min => x.total_cmp(&y),
+        }
+    });
+    ranked.truncate(keep.max(1));
+    if ranked.is_empty() {
+        return space.to_vec();
+    }
+    space
+        .iter()
+        .map(|d| {
+            let best: Vec<super::Value> = ranked
+                .iter()
+                .filter_map(|r| r.spec.params.iter().find(|(n, _)| *n == d.name))
+                .map(|(_, v)| v.clone())
+                .collect();
+            narrow(d, &best, shrink)
+        })
+        .collect()
+}
+
+/// Runs `specs` on `jobs` workers and hands records to `deliver` in id order. Trials already
+/// in `done` (from a resumed search) are not run again.
+fn run_stage(
+    specs: &[TrialSpec],
+    jobs: usize,
+    done: &BTreeMap<usize, TrialRecord>,
+    trial: &(dyn Fn(&TrialSpec) -> TrialOutcome + Sync),
+    interrupt: Option<&AtomicBool>,
+    deliver: &mut dyn FnMut(TrialRecord, bool),
+) {
+    let todo: Vec<&TrialSpec> = specs.iter().filter(|s| !done.contains_key(&s.id)).collect();
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<TrialRecord>();
+    let workers = jobs.clamp(1, todo.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (todo, next) = (&todo, &next);
+            scope.spawn(move || {
+                // Several trials at once: each on one thread. One at a time: all threads.
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(if workers > 1 { 1 } else { 0 })
+                    .build()
+                    .expect("a thread pool");
+                loop {
+                    if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(spec) = todo.get(i) else { break };
+                    let outcome = pool.install(|| trial(spec));
+                    let record = TrialRecord {
+                        spec: (*spec).clone(),
+                        outcome,
+                    };
+                    if tx.send(record).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Deliver in id order: hold back records until every earlier one has arrived.
+        let mut pending: BTreeMap<usize, TrialRecord> = BTreeMap::new();
+        let mut order = specs.iter().map(|s| s.id).peekable();
+        let flush = |pending: &mut BTreeMap<usize, TrialRecord>,
+                     order: &mut std::iter::Peekable<_>,
+                     deliver: &mut dyn FnMut(TrialRecord, bool)| {
+            while let Some(&id) = order.peek() {
+                if let Some(r) = done.get(&id) {
+                    deliver(r.clone(), false);
+                } else if let Some(r) = pending.remove(&id) {
+                    deliver(r, true);
+                } else {
+                    break;
+                }
+                order.next();
+            }
+        };
+        flush(&mut pending, &mut order, deliver);
+        for record in rx {
+            pending.insert(record.spec.id, record);
+            flush(&mut pending, &mut order, deliver);
+        }
+    });
+}
+
+/// Runs `plan`: for each stage, its trials (narrowing the space around the previous stage's
+/// best), `jobs` at a time. `resume` holds records of an interrupted run (their trials are not
+/// run again); `on_record(record, fresh)` receives every record in id order, `fresh` when it
+/// was just run (append it to `trials.jsonl`). Deterministic for any `jobs`.
+pub fn run_search(
+    plan: &SearchPlan,
+    jobs: usize,
+    resume: &[TrialRecord],
+    trial: &(dyn Fn(&TrialSpec) -> TrialOutcome + Sync),
+    interrupt: Option<&AtomicBool>,
+    on_record: &mut dyn FnMut(&TrialRecord, bool),
+) -> SearchResult {
+    let done: BTreeMap<usize, TrialRecord> =
+        resume.iter().map(|r| (r.spec.id, r.clone())).collect();
+    let mut space = plan.space.clone();
+    let mut records: Vec<TrialRecord> = Vec::new();
+    let mut first_id = 0;
+    for (k, stage) in plan.stages.iter().enumerate() {
+        if k > 0 {
+            let prev: Vec<TrialRecord> = records
+                .iter()
+                .filter(|r| r.spec.stage == plan.stages[k - 1].name)
+                .cloned()
+                .collect();
+            space = next_space(&space, &prev, stage.keep, stage.shrink, plan.goal);
+        }
+        let specs = stage_trials(plan, &space, k, first_id);
+        first_id += specs.len();
+        let before = records.len();
+        run_stage(&specs, jobs, &done, trial, interrupt, &mut |r, fresh| {
+            on_record(&r, fresh);
+            records.push(r);
+        });
+        if records.len() - before < specs.len() {
+            break; // interrupted
+        }
+    }
+    let expected: usize = first_id;
+    let interrupted =
+        interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) || records.len() < expected;
+    let best = best_index(&records, plan.goal);
+    let warnings = search_warnings(plan, &records, best);
+    SearchResult {
+        records,
+        best,
+        warnings,
+        interrupted,
+    }
+}
+
+/// The best finished trial.
+pub(crate) fn best_index(records: &[TrialRecord], goal: Goal) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, r) in records.iter().enumerate() {
+        if r.outcome.status != TrialStatus::Ok || !r.outcome.metric.is_finite() {
+            continue;
+        }
+        if best.is_none_or(|b| goal.better(r.outcome.metric, records[b].outcome.metric)) {
+            best = Some(i);
+        }
+    }
+    best
+}

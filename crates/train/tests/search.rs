@@ -1,0 +1,341 @@
+//! The search engine: grids, determinism for any number of jobs, resumption, coarse-to-fine,
+//! and the textbook's warnings — on real training runs on digits.
+
+use nnc_data::{BatchSize, CsvOptions, Dataset, Pipeline, SplitSpec, Splits, Step, load_csv};
+use nnc_ops::{Activation, Init, LayerSpec, Loss, Penalty, Sequential};
+use nnc_tape::rng;
+use nnc_train::events::{Silent, StopReason};
+use nnc_train::search::{
+    Choice, Dim, Dist, Goal, SearchPlan, Stage, Strategy, TrialOutcome, TrialRecord, TrialSpec,
+    TrialStatus, Value, run_search,
+};
+use nnc_train::{Duration, OptimizerConfig, TrainConfig, TrainData, train};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+fn digits() -> &'static Splits {
+    static SPLITS: OnceLock<Splits> = OnceLock::new();
+    SPLITS.get_or_init(|| {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/data/digits.csv");
+        let data: Dataset = load_csv(path, &CsvOptions::default()).unwrap();
+        let s = data
+            .split(&SplitSpec::new(0.8, 0.2, 0.0).stratified(), &mut rng(0))
+            .unwrap();
+        Pipeline::new(vec![Step::Center, Step::Normalize])
+            .unwrap()
+            .fit_splits(&s)
+            .unwrap()
+            .1
+    })
+}
+
+fn param(spec: &TrialSpec, name: &str) -> f64 {
+    spec.params
+        .iter()
+        .find(|(n, _)| n == name)
+        .and_then(|(_, v)| v.as_f64())
+        .unwrap()
+}
+
+/// Trains a small MLP on digits with the trial's `lr` (and `reg`, if searched).
+fn digits_trial(spec: &TrialSpec) -> TrialOutcome {
+    let s = digits();
+    let mut model = Sequential::from_specs(
+        64,
+        &[
+            LayerSpec::dense(64, Init::He),
+            LayerSpec::Activation(Activation::Relu),
+            LayerSpec::dense(10, Init::Small { std: 0.01 }),
+        ],
+        &mut rng(1),
+    )
+    .unwrap();
+    let mut c = TrainConfig::sgd(
+        param(spec, "lr"),
+        Duration::Epochs(spec.budget_epochs.unwrap_or(5)),
+    );
+    c.optimizer = OptimizerConfig::Sgd {
+        momentum: 0.9,
+        dampening: 0.0,
+        nesterov: false,
+    };
+    c.batch = BatchSize::Rows(64);
+    if spec.params.iter().any(|(n, _)| n == "reg") {
+        c.penalty = Some(Penalty::L2(param(spec, "reg")));
+    }
+    let r = train(
+        &mut model,
+        Loss::SoftmaxCrossEntropy,
+        TrainData {
+            train: &s.train,
+            val: Some(&s.val),
+        },
+        &c,
+        &mut Silent,
+        None,
+    )
+    .unwrap();
+    let val = r.val.unwrap();
+    TrialOutcome {
+        status: if matches!(r.stop, StopReason::Diverged { .. }) {
+            TrialStatus::Diverged
+        } else {
+            TrialStatus::Ok
+        },
+        metric: val.accuracy,
+        spread: None,
+        train_accuracy: Some(r.train.accuracy),
+        val_accuracy: Some(val.accuracy),
+        epochs_run: r.epochs,
+        seconds: 0.0, // kept out of comparisons
+    }
+}
+
+fn lr_plan(lo: f64, hi: f64, trials: u64, with_reg: bool) -> SearchPlan {
+    let mut space = vec![Dim {
+        name: "lr".into(),
+        dist: Dist::LogUniform { lo, hi },
+    }];
+    if with_reg {
+        space.push(Dim {
+            name: "reg".into(),
+            dist: Dist::LogUniform { lo: 1e-6, hi: 1e-2 },
+        });
+    }
+    SearchPlan {
+        strategy: Strategy::Random { seed: 7 },
+        space,
+        stages: vec![Stage {
+            name: "main".into(),
+            trials: Some(trials),
+            epochs: Some(5),
+            keep: 1,
+            shrink: 1.0,
+        }],
+        metric: "val.accuracy".into(),
+        goal: Goal::Max,
+    }
+}
+
+#[test]
+fn random_search_on_digits_finds_95_percent_with_the_best_lr_inside_the_range() {
+    let plan = lr_plan(1e-4, 1.0, 16, true);
+    let result = run_search(&plan, 2, &[], &digits_trial, None, &mut |_, _| {});
+    let best = &result.records[result.best.unwrap()];
+    let lr = param(&best.spec, "lr");
+    println!(
+        "{}",
+        nnc_train::search::leaderboard(&plan, &result.records, 5)
+    );
+    for w in &result.warnings {
+        println!("{w}");
+    }
+    assert_eq!(result.records.len(), 16);
+    assert!(best.outcome.metric >= 0.95, "best {}", best.outcome.metric);
+    assert!((1e-4..=1.0).contains(&lr));
+    assert!(
+        !result
+            .warnings
+            .iter()
+            .any(|w| w.subject.as_deref() == Some("lr")),
+        "the best lr {lr} should not sit on an edge"
+    );
+}
+
+#[test]
+fn a_range_that_is_too_low_warns_that_the_best_is_at_the_upper_edge() {
+    let plan = lr_plan(1e-7, 1e-5, 8, false);
+    let result = run_search(&plan, 2, &[], &digits_trial, None, &mut |_, _| {});
+    let w = result
+        .warnings
+        .iter()
+        .find(|w| w.subject.as_deref() == Some("lr"))
+        .expect("no edge warning");
+    println!("{w}");
+    assert!(w.message.contains("upper edge"));
+    assert!(w.advice.contains("loguniform(1e-7, 0.001)"), "{}", w.advice);
+}
+
+fn synthetic(spec: &TrialSpec) -> TrialOutcome {
+    let x = param(spec, "x");
+    let w = spec
+        .params
+        .iter()
+        .find(|(n, _)| n == "w")
+        .map_or(0.0, |(_, v)| v.as_f64().unwrap_or(0.0));
+    TrialOutcome {
+        status: TrialStatus::Ok,
+        metric: -(x.log10() + 2.0).powi(2) + w * 1e-3,
+        spread: None,
+        train_accuracy: None,
+        val_accuracy: None,
+        epochs_run: 1.0,
+        seconds: 0.0,
+    }
+}
+
+fn staged_plan() -> SearchPlan {
+    SearchPlan {
+        strategy: Strategy::Random { seed: 3 },
+        space: vec![
+            Dim {
+                name: "x".into(),
+                dist: Dist::LogUniform { lo: 1e-5, hi: 1.0 },
+            },
+            Dim {
+                name: "w".into(),
+                dist: Dist::Choice(vec![
+                    Choice::Value(Value::Number(128.0)),
+                    Choice::Value(Value::Number(256.0)),
+                ]),
+            },
+        ],
+        stages: vec![
+            Stage {
+                name: "coarse".into(),
+                trials: Some(20),
+                epochs: Some(1),
+                keep: 1,
+                shrink: 1.0,
+            },
+            Stage {
+                name: "fine".into(),
+                trials: Some(10),
+                epochs: Some(3),
+                keep: 4,
+                shrink: 0.2,
+            },
+        ],
+        metric: "score".into(),
+        goal: Goal::Max,
+    }
+}
+
+#[test]
+fn coarse_to_fine_narrows_around_the_best_in_log_space() {
+    let plan = staged_plan();
+    let r = run_search(&plan, 1, &[], &synthetic, None, &mut |_, _| {});
+    assert_eq!(r.records.len(), 30);
+    let fine: Vec<f64> = r.records[20..]
+        .iter()
+        .map(|t| param(&t.spec, "x"))
+        .collect();
+    // The fine stage spans a fifth of the 5 decades (one decade) around the best coarse values.
+    let (lo, hi) = fine
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+    assert!(hi / lo <= 10.0 + 1e-9, "fine values span {lo}..{hi}");
+    assert!(
+        r.records[20..]
+            .iter()
+            .all(|t| t.spec.budget_epochs == Some(3))
+    );
+    // Fine trials are better on average than coarse ones.
+    let mean = |t: &[TrialRecord]| t.iter().map(|r| r.outcome.metric).sum::<f64>() / t.len() as f64;
+    assert!(mean(&r.records[20..]) > mean(&r.records[..20]));
+}
+
+#[test]
+fn grid_enumerates_exactly_the_product() {
+    let plan = SearchPlan {
+        strategy: Strategy::Grid,
+        space: vec![
+            Dim {
+                name: "x".into(),
+                dist: Dist::Choice(vec![
+                    Choice::Value(Value::Number(0.01)),
+                    Choice::Value(Value::Number(0.1)),
+                    Choice::Value(Value::Number(1.0)),
+                ]),
+            },
+            Dim {
+                name: "w".into(),
+                dist: Dist::Int { lo: 2, hi: 3 },
+            },
+        ],
+        stages: vec![Stage {
+            name: "grid".into(),
+            trials: None,
+            epochs: None,
+            keep: 1,
+            shrink: 1.0,
+        }],
+        metric: "score".into(),
+        goal: Goal::Max,
+    };
+    let r = run_search(&plan, 2, &[], &synthetic, None, &mut |_, _| {});
+    let mut seen: Vec<(String, String)> = r
+        .records
+        .iter()
+        .map(|t| {
+            (
+                t.spec.params[0].1.to_string(),
+                t.spec.params[1].1.to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(r.records.len(), 6);
+    assert_eq!(seen.len(), 6);
+}
+
+fn jsonl(records: &[TrialRecord]) -> String {
+    records
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap() + "\n")
+        .collect()
+}
+
+#[test]
+fn one_and_two_jobs_give_identical_trials() {
+    let plan = lr_plan(1e-3, 1.0, 6, false);
+    let mut lines1 = Vec::new();
+    let r1 = run_search(&plan, 1, &[], &digits_trial, None, &mut |r, _| {
+        lines1.push(r.clone())
+    });
+    let mut lines2 = Vec::new();
+    let r2 = run_search(&plan, 2, &[], &digits_trial, None, &mut |r, _| {
+        lines2.push(r.clone())
+    });
+    assert_eq!(jsonl(&lines1), jsonl(&lines2));
+    assert_eq!(r1.records, r2.records);
+}
+
+#[test]
+fn an_interrupted_search_resumes_to_the_same_trials() {
+    let plan = staged_plan();
+    let whole = run_search(&plan, 2, &[], &synthetic, None, &mut |_, _| {});
+
+    // Interrupt after 7 trials have run.
+    let stop = AtomicBool::new(false);
+    let ran = AtomicUsize::new(0);
+    let counting = |s: &TrialSpec| {
+        if ran.fetch_add(1, Ordering::SeqCst) + 1 >= 7 {
+            stop.store(true, Ordering::SeqCst);
+        }
+        synthetic(s)
+    };
+    let mut saved = Vec::new();
+    let partial = run_search(&plan, 2, &[], &counting, Some(&stop), &mut |r, fresh| {
+        assert!(fresh);
+        saved.push(r.clone());
+    });
+    assert!(partial.interrupted);
+    assert!(saved.len() < 30);
+
+    // Resume from what was saved (as read back from trials.jsonl).
+    let text = jsonl(&saved);
+    let restored: Vec<TrialRecord> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut fresh_count = 0;
+    let resumed = run_search(&plan, 2, &restored, &synthetic, None, &mut |_, fresh| {
+        fresh_count += usize::from(fresh);
+    });
+    assert!(!resumed.interrupted);
+    assert_eq!(fresh_count, 30 - saved.len());
+    assert_eq!(jsonl(&resumed.records), jsonl(&whole.records));
+}
