@@ -154,3 +154,64 @@ fn wine_without_preprocessing_fails_and_is_flagged() {
         .unwrap();
     assert!(initial.figure("loss").unwrap() > 5.0 * 3f64.ln());
 }
+
+/// Early stopping on validation loss: a large net overfitting digits stops before its budget,
+/// and the best checkpoint holds the weights of the best validation loss.
+#[test]
+fn early_stopping_stops_and_keeps_the_best_checkpoint() {
+    use nnc_train::{EarlyStop, Monitor};
+    let data = load("digits.csv");
+    let s = splits(&data, vec![Step::Center, Step::Normalize], 0);
+    let dir = std::env::temp_dir().join(format!("nnc-early-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut model = mlp(64, &[256, 256], 10, 1);
+    let mut config = sgd_momentum(0.1, 200, 32);
+    config.penalty = None;
+    config.early_stop = Some(EarlyStop {
+        monitor: Monitor::ValLoss,
+        patience: 3,
+    });
+    config.checkpoint_dir = Some(dir.clone());
+    let mut events = Vec::new();
+    let summary = train(
+        &mut model,
+        Loss::SoftmaxCrossEntropy,
+        TrainData {
+            train: &s.train,
+            val: Some(&s.val),
+        },
+        &config,
+        &mut |e: &nnc_train::events::Event| events.push(e.clone()),
+        None,
+    )
+    .unwrap();
+    let StopReason::EarlyStopped { patience } = summary.stop else {
+        panic!("not early-stopped: {:?}", summary.stop);
+    };
+    assert_eq!(patience, 3);
+    assert!(summary.epochs < 200.0);
+    let losses: Vec<f64> = summary
+        .history
+        .iter()
+        .map(|h| h.val.unwrap().loss)
+        .collect();
+    let best = losses.iter().copied().fold(f64::INFINITY, f64::min);
+    assert_eq!(summary.best_val, Some(best));
+    // The last three evaluations did not improve on the best.
+    assert!(losses[losses.len() - 3..].iter().all(|&l| l > best));
+    // The best checkpoint reproduces the best validation loss.
+    let mut reloaded = mlp(64, &[256, 256], 10, 99);
+    nnc_train::trainer::load_weights(&dir.join("best.safetensors"), &mut reloaded).unwrap();
+    let mut tape = nnc_tape::Tape::new();
+    let m =
+        nnc_train::evaluate(&mut reloaded, Loss::SoftmaxCrossEntropy, &s.val, &mut tape).unwrap();
+    assert!((m.loss - best).abs() < 1e-9, "{} vs {best}", m.loss);
+    let checkpoints = events
+        .iter()
+        .filter(
+            |e| matches!(e, nnc_train::events::Event::Checkpoint { kind, .. } if kind == "best"),
+        )
+        .count();
+    assert!(checkpoints >= 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
