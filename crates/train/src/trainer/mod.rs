@@ -283,7 +283,6 @@ impl<'a> Trainer<'a> {
 
         'epochs: for epoch in progress.epoch..epochs {
             let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
-            monitors.start_epoch();
             order.clear();
             order.extend(self.batcher.epoch(epoch).flatten().copied());
             let batch_size = self.batcher.batch_size();
@@ -305,7 +304,8 @@ impl<'a> Trainer<'a> {
                     .constant_from_slice(&xbuf, &[ybuf.len(), features])?;
                 let mut r = step_rng(config.seed, step);
                 let mut ctx = ForwardCtx::train(&mut r);
-                let scores = if monitors.enabled() {
+                let traced = monitors.trace_step(step);
+                let scores = if traced {
                     self.model
                         .forward_traced(&mut self.tape, x, &mut ctx, &mut trace)?
                 } else {
@@ -334,7 +334,7 @@ impl<'a> Trainer<'a> {
                 loss_sum += data_loss_value * ybuf.len() as f64;
                 correct += correct_predictions(self.tape.value(scores).data(), classes, &ybuf);
                 seen += ybuf.len();
-                if monitors.enabled() {
+                if traced {
                     for t in &trace {
                         let v = self.tape.value(t.output);
                         monitors.observe_layer(t, v.data(), v.shape()[1]);
@@ -361,6 +361,9 @@ impl<'a> Trainer<'a> {
                 if let Some(f) = monitors.flat(step, loss_value, lr) {
                     emit(f, &mut findings, sink);
                 }
+                for f in monitors.after_step(step) {
+                    emit(f, &mut findings, sink);
+                }
                 if config.log_every_steps > 0 && step.is_multiple_of(config.log_every_steps) {
                     sink.event(&Event::Step {
                         step,
@@ -379,9 +382,6 @@ impl<'a> Trainer<'a> {
                 accuracy: correct as f64 / seen.max(1) as f64,
                 examples: seen,
             };
-            for f in monitors.end_epoch(step) {
-                emit(f, &mut findings, sink);
-            }
             let evaluate_now = has_val
                 && (epoch_done == epochs
                     || (config.eval_every_epochs > 0
@@ -452,6 +452,9 @@ impl<'a> Trainer<'a> {
             _ => None,
         };
         if !matches!(stop, StopReason::Diverged { .. }) {
+            for f in monitors.flush_activations(step) {
+                emit(f, &mut findings, sink);
+            }
             for f in monitors.end_run(
                 step,
                 &train_final,

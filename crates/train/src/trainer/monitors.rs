@@ -44,6 +44,12 @@ pub(crate) struct LiveMonitors {
     ratio_window: std::ops::Range<u64>,
     snapshots: Vec<Tensor<f32>>,
     reported: HashSet<(CheckKind, Option<String>)>,
+    /// Activation statistics are gathered over windows of this many steps (at least an epoch)…
+    activation_window: u64,
+    /// …on every this-many-th step, so that tracing costs about a tenth of the steps.
+    trace_every: u64,
+    /// Statistics of the last completed window.
+    last_stats: Vec<LayerStats>,
 }
 
 impl LiveMonitors {
@@ -60,11 +66,15 @@ impl LiveMonitors {
             ratio_window: (total_steps / 50).max(1)..(total_steps / 5).max(2),
             snapshots: Vec::new(),
             reported: HashSet::new(),
+            activation_window: steps_per_epoch.max(50),
+            trace_every: (steps_per_epoch.max(50) / 10).max(1),
+            last_stats: Vec::new(),
         }
     }
 
-    pub(crate) fn enabled(&self) -> bool {
-        self.enabled
+    /// Whether this step's layer outputs are traced for the activation statistics.
+    pub(crate) fn trace_step(&self, step: u64) -> bool {
+        self.enabled && step.is_multiple_of(self.trace_every)
     }
 
     /// Keeps a finding if its (check, subject) was not reported yet.
@@ -101,10 +111,6 @@ impl LiveMonitors {
             .and_then(|f| self.once(f))
     }
 
-    pub(crate) fn start_epoch(&mut self) {
-        self.activations.reset();
-    }
-
     pub(crate) fn observe_layer(&mut self, layer: &LayerOutput, values: &[f32], cols: usize) {
         self.activations.observe(
             layer.index,
@@ -115,12 +121,31 @@ impl LiveMonitors {
         );
     }
 
+    /// The activation statistics of the last completed window (or of the current one, before
+    /// the first window completes).
     pub(crate) fn layer_stats(&self) -> Vec<LayerStats> {
-        self.activations.stats()
+        if self.last_stats.is_empty() {
+            self.activations.stats()
+        } else {
+            self.last_stats.clone()
+        }
     }
 
-    pub(crate) fn end_epoch(&mut self, step: u64) -> Vec<Finding> {
-        if !self.enabled {
+    /// After step `step` (1-based count of steps done): when a window of activation
+    /// statistics completes, its dead/saturated findings, and a fresh window.
+    pub(crate) fn after_step(&mut self, step: u64) -> Vec<Finding> {
+        if !self.enabled || !step.is_multiple_of(self.activation_window) {
+            return Vec::new();
+        }
+        let found = self.activations.findings(step);
+        self.last_stats = self.activations.stats();
+        self.activations.reset();
+        found.into_iter().filter_map(|f| self.once(f)).collect()
+    }
+
+    /// At the end of a run shorter than one window: the findings of what was traced.
+    pub(crate) fn flush_activations(&mut self, step: u64) -> Vec<Finding> {
+        if !self.enabled || !self.last_stats.is_empty() {
             return Vec::new();
         }
         let found = self.activations.findings(step);
