@@ -1,0 +1,459 @@
+//! The harness: warm up, time repeated windows of training steps, and report.
+
+use crate::alloc::{allocations, counting_allocator_installed};
+use crate::memory::{peak_rss_kib, reset_peak_rss};
+use crate::workload::Workload;
+use nnc_data::{Batcher, Dataset};
+use nnc_ops::{ForwardCtx, Loss, OpsError, Sequential};
+use nnc_tape::{Float, Tape, TensorError};
+use nnc_train::events::Event;
+use nnc_train::trainer::step_rng;
+use nnc_train::{Duration, Progress, TrainConfig, TrainData, TrainError};
+use serde::Serialize;
+use std::fmt;
+use std::time::Instant;
+
+/// What can go wrong in a benchmark.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Bad arguments (unknown workload, zero repeats, ...).
+    #[error("{0}")]
+    Usage(String),
+    /// The data could not be generated.
+    #[error(transparent)]
+    Data(#[from] nnc_data::DataError),
+    /// The model could not be built or run.
+    #[error(transparent)]
+    Ops(#[from] OpsError),
+    /// A tensor operation failed.
+    #[error(transparent)]
+    Tensor(#[from] TensorError),
+    /// The trainer failed.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    /// The thread pool could not be built.
+    #[error("thread pool: {0}")]
+    Threads(String),
+}
+
+/// A model, its data and its training configuration, ready to benchmark. The model is a
+/// template: every run trains a copy, so repeats start from the same weights.
+pub struct Prepared {
+    /// Name shown in reports (`w1`, or a model file's name).
+    pub name: String,
+    /// The initial model.
+    pub model: Sequential<f32>,
+    /// The training data.
+    pub data: Dataset,
+    /// The data loss.
+    pub loss: Loss,
+    /// Optimiser, learning-rate schedule, penalty, batch size and seed (the duration is set by
+    /// the harness).
+    pub config: TrainConfig,
+}
+
+/// Which loop is timed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Harness {
+    /// The training step alone, as the trainer runs it (no babysitter): batch copy, forward,
+    /// loss, penalty, backward, completeness check, reset, update, recycle. Compare this with
+    /// other frameworks.
+    Step,
+    /// [`nnc_train::train`] itself with its live babysitter, timed between step events.
+    Trainer,
+}
+
+impl Harness {
+    /// `step` or `trainer`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Harness::Step => "step",
+            Harness::Trainer => "trainer",
+        }
+    }
+}
+
+/// How to run a benchmark.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BenchOptions {
+    /// Timed steps per repeat.
+    pub steps: u64,
+    /// Untimed steps before the first timed one (the tape's pool and the optimiser state fill
+    /// up, caches warm).
+    pub warmup: u64,
+    /// Timed windows; the report gives their median, minimum and maximum.
+    pub repeats: usize,
+    /// Rayon threads (1 = everything on the calling thread).
+    pub threads: usize,
+    /// Which loop to time.
+    pub harness: Harness,
+}
+
+impl BenchOptions {
+    /// `steps` timed steps per repeat on `threads` threads, 5 repeats, a warm-up of a tenth of
+    /// the steps (at least 3), the [`Harness::Step`] loop.
+    pub fn new(steps: u64, threads: usize) -> Self {
+        BenchOptions {
+            steps,
+            warmup: (steps / 10).max(3),
+            repeats: 5,
+            threads,
+            harness: Harness::Step,
+        }
+    }
+}
+
+/// The figures of one benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchResult {
+    /// Workload or model name.
+    pub workload: String,
+    /// Which loop was timed.
+    pub harness: Harness,
+    /// Rayon threads.
+    pub threads: usize,
+    /// Timed steps per repeat.
+    pub steps: u64,
+    /// Untimed warm-up steps.
+    pub warmup: u64,
+    /// Timed repeats.
+    pub repeats: usize,
+    /// Median milliseconds per step over the repeats.
+    pub median_ms: f64,
+    /// Fastest repeat, milliseconds per step.
+    pub min_ms: f64,
+    /// Slowest repeat, milliseconds per step.
+    pub max_ms: f64,
+    /// Steps per second at the median.
+    pub steps_per_s: f64,
+    /// Peak resident set of the process while benchmarking, KiB (VmHWM).
+    pub peak_rss_kib: Option<u64>,
+    /// Allocations per timed step (all threads), if the counting allocator is installed.
+    pub allocs_per_step: Option<f64>,
+    /// Loss (data + penalty) of the last step.
+    pub final_loss: f64,
+    /// FNV-1a hash of the bits of every parameter and buffer after the run, in hex: equal
+    /// hashes mean bit-identical weights (across thread counts, or before and after an
+    /// optimisation).
+    pub checksum: String,
+}
+
+impl BenchResult {
+    /// One JSON object.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("plain data serialises")
+    }
+
+    /// The header matching [`fmt::Display`]'s columns.
+    pub fn header() -> &'static str {
+        "workload harness thr   median ms      min      max    steps/s  peak RSS MiB  allocs/step  checksum"
+    }
+}
+
+impl fmt::Display for BenchResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rss = self
+            .peak_rss_kib
+            .map_or("-".to_string(), |k| format!("{:.1}", k as f64 / 1024.0));
+        let allocs = self
+            .allocs_per_step
+            .map_or("-".to_string(), |a| format!("{a:.2}"));
+        write!(
+            f,
+            "{:<8} {:<7} {:>3} {:>11.4} {:>8.4} {:>8.4} {:>10.1} {:>13} {:>12}  {}",
+            self.workload,
+            self.harness.name(),
+            self.threads,
+            self.median_ms,
+            self.min_ms,
+            self.max_ms,
+            self.steps_per_s,
+            rss,
+            allocs,
+            self.checksum
+        )
+    }
+}
+
+/// FNV-1a over the bits of every parameter, then every buffer, of `model`.
+pub fn param_checksum<T: Float>(model: &Sequential<T>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |x: f64| {
+        for b in x.to_bits().to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for id in model.params().ids() {
+        model
+            .params()
+            .value(id)
+            .data()
+            .iter()
+            .for_each(|&v| eat(v.to_f64()));
+    }
+    for b in model.buffers() {
+        b.value.data().iter().for_each(|&v| eat(v.to_f64()));
+    }
+    h
+}
+
+/// Runs workload `w` with `steps` timed steps per repeat on `threads` threads and the default
+/// options ([`BenchOptions::new`]).
+pub fn run_workload(w: Workload, steps: u64, threads: usize) -> Result<BenchResult, BenchError> {
+    run_workload_with(w, BenchOptions::new(steps, threads))
+}
+
+/// Runs workload `w` with the given options.
+pub fn run_workload_with(w: Workload, opts: BenchOptions) -> Result<BenchResult, BenchError> {
+    let prepared = w.prepare()?;
+    run_bench(&prepared, opts)
+}
+
+/// Benchmarks training `prepared` as `opts` say. The peak-RSS figure covers the process from
+/// the call on (the peak is reset first where the platform allows); run one benchmark per
+/// process for a clean figure.
+pub fn run_bench(prepared: &Prepared, opts: BenchOptions) -> Result<BenchResult, BenchError> {
+    if opts.repeats == 0 || opts.steps == 0 || opts.threads == 0 {
+        return Err(BenchError::Usage(
+            "steps, repeats and threads must be at least 1".into(),
+        ));
+    }
+    if opts.harness == Harness::Trainer && opts.warmup == 0 {
+        return Err(BenchError::Usage(
+            "the trainer harness needs at least one warm-up step (timing starts at a step event)"
+                .into(),
+        ));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| BenchError::Threads(e.to_string()))?;
+    let counting = counting_allocator_installed();
+    reset_peak_rss();
+    let run = pool.install(|| match opts.harness {
+        Harness::Step => time_steps(prepared, opts),
+        Harness::Trainer => time_trainer(prepared, opts),
+    })?;
+    let peak = peak_rss_kib();
+    let mut per_step: Vec<f64> = run
+        .windows
+        .iter()
+        .map(|w| w.seconds * 1e3 / opts.steps as f64)
+        .collect();
+    per_step.sort_by(f64::total_cmp);
+    let median = per_step[per_step.len() / 2];
+    let allocs: usize = run.windows.iter().map(|w| w.allocations).sum();
+    Ok(BenchResult {
+        workload: prepared.name.clone(),
+        harness: opts.harness,
+        threads: opts.threads,
+        steps: opts.steps,
+        warmup: opts.warmup,
+        repeats: opts.repeats,
+        median_ms: median,
+        min_ms: per_step[0],
+        max_ms: per_step[per_step.len() - 1],
+        steps_per_s: 1e3 / median,
+        peak_rss_kib: peak,
+        allocs_per_step: counting
+            .then(|| allocs as f64 / (opts.steps as f64 * opts.repeats as f64)),
+        final_loss: run.final_loss,
+        checksum: format!("{:016x}", run.checksum),
+    })
+}
+
+/// One timed window.
+#[derive(Debug, Clone, Copy, Default)]
+struct Window {
+    seconds: f64,
+    allocations: usize,
+}
+
+struct Run {
+    windows: Vec<Window>,
+    final_loss: f64,
+    checksum: u64,
+}
+
+/// A point in time with the allocation count then.
+#[derive(Clone, Copy)]
+struct Mark {
+    at: Instant,
+    allocations: usize,
+}
+
+impl Mark {
+    fn now() -> Self {
+        // Read the counter first: `Instant::now` does not allocate.
+        let allocations = allocations();
+        Mark {
+            at: Instant::now(),
+            allocations,
+        }
+    }
+
+    fn window_to(self, end: Mark) -> Window {
+        Window {
+            seconds: (end.at - self.at).as_secs_f64(),
+            allocations: end.allocations - self.allocations,
+        }
+    }
+}
+
+/// The training step exactly as `nnc_train`'s trainer runs it (`crates/train/src/trainer`),
+/// without the babysitter, metrics and events: one model trained for
+/// `warmup + repeats · steps` steps, timed in windows of `steps`.
+fn time_steps(p: &Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
+    let config = &p.config;
+    let mut model = p.model.to_f32();
+    let mut optimizer = config.optimizer.build::<f32>();
+    let mut batcher = Batcher::new(p.data.len(), config.batch, true, config.seed)?;
+    let steps_per_epoch = batcher.batches_per_epoch() as u64;
+    let batch_size = batcher.batch_size();
+    let weight_ids = model.weight_ids();
+    let features = p.data.features();
+    let mut tape = Tape::<f32>::new();
+    let (mut xbuf, mut ybuf, mut order) = (Vec::new(), Vec::new(), Vec::new());
+    let total = opts.warmup + opts.steps * opts.repeats as u64;
+    let mut marks: Vec<Mark> = Vec::with_capacity(opts.repeats + 1);
+    let mut step = 0u64;
+    let mut loss_value = f64::NAN;
+    'epochs: for epoch in 0.. {
+        order.clear();
+        order.extend(batcher.epoch(epoch).flatten().copied());
+        for indices in order.chunks(batch_size).take(steps_per_epoch as usize) {
+            if step >= opts.warmup && (step - opts.warmup).is_multiple_of(opts.steps) {
+                marks.push(Mark::now());
+            }
+            if step >= total {
+                break 'epochs;
+            }
+            p.data.fill_batch(indices, &mut xbuf, &mut ybuf)?;
+            let lr = config.schedule.lr(Progress {
+                step,
+                epoch: step as f64 / steps_per_epoch as f64,
+            });
+            tape.reset();
+            let x = tape.constant_from_slice(&xbuf, &[ybuf.len(), features])?;
+            let mut r = step_rng(config.seed, step);
+            let mut ctx = ForwardCtx::train(&mut r);
+            let scores = model.forward(&mut tape, x, &mut ctx)?;
+            let data_loss = p.loss.apply(&mut tape, scores, &ybuf)?;
+            let total_loss = match config.penalty {
+                Some(pen) => {
+                    let r = pen.apply(&mut tape, model.params(), &weight_ids)?;
+                    tape.add(data_loss, r)?
+                }
+                None => data_loss,
+            };
+            loss_value = tape.value(total_loss).item()? as f64;
+            let grads = tape.backward(total_loss)?;
+            grads.check_complete(model.params())?;
+            tape.reset();
+            optimizer.step(model.params_mut(), &grads, lr)?;
+            tape.recycle(grads);
+            step += 1;
+        }
+    }
+    Ok(Run {
+        windows: marks.windows(2).map(|m| m[0].window_to(m[1])).collect(),
+        final_loss: loss_value,
+        checksum: param_checksum(&model),
+    })
+}
+
+/// [`nnc_train::train`] with the babysitter on, timed between the step events that close the
+/// warm-up and the timed window; one fresh run per repeat.
+fn time_trainer(p: &Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
+    let mut config = p.config.clone();
+    config.duration = Duration::Steps(opts.warmup + opts.steps);
+    config.log_every_steps = 1;
+    config.checkpoint_dir = None;
+    config.resume_from = None;
+    config.babysit = true;
+    let mut windows = Vec::with_capacity(opts.repeats);
+    let (mut final_loss, mut checksum) = (f64::NAN, None);
+    for _ in 0..opts.repeats {
+        let mut model = p.model.to_f32();
+        let (mut start, mut end, mut last_loss) = (None, None, f64::NAN);
+        let mut sink = |e: &Event| {
+            if let Event::Step { step, loss, .. } = *e {
+                if step == opts.warmup {
+                    start = Some(Mark::now());
+                } else if step == opts.warmup + opts.steps {
+                    end = Some(Mark::now());
+                }
+                last_loss = loss;
+            }
+        };
+        let data = TrainData {
+            train: &p.data,
+            val: None,
+        };
+        nnc_train::train(&mut model, p.loss, data, &config, &mut sink, None)?;
+        let (Some(s), Some(e)) = (start, end) else {
+            return Err(BenchError::Usage(
+                "the run stopped before the timed window ended (diverged?)".into(),
+            ));
+        };
+        windows.push(s.window_to(e));
+        final_loss = last_loss;
+        let sum = param_checksum(&model);
+        if checksum.is_some_and(|c| c != sum) {
+            return Err(BenchError::Usage(
+                "two runs from the same seed ended with different weights".into(),
+            ));
+        }
+        checksum = Some(sum);
+    }
+    Ok(Run {
+        windows,
+        final_loss,
+        checksum: checksum.unwrap_or(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_harnesses_train_the_same_weights() {
+        // The step harness mirrors the trainer: the same number of steps from the same seed
+        // must give bit-identical weights.
+        let p = Workload::W1.prepare().unwrap();
+        let opts = |harness| BenchOptions {
+            steps: 4,
+            warmup: 2,
+            repeats: 1,
+            threads: 1,
+            harness,
+        };
+        let a = run_bench(&p, opts(Harness::Step)).unwrap();
+        let b = run_bench(&p, opts(Harness::Trainer)).unwrap();
+        assert_eq!(a.checksum, b.checksum);
+        assert_eq!(a.final_loss, b.final_loss);
+        assert!(a.median_ms > 0.0 && a.min_ms <= a.median_ms && a.median_ms <= a.max_ms);
+        // No counting allocator in unit tests.
+        assert_eq!(a.allocs_per_step, None);
+        assert!(a.to_json().contains(r#""harness":"step""#));
+    }
+
+    #[test]
+    fn thread_counts_give_bit_identical_weights() {
+        let p = Workload::W3.prepare().unwrap();
+        let run = |threads| {
+            let opts = BenchOptions {
+                steps: 2,
+                warmup: 1,
+                repeats: 1,
+                threads,
+                harness: Harness::Step,
+            };
+            run_bench(&p, opts).unwrap().checksum
+        };
+        assert_eq!(run(1), run(2));
+    }
+}
