@@ -20,6 +20,7 @@ pub mod diagnostics;
 mod eval;
 pub mod explain;
 pub mod ir;
+pub mod lower;
 pub mod parse;
 pub mod pretty;
 pub mod probe;

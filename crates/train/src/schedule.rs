@@ -8,7 +8,7 @@
 //! | constant | `η0` |
 //! | step | `η0 · factor^⌊t / every⌋` |
 //! | exponential | `η0 · e^(−k·t)` |
-//! | inverse (1/t) | `η0 / (1 + k·t)` |
+//! | inverse (1/t) | `η0 / (1 + k·t)^power` |
 //! | multistep | `η0 · factor^(number of milestones ≤ t)` |
 //! | cosine | `η_min + ½(η0 − η_min)(1 + cos(π·t/T))` |
 //!
@@ -73,10 +73,13 @@ pub enum Schedule {
         /// The unit of `t` (`Epochs(1)` or `Steps(1)`).
         unit: Every,
     },
-    /// `η0 / (1 + k·t)`, `t` in `unit`.
+    /// `η0 / (1 + k·t)^power`, `t` in `unit` (`power` 1 is the textbook 1/t decay).
     Inverse {
         /// The decay constant.
         k: f64,
+        /// The exponent (1 when absent from saved configurations).
+        #[serde(default = "one")]
+        power: f64,
         /// The unit of `t`.
         unit: Every,
     },
@@ -96,6 +99,10 @@ pub enum Schedule {
         /// The final rate.
         min_lr: f64,
     },
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// A schedule with an optional linear warm-up over the first steps.
@@ -129,7 +136,9 @@ impl LrSchedule {
                 eta0 * factor.powf(periods)
             }
             Schedule::Exponential { k, unit } => eta0 * (-k * p.in_unit_of(*unit)).exp(),
-            Schedule::Inverse { k, unit } => eta0 / (1.0 + k * p.in_unit_of(*unit)),
+            Schedule::Inverse { k, power, unit } => {
+                eta0 / (1.0 + k * p.in_unit_of(*unit)).powf(*power)
+            }
             Schedule::MultiStep { at, factor, unit } => {
                 let t = p.in_unit_of(*unit);
                 let passed = at.iter().filter(|&&m| t >= m).count();
@@ -194,9 +203,16 @@ mod tests {
         assert!(close(exp.lr(at_epoch(3.0)), 2.0 * (-0.3f64).exp()));
         let inv = e(Schedule::Inverse {
             k: 0.5,
+            power: 1.0,
             unit: epochs,
         });
         assert!(close(inv.lr(at_epoch(4.0)), 2.0 / 3.0));
+        let inv2 = e(Schedule::Inverse {
+            k: 0.5,
+            power: 2.0,
+            unit: epochs,
+        });
+        assert!(close(inv2.lr(at_epoch(4.0)), 2.0 / 9.0));
         let ms = e(Schedule::MultiStep {
             at: vec![2.0, 5.0],
             factor: 0.1,

@@ -450,6 +450,28 @@ fn early_stop_spec(env: &mut Env<'_>, b: &Bound, uses: &mut SplitUses) -> Option
         v.span,
         format!("`early_stop {}`", v.to_source()),
     ));
+    if metric.split != SplitName::Val {
+        let (why, kind) = match metric.split {
+            SplitName::Test => (
+                "stopping on the test split tunes the run to the test set, which then no longer measures anything",
+                "test",
+            ),
+            _ => (
+                "the training metrics keep improving while the model overfits, so they cannot tell when to stop",
+                "train",
+            ),
+        };
+        env.report(
+            Diagnostic::new(
+                Code::E201,
+                format!("early stopping watches the validation split, not `{kind}`"),
+            )
+            .primary(v.span, "not a validation metric")
+            .note(why)
+            .help("write `early_stop val.loss` or `early_stop val.accuracy` (with a `val` share in `split`)"),
+        );
+        return None;
+    }
     let patience = match b.get("patience") {
         Some(p) => expect::integer(env, p, "`patience`", 1)?,
         None => 10,

@@ -34,6 +34,15 @@ impl Monitor {
         }
     }
 
+    /// Whether `new` improves on `best` by more than `min_delta` (`min_delta` 0: any
+    /// improvement counts).
+    pub fn improves_by(self, new: f64, best: f64, min_delta: f64) -> bool {
+        match self {
+            Monitor::ValLoss => new < best - min_delta,
+            Monitor::ValAccuracy => new > best + min_delta,
+        }
+    }
+
     /// The worst possible value (the starting "best").
     pub fn worst(self) -> f64 {
         match self {
@@ -73,6 +82,9 @@ pub struct TrainConfig {
     pub eval_every_epochs: u64,
     /// Early stopping, if any.
     pub early_stop: Option<EarlyStop>,
+    /// The smallest change of the early-stopping metric that counts as an improvement
+    /// (`early_stop …, min_delta: d`; 0: any improvement).
+    pub early_stop_min_delta: f64,
     /// Emit a step event every this many steps (0: never).
     pub log_every_steps: u64,
     /// Seed of batch order and dropout masks.
@@ -98,11 +110,26 @@ impl TrainConfig {
             duration,
             eval_every_epochs: 1,
             early_stop: None,
+            early_stop_min_delta: 0.0,
             log_every_steps: 0,
             seed: 0,
             checkpoint_dir: None,
             resume_from: None,
             babysit: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Monitor;
+
+    #[test]
+    fn min_delta_sets_the_smallest_improvement() {
+        assert!(Monitor::ValLoss.improves_by(0.5, 0.6, 0.0));
+        assert!(!Monitor::ValLoss.improves_by(0.59, 0.6, 0.05));
+        assert!(Monitor::ValLoss.improves_by(0.5, f64::INFINITY, 0.05));
+        assert!(Monitor::ValAccuracy.improves_by(0.9, 0.8, 0.05));
+        assert!(!Monitor::ValAccuracy.improves_by(0.82, 0.8, 0.05));
     }
 }

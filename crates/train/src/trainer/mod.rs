@@ -415,7 +415,7 @@ impl<'a> Trainer<'a> {
                     config::Monitor::ValLoss => v.loss,
                     config::Monitor::ValAccuracy => v.accuracy,
                 };
-                if m.improves(value, progress.best) {
+                if m.improves_by(value, progress.best, config.early_stop_min_delta) {
                     progress.best = value;
                     progress.bad_evals = 0;
                     improved = true;

@@ -1,0 +1,184 @@
+//! Lowering: from a checked [`Experiment`] to runnable library objects.
+//!
+//! * [`data`]: the sources loaded (relative paths were resolved against the model file by the
+//!   checker), the split (holdout fractions, or k-fold after holding out the test share), and
+//!   the preprocessing pipeline fitted on the training split only (on every row with
+//!   `fit: all`).
+//! * [`model`]: a [`ModelBuilder`] that turns the layer list into a fresh
+//!   [`Sequential<f32>`](nnc_ops::Sequential) from a seed, under the canonical layer names, and
+//!   the [`Loss`](nnc_ops::Loss).
+//! * [`train`]: the [`TrainConfig`](nnc_train::TrainConfig), with amounts of time converted
+//!   between epochs and steps once the training split's size is known.
+//! * [`search`]: the search space as an [`nnc_train::search::SearchPlan`], and the `--set`
+//!   overrides a trial applies.
+//! * [`file_probe`]: the [`DataProbe`](crate::DataProbe) that reads files for the checker.
+//!
+//! [`compile`] does all of it:
+//!
+//! ```
+//! use nnc_dsl::lower::{CompileOptions, compile};
+//! use nnc_dsl::{NoDataProbe, check};
+//! use std::path::Path;
+//!
+//! let source = "data { source spiral(points: 50, classes: 3); split train: 80%, val: 20% }\n\
+//!               model { dense 100 -> relu; dense data.classes; loss softmax }\n\
+//!               train { optimizer sgd(lr: 1.0); batch full; epochs 5 }\n";
+//! let checked = check(source, Path::new("spiral.nn"), &[], &NoDataProbe).expect("checks");
+//! let compiled = compile(&checked.experiment, &CompileOptions::default())?;
+//! assert_eq!(compiled.data.splits.train.len(), 120);
+//! let mut model = compiled.model.build(compiled.seed)?;
+//! assert_eq!(model.num_params(), 2 * 100 + 100 + 100 * 3 + 3);
+//! let config = compiled.train.expect("a train section");
+//! assert_eq!(config.duration, nnc_train::Duration::Epochs(5));
+//! # let _ = &mut model;
+//! # Ok::<(), nnc_dsl::lower::LowerError>(())
+//! ```
+
+pub mod data;
+pub mod file_probe;
+pub mod model;
+pub mod search;
+pub mod train;
+
+pub use data::{Prepared, RawData};
+pub use file_probe::FileProbe;
+pub use model::ModelBuilder;
+pub use search::SearchSpace;
+
+use crate::ir::Experiment;
+use nnc_data::DataError;
+use nnc_ops::OpsError;
+use nnc_train::TrainConfig;
+
+/// Why an experiment could not be lowered. Checked files rarely fail here: what remains is
+/// what only the data can tell (a malformed row past the header, a test set whose classes
+/// differ, a width that depends on data that was not read).
+#[derive(Debug, thiserror::Error)]
+pub enum LowerError {
+    /// Loading, splitting or preprocessing the data failed.
+    #[error(transparent)]
+    Data(Box<DataError>),
+    /// Building the model failed.
+    #[error(transparent)]
+    Model(Box<OpsError>),
+    /// The experiment asks for something the library cannot do with this data.
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
+}
+
+impl LowerError {
+    /// An [`LowerError::Invalid`].
+    pub fn invalid(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        LowerError::Invalid {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// Advice to print under the message, if any.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            LowerError::Invalid { hint, .. } if !hint.is_empty() => Some(hint),
+            _ => None,
+        }
+    }
+}
+
+impl From<DataError> for LowerError {
+    fn from(e: DataError) -> Self {
+        LowerError::Data(Box::new(e))
+    }
+}
+
+impl From<OpsError> for LowerError {
+    fn from(e: OpsError) -> Self {
+        LowerError::Model(Box::new(e))
+    }
+}
+
+/// Choices of the command that lowers the experiment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CompileOptions<'a> {
+    /// Replaces the `train` section's seed (initialisation, dropout, batch order). The data
+    /// keeps its own seed, so runs with different seeds see the same split.
+    pub seed: Option<u64>,
+    /// With a k-fold split: the fold (0-based) to train on and validate with (default 0).
+    pub fold: Option<usize>,
+    /// Reuses the datasets a [`FileProbe`] already read while checking.
+    pub cache: Option<&'a FileProbe>,
+}
+
+/// An experiment lowered into library objects.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The data as loaded and split, before preprocessing.
+    pub raw: RawData,
+    /// The data the model sees: preprocessed splits and the fitted pipeline.
+    pub data: Prepared,
+    /// Builds fresh models.
+    pub model: ModelBuilder,
+    /// The training configuration (`None` without a `train` section).
+    pub train: Option<TrainConfig>,
+    /// The search space (`None` without a `search` section).
+    pub search: Option<SearchSpace>,
+    /// The seed of initialisation, dropout and batch order.
+    pub seed: u64,
+}
+
+/// Lowers a checked experiment: loads and prepares the data, and describes the model, the
+/// training and the search.
+pub fn compile(
+    experiment: &Experiment,
+    options: &CompileOptions<'_>,
+) -> Result<Compiled, LowerError> {
+    let raw = RawData::load(&experiment.data, options.cache)?;
+    let fold = match (&raw.folds, options.fold) {
+        (Some(folds), Some(f)) if f >= folds.len() => {
+            return Err(LowerError::invalid(
+                format!("there is no fold {} of {}", f + 1, folds.len()),
+                format!("choose a fold from 1 to {}", folds.len()),
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(LowerError::invalid(
+                "the data has no k-fold split, so there is no fold to choose",
+                "use `split kfold(k)` in the data section",
+            ));
+        }
+        (Some(_), f) => Some(f.unwrap_or(0)),
+        (None, None) => None,
+    };
+    let data = raw.prepare(&experiment.data, fold)?;
+    let model = ModelBuilder::new(
+        &experiment.model,
+        data.splits.train.features(),
+        data.splits.train.classes(),
+    )?;
+    let seed = options
+        .seed
+        .or_else(|| experiment.train.as_ref().and_then(|t| t.seed))
+        .unwrap_or(0);
+    let train = match &experiment.train {
+        Some(spec) => {
+            let mut config =
+                train::config(spec, data.splits.train.len(), !data.splits.val.is_empty())?;
+            config.seed = seed;
+            Some(config)
+        }
+        None => None,
+    };
+    let search = experiment.search.as_ref().map(search::space);
+    Ok(Compiled {
+        raw,
+        data,
+        model,
+        train,
+        search,
+        seed,
+    })
+}
