@@ -124,6 +124,29 @@ impl Dataset {
         (0..classes).map(|c| c.to_string()).collect()
     }
 
+    /// Class indices and names for integer labels. Labels that are exactly `0..C` keep their
+    /// values as indices (class `i` is named `"i"`); any other set of integers (e.g. wine's
+    /// original `1, 2, 3`, or codes with gaps) is mapped densely in increasing order, each class
+    /// named by its integer, so no class is empty and the model gets one output per class
+    /// that occurs.
+    pub fn integer_classes(values: &[usize]) -> (Vec<usize>, Vec<String>) {
+        let mut distinct: Vec<usize> = values.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.iter().enumerate().all(|(i, &v)| i == v) {
+            return (values.to_vec(), Self::numbered_classes(distinct.len()));
+        }
+        let labels = values
+            .iter()
+            .map(|v| {
+                distinct
+                    .binary_search(v)
+                    .expect("every value is in the set")
+            })
+            .collect();
+        (labels, distinct.iter().map(|v| v.to_string()).collect())
+    }
+
     /// Feature names `prefix0`, `prefix1`, ... for `features` features.
     pub fn numbered_features(prefix: &str, features: usize) -> Vec<String> {
         (0..features).map(|j| format!("{prefix}{j}")).collect()
@@ -291,6 +314,23 @@ impl std::fmt::Debug for Dataset {
             self.features(),
             self.class_names
         )
+    }
+}
+
+#[cfg(test)]
+mod integer_class_tests {
+    use super::Dataset;
+
+    #[test]
+    fn integer_labels_are_mapped_densely_unless_already_dense() {
+        let (l, n) = Dataset::integer_classes(&[2, 0, 1, 2]);
+        assert_eq!(
+            (l, n),
+            (vec![2, 0, 1, 2], vec!["0".into(), "1".into(), "2".into()])
+        );
+        let (l, n) = Dataset::integer_classes(&[1, 3, 3, 999_999]);
+        assert_eq!(l, vec![0, 1, 1, 2]);
+        assert_eq!(n, vec!["1".to_string(), "3".into(), "999999".into()]);
     }
 }
 

@@ -12,6 +12,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
+/// The safetensors metadata key under which nnc stores its metadata, as a JSON object.
+pub const METADATA_KEY: &str = "nnc";
+
 /// An error reading or writing a tensor file.
 #[derive(Debug, Error)]
 pub enum CheckpointError {
@@ -89,7 +92,15 @@ pub fn save_tensors<T: Float>(
                 .map_err(|e| format_err(format!("tensor `{n}`: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let info: HashMap<String, String> = metadata.clone().into_iter().collect();
+    // One metadata entry holding the (ordered) map as JSON: a HashMap's order would change
+    // the file's bytes from run to run.
+    let mut info: HashMap<String, String> = HashMap::new();
+    if !metadata.is_empty() {
+        info.insert(
+            METADATA_KEY.into(),
+            serde_json::to_string(metadata).expect("a map of strings serialises"),
+        );
+    }
     let buffer = safetensors::serialize(views, Some(info))
         .map_err(|e| format_err(format!("cannot serialise: {e}")))?;
     write_atomically(path, &buffer)
@@ -135,12 +146,12 @@ pub fn load_tensors<T: Float>(path: &Path) -> Result<TensorFile<T>, CheckpointEr
         .map_err(|e| format_err(format!("not a valid safetensors file: {e}")))?;
     let (_, meta) = SafeTensors::read_metadata(&bytes)
         .map_err(|e| format_err(format!("not a valid safetensors file: {e}")))?;
-    let metadata: BTreeMap<String, String> = meta
-        .metadata()
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let raw = meta.metadata().clone().unwrap_or_default();
+    let metadata: BTreeMap<String, String> = match raw.get(METADATA_KEY) {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| format_err(format!("bad `{METADATA_KEY}` metadata: {e}")))?,
+        None => raw.into_iter().collect(),
+    };
     let mut names: Vec<String> = st.names().into_iter().map(String::from).collect();
     names.sort();
     let mut tensors = Vec::with_capacity(names.len());
@@ -198,6 +209,17 @@ mod tests {
         assert_eq!(back.get("fc.weight"), Some(&a));
         assert_eq!(back.get("fc.bias"), Some(&b));
         assert_eq!(back.metadata.get("step").map(String::as_str), Some("42"));
+        // The same content gives the same bytes.
+        let first = std::fs::read(&path).unwrap();
+        meta.insert("b".into(), "2".into());
+        meta.insert("a".into(), "1".into());
+        for _ in 0..3 {
+            save_tensors(&path, &[("x".into(), &a)], &meta).unwrap();
+            let again = std::fs::read(&path).unwrap();
+            save_tensors(&path, &[("x".into(), &a)], &meta).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), again);
+        }
+        assert_ne!(first, std::fs::read(&path).unwrap());
         // No temporary file is left behind.
         let leftovers: Vec<_> = std::fs::read_dir(&dir)
             .unwrap()

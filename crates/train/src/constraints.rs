@@ -36,13 +36,15 @@ pub fn clip_gradient_norm<T: Float>(
 
 /// The max-norm constraint (Srivastava et al. 2014): after each update, every unit's incoming
 /// weight vector — each column of a `[in, out]` weight matrix — is rescaled to norm `c` if it
-/// is longer. Applies to rank-2 parameters whose name ends in `.weight`.
+/// is longer. Applies to trainable rank-2 parameters whose name ends in `.weight`.
 pub fn apply_max_norm<T: Float>(params: &mut Parameters<T>, c: f64) -> Result<()> {
-    let ids: Vec<_> = params
-        .ids()
-        .filter(|&id| params.name(id).ends_with(".weight") && params.value(id).rank() == 2)
-        .collect();
-    for id in ids {
+    for id in params.ids() {
+        if !(params.is_trainable(id)
+            && params.name(id).ends_with(".weight")
+            && params.value(id).rank() == 2)
+        {
+            continue;
+        }
         let w = params.value_mut(id)?;
         let (rows, cols) = (w.shape()[0], w.shape()[1]);
         let data = w.data_mut();
@@ -92,5 +94,15 @@ mod tests {
         // Column 0 (3, 4) has norm 5 → scaled to (0.6, 0.8); column 1 is short and unchanged.
         assert!((d[0] - 0.6).abs() < 1e-12 && (d[2] - 0.8).abs() < 1e-12);
         assert_eq!((d[1], d[3]), (0.1, 0.1));
+        // Frozen parameters are left alone.
+        let f = params
+            .add_with(
+                "frozen.weight",
+                Tensor::from_vec(vec![3.0, 4.0], &[2, 1]).unwrap(),
+                false,
+            )
+            .unwrap();
+        apply_max_norm(&mut params, 1.0).unwrap();
+        assert_eq!(params.value(f).data(), &[3.0, 4.0]);
     }
 }

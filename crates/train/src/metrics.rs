@@ -15,18 +15,7 @@ pub struct Metrics {
 
 /// Index of the largest score of each row of a `rows × classes` score matrix (first on ties).
 pub fn argmax_rows<T: Copy + PartialOrd>(scores: &[T], classes: usize) -> Vec<usize> {
-    scores
-        .chunks_exact(classes.max(1))
-        .map(|row| {
-            let mut best = 0;
-            for (j, v) in row.iter().enumerate() {
-                if *v > row[best] {
-                    best = j;
-                }
-            }
-            best
-        })
-        .collect()
+    scores.chunks_exact(classes.max(1)).map(argmax).collect()
 }
 
 /// Number of rows whose argmax equals the label.
@@ -35,11 +24,22 @@ pub fn correct_predictions<T: Copy + PartialOrd>(
     classes: usize,
     labels: &[usize],
 ) -> usize {
-    argmax_rows(scores, classes)
-        .iter()
+    scores
+        .chunks_exact(classes.max(1))
         .zip(labels)
-        .filter(|(p, l)| p == l)
+        .filter(|(row, l)| argmax(row) == **l)
         .count()
+}
+
+/// Index of the largest value (the first on ties).
+fn argmax<T: Copy + PartialOrd>(row: &[T]) -> usize {
+    let mut best = 0;
+    for (j, v) in row.iter().enumerate() {
+        if *v > row[best] {
+            best = j;
+        }
+    }
+    best
 }
 
 /// A confusion matrix: `counts[true][predicted]`.

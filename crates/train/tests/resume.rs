@@ -110,3 +110,52 @@ fn resuming_from_a_checkpoint_is_bit_identical_to_an_uninterrupted_run() {
     assert_ne!(bits(&state(&first)), bits(&state(&whole)));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A step budget that ends inside an epoch still records the partial epoch and checkpoints it,
+/// and resuming from there continues inside that epoch.
+#[test]
+fn a_step_budget_inside_an_epoch_checkpoints_and_resumes_mid_epoch() {
+    let dir = std::env::temp_dir().join(format!("nnc-midepoch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let steps = |n: u64, ck: Option<&Path>, resume: Option<&Path>| {
+        let mut c = config(1, ck, resume);
+        c.duration = Duration::Steps(n);
+        c
+    };
+    // 300 rows in batches of 32: 10 steps per epoch (the last has 12 rows).
+    let mut whole = model();
+    fit(&mut whole, &steps(25, None, None));
+    let mut first = model();
+    fit(&mut first, &steps(13, Some(&dir), None));
+    let ck = nnc_train::checkpoint::load_tensors::<f32>(&dir.join("last.safetensors")).unwrap();
+    assert_eq!(ck.metadata.get("step").map(String::as_str), Some("13"));
+    let mut resumed = model();
+    fit(
+        &mut resumed,
+        &steps(25, None, Some(&dir.join("last.safetensors"))),
+    );
+    assert_eq!(bits(&state(&resumed)), bits(&state(&whole)));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Batch norm with a leftover batch of one row: the row joins the previous batch.
+#[test]
+fn a_single_leftover_row_does_not_break_batch_norm() {
+    let data = generated::spiral(67, 3, 0.2, &mut rng(0)).unwrap(); // 201 rows
+    let mut m = model();
+    let mut c = config(2, None, None);
+    c.batch = BatchSize::Rows(100);
+    let s = train(
+        &mut m,
+        Loss::SoftmaxCrossEntropy,
+        TrainData {
+            train: &data,
+            val: None,
+        },
+        &c,
+        &mut Silent,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.steps, 4);
+}

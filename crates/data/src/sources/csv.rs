@@ -302,9 +302,8 @@ fn map_labels(
         })
         .collect();
     if let Some(ints) = integers {
-        let classes = ints.iter().max().map_or(0, |m| *m as usize + 1);
-        let labels = ints.into_iter().map(|v| v as usize).collect();
-        return Ok((labels, Dataset::numbered_classes(classes)));
+        let values: Vec<usize> = ints.into_iter().map(|v| v as usize).collect();
+        return Ok(Dataset::integer_classes(&values));
     }
     let mut names: Vec<String> = Vec::new();
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -338,8 +337,9 @@ mod tests {
     fn reads_features_and_integer_labels() {
         let ds = parse("a,b,label\n1,2,0\n3.5, -4 ,2\n", &CsvOptions::default()).unwrap();
         assert_eq!(ds.inputs().data(), &[1.0, 2.0, 3.5, -4.0]);
-        assert_eq!(ds.labels(), &[0, 2]);
-        assert_eq!(ds.class_names(), &["0", "1", "2"]);
+        // Integer labels with a gap are mapped densely (no empty class), named by value.
+        assert_eq!(ds.labels(), &[0, 1]);
+        assert_eq!(ds.class_names(), &["0", "2"]);
         assert_eq!(ds.feature_names(), &["a", "b"]);
     }
 

@@ -285,13 +285,12 @@ pub fn idx_dataset(images: &IdxArray, labels: &IdxArray) -> Result<Dataset> {
             what: "the header declares 0 examples".into(),
         });
     }
-    let y = labels.to_labels()?;
+    let (y, class_names) = Dataset::integer_classes(&labels.to_labels()?);
     let d: usize = images.dims[1..].iter().product();
-    let classes = y.iter().max().map_or(0, |m| m + 1);
     let ds = Dataset::new(
         Tensor::from_vec(images.to_f32(), &[n, d])?,
         y,
-        Dataset::numbered_classes(classes),
+        class_names,
         Dataset::numbered_features("px", d),
     )?;
     if let [_, h, w] = images.dims[..] {
@@ -434,7 +433,10 @@ mod tests {
         );
         let labels = parse_idx(encode_idx(IdxType::U8, &[2], &[4.0, 1.0]), "l").unwrap();
         let ds = idx_dataset(&images, &labels).unwrap();
-        assert_eq!((ds.len(), ds.features(), ds.classes()), (2, 4, 5));
+        // Labels 4 and 1: two classes, named "1" and "4", no empty ones.
+        assert_eq!((ds.len(), ds.features(), ds.classes()), (2, 4, 2));
+        assert_eq!(ds.class_names(), &["1", "4"]);
+        assert_eq!(ds.labels(), &[1, 0]);
         assert_eq!(ds.image_shape().unwrap().plane(), 4);
         let e = idx_dataset(&images, &images).unwrap_err();
         assert!(matches!(e, DataError::IdxDims { .. }), "{e}");

@@ -10,6 +10,9 @@
 //! ```
 //!
 //! The bias correction undoes the zero initialisation of `m` and `v` in the first steps.
+//! As with the L2 penalty, the decay applies to weights, not to biases or batch norm's γ/β
+//! (parameters named `*.bias`, `*.gamma`, `*.beta`): shrinking a bias toward zero is not
+//! regularisation. (PyTorch's `AdamW` decays every parameter it is given.)
 //! Kingma & Ba 2015, "Adam: a method for stochastic optimization"; Loshchilov & Hutter 2019,
 //! "Decoupled weight decay regularization".
 
@@ -44,6 +47,11 @@ impl<T: Float> Adam<T> {
     }
 }
 
+/// Whether decoupled weight decay applies to the parameter called `name`.
+fn is_decayed(name: &str) -> bool {
+    !(name.ends_with(".bias") || name.ends_with(".gamma") || name.ends_with(".beta"))
+}
+
 impl<T: Float> Optimizer<T> for Adam<T> {
     fn name(&self) -> &'static str {
         if self.weight_decay > 0.0 {
@@ -67,6 +75,7 @@ impl<T: Float> Optimizer<T> for Adam<T> {
             let Some(g) = grads.param(id).filter(|_| params.is_trainable(id)) else {
                 continue;
             };
+            let decays = self.weight_decay > 0.0 && is_decayed(params.name(id));
             let w = params.value_mut(id)?;
             let m = self.m.get(id, g.shape());
             let v = self.v.get(id, g.shape());
@@ -77,7 +86,7 @@ impl<T: Float> Optimizer<T> for Adam<T> {
                 .zip(v.data_mut())
                 .zip(g.data())
             {
-                if self.weight_decay > 0.0 {
+                if decays {
                     *w *= decay;
                 }
                 *m = b1 * *m + ob1 * g;

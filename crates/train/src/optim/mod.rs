@@ -66,7 +66,7 @@ pub enum OptimizerConfig {
         /// Added to the root of the average.
         eps: f64,
     },
-    /// Adam (Kingma & Ba 2015), or AdamW when `weight_decay` > 0 and `decoupled`.
+    /// Adam (Kingma & Ba 2015), or AdamW (decoupled weight decay) when `weight_decay` > 0.
     Adam {
         /// First-moment decay β1.
         beta1: f64,

@@ -1,8 +1,9 @@
 //! What a training run does: optimiser, schedule, regularisation, batches, duration,
 //! evaluation, early stopping, checkpoints and the babysitter.
 
+use super::TrainError;
 use crate::optim::OptimizerConfig;
-use crate::schedule::LrSchedule;
+use crate::schedule::{Every, LrSchedule, Schedule};
 use nnc_data::BatchSize;
 use nnc_ops::Penalty;
 use std::path::PathBuf;
@@ -97,7 +98,167 @@ pub struct TrainConfig {
     pub babysit: bool,
 }
 
+/// Fails with a message naming the setting unless `ok`.
+fn require(ok: bool, what: &str, value: impl std::fmt::Display) -> Result<(), TrainError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(TrainError::Config(format!("{what}, got {value}")))
+    }
+}
+
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+fn unit_interval_open(x: f64) -> bool {
+    (0.0..1.0).contains(&x)
+}
+
+fn check_every(every: Every, what: &str) -> Result<(), TrainError> {
+    let (Every::Steps(v) | Every::Epochs(v)) = every;
+    require(
+        positive(v),
+        &format!("{what} must be a positive duration"),
+        v,
+    )
+}
+
 impl TrainConfig {
+    /// Checks every setting for a value the update rules cannot use (a learning rate that is
+    /// not a positive number, a momentum of 1 or more, a zero period, ...), naming it.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        require(
+            positive(self.schedule.base_lr),
+            "the learning rate must be a positive number",
+            self.schedule.base_lr,
+        )?;
+        match self.optimizer {
+            OptimizerConfig::Sgd {
+                momentum,
+                dampening,
+                nesterov,
+            } => {
+                require(
+                    unit_interval_open(momentum),
+                    "sgd momentum must be in [0, 1)",
+                    momentum,
+                )?;
+                require(
+                    (0.0..=1.0).contains(&dampening),
+                    "sgd dampening must be in [0, 1]",
+                    dampening,
+                )?;
+                require(
+                    !nesterov || (momentum > 0.0 && dampening == 0.0),
+                    "nesterov momentum needs momentum > 0 and no dampening",
+                    format!("momentum {momentum}, dampening {dampening}"),
+                )?;
+            }
+            OptimizerConfig::Adagrad { eps } => {
+                require(positive(eps), "adagrad eps must be positive", eps)?
+            }
+            OptimizerConfig::RmsProp { decay, eps } => {
+                require(
+                    unit_interval_open(decay),
+                    "rmsprop decay must be in [0, 1)",
+                    decay,
+                )?;
+                require(positive(eps), "rmsprop eps must be positive", eps)?;
+            }
+            OptimizerConfig::Adam {
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+            } => {
+                require(
+                    unit_interval_open(beta1),
+                    "adam beta1 must be in [0, 1)",
+                    beta1,
+                )?;
+                require(
+                    unit_interval_open(beta2),
+                    "adam beta2 must be in [0, 1)",
+                    beta2,
+                )?;
+                require(positive(eps), "adam eps must be positive", eps)?;
+                require(
+                    weight_decay.is_finite() && weight_decay >= 0.0,
+                    "weight decay must be zero or positive",
+                    weight_decay,
+                )?;
+            }
+        }
+        match &self.schedule.schedule {
+            Schedule::Constant => {}
+            Schedule::Step { every, factor } => {
+                check_every(*every, "the step schedule's period")?;
+                require(
+                    positive(*factor),
+                    "the step schedule's factor must be positive",
+                    factor,
+                )?;
+            }
+            Schedule::Exponential { k, unit } | Schedule::Inverse { k, unit, .. } => {
+                check_every(*unit, "the schedule's unit")?;
+                require(
+                    k.is_finite() && *k >= 0.0,
+                    "the decay constant k must be zero or positive",
+                    k,
+                )?;
+            }
+            Schedule::MultiStep { at, factor, unit } => {
+                check_every(*unit, "the schedule's unit")?;
+                require(
+                    positive(*factor),
+                    "the multistep factor must be positive",
+                    factor,
+                )?;
+                require(
+                    at.iter().all(|m| m.is_finite()) && at.windows(2).all(|w| w[0] < w[1]),
+                    "multistep milestones must increase",
+                    format!("{at:?}"),
+                )?;
+            }
+            Schedule::Cosine { period, min_lr } => {
+                check_every(*period, "the cosine period")?;
+                require(
+                    min_lr.is_finite() && *min_lr >= 0.0,
+                    "the cosine min_lr must be zero or positive",
+                    min_lr,
+                )?;
+            }
+        }
+        if let Some(p) = self.penalty {
+            let (a, b) = match p {
+                nnc_ops::Penalty::L2(l) | nnc_ops::Penalty::L1(l) => (l, 0.0),
+                nnc_ops::Penalty::Elastic { l1, l2 } => (l1, l2),
+            };
+            require(
+                a.is_finite() && a >= 0.0 && b.is_finite() && b >= 0.0,
+                "the regularisation strength must be zero or positive",
+                format!("{p:?}"),
+            )?;
+        }
+        if let Some(c) = self.max_norm {
+            require(positive(c), "the max-norm constraint must be positive", c)?;
+        }
+        if let Some(c) = self.clip_grad_norm {
+            require(
+                positive(c),
+                "the gradient clipping norm must be positive",
+                c,
+            )?;
+        }
+        if let BatchSize::Rows(0) = self.batch {
+            return Err(TrainError::Config(
+                "the batch size must be at least 1, got 0".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Plain SGD at `lr` for `duration`, full batch, evaluation every epoch, babysitter on.
     pub fn sgd(lr: f64, duration: Duration) -> Self {
         TrainConfig {
@@ -123,6 +284,43 @@ impl TrainConfig {
 #[cfg(test)]
 mod tests {
     use super::Monitor;
+
+    #[test]
+    fn bad_settings_are_refused_with_their_name() {
+        use super::{Duration, TrainConfig};
+        use crate::optim::OptimizerConfig;
+        let ok = TrainConfig::sgd(0.1, Duration::Steps(1));
+        assert!(ok.validate().is_ok());
+        let mut c = ok.clone();
+        c.schedule.base_lr = f64::NAN;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("learning rate")
+        );
+        let mut c = ok.clone();
+        c.optimizer = OptimizerConfig::Sgd {
+            momentum: 1.0,
+            dampening: 0.0,
+            nesterov: false,
+        };
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("momentum must be in [0, 1), got 1")
+        );
+        let mut c = ok.clone();
+        c.schedule.schedule = crate::schedule::Schedule::Step {
+            every: crate::schedule::Every::Steps(0.0),
+            factor: 0.5,
+        };
+        assert!(c.validate().unwrap_err().to_string().contains("period"));
+        let mut c = ok;
+        c.clip_grad_norm = Some(-1.0);
+        assert!(c.validate().is_err());
+    }
 
     #[test]
     fn min_delta_sets_the_smallest_improvement() {

@@ -133,13 +133,20 @@ impl LiveMonitors {
 
     /// After step `step` (1-based count of steps done): when a window of activation
     /// statistics completes, its dead/saturated findings, and a fresh window.
+    /// Also reports the update/weight ratios as soon as their sampling window closes.
     pub(crate) fn after_step(&mut self, step: u64) -> Vec<Finding> {
-        if !self.enabled || !step.is_multiple_of(self.activation_window) {
+        if !self.enabled {
             return Vec::new();
         }
-        let found = self.activations.findings(step);
-        self.last_stats = self.activations.stats();
-        self.activations.reset();
+        let mut found = Vec::new();
+        if step == self.ratio_window.end {
+            found.extend(self.ratios.findings(step));
+        }
+        if step.is_multiple_of(self.activation_window) {
+            found.extend(self.activations.findings(step));
+            self.last_stats = self.activations.stats();
+            self.activations.reset();
+        }
         found.into_iter().filter_map(|f| self.once(f)).collect()
     }
 

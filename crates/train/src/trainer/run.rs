@@ -1,0 +1,474 @@
+//! One training run: the epoch loop, the step, and the end-of-epoch bookkeeping.
+
+use super::batches::batch_ranges;
+use super::config::Monitor;
+use super::monitors::LiveMonitors;
+use super::state::{RunProgress, load_checkpoint, save_checkpoint};
+use super::{
+    Duration, EVAL_BATCH, EpochRecord, RunSummary, TrainConfig, TrainData, TrainError, blame,
+    evaluate, step_rng,
+};
+use crate::babysit::{CheckKind, Finding, Severity};
+use crate::constraints::{apply_max_norm, clip_gradient_norm};
+use crate::events::{Event, EventSink, StopReason};
+use crate::metrics::{Metrics, correct_predictions};
+use crate::optim::Optimizer;
+use crate::schedule::Progress;
+use nnc_data::Batcher;
+use nnc_ops::{ForwardCtx, LayerOutput, Loss, Sequential};
+use nnc_tape::{ParamId, Tape};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// The state of one run.
+pub(super) struct Trainer<'a> {
+    model: &'a mut Sequential<f32>,
+    loss: Loss,
+    data: TrainData<'a>,
+    config: &'a TrainConfig,
+    optimizer: Box<dyn Optimizer<f32>>,
+    batcher: Batcher,
+    batches: Vec<Range<usize>>,
+    steps_per_epoch: u64,
+    total_steps: u64,
+    tape: Tape<f32>,
+    weight_ids: Vec<ParamId>,
+    monitors: LiveMonitors,
+    findings: Vec<Finding>,
+    // Buffers reused by every step.
+    xbuf: Vec<f32>,
+    ybuf: Vec<usize>,
+    trace: Vec<LayerOutput>,
+    order: Vec<usize>,
+}
+
+/// Sums over the batches of an epoch.
+#[derive(Default)]
+struct EpochSums {
+    loss: f64,
+    correct: usize,
+    seen: usize,
+}
+
+/// What a step found.
+enum StepOutcome {
+    /// The update was applied.
+    Updated,
+    /// The run diverged: stop without updating.
+    Diverged(StopReason),
+}
+
+impl<'a> Trainer<'a> {
+    pub(super) fn new(
+        model: &'a mut Sequential<f32>,
+        loss: Loss,
+        data: TrainData<'a>,
+        config: &'a TrainConfig,
+    ) -> Result<Self, TrainError> {
+        config.validate()?;
+        if data.train.is_empty() {
+            return Err(TrainError::Config("the training split is empty".into()));
+        }
+        if data.train.features() != model.input_width() {
+            return Err(TrainError::Config(format!(
+                "the model expects {} input features but the data has {}",
+                model.input_width(),
+                data.train.features()
+            )));
+        }
+        let batcher = Batcher::new(data.train.len(), config.batch, true, config.seed)?;
+        let batches = batch_ranges(data.train.len(), config.batch);
+        let steps_per_epoch = batches.len() as u64;
+        let total_steps = match config.duration {
+            Duration::Epochs(e) => e * steps_per_epoch,
+            Duration::Steps(s) => s,
+        };
+        let weight_ids = model.weight_ids();
+        Ok(Trainer {
+            model,
+            loss,
+            data,
+            config,
+            optimizer: config.optimizer.build(),
+            batcher,
+            batches,
+            steps_per_epoch,
+            total_steps,
+            tape: Tape::new(),
+            weight_ids,
+            monitors: LiveMonitors::new(config.babysit, steps_per_epoch, total_steps),
+            findings: Vec::new(),
+            xbuf: Vec::new(),
+            ybuf: Vec::new(),
+            trace: Vec::new(),
+            order: Vec::new(),
+        })
+    }
+
+    fn progress(&self, step: u64) -> Progress {
+        Progress {
+            step,
+            epoch: step as f64 / self.steps_per_epoch as f64,
+        }
+    }
+
+    fn emit(&mut self, f: Finding, sink: &mut dyn EventSink) {
+        sink.event(&Event::Finding(f.clone()));
+        self.findings.push(f);
+    }
+
+    fn save(
+        &self,
+        name: &str,
+        progress: RunProgress,
+        sink: &mut dyn EventSink,
+    ) -> Result<(), TrainError> {
+        if let Some(dir) = &self.config.checkpoint_dir {
+            let path = dir.join(format!("{name}.safetensors"));
+            save_checkpoint(&path, self.model, &*self.optimizer, progress)?;
+            sink.event(&Event::Checkpoint {
+                step: progress.step,
+                path: path.display().to_string(),
+                kind: name.into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The data loss of the untrained model over (up to) the first [`EVAL_BATCH`] training
+    /// rows, in train mode without touching buffers and without recording gradients: the
+    /// number the initial-loss check compares with `ln C`. One small batch would be too noisy.
+    fn initial_loss(&mut self) -> Result<f64, TrainError> {
+        let rows = self.data.train.len().min(EVAL_BATCH);
+        let indices: Vec<usize> = (0..rows).collect();
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        self.data.train.fill_batch(&indices, &mut x, &mut y)?;
+        self.tape.reset();
+        self.tape.set_grad_enabled(false);
+        let features = self.data.train.features();
+        let result = (|| {
+            let xv = self.tape.constant_from_slice(&x, &[rows, features])?;
+            let mut r = step_rng(self.config.seed, u64::MAX);
+            let mut ctx = ForwardCtx::train(&mut r).frozen_buffers();
+            let scores = self.model.forward(&mut self.tape, xv, &mut ctx)?;
+            let l = self.loss.apply(&mut self.tape, scores, &y)?;
+            Ok::<f64, TrainError>(self.tape.value(l).item()? as f64)
+        })();
+        self.tape.reset();
+        self.tape.set_grad_enabled(true);
+        result
+    }
+
+    /// One step on the rows `indices`: forward, loss, divergence check, backward, update.
+    fn step(
+        &mut self,
+        step: u64,
+        lr: f64,
+        sums: &mut EpochSums,
+        sink: &mut dyn EventSink,
+    ) -> Result<StepOutcome, TrainError> {
+        let config = self.config;
+        let features = self.data.train.features();
+        let classes = self.model.output_width();
+        self.tape.reset();
+        let x = self
+            .tape
+            .constant_from_slice(&self.xbuf, &[self.ybuf.len(), features])?;
+        let mut r = step_rng(config.seed, step);
+        let mut ctx = ForwardCtx::train(&mut r);
+        // Layer handles are recorded on every step (cheap, and divergence reports name the
+        // layer); their values are summarised only on sampled steps.
+        let scores = self
+            .model
+            .forward_traced(&mut self.tape, x, &mut ctx, &mut self.trace)?;
+        let data_loss = self.loss.apply(&mut self.tape, scores, &self.ybuf)?;
+        let data_loss_value = self.tape.value(data_loss).item()? as f64;
+        let total = match config.penalty {
+            Some(p) => {
+                let r = p.apply(&mut self.tape, self.model.params(), &self.weight_ids)?;
+                self.tape.add(data_loss, r)?
+            }
+            None => data_loss,
+        };
+        let loss_value = self.tape.value(total).item()? as f64;
+        if let Some(mut f) = self.monitors.divergence(step, loss_value, lr) {
+            let (op, non_finite) = blame(&self.tape, &self.trace, &mut f);
+            self.emit(f, sink);
+            return Ok(StepOutcome::Diverged(StopReason::Diverged {
+                step,
+                op,
+                non_finite,
+            }));
+        }
+        sums.loss += data_loss_value * self.ybuf.len() as f64;
+        sums.correct += correct_predictions(self.tape.value(scores).data(), classes, &self.ybuf);
+        sums.seen += self.ybuf.len();
+        if self.monitors.trace_step(step) {
+            for t in &self.trace {
+                let v = self.tape.value(t.output);
+                self.monitors.observe_layer(t, v.data(), v.shape()[1]);
+            }
+        }
+
+        let mut grads = self.tape.backward(total)?;
+        grads.check_complete(self.model.params())?;
+        if let Some(c) = config.clip_grad_norm {
+            clip_gradient_norm(self.model.params(), &mut grads, c);
+        }
+        self.tape.reset();
+        let sample = self
+            .monitors
+            .before_update(step, self.model.params(), &self.weight_ids);
+        self.optimizer.step(self.model.params_mut(), &grads, lr)?;
+        self.tape.recycle(grads);
+        if let Some(c) = config.max_norm {
+            apply_max_norm(self.model.params_mut(), c)?;
+        }
+        if sample {
+            self.monitors
+                .after_update(self.model.params(), &self.weight_ids);
+        }
+        let done = step + 1;
+        for f in self
+            .monitors
+            .flat(done, loss_value, lr)
+            .into_iter()
+            .chain(self.monitors.after_step(done))
+        {
+            self.emit(f, sink);
+        }
+        Ok(StepOutcome::Updated)
+    }
+
+    /// True if every parameter is finite (checked before a checkpoint is written, so a kept
+    /// checkpoint is always usable).
+    fn weights_finite(&self) -> bool {
+        let p = self.model.params();
+        p.ids().all(|id| p.value(id).all_finite())
+    }
+
+    pub(super) fn run(
+        mut self,
+        sink: &mut dyn EventSink,
+        interrupt: Option<&AtomicBool>,
+    ) -> Result<RunSummary, TrainError> {
+        let started = Instant::now();
+        let config = self.config;
+        let monitor = config.early_stop.map(|e| e.monitor);
+        let mut progress = RunProgress {
+            step: 0,
+            epoch: 0,
+            best: monitor.map_or(f64::NAN, |m| m.worst()),
+            bad_evals: 0,
+            optimizer_steps: 0,
+        };
+        if let Some(path) = &config.resume_from {
+            progress = load_checkpoint(path, self.model, &mut *self.optimizer)?;
+        }
+        let classes = self.model.output_width();
+        let has_val = self.data.val.is_some_and(|v| !v.is_empty());
+        sink.event(&Event::Started {
+            parameters: self.model.num_params(),
+            train_examples: self.data.train.len(),
+            steps_per_epoch: self.steps_per_epoch as usize,
+            total_steps: self.total_steps,
+        });
+
+        let mut history = Vec::new();
+        let mut initial_loss = None;
+        let mut stop = StopReason::Completed;
+        let mut step = progress.step;
+        let epochs = self.total_steps.div_ceil(self.steps_per_epoch);
+        let mut lr = config.schedule.lr(self.progress(step));
+        if step == 0 {
+            let value = self.initial_loss()?;
+            initial_loss = Some(value);
+            if let Some(f) = self.monitors.initial_loss(self.loss, value, classes) {
+                self.emit(f, sink);
+            }
+        }
+
+        // A resumed run continues inside the epoch it stopped in.
+        let start_epoch = step / self.steps_per_epoch;
+        let skip = (step % self.steps_per_epoch) as usize;
+        'epochs: for epoch in start_epoch..epochs {
+            let mut sums = EpochSums::default();
+            self.order.clear();
+            self.order
+                .extend(self.batcher.epoch(epoch).flatten().copied());
+            let first = if epoch == start_epoch { skip } else { 0 };
+            for b in first..self.batches.len() {
+                if step >= self.total_steps {
+                    break;
+                }
+                if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                    stop = StopReason::Interrupted;
+                    break;
+                }
+                let range = self.batches[b].clone();
+                self.data
+                    .train
+                    .fill_batch(&self.order[range], &mut self.xbuf, &mut self.ybuf)?;
+                lr = config.schedule.lr(self.progress(step));
+                if let StepOutcome::Diverged(reason) = self.step(step, lr, &mut sums, sink)? {
+                    stop = reason;
+                    break 'epochs;
+                }
+                step += 1;
+                if config.log_every_steps > 0 && step.is_multiple_of(config.log_every_steps) {
+                    sink.event(&Event::Step {
+                        step,
+                        epoch: self.progress(step).epoch,
+                        loss: sums.loss / sums.seen.max(1) as f64,
+                        lr,
+                        steps_per_second: step as f64 / started.elapsed().as_secs_f64(),
+                    });
+                }
+            }
+            if sums.seen == 0 {
+                break; // nothing ran (interrupted at once, or the budget was already spent)
+            }
+
+            // End of the epoch (or of its part that ran): metrics, validation, checkpoints.
+            let whole_epoch = step.is_multiple_of(self.steps_per_epoch);
+            let epoch_done = step / self.steps_per_epoch;
+            let train_metrics = Metrics {
+                loss: sums.loss / sums.seen as f64,
+                accuracy: sums.correct as f64 / sums.seen as f64,
+                examples: sums.seen,
+            };
+            let last_epoch = step >= self.total_steps;
+            let evaluate_now = has_val
+                && (last_epoch
+                    || (whole_epoch
+                        && config.eval_every_epochs > 0
+                        && epoch_done.is_multiple_of(config.eval_every_epochs)));
+            let val = match self.data.val {
+                Some(v) if evaluate_now => {
+                    Some(evaluate(self.model, self.loss, v, &mut self.tape)?)
+                }
+                _ => None,
+            };
+            sink.event(&Event::Evaluation {
+                step,
+                epoch: self.progress(step).epoch,
+                train: train_metrics,
+                val,
+                activations: self.monitors.layer_stats(),
+            });
+            history.push(EpochRecord {
+                epoch: self.progress(step).epoch,
+                step,
+                train: train_metrics,
+                val,
+                lr,
+            });
+            progress.step = step;
+            progress.epoch = epoch_done;
+            progress.optimizer_steps = step;
+            let improved = self.track_best(&mut progress, val, monitor);
+            if !self.weights_finite() {
+                let f = Finding::new(
+                    CheckKind::Divergence,
+                    Severity::Error,
+                    format!(
+                        "a parameter became non-finite in the update of step {step} while the \
+                         loss was still finite"
+                    ),
+                )
+                .at_step(step)
+                .measure("lr", lr)
+                .threshold("parameters must stay finite")
+                .advice("lower the learning rate, or clip the gradient norm");
+                self.emit(f, sink);
+                stop = StopReason::Diverged {
+                    step,
+                    op: Some("update".into()),
+                    non_finite: true,
+                };
+                break;
+            }
+            if improved {
+                self.save("best", progress, sink)?;
+            }
+            self.save("last", progress, sink)?;
+            if let Some(es) = config.early_stop
+                && val.is_some()
+                && progress.bad_evals >= es.patience
+            {
+                stop = StopReason::EarlyStopped {
+                    patience: es.patience,
+                };
+                break;
+            }
+            if stop == StopReason::Interrupted || last_epoch {
+                break;
+            }
+        }
+
+        // Final evaluation and end-of-run checks.
+        self.tape.reset();
+        let train_final = evaluate(self.model, self.loss, self.data.train, &mut self.tape)?;
+        let val_final = match self.data.val {
+            Some(v) if !v.is_empty() => Some(evaluate(self.model, self.loss, v, &mut self.tape)?),
+            _ => None,
+        };
+        if !matches!(stop, StopReason::Diverged { .. }) {
+            let counts = self.data.train.class_counts();
+            let mut end = self.monitors.flush_activations(step);
+            end.extend(
+                self.monitors
+                    .end_run(step, &train_final, val_final.as_ref(), &counts),
+            );
+            for f in end {
+                self.emit(f, sink);
+            }
+        }
+        sink.event(&Event::Stopped {
+            step,
+            reason: stop.clone(),
+        });
+        Ok(RunSummary {
+            steps: step,
+            epochs: self.progress(step).epoch,
+            stop,
+            train: train_final,
+            val: val_final,
+            best_val: (!progress.best.is_nan() && progress.best.is_finite())
+                .then_some(progress.best),
+            findings: self.findings,
+            history,
+            initial_loss,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Updates the best validation value and the early-stopping counter; returns whether this
+    /// evaluation is the best so far. Without early stopping, the best follows the validation
+    /// loss.
+    fn track_best(
+        &self,
+        progress: &mut RunProgress,
+        val: Option<Metrics>,
+        monitor: Option<Monitor>,
+    ) -> bool {
+        let Some(v) = val else { return false };
+        let (m, min_delta) = match monitor {
+            Some(m) => (m, self.config.early_stop_min_delta),
+            None => (Monitor::ValLoss, 0.0),
+        };
+        let value = match m {
+            Monitor::ValLoss => v.loss,
+            Monitor::ValAccuracy => v.accuracy,
+        };
+        if progress.best.is_nan() || m.improves_by(value, progress.best, min_delta) {
+            progress.best = value;
+            progress.bad_evals = 0;
+            true
+        } else {
+            progress.bad_evals += 1;
+            false
+        }
+    }
+}
