@@ -1,7 +1,8 @@
 //! A steady-state training step on a reused tape allocates nothing of its own: values,
-//! gradients and the gradient container all come from the tape's recycled buffers. The one
-//! exception is `gemm`, which allocates a packing buffer for some operand layouts (at most one
-//! allocation per matrix product).
+//! gradients and the gradient container all come from the tape's recycled buffers. f32 matrix
+//! products allocate nothing either on CPUs with AVX-512 (nnc's own kernel, with thread-local
+//! packing buffers); elsewhere `gemm` runs them and allocates a packing buffer for some operand
+//! layouts (at most one allocation per matrix product).
 
 use nnc_tape::{Parameters, Tape, Tensor, rng};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -89,7 +90,7 @@ fn a_repeated_elementwise_step_allocates_nothing() {
 }
 
 #[test]
-fn a_step_with_matrix_products_allocates_only_gemm_packing_buffers() {
+fn a_step_with_matrix_products_allocates_at_most_gemm_packing_buffers() {
     let mut params = Parameters::<f32>::new();
     let w = params
         .add("fc.weight", Tensor::randn(&[2, 16], 0.1, &mut rng(0)))
@@ -120,8 +121,13 @@ fn a_step_with_matrix_products_allocates_only_gemm_packing_buffers() {
     };
     let per_step = allocations_per_step(|| step(&mut tape, &mut params));
     // Two products per step: x·W forward and xᵀ·g backward (x is a constant: no g·Wᵀ).
+    let limit = if nnc_tape::kernels::matmul::native_f32_kernel() {
+        0.0
+    } else {
+        2.0
+    };
     assert!(
-        per_step <= 2.0,
+        per_step <= limit,
         "steady-state steps allocate {per_step} times each"
     );
 }

@@ -1,7 +1,13 @@
 //! Matrix multiplication through the `gemm` crate (AVX-512 kernels compiled in, chosen at run
 //! time), with an accumulate-into-destination form and a naive oracle for tests.
+//!
+//! On CPUs with AVX-512, f32 products run on nnc's own kernel instead (`kernels::sgemm`),
+//! which computes bit-for-bit what `gemm` computes but allocates nothing per call and handles
+//! the narrow and transposed shapes of training steps with less overhead.
 
 use crate::Float;
+use crate::kernels::sgemm::{Operand, sgemm};
+use std::any::TypeId;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Products with at least this many multiply-adds (`m·k·n`) use rayon threads; smaller ones stay
@@ -65,7 +71,7 @@ impl<'a, T> MatRef<'a, T> {
     }
 
     /// Row and column strides of the matrix as used.
-    fn strides(&self) -> (isize, isize) {
+    pub(crate) fn strides(&self) -> (isize, isize) {
         if self.transposed {
             (1, self.cols as isize)
         } else {
@@ -99,13 +105,42 @@ pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, 
         return;
     }
     let threads = rayon::current_num_threads();
-    let parallelism = if threads > 1 && m * n * k >= parallel_threshold() {
+    let threads = if threads > 1 && m * n * k >= parallel_threshold() {
+        threads
+    } else {
+        1
+    };
+    let (a_rs, a_cs) = a.strides();
+    let (b_rs, b_cs) = b.strides();
+    if let Some(dst32) = as_f32_mut(dst) {
+        let op = |m: &MatRef<'_, T>, rs, cs| Operand {
+            ptr: m.data.as_ptr() as *const f32,
+            rs,
+            cs,
+        };
+        // SAFETY: `T` is f32 (checked by `as_f32_mut`), the asserts above bound every index
+        // of both operands, and `dst` is a unique borrow disjoint from them.
+        let done = unsafe {
+            sgemm(
+                m,
+                n,
+                k,
+                op(&a, a_rs, a_cs),
+                op(&b, b_rs, b_cs),
+                dst32.as_mut_ptr(),
+                accumulate,
+                threads,
+            )
+        };
+        if done {
+            return;
+        }
+    }
+    let parallelism = if threads > 1 {
         gemm::Parallelism::Rayon(threads)
     } else {
         gemm::Parallelism::None
     };
-    let (a_rs, a_cs) = a.strides();
-    let (b_rs, b_cs) = b.strides();
     // SAFETY: the asserts above guarantee that every index gemm touches, `i·rs + j·cs` for
     // `i < rows` and `j < cols` of each operand as used, lies inside its slice, and `dst` is a
     // unique borrow that does not overlap the shared borrows `a` and `b`. `T` is f32 or f64,
@@ -132,6 +167,22 @@ pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, 
             false,
             parallelism,
         );
+    }
+}
+
+/// Whether f32 products run on nnc's own AVX-512 kernel (bit-identical to `gemm`, allocation
+/// free) rather than on `gemm` itself, which allocates packing buffers for some layouts.
+pub fn native_f32_kernel() -> bool {
+    crate::kernels::sgemm::available()
+}
+
+/// `dst` as f32 storage, if `T` is f32.
+fn as_f32_mut<T: Float>(dst: &mut [T]) -> Option<&mut [f32]> {
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        // SAFETY: `T` is `f32`, so the slice already has this type.
+        Some(unsafe { std::slice::from_raw_parts_mut(dst.as_mut_ptr() as *mut f32, dst.len()) })
+    } else {
+        None
     }
 }
 

@@ -5,3 +5,4 @@
 pub mod broadcast;
 pub mod matmul;
 pub mod reduce;
+mod sgemm;
