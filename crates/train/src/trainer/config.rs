@@ -96,6 +96,10 @@ pub struct TrainConfig {
     pub resume_from: Option<PathBuf>,
     /// Run the live babysitter checks.
     pub babysit: bool,
+    /// Write `last.safetensors` every this many epochs (and always at the end of the run, when
+    /// it is interrupted and before early stopping); 1 (the default) writes it every epoch.
+    /// Full-batch runs have an epoch per step, where a synced write per step would dominate.
+    pub checkpoint_every_epochs: u64,
 }
 
 /// Fails with a message naming the setting unless `ok`.
@@ -277,6 +281,7 @@ impl TrainConfig {
             checkpoint_dir: None,
             resume_from: None,
             babysit: true,
+            checkpoint_every_epochs: 1,
         }
     }
 }

@@ -53,8 +53,8 @@ struct EpochSums {
 
 /// What a step found.
 enum StepOutcome {
-    /// The update was applied.
-    Updated,
+    /// The update was applied; the loss of the batch (data + penalty) before it.
+    Updated(f64),
     /// The run diverged: stop without updating.
     Diverged(StopReason),
 }
@@ -238,7 +238,7 @@ impl<'a> Trainer<'a> {
         {
             self.emit(f, sink);
         }
-        Ok(StepOutcome::Updated)
+        Ok(StepOutcome::Updated(loss_value))
     }
 
     /// True if every parameter is finite (checked before a checkpoint is written, so a kept
@@ -311,23 +311,31 @@ impl<'a> Trainer<'a> {
                     .train
                     .fill_batch(&self.order[range], &mut self.xbuf, &mut self.ybuf)?;
                 lr = config.schedule.lr(self.progress(step));
-                if let StepOutcome::Diverged(reason) = self.step(step, lr, &mut sums, sink)? {
-                    stop = reason;
-                    break 'epochs;
-                }
+                let loss_value = match self.step(step, lr, &mut sums, sink)? {
+                    StepOutcome::Updated(loss) => loss,
+                    StepOutcome::Diverged(reason) => {
+                        stop = reason;
+                        break 'epochs;
+                    }
+                };
                 step += 1;
                 if config.log_every_steps > 0 && step.is_multiple_of(config.log_every_steps) {
                     sink.event(&Event::Step {
                         step,
                         epoch: self.progress(step).epoch,
-                        loss: sums.loss / sums.seen.max(1) as f64,
+                        loss: loss_value,
                         lr,
                         steps_per_second: step as f64 / started.elapsed().as_secs_f64(),
                     });
                 }
             }
             if sums.seen == 0 {
-                break; // nothing ran (interrupted at once, or the budget was already spent)
+                // Nothing ran (interrupted at once, or the budget was already spent). With
+                // `checkpoint_every_epochs` > 1 the last epochs may not be saved yet.
+                if stop == StopReason::Interrupted && step > 0 {
+                    self.save("last", progress, sink)?;
+                }
+                break;
             }
 
             // End of the epoch (or of its part that ran): metrics, validation, checkpoints.
@@ -392,10 +400,18 @@ impl<'a> Trainer<'a> {
             if improved {
                 self.save("best", progress, sink)?;
             }
-            self.save("last", progress, sink)?;
+            let early_stop = config
+                .early_stop
+                .is_some_and(|es| val.is_some() && progress.bad_evals >= es.patience);
+            if last_epoch
+                || early_stop
+                || stop == StopReason::Interrupted
+                || epoch_done.is_multiple_of(config.checkpoint_every_epochs.max(1))
+            {
+                self.save("last", progress, sink)?;
+            }
             if let Some(es) = config.early_stop
-                && val.is_some()
-                && progress.bad_evals >= es.patience
+                && early_stop
             {
                 stop = StopReason::EarlyStopped {
                     patience: es.patience,
