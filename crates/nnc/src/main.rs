@@ -1,9 +1,5 @@
-//! The `nnc` command line.
-
-// The charts are drawn by `nnc run`, which is being wired up; until then only tests use them.
-#[allow(dead_code)]
-mod plots;
+//! The `nnc` command line (see the `nnc` library crate and `docs/cli.md`).
 
 fn main() {
-    println!("nnc");
+    std::process::exit(nnc::cli::main(std::env::args_os()));
 }

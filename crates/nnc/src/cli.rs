@@ -1,0 +1,269 @@
+//! The command-line interface: arguments (clap), dispatch and exit codes.
+
+use crate::commands;
+use crate::exit::{self, Failure};
+use crate::output::{Format, Output};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  nnc run models/spiral.nn                      train the CS231n spiral MLP, babysat
+  nnc run models/digits.nn --set lr=0.05 --seed 3
+  nnc check models/digits.nn --shapes           layers, widths and parameter counts
+  nnc grad models/spiral.nn                     stable gradient report (f64) of the first batch
+  nnc gradcheck models/wine.nn                  gradients against finite differences
+  nnc doctor models/spiral.nn                   the babysitting protocol before a long run
+  nnc eval models/digits.nn --weights runs/digits_mlp/1/weights.safetensors
+  nnc list activations                          the vocabulary of the language
+  nnc explain E302                              what a diagnostic means
+
+Exit codes: 0 ok, 1 bad model file or data, 2 bad usage, 3 diverged,
+4 a check failed (gradcheck, doctor), 130 interrupted.
+See docs/cli.md for the guide and docs/language.md for the .nn language.";
+
+/// Train neural networks the right way, from a declarative `.nn` file.
+#[derive(Debug, Parser)]
+#[command(name = "nnc", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Flags every command takes.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Flags shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Override a `param` of the model file (repeatable), e.g. `--set lr=0.01`.
+    #[arg(long = "set", value_name = "NAME=VALUE", global = true)]
+    pub set: Vec<String>,
+    /// Seed of initialization, dropout and batch order (replaces the file's `train` seed; the
+    /// data split keeps its own seed).
+    #[arg(long, value_name = "N", global = true)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores; also RAYON_NUM_THREADS).
+    #[arg(long, value_name = "N", global = true)]
+    pub threads: Option<usize>,
+    /// Output directory: the run directory of `run` (default runs/<model>/<n>/), where
+    /// `doctor` draws its curves.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub out: Option<PathBuf>,
+    /// Print only results and errors: no progress, no notes, no warnings.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// How diagnostics, findings and results are printed.
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train and evaluate the model, babysitting the run; writes a run directory.
+    #[command(after_help = "Example: nnc run models/spiral.nn --set steps=2000 --out /tmp/spiral")]
+    Run {
+        /// The model file.
+        model: PathBuf,
+        /// With a k-fold split: the fold to train on (1-based, default 1).
+        #[arg(long, value_name = "K")]
+        fold: Option<usize>,
+    },
+    /// Parse and check the file; print warnings, and with --shapes the layer table.
+    #[command(after_help = "Example: nnc check models/digits.nn --shapes")]
+    Check {
+        /// The model file.
+        model: PathBuf,
+        /// Print layers, widths and parameter counts.
+        #[arg(long)]
+        shapes: bool,
+        /// Do not read data files (file-backed widths stay symbolic).
+        #[arg(long)]
+        no_data: bool,
+        /// Fail (exit code 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Check every parameter's gradient against f64 central differences.
+    #[command(after_help = "Example: nnc gradcheck models/spiral.nn --examples 4")]
+    Gradcheck {
+        /// The model file.
+        model: PathBuf,
+        /// Training examples in the checked batch.
+        #[arg(long, default_value_t = 8)]
+        examples: usize,
+        /// Elements checked per parameter tensor (evenly spaced); 0 checks all.
+        #[arg(long, default_value_t = 24)]
+        elements: usize,
+    },
+    /// Print the stable gradient report of the model on its first batch.
+    #[command(after_help = "Example: nnc grad models/spiral.nn --dump /tmp/spiral-grads")]
+    Grad {
+        /// The model file.
+        model: PathBuf,
+        /// Element type of the computation.
+        #[arg(long, value_enum, default_value_t = Dtype::F64)]
+        dtype: Dtype,
+        /// Write the initial parameters, the batch and the gradients as safetensors files here.
+        #[arg(long, value_name = "DIR")]
+        dump: Option<PathBuf>,
+    },
+    /// Run the babysitting protocol: initial loss, regularization, tiny-subset overfit,
+    /// learning-rate range, gradient check, activation statistics.
+    #[command(after_help = "Example: nnc doctor models/spiral.nn")]
+    Doctor {
+        /// The model file.
+        model: PathBuf,
+    },
+    /// Evaluate saved weights on a split: metrics and confusion matrix.
+    #[command(
+        after_help = "Example: nnc eval models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --split test"
+    )]
+    Eval {
+        /// The model file the weights were trained from.
+        model: PathBuf,
+        /// The weights (`weights.safetensors` of a run, or a checkpoint).
+        #[arg(long, value_name = "FILE")]
+        weights: PathBuf,
+        /// The split (default: test if there is one, else val, else train).
+        #[arg(long, value_enum)]
+        split: Option<SplitArg>,
+        /// With a k-fold split: the fold (1-based, default 1).
+        #[arg(long, value_name = "K")]
+        fold: Option<usize>,
+    },
+    /// Print a catalogue of the language (layers, activations, optimizers, codes, ...).
+    #[command(after_help = "Example: nnc list optimizers")]
+    List {
+        /// The catalogue; without one, the list of catalogues.
+        catalogue: Option<String>,
+    },
+    /// Print the long explanation of a diagnostic code.
+    #[command(after_help = "Example: nnc explain E302")]
+    Explain {
+        /// The code, e.g. `E302` (`E0302` works too).
+        code: String,
+    },
+}
+
+/// Element types of `grad`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dtype {
+    /// 64-bit floats (stable reports).
+    F64,
+    /// 32-bit floats (what training computes).
+    F32,
+}
+
+/// A data split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitArg {
+    /// The training rows.
+    Train,
+    /// The validation rows.
+    Val,
+    /// The test rows.
+    Test,
+}
+
+impl SplitArg {
+    /// The split's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SplitArg::Train => "train",
+            SplitArg::Val => "val",
+            SplitArg::Test => "test",
+        }
+    }
+}
+
+/// Parses `args` (the program name first), runs the command and returns the exit code.
+pub fn main<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+        }
+    };
+    let out = Output {
+        format: cli.common.format,
+        quiet: cli.common.quiet,
+    };
+    if let Some(n) = cli.common.threads {
+        if n == 0 {
+            let f = Failure::new(exit::USAGE, "--threads must be at least 1");
+            out.warn(&f.to_string());
+            return f.code;
+        }
+        // Fails only if a pool exists already (a second call in one process): keep it.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global();
+    }
+    match dispatch(&cli, &out) {
+        Ok(code) => code,
+        Err(f) => {
+            if !f.message.is_empty() {
+                if out.json() {
+                    out.record(
+                        "error",
+                        &serde_json::json!({ "message": f.message, "hint": f.hint, "exit_code": f.code }),
+                    );
+                } else {
+                    eprintln!("{f}");
+                }
+            }
+            f.code
+        }
+    }
+}
+
+fn one_based(fold: Option<usize>) -> Result<Option<usize>, Failure> {
+    match fold {
+        Some(0) => Err(Failure::new(exit::USAGE, "folds are numbered from 1")),
+        Some(k) => Ok(Some(k - 1)),
+        None => Ok(None),
+    }
+}
+
+fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
+    let common = &cli.common;
+    match &cli.command {
+        Command::Run { model, fold } => crate::run::run(model, one_based(*fold)?, common, out),
+        Command::Check {
+            model,
+            shapes,
+            no_data,
+            deny_warnings,
+        } => commands::check::check(model, *shapes, !*no_data, *deny_warnings, common, out),
+        Command::Gradcheck {
+            model,
+            examples,
+            elements,
+        } => commands::grad::gradcheck(model, *examples, *elements, common, out),
+        Command::Grad { model, dtype, dump } => {
+            commands::grad::grad(model, *dtype, dump.as_deref(), common, out)
+        }
+        Command::Doctor { model } => commands::doctor::doctor(model, common, out),
+        Command::Eval {
+            model,
+            weights,
+            split,
+            fold,
+        } => commands::eval::eval(model, weights, *split, one_based(*fold)?, common, out),
+        Command::List { catalogue } => commands::list::list(catalogue.as_deref(), out),
+        Command::Explain { code } => commands::list::explain(code, out),
+    }
+}

@@ -1,0 +1,84 @@
+//! `nnc check`: parse and check a model file; print its warnings and, with `--shapes`, the
+//! layer table.
+
+use crate::cli::Common;
+use crate::exit::{BAD_MODEL, CommandResult, OK};
+use crate::load::load;
+use crate::output::Output;
+use nnc_dsl::{Purpose, Severity};
+use std::path::Path;
+
+/// Runs `nnc check`.
+pub fn check(
+    model: &Path,
+    shapes: bool,
+    read_data: bool,
+    deny_warnings: bool,
+    common: &Common,
+    out: &Output,
+) -> CommandResult {
+    let loaded = load(model, &common.set, Purpose::Check, read_data, out)?;
+    let e = &loaded.checked.experiment;
+    let warnings = loaded
+        .checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    let params = e
+        .shapes
+        .total_params
+        .map_or("an unknown number of".to_string(), group_digits);
+    if shapes {
+        out.result(&e.shapes.to_string());
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    out.result(&format!(
+        "{}: ok: model `{}`, {} -> {}, {} parameters, {}",
+        model.display(),
+        e.name,
+        e.shapes.input,
+        e.shapes.output,
+        params,
+        plural(warnings, "warning")
+    ));
+    out.record(
+        "check",
+        &serde_json::json!({
+            "file": model.display().to_string(),
+            "ok": true,
+            "model": e.name,
+            "warnings": warnings,
+            "parameters": e.shapes.total_params,
+            "shapes": e.shapes,
+        }),
+    );
+    if deny_warnings && warnings > 0 {
+        out.warn("error: warnings are denied (--deny-warnings)");
+        return Ok(BAD_MODEL);
+    }
+    Ok(OK)
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digits_are_grouped_by_thousands() {
+        assert_eq!(super::group_digits(603), "603");
+        assert_eq!(super::group_digits(26_122), "26,122");
+        assert_eq!(super::group_digits(1_234_567), "1,234,567");
+    }
+}

@@ -1,0 +1,113 @@
+//! `nnc doctor`: the babysitting protocol (initial loss, regularization raises the loss,
+//! overfit a tiny subset, learning-rate range, gradient check, activation statistics), each
+//! step with a verdict and one overall line. With `--out DIR`, the learning-rate sweep and the
+//! tiny-subset curve are drawn there.
+
+use super::{failure, prepare};
+use crate::cli::Common;
+use crate::exit::{BAD_MODEL, CHECK_FAILED, CommandResult, Failure, OK};
+use crate::output::Output;
+use crate::plots::{LineChart, Series, line_chart};
+use nnc_dsl::Purpose;
+use nnc_train::TrainData;
+use nnc_train::babysit::CheckKind;
+use nnc_train::doctor::{self, DoctorOptions, DoctorReport, Verdict};
+use std::path::Path;
+
+/// Runs `nnc doctor`.
+pub fn doctor(model: &Path, common: &Common, out: &Output) -> CommandResult {
+    let (loaded, compiled) = prepare(model, Purpose::Check, None, common, out)?;
+    let Some(config) = compiled.train.clone() else {
+        return Err(Failure::new(
+            BAD_MODEL,
+            format!("`{}` has no `train` section", model.display()),
+        )
+        .hint("the doctor trains with the file's optimizer and settings: add a `train` section"));
+    };
+    let splits = &compiled.data.splits;
+    let data = TrainData {
+        train: &splits.train,
+        val: (!splits.val.is_empty()).then_some(&splits.val),
+    };
+    let seed = compiled.seed;
+    let build = || {
+        compiled
+            .model
+            .build(seed)
+            .map_err(|e| nnc_train::TrainError::Config(e.to_string()))
+    };
+    out.note(&format!(
+        "doctor: `{}` on {} training examples",
+        loaded.checked.experiment.name,
+        splits.train.len()
+    ));
+    let options = DoctorOptions {
+        seed,
+        ..DoctorOptions::default()
+    };
+    let report = doctor::run(&build, compiled.model.loss, data, &config, &options)
+        .map_err(super::train_failure)?;
+    out.result(&report.to_string());
+    out.record("doctor", &json(&report));
+    if let Some(dir) = &common.out {
+        plot(dir, &report)?;
+        out.note(&format!("plots written to {}", dir.display()));
+    }
+    Ok(if report.overall() == Verdict::Fail {
+        CHECK_FAILED
+    } else {
+        OK
+    })
+}
+
+fn json(report: &DoctorReport) -> serde_json::Value {
+    serde_json::json!({
+        "overall": report.overall().to_string(),
+        "steps": report.steps.iter().map(|s| serde_json::json!({
+            "check": s.check,
+            "title": s.check.title(),
+            "verdict": s.verdict.to_string(),
+            "summary": s.summary,
+            "details": s.details,
+            "findings": s.findings,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn plot(dir: &Path, report: &DoctorReport) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| failure(format!("cannot create `{}`: {e}", dir.display())))?;
+    if let Some(step) = report.step(CheckKind::LearningRateRange)
+        && !step.curve.is_empty()
+    {
+        // Learning rates span decades: plot against log10(lr).
+        let points = step.curve.iter().map(|&(lr, l)| (lr.log10(), l)).collect();
+        line_chart(
+            &dir.join("lr_range.svg"),
+            &LineChart {
+                title: "learning-rate range test",
+                x_label: "log10(learning rate)",
+                y_label: "smoothed loss",
+                log_y: true,
+                series: &[Series::new("loss", points)],
+            },
+        )
+        .map_err(failure)?;
+    }
+    if let Some(step) = report.step(CheckKind::OverfitTinySubset)
+        && !step.curve.is_empty()
+    {
+        line_chart(
+            &dir.join("overfit.svg"),
+            &LineChart {
+                title: "overfitting a tiny subset",
+                x_label: "step",
+                y_label: "loss",
+                log_y: true,
+                series: &[Series::new("loss", step.curve.clone())],
+            },
+        )
+        .map_err(failure)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! `nnc eval`: saved weights evaluated on a split, with the metrics and the confusion matrix.
+//!
+//! The data is loaded and split as the model file says (the data seed makes the split the
+//! same as in the run), and preprocessed with the pipeline saved in the weights' metadata, so
+//! the model sees exactly the inputs it was trained on.
+
+use super::{failure, prepare};
+use crate::cli::{Common, SplitArg};
+use crate::exit::{CommandResult, Failure, OK, USAGE};
+use crate::output::Output;
+use crate::run::files::PREPROCESS_KEY;
+use nnc_data::FittedPipeline;
+use nnc_dsl::Purpose;
+use nnc_tape::Tape;
+use nnc_train::checkpoint::load_tensors;
+use nnc_train::trainer::{evaluate_confusion, load_weights};
+use std::path::Path;
+
+/// Runs `nnc eval`.
+pub fn eval(
+    model: &Path,
+    weights: &Path,
+    split: Option<SplitArg>,
+    fold: Option<usize>,
+    common: &Common,
+    out: &Output,
+) -> CommandResult {
+    let (loaded, compiled) = prepare(model, Purpose::Check, fold, common, out)?;
+    let file = load_tensors::<f32>(weights).map_err(|e| {
+        Failure::new(USAGE, e.to_string()).hint("give the `weights.safetensors` of a run")
+    })?;
+    let prepared = match file.metadata.get(PREPROCESS_KEY) {
+        Some(json) => {
+            let pipeline = FittedPipeline::from_json(json).map_err(failure)?;
+            compiled
+                .raw
+                .apply(&pipeline, compiled.data.fold.map(|(f, _)| f))
+                .map_err(crate::load::lower_failure)?
+        }
+        None => {
+            out.note("note: the weights carry no preprocessing statistics; refitting them on the training split");
+            compiled.data.clone()
+        }
+    };
+    let mut m = compiled.model.build(compiled.seed).map_err(failure)?;
+    load_weights(weights, &mut m).map_err(|e| {
+        Failure::new(USAGE, e.to_string()).hint(format!(
+            "evaluate weights with the model file they were trained from (`{}` builds `{}`)",
+            model.display(),
+            loaded.checked.experiment.name
+        ))
+    })?;
+    let splits = &prepared.splits;
+    let chosen = split.unwrap_or(if !splits.test.is_empty() {
+        SplitArg::Test
+    } else if !splits.val.is_empty() {
+        SplitArg::Val
+    } else {
+        SplitArg::Train
+    });
+    let data = match chosen {
+        SplitArg::Train => &splits.train,
+        SplitArg::Val => &splits.val,
+        SplitArg::Test => &splits.test,
+    };
+    if data.is_empty() {
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "the `{}` split of `{}` is empty",
+                chosen.name(),
+                model.display()
+            ),
+        )
+        .hint("choose another split with --split"));
+    }
+    let (metrics, confusion) =
+        evaluate_confusion(&mut m, compiled.model.loss, data, &mut Tape::new())
+            .map_err(super::train_failure)?;
+    let names = data.class_names();
+    out.result(&format!(
+        "{}: loss {:.4}, accuracy {:.2}% ({} examples)\n\nconfusion matrix ({}):\n{}",
+        chosen.name(),
+        metrics.loss,
+        100.0 * metrics.accuracy,
+        metrics.examples,
+        chosen.name(),
+        confusion.render(names)
+    ));
+    out.record(
+        "eval",
+        &serde_json::json!({
+            "split": chosen.name(),
+            "metrics": metrics,
+            "confusion": confusion.counts,
+            "classes": names,
+        }),
+    );
+    Ok(OK)
+}

@@ -1,0 +1,121 @@
+//! Reading, checking and lowering a model file, with diagnostics rendered at the edge.
+
+use crate::exit::{BAD_MODEL, Failure, USAGE};
+use crate::output::Output;
+use nnc_dsl::lower::{CompileOptions, Compiled, FileProbe, LowerError, compile};
+use nnc_dsl::{CheckOptions, Checked, Diagnostics, NoDataProbe, Override, Purpose, Sources};
+use std::path::{Path, PathBuf};
+
+/// A model file that checked clean.
+pub struct Loaded {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+    /// The `--set` overrides applied.
+    pub overrides: Vec<Override>,
+    /// The resolved experiment and its warnings.
+    pub checked: Checked,
+    /// The data read while checking (reused by lowering).
+    pub probe: FileProbe,
+}
+
+impl Loaded {
+    /// The sources diagnostics point into.
+    pub fn sources(&self) -> Sources {
+        Sources::new(self.path.display().to_string(), self.text.as_str())
+            .with_overrides(&self.overrides)
+    }
+}
+
+/// Prints diagnostics: rendered text on standard error, or a `diagnostics` JSON record.
+pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &Sources, out: &Output) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    if out.json() {
+        out.record(
+            "diagnostics",
+            &serde_json::json!({ "diagnostics": nnc_dsl::render::to_json(diagnostics, sources) }),
+        );
+    } else {
+        eprint!("{}", nnc_dsl::render::render_text(diagnostics, sources));
+    }
+}
+
+/// The exit code for a file with errors: usage (2) when every error points into a `--set`
+/// override, else a bad model file (1).
+pub fn error_code(diagnostics: &Diagnostics) -> i32 {
+    let mut errors = diagnostics.iter().filter(|d| d.is_error()).peekable();
+    if errors.peek().is_none() {
+        return BAD_MODEL;
+    }
+    let all_in_overrides = errors.all(|d| {
+        d.primary
+            .as_ref()
+            .is_some_and(|l| l.span.source != nnc_dsl::SourceId::default())
+    });
+    if all_in_overrides { USAGE } else { BAD_MODEL }
+}
+
+/// Reads and checks the model file at `path` for `purpose`, with `--set` overrides; `read_data`
+/// false leaves file-backed data unread (`check --no-data`). Warnings are printed (unless
+/// quiet); errors are printed and returned as a failure.
+pub fn load(
+    path: &Path,
+    overrides: &[String],
+    purpose: Purpose,
+    read_data: bool,
+    out: &Output,
+) -> Result<Loaded, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(USAGE, format!("cannot read `{}`: {e}", path.display()))
+            .hint("give the path of a `.nn` model file, e.g. `nnc run models/spiral.nn`")
+    })?;
+    let overrides: Vec<Override> = overrides.iter().map(Override::parse).collect();
+    let probe = FileProbe::new();
+    let options = CheckOptions {
+        overrides: &overrides,
+        probe: if read_data { &probe } else { &NoDataProbe },
+        purpose,
+    };
+    let sources =
+        Sources::new(path.display().to_string(), text.as_str()).with_overrides(&overrides);
+    match nnc_dsl::check_with(&text, path, &options) {
+        Ok(checked) => {
+            if !out.quiet || out.json() {
+                print_diagnostics(&checked.diagnostics, &sources, out);
+            }
+            Ok(Loaded {
+                path: path.to_path_buf(),
+                text,
+                overrides,
+                checked,
+                probe,
+            })
+        }
+        Err(diagnostics) => {
+            print_diagnostics(&diagnostics, &sources, out);
+            Err(Failure::silent(error_code(&diagnostics)))
+        }
+    }
+}
+
+/// A lowering error as a failure (exit code 1: the data does not fit the file).
+pub fn lower_failure(e: LowerError) -> Failure {
+    let hint = e.hint().unwrap_or_default().to_string();
+    Failure::new(BAD_MODEL, e.to_string()).hint(hint)
+}
+
+/// Lowers a loaded file into library objects.
+pub fn lower(loaded: &Loaded, seed: Option<u64>, fold: Option<usize>) -> Result<Compiled, Failure> {
+    compile(
+        &loaded.checked.experiment,
+        &CompileOptions {
+            seed,
+            fold,
+            cache: Some(&loaded.probe),
+        },
+    )
+    .map_err(lower_failure)
+}

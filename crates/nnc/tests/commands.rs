@@ -1,0 +1,345 @@
+//! The commands other than a full run: gradient reports (insta snapshots for every model),
+//! `check` output snapshots, exit codes, gradient checks, the doctor, `list`, `explain`,
+//! `--help` and JSON output.
+
+mod common;
+
+use common::{model_files, nnc, nnc_in, root, scratch};
+
+/// `nnc grad` (f64) of every model, pinned: a changed gradient fails the run.
+#[test]
+fn grad_reports_of_every_model_match_their_snapshots() {
+    for (name, _) in model_files() {
+        let ran = nnc(&["grad", &format!("models/{name}.nn")]).expect(0);
+        assert!(ran.stdout.contains("f64"), "{}", ran.stdout);
+        insta::assert_snapshot!(format!("grad_{name}"), ran.stdout);
+    }
+}
+
+/// `nnc check --shapes` of every model, pinned.
+#[test]
+fn check_output_of_every_model_matches_its_snapshot() {
+    for (name, _) in model_files() {
+        let ran = nnc(&["check", &format!("models/{name}.nn"), "--shapes"]).expect(0);
+        insta::assert_snapshot!(
+            format!("check_{name}"),
+            format!("{}--- stderr\n{}", ran.stdout, ran.stderr)
+        );
+    }
+    // A warning (W309: xavier before ReLU) is printed but does not fail the check…
+    let ran = nnc(&["check", "models/init.nn", "--set", "w_init=xavier"]).expect(0);
+    insta::assert_snapshot!("check_init_xavier_warning", ran.stderr);
+    // …unless warnings are denied.
+    nnc(&[
+        "check",
+        "models/init.nn",
+        "--set",
+        "w_init=xavier",
+        "--deny-warnings",
+    ])
+    .expect(1);
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn a_bad_model_file_exits_1_with_rendered_diagnostics() {
+    let dir = scratch("bad-file");
+    let bad = write(
+        &dir,
+        "bad.nn",
+        "data {\n  source spiral(points: 50)\n}\nmodel {\n  dense 10 relu\n  dense 4\n  loss softmax\n}\n",
+    );
+    let ran = nnc_in(&dir, &["check", "bad.nn"]).expect(1);
+    insta::assert_snapshot!("bad_file", ran.stderr);
+    // The same file for `run`: same code; JSON diagnostics on request.
+    nnc(&["run", &bad, "--out", dir.join("never").to_str().unwrap()]).expect(1);
+    assert!(
+        !dir.join("never").exists(),
+        "no run directory for a bad file"
+    );
+    let ran = nnc(&["check", &bad, "--format", "json"]).expect(1);
+    let record: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    assert_eq!(record["type"], "diagnostics");
+    assert_eq!(record["diagnostics"][0]["code"], "E001");
+    assert_eq!(record["diagnostics"][0]["primary"]["line"], 5);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    // An unknown flag, a missing argument, an unknown subcommand.
+    let ran = nnc(&["run", "models/spiral.nn", "--bogus"]).expect(2);
+    assert!(ran.stderr.contains("--bogus"), "{}", ran.stderr);
+    nnc(&["run"]).expect(2);
+    nnc(&["train", "models/spiral.nn"]).expect(2);
+    // A `--set` of an unknown param: a diagnostic pointing into the override, with a
+    // did-you-mean.
+    let ran = nnc(&["check", "models/spiral.nn", "--set", "lrr=0.5"]).expect(2);
+    assert!(
+        ran.stderr.contains("E507") && ran.stderr.contains("did you mean `lr`"),
+        "{}",
+        ran.stderr
+    );
+    // A `--set` of the wrong type.
+    let ran = nnc(&["check", "models/spiral.nn", "--set", "lr=relu"]).expect(2);
+    assert!(ran.stderr.contains("E201"), "{}", ran.stderr);
+    // A model file that does not exist.
+    let ran = nnc(&["check", "models/nope.nn"]).expect(2);
+    assert!(
+        ran.stderr.contains("cannot read `models/nope.nn`"),
+        "{}",
+        ran.stderr
+    );
+    nnc(&["run", "models/spiral.nn", "--threads", "0"]).expect(2);
+    nnc(&["run", "models/spiral.nn", "--fold", "1"]).expect(1);
+}
+
+#[test]
+fn a_diverging_run_exits_3_and_names_the_op() {
+    let dir = scratch("diverge");
+    let out = dir.join("run");
+    let ran = nnc(&[
+        "run",
+        "models/spiral.nn",
+        "--set",
+        "lr=100",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect(3);
+    assert!(ran.stdout.contains("DIVERGED at step"), "{}", ran.stdout);
+    assert!(ran.stderr.contains("error [divergence]"), "{}", ran.stderr);
+    let summary = common::json(&out.join("summary.json"));
+    assert!(summary["stop"]["diverged"]["op"].is_string(), "{summary:#}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Broken data is reported with the file, line and column, as a diagnostic (exit code 1).
+#[test]
+fn broken_data_files_are_located() {
+    let dir = scratch("broken-data");
+    std::fs::write(dir.join("cells.csv"), "a,b,label\n1,2,x\n3,oops,y\n").unwrap();
+    let model = write(
+        &dir,
+        "m.nn",
+        "data {\n  source csv(\"cells.csv\")\n}\nmodel {\n  dense data.classes\n  loss softmax\n}\ntrain {\n  optimizer sgd(lr: 0.1)\n  epochs 1\n}\n",
+    );
+    let ran = nnc(&["run", &model]).expect(1);
+    assert!(ran.stderr.contains("E408"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("cells.csv:3, column `b`"),
+        "{}",
+        ran.stderr
+    );
+    let missing = write(
+        &dir,
+        "missing.nn",
+        &std::fs::read_to_string(&model)
+            .unwrap()
+            .replace("cells.csv", "nowhere.csv"),
+    );
+    let ran = nnc(&["check", &missing]).expect(1);
+    assert!(ran.stderr.contains("E406"), "{}", ran.stderr);
+    let column = write(
+        &dir,
+        "column.nn",
+        &std::fs::read_to_string(&model)
+            .unwrap()
+            .replace("csv(\"cells.csv\")", "csv(\"cells.csv\", label: \"lable\")"),
+    );
+    let ran = nnc(&["check", &column]).expect(1);
+    assert!(
+        ran.stderr.contains("E110") && ran.stderr.contains("did you mean `label`"),
+        "{}",
+        ran.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn gradients_check_out_for_every_model() {
+    for (name, _) in model_files() {
+        let ran = nnc(&["gradcheck", &format!("models/{name}.nn"), "--examples", "4"]).expect(0);
+        assert!(ran.stdout.contains("verdict: "), "{name}: {}", ran.stdout);
+        assert!(!ran.stdout.contains("WRONG"), "{name}: {}", ran.stdout);
+    }
+}
+
+#[test]
+fn grad_dump_writes_parameters_batch_and_gradients() {
+    let dir = scratch("dump");
+    let ran = nnc(&["grad", "models/spiral.nn", "--dump", dir.to_str().unwrap()]).expect(0);
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    let params = read("params.safetensors");
+    let params = safetensors::SafeTensors::deserialize(&params).unwrap();
+    let mut names = params.names();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "dense1.bias",
+            "dense1.weight",
+            "dense2.bias",
+            "dense2.weight"
+        ]
+    );
+    assert_eq!(
+        params.tensor("dense1.weight").unwrap().dtype(),
+        safetensors::Dtype::F64
+    );
+    let batch = read("batch.safetensors");
+    let batch = safetensors::SafeTensors::deserialize(&batch).unwrap();
+    assert_eq!(batch.tensor("inputs").unwrap().shape(), &[300, 2]);
+    assert_eq!(batch.tensor("labels").unwrap().shape(), &[300]);
+    let grads = read("grads.safetensors");
+    let grads = safetensors::SafeTensors::deserialize(&grads).unwrap();
+    // The dumped bias gradient is the one the report prints.
+    let b = grads.tensor("dense2.bias").unwrap();
+    let first = f64::from_le_bytes(b.data()[..8].try_into().unwrap());
+    assert!(
+        ran.stdout.contains(&format!("{first:.5e}")),
+        "{first:.5e} not in\n{}",
+        ran.stdout
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_doctor_passes_the_spiral_and_fails_a_collapsing_init() {
+    let dir = scratch("doctor");
+    let ran = nnc(&["doctor", "models/spiral.nn", "--out", dir.to_str().unwrap()]).expect(0);
+    assert_eq!(ran.stdout.matches("[PASS]").count(), 6, "{}", ran.stdout);
+    assert!(ran.stdout.contains("overall: PASS"), "{}", ran.stdout);
+    assert!(dir.join("lr_range.svg").exists() && dir.join("overfit.svg").exists());
+    let ran = nnc(&["doctor", "models/init.nn", "--set", "w_init=small(0.01)"]).expect(4);
+    assert!(
+        ran.stdout.contains("activations collapse through depth"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("overall: FAIL"), "{}", ran.stdout);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn list_and_explain_print_the_vocabulary() {
+    let ran = nnc(&["list"]).expect(0);
+    for catalogue in ["layers", "activations", "optimizers", "schedules", "codes"] {
+        assert!(ran.stdout.contains(catalogue), "{}", ran.stdout);
+    }
+    let ran = nnc(&["list", "activations"]).expect(0);
+    for a in ["sigmoid", "tanh", "relu", "leaky_relu(alpha)", "elu(alpha)"] {
+        assert!(ran.stdout.contains(a), "{}", ran.stdout);
+    }
+    let ran = nnc(&["list", "optimizers"]).expect(0);
+    assert!(
+        ran.stdout
+            .contains("sgd(lr*, momentum, nesterov, dampening)"),
+        "{}",
+        ran.stdout
+    );
+    let ran = nnc(&["list", "codes"]).expect(0);
+    assert!(ran.stdout.contains("E302") && ran.stdout.contains("W506"));
+    let ran = nnc(&["list", "optimzers"]).expect(2);
+    assert!(
+        ran.stderr.contains("did you mean `optimizers`"),
+        "{}",
+        ran.stderr
+    );
+    let ran = nnc(&["explain", "E0302"]).expect(0);
+    assert!(
+        ran.stdout
+            .starts_with("E302 output width does not match the number of classes")
+    );
+    nnc(&["explain", "E999"]).expect(2);
+}
+
+#[test]
+fn help_lists_every_command_with_examples() {
+    let ran = nnc(&["--help"]).expect(0);
+    for command in [
+        "run",
+        "check",
+        "gradcheck",
+        "grad",
+        "doctor",
+        "eval",
+        "list",
+        "explain",
+    ] {
+        assert!(
+            ran.stdout.contains(&format!("\n  {command} ")),
+            "{command}: {}",
+            ran.stdout
+        );
+        let help = nnc(&[command, "--help"]).expect(0);
+        assert!(
+            help.stdout.contains("Example: nnc "),
+            "{command}: {}",
+            help.stdout
+        );
+    }
+    assert!(ran.stdout.contains("Examples:\n  nnc run models/spiral.nn"));
+    for flag in [
+        "--set",
+        "--seed",
+        "--threads",
+        "--out",
+        "--quiet",
+        "--format",
+    ] {
+        assert!(ran.stdout.contains(flag), "{flag}");
+    }
+}
+
+/// With `--format json`, standard output is JSON lines: findings as they happen, then the
+/// summary.
+#[test]
+fn json_output_is_one_object_per_line() {
+    let dir = scratch("json");
+    let out = dir.join("run");
+    let ran = nnc(&[
+        "run",
+        "models/wine.nn",
+        "--set",
+        "n_epochs=5",
+        "--format",
+        "json",
+        "--seed",
+        "3",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect(0);
+    let records: Vec<serde_json::Value> = ran
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(records.first().unwrap()["type"], "finding");
+    assert_eq!(records.first().unwrap()["check"], "initial_loss");
+    let summary = records.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["seed"], 3);
+    assert_eq!(summary["overrides"][0], "n_epochs=5");
+    // The resolved model records the override and the seed.
+    let resolved = std::fs::read_to_string(out.join("model.nn")).unwrap();
+    assert!(
+        resolved.contains("param n_epochs = 5  # --set (default: 100)"),
+        "{resolved}"
+    );
+    assert!(resolved.contains("# Training seed: --seed 3"), "{resolved}");
+    let ran = nnc(&["check", "models/wine.nn", "--shapes", "--format", "json"]).expect(0);
+    let check: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    assert_eq!(check["parameters"], 547);
+    assert_eq!(check["shapes"]["rows"][0]["layer"], "dense1");
+    let _ = root();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
