@@ -154,6 +154,9 @@ impl RunSink {
         if let Some(v) = self.last_val {
             m.push_str(&format!(" | val {:.4} {:.1}%", v.loss, 100.0 * v.accuracy));
         }
+        if self.history.steps_per_second > 0.0 {
+            m.push_str(&format!(" | {:.0} steps/s", self.history.steps_per_second));
+        }
         m
     }
 
@@ -178,11 +181,9 @@ impl RunSink {
         if let Display::Bar(_) = self.display {
             let bar = ProgressBar::new(total);
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:30}] {pos}/{len} steps {per_sec} {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{elapsed_precise} [{bar:20}] {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
             );
             self.display = Display::Bar(bar);
         }
