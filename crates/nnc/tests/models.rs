@@ -279,6 +279,19 @@ fn the_digits_run_is_healthy_and_eval_reproduces_it() {
     .expect(0);
     assert!(ran.stdout.starts_with("val: loss"), "{}", ran.stdout);
     assert!(ran.stdout.contains("confusion matrix (val)"));
+    // Weights of another architecture are refused, naming what is missing.
+    let ran = nnc(&[
+        "eval",
+        "models/wine.nn",
+        "--weights",
+        weights.to_str().unwrap(),
+    ])
+    .expect(2);
+    assert!(
+        ran.stderr.contains("saved for another data set"),
+        "{}",
+        ran.stderr
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -35,7 +35,10 @@ pub fn eval(
             compiled
                 .raw
                 .apply(&pipeline, compiled.data.fold.map(|(f, _)| f))
-                .map_err(crate::load::lower_failure)?
+                .map_err(|e| Failure {
+                    code: USAGE,
+                    ..crate::load::lower_failure(e)
+                })?
         }
         None => {
             out.note("note: the weights carry no preprocessing statistics; refitting them on the training split");
