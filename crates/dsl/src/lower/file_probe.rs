@@ -181,9 +181,14 @@ mod tests {
         }
     }
 
-    fn temp(name: &str, contents: &[u8]) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("nnc-probe-{}", std::process::id()));
+    /// A scratch directory per test (tests run in parallel).
+    fn scratch(test: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("nnc-probe-{}-{test}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn temp(dir: &Path, name: &str, contents: &[u8]) -> PathBuf {
         let p = dir.join(name);
         std::fs::write(&p, contents).unwrap();
         p
@@ -191,8 +196,9 @@ mod tests {
 
     #[test]
     fn csv_errors_carry_the_file_line_and_column() {
+        let dir = scratch("csv");
         let probe = FileProbe::new();
-        let good = temp("good.csv", b"a,b,label\n1,2,x\n3,4,y\n5,6,x\n");
+        let good = temp(&dir, "good.csv", b"a,b,label\n1,2,x\n3,4,y\n5,6,x\n");
         let shape = probe
             .probe(&csv_spec(good.clone(), None), Path::new(""))
             .unwrap();
@@ -204,7 +210,7 @@ mod tests {
                 rows: Some(3)
             }
         );
-        let bad = temp("bad.csv", b"a,b,label\n1,2,x\n3,oops,y\n");
+        let bad = temp(&dir, "bad.csv", b"a,b,label\n1,2,x\n3,oops,y\n");
         match probe.probe(&csv_spec(bad.clone(), None), Path::new("")) {
             Err(ProbeError::Csv {
                 path, line, column, ..
@@ -213,7 +219,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let ragged = temp("ragged.csv", b"a,b,label\n1,2,x\n3,y\n");
+        let ragged = temp(&dir, "ragged.csv", b"a,b,label\n1,2,x\n3,y\n");
         assert!(matches!(
             probe.probe(&csv_spec(ragged, None), Path::new("")),
             Err(ProbeError::Csv {
@@ -236,18 +242,22 @@ mod tests {
             probe.probe(&csv_spec(missing.clone(), None), Path::new("")),
             Err(ProbeError::Unreadable { path, .. }) if path == missing
         ));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn idx_errors_name_the_file() {
         use nnc_data::IdxType;
         use nnc_data::sources::idx::encode_idx;
+        let dir = scratch("idx");
         let probe = FileProbe::new();
         let images = temp(
+            &dir,
             "img-idx3-ubyte",
             &encode_idx(IdxType::U8, &[3, 2, 2], &[0.0; 12]),
         );
         let labels = temp(
+            &dir,
             "lab-idx1-ubyte",
             &encode_idx(IdxType::U8, &[3], &[0.0, 1.0, 2.0]),
         );
@@ -267,6 +277,7 @@ mod tests {
             "{swapped:?}"
         );
         let short = temp(
+            &dir,
             "short-idx1-ubyte",
             &encode_idx(IdxType::U8, &[2], &[0.0, 1.0]),
         );
@@ -277,5 +288,6 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
