@@ -127,6 +127,10 @@ pub struct BenchResult {
     pub max_ms: f64,
     /// Steps per second at the median.
     pub steps_per_s: f64,
+    /// Median CPU time of the whole process per step, milliseconds (all threads, including
+    /// time rayon workers spend spinning for work). On a busy machine this is steadier than the
+    /// wall-clock figures for one thread, as it leaves out time spent waiting for a core.
+    pub cpu_ms: Option<f64>,
     /// Peak resident set of the process while benchmarking, KiB (VmHWM).
     pub peak_rss_kib: Option<u64>,
     /// Allocations per timed step (all threads), if the counting allocator is installed.
@@ -147,7 +151,7 @@ impl BenchResult {
 
     /// The header matching [`fmt::Display`]'s columns.
     pub fn header() -> &'static str {
-        "workload harness thr   median ms      min      max    steps/s  peak RSS MiB  allocs/step  checksum"
+        "workload harness thr   median ms      min      max    steps/s   cpu ms  peak RSS MiB  allocs/step  checksum"
     }
 }
 
@@ -159,9 +163,10 @@ impl fmt::Display for BenchResult {
         let allocs = self
             .allocs_per_step
             .map_or("-".to_string(), |a| format!("{a:.2}"));
+        let cpu = self.cpu_ms.map_or("-".to_string(), |c| format!("{c:.4}"));
         write!(
             f,
-            "{:<8} {:<7} {:>3} {:>11.4} {:>8.4} {:>8.4} {:>10.1} {:>13} {:>12}  {}",
+            "{:<8} {:<7} {:>3} {:>11.4} {:>8.4} {:>8.4} {:>10.1} {:>8} {:>13} {:>12}  {}",
             self.workload,
             self.harness.name(),
             self.threads,
@@ -169,6 +174,7 @@ impl fmt::Display for BenchResult {
             self.min_ms,
             self.max_ms,
             self.steps_per_s,
+            cpu,
             rss,
             allocs,
             self.checksum
@@ -245,6 +251,14 @@ pub fn run_bench(prepared: &Prepared, opts: BenchOptions) -> Result<BenchResult,
     per_step.sort_by(f64::total_cmp);
     let median = per_step[per_step.len() / 2];
     let allocs: usize = run.windows.iter().map(|w| w.allocations).sum();
+    let mut cpu: Vec<f64> = run
+        .windows
+        .iter()
+        .filter_map(|w| w.cpu_seconds)
+        .map(|s| s * 1e3 / opts.steps as f64)
+        .collect();
+    cpu.sort_by(f64::total_cmp);
+    let cpu_ms = (cpu.len() == run.windows.len()).then(|| cpu[cpu.len() / 2]);
     Ok(BenchResult {
         workload: prepared.name.clone(),
         harness: opts.harness,
@@ -256,6 +270,7 @@ pub fn run_bench(prepared: &Prepared, opts: BenchOptions) -> Result<BenchResult,
         min_ms: per_step[0],
         max_ms: per_step[per_step.len() - 1],
         steps_per_s: 1e3 / median,
+        cpu_ms,
         peak_rss_kib: peak,
         allocs_per_step: counting
             .then(|| allocs as f64 / (opts.steps as f64 * opts.repeats as f64)),
@@ -268,7 +283,26 @@ pub fn run_bench(prepared: &Prepared, opts: BenchOptions) -> Result<BenchResult,
 #[derive(Debug, Clone, Copy, Default)]
 struct Window {
     seconds: f64,
+    cpu_seconds: Option<f64>,
     allocations: usize,
+}
+
+/// CPU time consumed by the whole process so far, in seconds (Linux and other Unix systems).
+fn process_cpu_seconds() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `clock_gettime` writes one `timespec` into the valid, exclusive `ts`.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        (rc == 0).then_some(ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 struct Run {
@@ -277,26 +311,28 @@ struct Run {
     checksum: u64,
 }
 
-/// A point in time with the allocation count then.
+/// A point in time with the process CPU time and the allocation count then (none of the three
+/// readings allocates).
 #[derive(Clone, Copy)]
 struct Mark {
     at: Instant,
+    cpu: Option<f64>,
     allocations: usize,
 }
 
 impl Mark {
     fn now() -> Self {
-        // Read the counter first: `Instant::now` does not allocate.
-        let allocations = allocations();
         Mark {
+            allocations: allocations(),
+            cpu: process_cpu_seconds(),
             at: Instant::now(),
-            allocations,
         }
     }
 
     fn window_to(self, end: Mark) -> Window {
         Window {
             seconds: (end.at - self.at).as_secs_f64(),
+            cpu_seconds: self.cpu.zip(end.cpu).map(|(a, b)| b - a),
             allocations: end.allocations - self.allocations,
         }
     }

@@ -33,9 +33,11 @@
 //! With `affine: false` there are no `γ`, `β` (equivalently γ = 1, β = 0). Canonical names:
 //! `<bn>.gamma`, `<bn>.beta`, `<bn>.running_mean`, `<bn>.running_var`.
 
+use crate::activation::{Activation, IdentityFn, Pointwise, with_pointwise};
 use crate::error::{OpsError, Result};
 use crate::mode::{ForwardCtx, Mode};
 use nnc_tape::{Float, FusedGrad, FusedOp, Tape, Tensor, TensorError, Var};
+use std::marker::PhantomData;
 
 /// Settings of a batch-norm layer (PyTorch's defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -152,7 +154,7 @@ fn scale_shift<T: Float>(
 ) -> Option<Tensor<T>> {
     let (g, b) = affine?;
     let xhat = keep_xhat.then(|| {
-        let mut t = tape.alloc_zeros(out.shape());
+        let mut t = tape.alloc_for_overwrite(out.shape());
         t.data_mut().copy_from_slice(out.data());
         t
     });
@@ -188,46 +190,73 @@ fn saved_xhat<'a, T: Float>(v: &nnc_tape::FusedView<'a, T>) -> &'a Tensor<T> {
 fn column_sums<T: Float>(grad: &mut FusedGrad<'_, T>, d: usize) -> (Tensor<T>, Tensor<T>) {
     let v = grad.view();
     let (g, xhat) = (v.grad_output().data(), saved_xhat(&v).data());
+    column_sums_of(grad, d, g, xhat, |_, g| g)
+}
+
+/// Column sums `Σ ḡ'` and `Σ ḡ' ⊙ x̂` of `ḡ' = h(i, ḡ_i)` into two pooled scratch vectors,
+/// rows in order.
+fn column_sums_of<T: Float>(
+    grad: &mut FusedGrad<'_, T>,
+    d: usize,
+    g: &[T],
+    xhat: &[T],
+    h: impl Fn(usize, T) -> T,
+) -> (Tensor<T>, Tensor<T>) {
     let mut sum_g = grad.scratch(&[d]);
     let mut sum_gx = grad.scratch(&[d]);
     let (sg, sgx) = (sum_g.data_mut(), sum_gx.data_mut());
-    for (grow, xrow) in g.chunks_exact(d).zip(xhat.chunks_exact(d)) {
+    for (i, (grow, xrow)) in g.chunks_exact(d).zip(xhat.chunks_exact(d)).enumerate() {
         for j in 0..d {
-            sg[j] += grow[j];
-            sgx[j] += grow[j] * xrow[j];
+            let gv = h(i * d + j, grow[j]);
+            sg[j] += gv;
+            sgx[j] += gv * xrow[j];
         }
     }
     (sum_g, sum_gx)
 }
 
-/// The fused Train-mode batch-norm op. Saved: `inv_std = 1/√(σ² + ε)` and, when affine, `x̂`.
-struct BatchNormTrainOp;
+/// The fused Train-mode batch-norm op followed by the activation `P` (the identity for plain
+/// batch norm). Saved: `inv_std = 1/√(σ² + ε)` and `x̂`; scalar 0 is the activation's
+/// parameter.
+struct BatchNormTrainOp<P>(PhantomData<P>);
 
-impl<T: Float> FusedOp<T> for BatchNormTrainOp {
-    const NAME: &'static str = "batchnorm_train";
+impl<T: Float, P: Pointwise> FusedOp<T> for BatchNormTrainOp<P> {
+    const NAME: &'static str = P::BATCHNORM_NAME;
 
     fn backward(grad: &mut FusedGrad<'_, T>) -> nnc_tape::Result<()> {
         let v = grad.view();
         let (n, d) = (v.input(0).shape()[0], v.input(0).shape()[1]);
-        let (sum_g, sum_gx) = column_sums(grad, d);
+        let affine = v.num_inputs() == 3;
+        let (g, y) = (v.grad_output().data(), v.output().data());
+        let (inv_std, xhat) = (v.saved(0).data(), v.saved(1).data());
+        let gamma = affine.then(|| v.input(1).data());
+        let beta = affine.then(|| v.input(2).data());
+        let a = T::from_f64(v.scalar(0));
+        // ḡ' = ∂L/∂(batch-norm output): the activation's backward, `0 + ḡ ⊙ f'(z, y)` exactly as
+        // its own node would accumulate it (z = γ x̂ + β, recomputed as in the forward pass).
+        let g_in = |i: usize, gv: T| {
+            if P::IDENTITY {
+                gv
+            } else {
+                let j = i % d;
+                let z = match (gamma, beta) {
+                    (Some(gm), Some(bt)) if !P::FROM_OUTPUT => gm[j] * xhat[i] + bt[j],
+                    _ => xhat[i],
+                };
+                T::ZERO + gv * P::derivative(z, y[i], a)
+            }
+        };
+        let (sum_g, sum_gx) = column_sums_of(grad, d, g, xhat, g_in);
         affine_grads(grad, sum_g.data(), sum_gx.data());
-        let (g, xhat, inv_std) = (
-            v.grad_output().data(),
-            saved_xhat(&v).data(),
-            v.saved(0).data(),
-        );
-        let gamma = (v.num_inputs() == 3).then(|| v.input(1).data());
         let (nt, inv_n) = (T::from_usize(n), T::ONE / T::from_usize(n));
         let (sg, sgx) = (sum_g.data(), sum_gx.data());
-        grad.accumulate(0, |dx| {
-            for ((drow, grow), xrow) in dx
-                .chunks_exact_mut(d)
-                .zip(g.chunks_exact(d))
-                .zip(xhat.chunks_exact(d))
-            {
+        grad.accumulate_or_write(0, |dx, fresh| {
+            for (i, (drow, xrow)) in dx.chunks_exact_mut(d).zip(xhat.chunks_exact(d)).enumerate() {
                 for j in 0..d {
+                    let gv = g_in(i * d + j, g[i * d + j]);
                     let scale = gamma.map_or(T::ONE, |gm| gm[j]) * inv_std[j] * inv_n;
-                    drow[j] += scale * (nt * grow[j] - sg[j] - xrow[j] * sgx[j]);
+                    let c = scale * (nt * gv - sg[j] - xrow[j] * sgx[j]);
+                    drow[j] = if fresh { T::ZERO + c } else { drow[j] + c };
                 }
             }
         });
@@ -249,6 +278,33 @@ pub fn batch_norm_train<T: Float>(
     cfg: BatchNormConfig,
     running: Option<(&mut Tensor<T>, &mut Tensor<T>)>,
 ) -> Result<Var> {
+    batch_norm_train_with::<T, IdentityFn>(tape, x, affine, cfg, running, 0.0)
+}
+
+/// Train-mode batch norm followed by the activation `act`, as one fused node: the same values
+/// and gradients as [`batch_norm_train`] then [`Activation::apply`], with one pass, one node and
+/// one buffer fewer in each direction.
+pub fn batch_norm_train_activation<T: Float>(
+    tape: &mut Tape<T>,
+    x: Var,
+    affine: Option<(Var, Var)>,
+    cfg: BatchNormConfig,
+    running: Option<(&mut Tensor<T>, &mut Tensor<T>)>,
+    act: Activation,
+) -> Result<Var> {
+    act.validate()?;
+    let a = act.parameter();
+    with_pointwise!(act, P => batch_norm_train_with::<T, P>(tape, x, affine, cfg, running, a))
+}
+
+fn batch_norm_train_with<T: Float, P: Pointwise>(
+    tape: &mut Tape<T>,
+    x: Var,
+    affine: Option<(Var, Var)>,
+    cfg: BatchNormConfig,
+    running: Option<(&mut Tensor<T>, &mut Tensor<T>)>,
+    a: f64,
+) -> Result<Var> {
     cfg.validate()?;
     let (n, d) = check_shapes("batchnorm_train", tape, x, affine)?;
     if n < 2 {
@@ -263,7 +319,8 @@ pub fn batch_norm_train<T: Float>(
     let (inputs, len) = bn_inputs(x, affine);
     let inputs = &inputs[..len];
     let needs = tape.needs_grad(inputs);
-    let mut out = tape.alloc_zeros(&[n, d]);
+    let mut out = tape.alloc_for_overwrite(&[n, d]);
+    let mut xhat = needs.then(|| tape.alloc_for_overwrite(&[n, d]));
     let mut mean = tape.alloc_zeros(&[d]);
     let mut inv_std = tape.alloc_zeros(&[d]);
     {
@@ -294,21 +351,35 @@ pub fn batch_norm_train<T: Float>(
         }
         let eps = T::from_f64(cfg.eps);
         var.iter_mut().for_each(|s| *s = T::ONE / (*s + eps).sqrt());
+        // One pass: x̂ = (x − μ)·inv_std (kept for backward), y = f(γ x̂ + β).
         let is = &*var;
+        let gb = affine.map(|(g, b)| (tape.value(g).data(), tape.value(b).data()));
+        let at = T::from_f64(a);
+        let mut xh_rows = xhat.as_mut().map(|t| t.data_mut().chunks_exact_mut(d));
         for (orow, xrow) in out.data_mut().chunks_exact_mut(d).zip(xv.chunks_exact(d)) {
+            let xh_row = xh_rows.as_mut().and_then(|r| r.next());
             for j in 0..d {
-                orow[j] = (xrow[j] - mu[j]) * is[j];
+                let xh = (xrow[j] - mu[j]) * is[j];
+                orow[j] = xh;
+            }
+            if let Some(h) = xh_row {
+                h.copy_from_slice(orow);
+            }
+            match gb {
+                Some((gv, bv)) => {
+                    for j in 0..d {
+                        orow[j] = P::value(gv[j] * orow[j] + bv[j], at);
+                    }
+                }
+                None if !P::IDENTITY => orow.iter_mut().for_each(|o| *o = P::value(*o, at)),
+                None => {}
             }
         }
     }
     tape.free(mean);
-    let xhat = scale_shift(tape, &mut out, affine, needs, d);
-    Ok(tape.record_fused::<BatchNormTrainOp>(
-        inputs,
-        out,
-        [inv_std].into_iter().chain(xhat),
-        &[],
-    )?)
+    // Without a gradient to compute, `record_fused` recycles the saved tensors at once.
+    let saved = std::iter::once(inv_std).chain(xhat);
+    Ok(tape.record_fused::<BatchNormTrainOp<P>>(inputs, out, saved, &[a])?)
 }
 
 /// The fused Eval-mode batch-norm op. Saved: `inv_std` of the running variance and, when affine,

@@ -20,7 +20,7 @@
 
 use crate::activation::{Activation, Pointwise, set_grad_times_derivative, with_pointwise};
 use crate::error::Result;
-use nnc_tape::kernels::matmul::{MatRef, matmul_into};
+use nnc_tape::kernels::matmul::{MatRef, matmul_accumulate_into, matmul_into};
 use nnc_tape::{Float, FusedGrad, FusedOp, Tape, TensorError, Var};
 use std::marker::PhantomData;
 
@@ -77,7 +77,8 @@ pub(crate) fn affine_dims<T: Float>(
     Ok((n, k, m))
 }
 
-/// `dst = x W (+ b)`, with `dst` `[n, m]`.
+/// `dst = f(x W (+ b))` elementwise, with `dst` `[n, m]`: the product, then one pass adding the
+/// bias and applying `f` (the identity for a plain dense layer).
 pub(crate) fn affine_forward<T: Float>(
     tape: &Tape<T>,
     dst: &mut [T],
@@ -85,52 +86,75 @@ pub(crate) fn affine_forward<T: Float>(
     w: Var,
     b: Option<Var>,
     (n, k, m): (usize, usize, usize),
+    f: impl Fn(T) -> T,
 ) {
     let xv = tape.value(x).data();
     let wv = tape.value(w).data();
     matmul_into(dst, MatRef::new(xv, n, k), MatRef::new(wv, k, m), false);
-    if let Some(b) = b {
-        let bv = tape.value(b).data();
-        for row in dst.chunks_exact_mut(m) {
-            for (o, &bj) in row.iter_mut().zip(bv) {
-                *o += bj;
+    match b {
+        Some(b) => {
+            let bv = tape.value(b).data();
+            for row in dst.chunks_exact_mut(m) {
+                for (o, &bj) in row.iter_mut().zip(bv) {
+                    *o = f(*o + bj);
+                }
             }
         }
+        None => dst.iter_mut().for_each(|o| *o = f(*o)),
     }
 }
 
 /// The backward pass of `z = x W (+ b)` given `gz = ∂L/∂z` (`[n, m]`): inputs 0, 1 and (if
-/// present) 2 of `grad` are `x`, `W`, `b`.
+/// present) 2 of `grad` are `x`, `W`, `b`. Products write straight into fresh gradient buffers
+/// (no zero fill) or accumulate into existing ones.
 pub(crate) fn affine_backward<T: Float>(grad: &mut FusedGrad<'_, T>, gz: &[T]) {
+    affine_backward_products(grad, gz);
+    if grad.view().num_inputs() > 2 {
+        let m = grad.view().input(1).shape()[1];
+        grad.accumulate_or_write(2, |db, fresh| add_column_sums(db, gz, m, fresh));
+    }
+}
+
+/// `x̄ += ḡ Wᵀ` and `W̄ += xᵀ ḡ`.
+pub(crate) fn affine_backward_products<T: Float>(grad: &mut FusedGrad<'_, T>, gz: &[T]) {
     let v = grad.view();
     let (x, w) = (v.input(0), v.input(1));
     let (n, k) = (x.shape()[0], x.shape()[1]);
     let m = w.shape()[1];
-    grad.accumulate(0, |dx| {
-        matmul_into(
+    grad.accumulate_or_write(0, |dx, fresh| {
+        matmul_accumulate_into(
             dx,
             MatRef::new(gz, n, m),
             MatRef::new(w.data(), k, m).t(),
-            true,
+            fresh,
         );
     });
-    grad.accumulate(1, |dw| {
-        matmul_into(
+    grad.accumulate_or_write(1, |dw, fresh| {
+        matmul_accumulate_into(
             dw,
             MatRef::new(x.data(), n, k).t(),
             MatRef::new(gz, n, m),
-            true,
+            fresh,
         );
     });
-    if v.num_inputs() > 2 {
-        grad.accumulate(2, |db| add_column_sums(db, gz, m));
-    }
 }
 
-/// `dst[j] += Σ_i g[i, j]` for a row-major `g` with `m` columns (rows in order: deterministic).
+/// `dst[j] += Σ_i g[i, j]` for a row-major `g` with `m` columns, rows in order (deterministic);
+/// when `fresh`, `dst` holds no contribution yet and its first row is written as `0 + g[0, j]`.
 #[inline]
-pub(crate) fn add_column_sums<T: Float>(dst: &mut [T], g: &[T], m: usize) {
-    for row in g.chunks_exact(m) {
+pub(crate) fn add_column_sums<T: Float>(dst: &mut [T], g: &[T], m: usize, fresh: bool) {
+    let mut rows = g.chunks_exact(m);
+    if fresh {
+        match rows.next() {
+            Some(first) => {
+                for (d, &gv) in dst.iter_mut().zip(first) {
+                    *d = T::ZERO + gv;
+                }
+            }
+            None => dst.fill(T::ZERO),
+        }
+    }
+    for row in rows {
         for (d, &gv) in dst.iter_mut().zip(row) {
             *d += gv;
         }
@@ -175,8 +199,8 @@ impl<T: Float> FusedOp<T> for DenseOp {
 /// ```
 pub fn dense<T: Float>(tape: &mut Tape<T>, x: Var, w: Var, b: Option<Var>) -> Result<Var> {
     let dims = affine_dims("dense", tape, x, w, b)?;
-    let mut out = tape.alloc_zeros(&[dims.0, dims.2]);
-    affine_forward(tape, out.data_mut(), x, w, b, dims);
+    let mut out = tape.alloc_for_overwrite(&[dims.0, dims.2]);
+    affine_forward(tape, out.data_mut(), x, w, b, dims, |z| z);
     let (inputs, len) = affine_inputs(x, w, b);
     Ok(tape.record_fused::<DenseOp>(&inputs[..len], out, [], &[])?)
 }
@@ -193,9 +217,34 @@ impl<T: Float, P: Pointwise> FusedOp<T> for DenseActivationOp<P> {
         let a = T::from_f64(v.scalar(0));
         // The derivative reads z (saved) unless it is a function of y alone.
         let z = if P::FROM_OUTPUT { y } else { v.saved(0) };
-        let mut gz = grad.scratch(g.shape());
-        set_grad_times_derivative::<T, P>(gz.data_mut(), g.data(), z.data(), y.data(), a);
-        affine_backward(grad, gz.data());
+        let m = y.shape()[1];
+        let mut gz = grad.scratch_for_overwrite(g.shape());
+        let (gzd, gd, zd, yd) = (gz.data_mut(), g.data(), z.data(), y.data());
+        if v.num_inputs() > 2 && grad.needs_grad(2) {
+            // ḡ_z row by row, adding each row into the bias gradient while it is in cache.
+            grad.accumulate_or_write(2, |db, fresh| {
+                for (i, gzr) in gzd.chunks_exact_mut(m).enumerate() {
+                    let r = i * m..(i + 1) * m;
+                    set_grad_times_derivative::<T, P>(
+                        gzr,
+                        &gd[r.clone()],
+                        &zd[r.clone()],
+                        &yd[r],
+                        a,
+                    );
+                    if fresh && i == 0 {
+                        db.iter_mut()
+                            .zip(&*gzr)
+                            .for_each(|(d, &x)| *d = T::ZERO + x);
+                    } else {
+                        db.iter_mut().zip(&*gzr).for_each(|(d, &x)| *d += x);
+                    }
+                }
+            });
+        } else {
+            set_grad_times_derivative::<T, P>(gzd, gd, zd, yd, a);
+        }
+        affine_backward_products(grad, gz.data());
         grad.free(gz);
         Ok(())
     }
@@ -211,20 +260,22 @@ fn dense_activation_with<T: Float, P: Pointwise>(
     let dims = affine_dims(P::DENSE_NAME, tape, x, w, b)?;
     let (inputs, len) = affine_inputs(x, w, b);
     let inputs = &inputs[..len];
-    let mut out = tape.alloc_zeros(&[dims.0, dims.2]);
-    affine_forward(tape, out.data_mut(), x, w, b, dims);
+    let mut out = tape.alloc_for_overwrite(&[dims.0, dims.2]);
     let keep_z = !P::FROM_OUTPUT && tape.needs_grad(inputs);
+    let at = T::from_f64(a);
     let saved = if keep_z {
-        let mut z = tape.alloc_zeros(&[dims.0, dims.2]);
+        // The derivative needs z: keep a copy before applying the activation.
+        affine_forward(tape, out.data_mut(), x, w, b, dims, |z| z);
+        let mut z = tape.alloc_for_overwrite(&[dims.0, dims.2]);
         z.data_mut().copy_from_slice(out.data());
+        for o in out.data_mut() {
+            *o = P::value(*o, at);
+        }
         Some(z)
     } else {
+        affine_forward(tape, out.data_mut(), x, w, b, dims, |z| P::value(z, at));
         None
     };
-    let at = T::from_f64(a);
-    for o in out.data_mut() {
-        *o = P::value(*o, at);
-    }
     Ok(tape.record_fused::<DenseActivationOp<P>>(inputs, out, saved, &[a])?)
 }
 

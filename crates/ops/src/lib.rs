@@ -66,7 +66,9 @@ mod testutil;
 pub use activation::{
     Activation, elu, gelu, leaky_relu, relu, selu, sigmoid, softplus, swish, tanh,
 };
-pub use batchnorm::{BatchNormConfig, batch_norm, batch_norm_eval, batch_norm_train};
+pub use batchnorm::{
+    BatchNormConfig, batch_norm, batch_norm_eval, batch_norm_train, batch_norm_train_activation,
+};
 pub use dense::{dense, dense_activation};
 pub use dropout::dropout;
 pub use error::{OpsError, Result};

@@ -94,7 +94,7 @@ pub fn maxout<T: Float>(
     let (inputs, len) = affine_inputs(x, w, b);
     let inputs = &inputs[..len];
     let mut z = tape.alloc_zeros(&[n, cols]);
-    affine_forward(tape, z.data_mut(), x, w, b, dims);
+    affine_forward(tape, z.data_mut(), x, w, b, dims, |v| v);
     let mut out = tape.alloc_zeros(&[n, units]);
     let mut arg = tape.alloc_zeros(&[n, units]);
     for ((group, o), a) in z

@@ -9,9 +9,11 @@
 //! [`Sequential::buffers`], and gradient checks run on [`Sequential::to_f64`].
 //!
 //! **Fusion**: by default a dense layer directly followed by an activation runs as one fused
-//! node ([`crate::dense_activation`]): same values and gradients, one node and one buffer
-//! fewer. A traced forward then reports the pair once, under the activation layer (whose
-//! output it is); turn fusion off with [`Sequential::set_fusion`] to see every layer's output.
+//! node ([`crate::dense_activation`]), and so does a batch-norm layer followed by an activation
+//! in Train mode ([`crate::batch_norm_train_activation`]): bit-identical values and gradients,
+//! one node, one buffer and a pass over the data fewer. A traced forward then reports the pair
+//! once, under the activation layer (whose output it is); turn fusion off with
+//! [`Sequential::set_fusion`] to see every layer's output.
 
 use crate::error::{OpsError, Result};
 use crate::layer::{Buffer, Layer, LayerKind, LayerSpec};

@@ -4,7 +4,9 @@
 //!
 //! (This is what keeps training results bit-identical to the gemm-backed version.)
 
-use nnc_tape::kernels::matmul::{MatRef, matmul_into, set_parallel_threshold};
+use nnc_tape::kernels::matmul::{
+    MatRef, matmul_accumulate_into, matmul_into, set_parallel_threshold,
+};
 
 /// `gemm`'s own answer, called exactly as nnc-tape called it before it had its own kernel.
 #[allow(clippy::too_many_arguments)]
@@ -115,9 +117,12 @@ fn f32_products_are_bit_identical_to_the_gemm_crate() {
         // With 2 threads, split every product (the default threshold leaves small ones alone).
         set_parallel_threshold(if threads > 1 { 1 } else { usize::MAX });
         pool.install(|| {
-            for &(m, k, n) in &shapes {
-                let a: Vec<f32> = (0..m * k).map(|_| r.next()).collect();
-                let b: Vec<f32> = (0..k * n).map(|_| r.next()).collect();
+            for (case, &(m, k, n)) in shapes.iter().enumerate() {
+                // Every third shape gets tiny values whose products underflow to ±0, so that
+                // signed zeros are exercised.
+                let scale = if case % 3 == 2 { 1e-25 } else { 1.0 };
+                let a: Vec<f32> = (0..m * k).map(|_| r.next() * scale).collect();
+                let b: Vec<f32> = (0..k * n).map(|_| r.next() * scale).collect();
                 let c0: Vec<f32> = (0..m * n).map(|_| r.next()).collect();
                 for (ta, tb, accumulate) in (0..8).map(|c| (c & 1 != 0, c & 2 != 0, c & 4 != 0)) {
                     let (ma, a_strides) = if ta {
@@ -153,6 +158,24 @@ fn f32_products_are_bit_identical_to_the_gemm_crate() {
                              threads {threads}: {differ} of {} elements differ",
                             m * n
                         ));
+                    }
+                    if accumulate {
+                        // A fresh gradient buffer: whatever it holds, the result must be what
+                        // zero-filling and accumulating gives.
+                        let mut fresh = c0.clone();
+                        matmul_accumulate_into(&mut fresh, ma, mb, true);
+                        let mut zeroed = vec![0.0f32; m * n];
+                        matmul_into(&mut zeroed, ma, mb, true);
+                        if fresh
+                            .iter()
+                            .zip(&zeroed)
+                            .any(|(x, y)| x.to_bits() != y.to_bits())
+                        {
+                            failures.push(format!(
+                                "{m}x{k}x{n} transposed a {ta} b {tb} threads {threads}: a fresh \
+                                 buffer differs from a zero-filled one"
+                            ));
+                        }
                     }
                 }
             }

@@ -20,6 +20,7 @@ pub(crate) struct EluFn;
 impl Pointwise for EluFn {
     const NAME: &'static str = "elu";
     const DENSE_NAME: &'static str = "dense+elu";
+    const BATCHNORM_NAME: &'static str = "batchnorm+elu";
     // With α > 0, y > 0 exactly when x > 0, and αeˣ = y + α below.
     const FROM_OUTPUT: bool = true;
 

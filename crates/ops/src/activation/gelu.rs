@@ -31,6 +31,7 @@ fn normal_cdf<T: Float>(x: T) -> T {
 impl Pointwise for GeluFn {
     const NAME: &'static str = "gelu";
     const DENSE_NAME: &'static str = "dense+gelu";
+    const BATCHNORM_NAME: &'static str = "batchnorm+gelu";
     const FROM_OUTPUT: bool = false;
 
     #[inline(always)]

@@ -19,6 +19,7 @@ pub(crate) struct LeakyReluFn;
 impl Pointwise for LeakyReluFn {
     const NAME: &'static str = "leaky_relu";
     const DENSE_NAME: &'static str = "dense+leaky_relu";
+    const BATCHNORM_NAME: &'static str = "batchnorm+leaky_relu";
     // With a slope ≥ 0, y > 0 exactly when x > 0.
     const FROM_OUTPUT: bool = true;
 

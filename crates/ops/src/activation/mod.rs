@@ -60,6 +60,10 @@ pub(crate) trait Pointwise: 'static {
     const NAME: &'static str;
     /// The name of the fused dense + activation op (`dense+relu`), for divergence reports.
     const DENSE_NAME: &'static str;
+    /// The name of the fused batch norm (train) + activation op (`batchnorm+relu`).
+    const BATCHNORM_NAME: &'static str;
+    /// True only for the identity (fused ops then skip the activation entirely).
+    const IDENTITY: bool = false;
     /// Whether [`Pointwise::derivative`] reads only the output `y` (so a fused op need not keep
     /// the input).
     const FROM_OUTPUT: bool;
@@ -75,6 +79,8 @@ pub(crate) struct IdentityFn;
 impl Pointwise for IdentityFn {
     const NAME: &'static str = "identity";
     const DENSE_NAME: &'static str = "dense";
+    const BATCHNORM_NAME: &'static str = "batchnorm_train";
+    const IDENTITY: bool = true;
     const FROM_OUTPUT: bool = true;
     #[inline(always)]
     fn value<T: Float>(x: T, _: T) -> T {
@@ -143,7 +149,7 @@ pub(crate) fn apply_pointwise<T: Float, P: Pointwise>(
     a: f64,
 ) -> Result<Var> {
     let shape: Shape = tape.try_value(x)?.shape().into();
-    let mut out = tape.alloc_zeros(&shape);
+    let mut out = tape.alloc_for_overwrite(&shape);
     let at = T::from_f64(a);
     for (o, &v) in out.data_mut().iter_mut().zip(tape.value(x).data()) {
         *o = P::value(v, at);

@@ -25,6 +25,7 @@ pub(crate) struct ReluFn;
 impl Pointwise for ReluFn {
     const NAME: &'static str = "relu";
     const DENSE_NAME: &'static str = "dense+relu";
+    const BATCHNORM_NAME: &'static str = "batchnorm+relu";
     const FROM_OUTPUT: bool = true;
 
     #[inline(always)]

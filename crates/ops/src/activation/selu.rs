@@ -26,6 +26,7 @@ pub(crate) struct SeluFn;
 impl Pointwise for SeluFn {
     const NAME: &'static str = "selu";
     const DENSE_NAME: &'static str = "dense+selu";
+    const BATCHNORM_NAME: &'static str = "batchnorm+selu";
     const FROM_OUTPUT: bool = true;
 
     #[inline(always)]

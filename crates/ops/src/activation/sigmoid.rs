@@ -36,6 +36,7 @@ pub(crate) struct SigmoidFn;
 impl Pointwise for SigmoidFn {
     const NAME: &'static str = "sigmoid";
     const DENSE_NAME: &'static str = "dense+sigmoid";
+    const BATCHNORM_NAME: &'static str = "batchnorm+sigmoid";
     const FROM_OUTPUT: bool = true;
 
     #[inline(always)]

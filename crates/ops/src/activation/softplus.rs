@@ -20,6 +20,7 @@ pub(crate) struct SoftplusFn;
 impl Pointwise for SoftplusFn {
     const NAME: &'static str = "softplus";
     const DENSE_NAME: &'static str = "dense+softplus";
+    const BATCHNORM_NAME: &'static str = "batchnorm+softplus";
     const FROM_OUTPUT: bool = true;
 
     /// `max(x, 0) + ln(1 + e^{−|x|})`: no overflow for large `x`, no loss of digits for very

@@ -21,6 +21,7 @@ pub(crate) struct SwishFn;
 impl Pointwise for SwishFn {
     const NAME: &'static str = "swish";
     const DENSE_NAME: &'static str = "dense+swish";
+    const BATCHNORM_NAME: &'static str = "batchnorm+swish";
     const FROM_OUTPUT: bool = false;
 
     #[inline(always)]

@@ -24,6 +24,7 @@ pub(crate) struct TanhFn;
 impl Pointwise for TanhFn {
     const NAME: &'static str = "tanh";
     const DENSE_NAME: &'static str = "dense+tanh";
+    const BATCHNORM_NAME: &'static str = "batchnorm+tanh";
     const FROM_OUTPUT: bool = true;
 
     #[inline(always)]

@@ -188,3 +188,54 @@ fn invalid_settings_and_shapes_are_errors() {
         .to_string();
     assert!(e.contains("gamma and beta must be [4]"), "{e}");
 }
+
+#[test]
+fn fused_activation_equals_batch_norm_then_activation_bitwise() {
+    // Values, input gradients, γ/β gradients and running statistics, with and without affine,
+    // for every activation (including those whose derivative reads the pre-activation).
+    let x = batch(11);
+    let (gamma, beta) = (randn(&[4], 12), randn(&[4], 13));
+    for act in crate::Activation::ALL {
+        for affine in [true, false] {
+            let run = |fused: bool| {
+                let mut tape = Tape::<f64>::new();
+                let xv = tape.var(x.clone());
+                let gb = affine.then(|| (tape.var(gamma.clone()), tape.var(beta.clone())));
+                let (mut rm, mut rv) = (Tensor::zeros(&[4]), Tensor::ones(&[4]));
+                let cfg = BatchNormConfig::default();
+                let running = Some((&mut rm, &mut rv));
+                let y = if fused {
+                    batch_norm_train_activation(&mut tape, xv, gb, cfg, running, act).unwrap()
+                } else {
+                    let z = batch_norm_train(&mut tape, xv, gb, cfg, running).unwrap();
+                    act.apply(&mut tape, z).unwrap()
+                };
+                let out = tape.value(y).clone();
+                let loss = weighted_sum(&mut tape, y).unwrap();
+                let g = tape.backward(loss).unwrap();
+                let mut grads = vec![g.wrt(xv).unwrap().clone()];
+                if let Some((gv, bv)) = gb {
+                    grads.push(g.wrt(gv).unwrap().clone());
+                    grads.push(g.wrt(bv).unwrap().clone());
+                }
+                (out, grads, rm, rv)
+            };
+            assert_eq!(run(true), run(false), "{act}, affine {affine}");
+        }
+    }
+}
+
+#[test]
+fn fused_activation_passes_a_gradient_check() {
+    let inputs = [batch(14), randn(&[4], 15), randn(&[4], 16)];
+    check_gradient("batchnorm+tanh", &inputs, 1e-6, |t, v| {
+        Ok(batch_norm_train_activation(
+            t,
+            v[0],
+            Some((v[1], v[2])),
+            BatchNormConfig::default(),
+            None,
+            crate::Activation::Tanh,
+        )?)
+    });
+}

@@ -1,9 +1,10 @@
 //! The batch-norm layer: parameters γ/β, buffers for the running statistics.
 
 use super::{Buffer, Layer, LayerKind, check_width};
-use crate::batchnorm::{BatchNormConfig, batch_norm};
+use crate::activation::Activation;
+use crate::batchnorm::{BatchNormConfig, batch_norm, batch_norm_train_activation};
 use crate::error::{OpsError, Result};
-use crate::mode::ForwardCtx;
+use crate::mode::{ForwardCtx, Mode};
 use nnc_tape::{Float, ParamId, Parameters, Tape, Tensor, Var};
 
 /// A batch-norm layer ([`crate::batchnorm`]): parameters `<name>.gamma` (ones) and
@@ -112,6 +113,29 @@ impl<T: Float> Layer<T> for BatchNorm<T> {
             &mut var.value,
             ctx,
         )
+    }
+    /// In Train mode, batch norm and the activation run as one fused node
+    /// ([`batch_norm_train_activation`]); in Eval mode they stay separate.
+    fn forward_with_activation(
+        &mut self,
+        tape: &mut Tape<T>,
+        params: &Parameters<T>,
+        x: Var,
+        act: Activation,
+        ctx: &mut ForwardCtx<'_>,
+    ) -> Result<Option<Var>> {
+        if ctx.mode != Mode::Train {
+            return Ok(None);
+        }
+        let affine = match self.ids[..] {
+            [g, b] => Some((tape.param(params, g)?, tape.param(params, b)?)),
+            _ => None,
+        };
+        let [mean, var] = &mut self.buffers;
+        let running = ctx
+            .update_buffers
+            .then_some((&mut mean.value, &mut var.value));
+        batch_norm_train_activation(tape, x, affine, self.config, running, act).map(Some)
     }
     fn param_ids(&self) -> &[ParamId] {
         &self.ids

@@ -54,7 +54,7 @@ pub fn softmax_cross_entropy<T: Float>(
 ) -> Result<Var> {
     let (n, c) = check_labels("softmax_cross_entropy", tape, scores, labels)?;
     let needs = tape.needs_grad(&[scores]);
-    let mut dscores = needs.then(|| tape.alloc_zeros(&[n, c]));
+    let mut dscores = needs.then(|| tape.alloc_for_overwrite(&[n, c]));
     let inv_n = T::ONE / T::from_usize(n);
     let mut total = 0.0f64;
     let s = tape.value(scores).data();

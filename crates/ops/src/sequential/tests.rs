@@ -134,7 +134,11 @@ fn fused_and_unfused_forward_and_backward_agree() {
     let (fused, unfused) = (run(true), run(false));
     assert_eq!(fused.0, unfused.0);
     assert_eq!(fused.1, unfused.1);
-    assert_eq!(fused.2 + 1, unfused.2, "dense2 + elu1 fused into one node");
+    assert_eq!(
+        fused.2 + 2,
+        unfused.2,
+        "dense2 + elu1 and batchnorm1 + tanh1 (train mode) each fused into one node"
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! the narrow and transposed shapes of training steps with less overhead.
 
 use crate::Float;
-use crate::kernels::sgemm::{Operand, sgemm};
+use crate::kernels::sgemm::{Dest, Operand, sgemm};
 use std::any::TypeId;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -84,8 +84,27 @@ impl<'a, T> MatRef<'a, T> {
 ///
 /// The dimensions must agree (`a` is `m × k`, `b` is `k × n` as used); callers check shapes and
 /// this function asserts them. Deterministic: the result does not depend on the thread count,
-/// because `gemm` splits work over output blocks and never over the shared dimension `k`.
+/// because the work is split over output blocks and never over the shared dimension `k`.
 pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
+    let dest = if accumulate { Dest::Add } else { Dest::Assign };
+    product(dst, a, b, dest);
+}
+
+/// `dst += a · b` for a gradient buffer, where `fresh` says that `dst` holds no contribution
+/// yet (its contents are then ignored, and the result is exactly what zero-filling `dst` and
+/// accumulating would give, usually without the fill). For
+/// [`FusedGrad::accumulate_or_write`](crate::FusedGrad::accumulate_or_write).
+pub fn matmul_accumulate_into<T: Float>(
+    dst: &mut [T],
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    fresh: bool,
+) {
+    let dest = if fresh { Dest::AddToZero } else { Dest::Add };
+    product(dst, a, b, dest);
+}
+
+fn product<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, dest: Dest) {
     let (m, k) = a.dims();
     let (k2, n) = b.dims();
     assert_eq!(k, k2, "matmul_into: inner dimensions differ");
@@ -99,7 +118,7 @@ pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, 
         return;
     }
     if k == 0 {
-        if !accumulate {
+        if dest != Dest::Add {
             dst.fill(T::ZERO);
         }
         return;
@@ -128,13 +147,16 @@ pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, 
                 op(&a, a_rs, a_cs),
                 op(&b, b_rs, b_cs),
                 dst32.as_mut_ptr(),
-                accumulate,
+                dest,
                 threads,
             )
         };
         if done {
             return;
         }
+    }
+    if dest == Dest::AddToZero {
+        dst.fill(T::ZERO);
     }
     let parallelism = if threads > 1 {
         gemm::Parallelism::Rayon(threads)
@@ -153,7 +175,7 @@ pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, 
             dst.as_mut_ptr(),
             1,
             n as isize,
-            accumulate,
+            dest != Dest::Assign,
             a.data.as_ptr(),
             a_cs,
             a_rs,

@@ -43,7 +43,7 @@ impl<T: Float> Tape<T> {
         let av = self.values[a.index()].get();
         let bv = self.values[b.index()].get();
         let bc = Broadcast::infer(name, av.shape(), bv.shape())?;
-        let mut out = self.pool.zeros(av.shape());
+        let mut out = self.pool.for_overwrite(av.shape());
         let (x, y, o) = (av.data(), bv.data(), out.data_mut());
         match kind {
             BinaryKind::Add => bc.zip(x, y, o, |p, q| p + q),

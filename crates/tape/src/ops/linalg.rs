@@ -5,7 +5,7 @@
 //! `X̄ += Ḡᵀ`.
 
 use crate::error::{Result, TensorError};
-use crate::kernels::matmul::{MatRef, matmul_into};
+use crate::kernels::matmul::{MatRef, matmul_accumulate_into, matmul_into};
 use crate::tape::{GradSink, Op, Tape, Var};
 use crate::tensor::transpose_into;
 use crate::{Float, Tensor};
@@ -27,7 +27,7 @@ impl<T: Float> Tape<T> {
                 hint: format!(": the left has {k} columns but the right has {k2} rows"),
             });
         }
-        let mut out = self.pool.zeros(&[m, n]);
+        let mut out = self.pool.for_overwrite(&[m, n]);
         matmul_into(
             out.data_mut(),
             MatRef::new(av.data(), m, k),
@@ -42,7 +42,7 @@ impl<T: Float> Tape<T> {
         self.check("transpose", x)?;
         let xv = self.values[x.index()].get();
         let (r, c) = xv.dims2("transpose")?;
-        let mut out = self.pool.zeros(&[c, r]);
+        let mut out = self.pool.for_overwrite(&[c, r]);
         transpose_into(xv.data(), r, c, out.data_mut());
         Ok(self.push_result(Op::Transpose(x), out, &[x]))
     }
@@ -55,11 +55,11 @@ pub(super) fn backward_matmul<T: Float>(a: Var, b: Var, g: Tensor<T>, sink: &mut
     let (m, k) = (av.shape()[0], av.shape()[1]);
     let n = bv.shape()[1];
     let gm = MatRef::new(g.data(), m, n);
-    sink.accumulate(a, |da| {
-        matmul_into(da, gm, MatRef::new(bv.data(), k, n).t(), true)
+    sink.accumulate_or_write(a, |da, fresh| {
+        matmul_accumulate_into(da, gm, MatRef::new(bv.data(), k, n).t(), fresh)
     });
-    sink.accumulate(b, |db| {
-        matmul_into(db, MatRef::new(av.data(), m, k).t(), gm, true)
+    sink.accumulate_or_write(b, |db, fresh| {
+        matmul_accumulate_into(db, MatRef::new(av.data(), m, k).t(), gm, fresh)
     });
     sink.pool.give(g);
 }

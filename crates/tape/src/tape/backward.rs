@@ -106,6 +106,28 @@ impl<T: Float> GradSink<'_, T> {
         add(g.data_mut());
     }
 
+    /// Like [`GradSink::accumulate`], but on the first contribution the buffer is not zeroed:
+    /// `f(buf, true)` receives unspecified values and must write every element exactly as
+    /// adding the contribution to zero would (`0 + x`, which differs from `x` only in turning
+    /// `-0.0` into `+0.0`); later contributions get `f(buf, false)` and add.
+    #[inline]
+    pub(crate) fn accumulate_or_write(&mut self, v: Var, f: impl FnOnce(&mut [T], bool)) {
+        if !self.needs(v) {
+            return;
+        }
+        let slot = &mut self.slots[v.index()];
+        match slot {
+            Some(g) => f(g.data_mut(), false),
+            None => {
+                let mut g = self
+                    .pool
+                    .for_overwrite(self.values[v.index()].get().shape());
+                f(g.data_mut(), true);
+                *slot = Some(g);
+            }
+        }
+    }
+
     /// Accumulates a whole tensor. The first contribution is moved into the empty slot
     /// (`0 + t`, no copy); later ones are added through [`GradSink::accumulate`].
     #[inline]

@@ -151,10 +151,26 @@ impl<'a, T: Float> FusedGrad<'a, T> {
         self.sink.accumulate(self.view.inputs[i], add);
     }
 
+    /// Like [`FusedGrad::accumulate`] without zeroing the buffer first: on input `i`'s first
+    /// contribution `f(buf, true)` receives unspecified values and must write every element
+    /// with exactly what adding the contribution to zero gives (`0 + x`: the same as `x` except
+    /// that `-0.0` becomes `+0.0`); afterwards `f(buf, false)` must add, as for `accumulate`.
+    /// Saves a pass over the gradient when an op can produce its contribution in place (a
+    /// matrix product writing its result). Skipped when input `i` needs no gradient.
+    pub fn accumulate_or_write(&mut self, i: usize, f: impl FnOnce(&mut [T], bool)) {
+        self.sink.accumulate_or_write(self.view.inputs[i], f);
+    }
+
     /// A zeroed scratch tensor from the tape's buffer pool (give it back with
     /// [`FusedGrad::free`]).
     pub fn scratch(&mut self, shape: &[usize]) -> Tensor<T> {
         self.sink.pool.zeros(shape)
+    }
+
+    /// A scratch tensor with unspecified elements (recycled values, or zeros), for a buffer the
+    /// caller overwrites completely; give it back with [`FusedGrad::free`].
+    pub fn scratch_for_overwrite(&mut self, shape: &[usize]) -> Tensor<T> {
+        self.sink.pool.for_overwrite(shape)
     }
 
     /// Returns a scratch tensor to the pool.

@@ -456,6 +456,13 @@ impl<T: Float> Tape<T> {
         self.pool.zeros(shape)
     }
 
+    /// A tensor of `shape` from the tape's buffer pool whose elements are unspecified (values
+    /// left from an earlier use, or zeros): for an op output that the caller overwrites
+    /// completely. Cheaper than [`Tape::alloc_zeros`], which writes every element first.
+    pub fn alloc_for_overwrite(&mut self, shape: &[usize]) -> Tensor<T> {
+        self.pool.for_overwrite(shape)
+    }
+
     /// A tensor of `shape` whose elements come from `iter` (exactly one per element), in a
     /// recycled buffer.
     pub fn alloc_from_iter(&mut self, shape: &[usize], iter: impl Iterator<Item = T>) -> Tensor<T> {

@@ -30,14 +30,38 @@ fn ceil_log2(n: usize) -> usize {
 }
 
 impl<T: Float> Pool<T> {
-    /// An empty vector with capacity for at least `len` elements.
+    /// A vector with capacity for at least `len` elements, holding whatever it held when it
+    /// was given back (possibly nothing).
     #[inline]
-    pub(crate) fn take_vec(&mut self, len: usize) -> Vec<T> {
+    fn take_any(&mut self, len: usize) -> Vec<T> {
         let k = ceil_log2(len);
         if let Some(v) = self.buckets.get_mut(k).and_then(|b| b.pop()) {
             return v;
         }
         Vec::with_capacity(1usize << k)
+    }
+
+    /// An empty vector with capacity for at least `len` elements.
+    #[inline]
+    pub(crate) fn take_vec(&mut self, len: usize) -> Vec<T> {
+        let mut v = self.take_any(len);
+        v.clear();
+        v
+    }
+
+    /// A tensor of `shape` whose elements are unspecified (values left from an earlier use, or
+    /// zeros): for outputs that are overwritten completely. Skips the fill of
+    /// [`Pool::zeros`] when a recycled buffer is long enough.
+    #[inline]
+    pub(crate) fn for_overwrite(&mut self, shape: &[usize]) -> Tensor<T> {
+        let n = numel(shape);
+        let mut v = self.take_any(n);
+        if v.len() >= n {
+            v.truncate(n);
+        } else {
+            v.resize(n, T::ZERO);
+        }
+        Tensor::from_parts(v, Shape::from_slice(shape))
     }
 
     /// A tensor of `shape` filled with `value`.
@@ -73,14 +97,14 @@ impl<T: Float> Pool<T> {
         Tensor::from_parts(v, Shape::from_slice(shape))
     }
 
-    /// Returns a buffer for reuse.
+    /// Returns a buffer for reuse. Its elements are kept (not cleared): [`Pool::for_overwrite`]
+    /// hands them out again without writing them.
     #[inline]
-    pub(crate) fn give_vec(&mut self, mut v: Vec<T>) {
+    pub(crate) fn give_vec(&mut self, v: Vec<T>) {
         let cap = v.capacity();
         if cap == 0 {
             return;
         }
-        v.clear();
         // Bucket ⌊log2 cap⌋: every vector in bucket k has capacity ≥ 2^k.
         let k = (usize::BITS - 1 - cap.leading_zeros()) as usize;
         if self.buckets.len() <= k {
@@ -119,6 +143,7 @@ mod tests {
             pool.give_vec(v);
             let again = pool.take_vec(len);
             assert_eq!(again.as_ptr(), ptr, "length {len} was not recycled");
+            assert!(again.is_empty());
             pool.give_vec(again);
         }
         assert_eq!(ceil_log2(1), 0);
@@ -126,5 +151,25 @@ mod tests {
         assert_eq!(ceil_log2(3), 2);
         assert_eq!(ceil_log2(1024), 10);
         assert_eq!(ceil_log2(1025), 11);
+    }
+
+    #[test]
+    fn buffers_for_overwrite_are_recycled_without_a_fill_and_zeros_are_zeros() {
+        let mut pool = Pool::<f32>::default();
+        let mut t = pool.zeros(&[3, 5]);
+        t.data_mut().fill(7.0);
+        let ptr = t.data().as_ptr();
+        pool.give(t);
+        // Same buffer, old values kept, right length.
+        let t = pool.for_overwrite(&[2, 6]);
+        assert_eq!((t.data().as_ptr(), t.numel()), (ptr, 12));
+        assert!(t.data().iter().all(|&v| v == 7.0));
+        pool.give(t);
+        let z = pool.zeros(&[4, 4]);
+        assert_eq!(z.data().as_ptr(), ptr);
+        assert!(z.data().iter().all(|&v| v == 0.0));
+        // A fresh buffer longer than anything recycled is zero-filled.
+        let big = pool.for_overwrite(&[100]);
+        assert!(big.data().iter().all(|&v| v == 0.0));
     }
 }

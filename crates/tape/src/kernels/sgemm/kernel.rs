@@ -15,6 +15,8 @@ pub(crate) enum Store {
     Assign,
     /// `c = acc + c`.
     Add,
+    /// `c = acc + 0` (what adding to a zero-filled `c` gives, without reading it).
+    AddZero,
 }
 
 /// Where a tile goes: `rows × cols` elements at `c[r·rs + j·cs]` (`cs == 1` is the fast path).
@@ -119,6 +121,7 @@ unsafe fn store<const MV: usize, const NR: usize>(acc: &[[__m512; MV]; NR], t: T
                     let val = match t.store {
                         Store::Assign => x,
                         Store::Add => _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask, p)),
+                        Store::AddZero => _mm512_add_ps(x, _mm512_setzero_ps()),
                     };
                     _mm512_mask_storeu_ps(p, mask, val);
                 }
@@ -136,6 +139,7 @@ unsafe fn store<const MV: usize, const NR: usize>(acc: &[[__m512; MV]; NR], t: T
                     *p = match t.store {
                         Store::Assign => x,
                         Store::Add => x + *p,
+                        Store::AddZero => x + 0.0,
                     };
                 }
             }

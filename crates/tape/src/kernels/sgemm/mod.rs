@@ -28,6 +28,18 @@
 mod kernel;
 
 use kernel::{Store, Tile};
+
+/// What happens to the destination.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Dest {
+    /// `C = A·B` (prior contents ignored).
+    Assign,
+    /// `C += A·B`.
+    Add,
+    /// `C = 0 + A·B` (prior contents ignored): bit-identical to zero-filling `C` and adding,
+    /// without the fill.
+    AddToZero,
+}
 use std::cell::Cell;
 use std::sync::OnceLock;
 
@@ -97,7 +109,7 @@ pub(crate) unsafe fn sgemm(
     a: Operand,
     b: Operand,
     c: *mut f32,
-    accumulate: bool,
+    dest: Dest,
     threads: usize,
 ) -> bool {
     if !available() || m < 2 || n < 2 || k == 0 {
@@ -114,50 +126,71 @@ pub(crate) unsafe fn sgemm(
     };
     if k <= 2 {
         // SAFETY: forwarded caller guarantees.
-        unsafe { gevv(m, n, k, a, b, c, accumulate) };
+        unsafe { gevv(m, n, k, a, b, c, dest) };
         return true;
     }
     let kc = gemm_kc(m, n, k);
     // SAFETY: forwarded caller guarantees; the transposed view addresses the same elements.
     unsafe {
         if n < 16 && m >= 16 {
-            run(n, m, k, b.t(), a.t(), cc.t(), accumulate, kc, threads);
+            run(n, m, k, b.t(), a.t(), cc.t(), dest, kc, threads);
         } else {
-            run(m, n, k, a, b, cc, accumulate, kc, threads);
+            run(m, n, k, a, b, cc, dest, kc, threads);
         }
     }
     true
 }
 
 /// `gemm`'s k ≤ 2 path exactly: `c = a₁b₁ + (a₀b₀ (+ c))`, unfused (plain multiply and add).
-unsafe fn gevv(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: Operand,
-    b: Operand,
-    c: *mut f32,
-    accumulate: bool,
-) {
+unsafe fn gevv(m: usize, n: usize, k: usize, a: Operand, b: Operand, c: *mut f32, dest: Dest) {
     // SAFETY: indices stay inside the extents the caller guarantees.
     unsafe {
         let c = std::slice::from_raw_parts_mut(c, m * n);
+        if b.cs == 1 {
+            // Contiguous rows of B: the same arithmetic, vectorisable.
+            let b0 = std::slice::from_raw_parts(b.ptr, n);
+            let b1 = std::slice::from_raw_parts(b.ptr.offset(b.rs), if k > 1 { n } else { 0 });
+            for (i, row) in c.chunks_exact_mut(n).enumerate() {
+                gevv_row(row, a.at(i, 0), b0, (k > 1).then(|| (a.at(i, 1), b1)), dest);
+            }
+            return;
+        }
         for (i, row) in c.chunks_exact_mut(n).enumerate() {
-            let a0 = a.at(i, 0);
-            if k == 1 {
-                for (j, x) in row.iter_mut().enumerate() {
-                    let v = a0 * b.at(0, j);
-                    *x = if accumulate { v + *x } else { v };
+            let (a0, a1) = (a.at(i, 0), if k > 1 { a.at(i, 1) } else { 0.0 });
+            for (j, x) in row.iter_mut().enumerate() {
+                let mut v = a0 * b.at(0, j);
+                v = match dest {
+                    Dest::Assign => v,
+                    Dest::Add => v + *x,
+                    Dest::AddToZero => v + 0.0,
+                };
+                if k > 1 {
+                    v += a1 * b.at(1, j);
                 }
-            } else {
-                let a1 = a.at(i, 1);
-                for (j, x) in row.iter_mut().enumerate() {
-                    let first = a0 * b.at(0, j);
-                    let first = if accumulate { first + *x } else { first };
-                    *x = a1 * b.at(1, j) + first;
-                }
+                *x = v;
             }
         }
+    }
+}
+
+/// One row of [`gevv`] with contiguous rows of B: `x = a₁·b₁ + (a₀·b₀ (+ x))`.
+#[inline]
+fn gevv_row(row: &mut [f32], a0: f32, b0: &[f32], second: Option<(f32, &[f32])>, dest: Dest) {
+    let first = |x: f32, b: f32| {
+        let v = a0 * b;
+        match dest {
+            Dest::Assign => v,
+            Dest::Add => v + x,
+            Dest::AddToZero => v + 0.0,
+        }
+    };
+    match second {
+        None => row.iter_mut().zip(b0).for_each(|(x, &b)| *x = first(*x, b)),
+        Some((a1, b1)) => row
+            .iter_mut()
+            .zip(b0)
+            .zip(b1)
+            .for_each(|((x, &b), &c)| *x = a1 * c + first(*x, b)),
     }
 }
 
@@ -188,7 +221,7 @@ unsafe fn run(
     a: Operand,
     b: Operand,
     c: Operand,
-    accumulate: bool,
+    dest: Dest,
     kc: usize,
     threads: usize,
 ) {
@@ -199,7 +232,7 @@ unsafe fn run(
     let job = &Job { a, b, c };
     // SAFETY (both branches): parts are disjoint ranges of rows or columns of C.
     if threads <= 1 || (panels < 2 && strips < 2) {
-        unsafe { block(m, n, k, *job, accumulate, kc, mv) };
+        unsafe { block(m, n, k, *job, dest, kc, mv) };
     } else if panels >= 2 * threads || panels >= strips {
         let parts = threads.min(panels);
         let per = panels.div_ceil(parts);
@@ -211,7 +244,7 @@ unsafe fn run(
                     b: offset(job.b, 0, j0),
                     c: offset(job.c, 0, j0),
                 };
-                unsafe { block(m, j1 - j0, k, sub, accumulate, kc, mv) };
+                unsafe { block(m, j1 - j0, k, sub, dest, kc, mv) };
             }
         });
     } else {
@@ -225,7 +258,7 @@ unsafe fn run(
                     b: job.b,
                     c: offset(job.c, i0, 0),
                 };
-                unsafe { block(i1 - i0, n, k, sub, accumulate, kc, mv) };
+                unsafe { block(i1 - i0, n, k, sub, dest, kc, mv) };
             }
         });
     }
@@ -263,7 +296,7 @@ fn block_cols(kc: usize, w: usize) -> usize {
 /// The single-threaded product on one part: k chunks outermost (gemm's order of chunk sums),
 /// then blocks of B columns, then strips of A rows, then the panels of the block.
 #[allow(clippy::too_many_arguments)]
-unsafe fn block(m: usize, n: usize, k: usize, job: Job, accumulate: bool, kc: usize, mv: usize) {
+unsafe fn block(m: usize, n: usize, k: usize, job: Job, dest: Dest, kc: usize, mv: usize) {
     let (w, nr) = (16 * mv, kernel::nr(mv));
     let nc = block_cols(kc.min(k), w).min(n.div_ceil(w) * w);
     let b_len = kc.min(k) * nc;
@@ -280,10 +313,10 @@ unsafe fn block(m: usize, n: usize, k: usize, job: Job, accumulate: bool, kc: us
         while p0 < k {
             let kcl = kc.min(k - p0);
             let first = p0 == 0;
-            let store_mode = if first && !accumulate {
-                Store::Assign
-            } else {
-                Store::Add
+            let store_mode = match (first, dest) {
+                (true, Dest::Assign) => Store::Assign,
+                (true, Dest::AddToZero) => Store::AddZero,
+                _ => Store::Add,
             };
             let mut j0 = 0;
             while j0 < n {
