@@ -202,3 +202,20 @@ fn a_wrong_backward_is_caught_even_for_small_gradients() {
         );
     }
 }
+
+#[test]
+fn a_kink_crossing_is_recognised_not_reported_as_wrong() {
+    // relu(x) = max(x, 0), built as a max over the row [x, 0] = x·[1, 0]; at x = 1e-9 the
+    // ±1e-6 perturbation crosses the kink, at 0.7 and -0.4 it does not.
+    let x = Tensor::from_vec(vec![1e-9, 0.7, -0.4], &[3, 1]).unwrap();
+    let report = gradcheck(&[x], |t, v| {
+        let e1 = t.constant(Tensor::from_vec(vec![1.0, 0.0], &[1, 2]).unwrap());
+        let pairs = t.matmul(v[0], e1)?;
+        let relu = t.max_axis(pairs, 1)?;
+        t.sum(relu)
+    })
+    .unwrap();
+    let c = &report.tensors[0];
+    assert_eq!(c.kinks, 1, "{report}");
+    assert!(c.relative_error < 1e-7, "{report}");
+}

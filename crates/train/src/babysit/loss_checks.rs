@@ -181,12 +181,16 @@ impl DivergenceMonitor {
 
 /// Watches for a loss that does not decrease: after each window of steps, compares the mean
 /// loss of the latest window with the mean of the first window; reports once if it has not
-/// dropped by at least `min_decrease` (relative).
+/// dropped by at least `min_decrease` (relative) — unless the loss had already fallen within
+/// the first window (by more than 5 % from the first step's), which means the run learned
+/// quickly and is now converged, not stuck.
 #[derive(Debug, Clone)]
 pub struct FlatLossMonitor {
     window: usize,
     min_decrease: f64,
+    first_loss: Option<f64>,
     first_mean: Option<f64>,
+    windows: usize,
     sum: f64,
     count: usize,
     fired: bool,
@@ -199,7 +203,9 @@ impl FlatLossMonitor {
         FlatLossMonitor {
             window: window.max(1),
             min_decrease,
+            first_loss: None,
             first_mean: None,
+            windows: 0,
             sum: 0.0,
             count: 0,
             fired: false,
@@ -218,6 +224,7 @@ impl FlatLossMonitor {
         if !loss.is_finite() {
             return None;
         }
+        let first_loss = *self.first_loss.get_or_insert(loss);
         self.sum += loss;
         self.count += 1;
         if self.count < self.window {
@@ -226,12 +233,17 @@ impl FlatLossMonitor {
         let mean = self.sum / self.count as f64;
         self.sum = 0.0;
         self.count = 0;
+        self.windows += 1;
         let Some(first) = self.first_mean else {
             self.first_mean = Some(mean);
+            if mean < 0.95 * first_loss {
+                self.fired = true; // learned within the first window: never flat from the start
+            }
             return None;
         };
         let decrease = (first - mean) / first.abs().max(f64::MIN_POSITIVE);
-        if self.fired || decrease >= self.min_decrease {
+        // Two windows past the first: a slow start (a deep net finding its way) is not flat.
+        if self.fired || decrease >= self.min_decrease || self.windows < 3 {
             return None;
         }
         self.fired = true;
@@ -239,9 +251,10 @@ impl FlatLossMonitor {
             CheckKind::FlatLoss,
             Severity::Warning,
             format!(
-                "the loss is not going down: mean {mean:.4} over the last {} steps vs {first:.4} \
-                 over the first {} ({:+.2} %) at learning rate {lr:e}",
-                self.window,
+                "the loss is not going down: mean {mean:.4} over steps {}-{} vs {first:.4} over \
+                 the first {} ({:+.2} %) at learning rate {lr:e}",
+                step + 1 - self.window as u64,
+                step,
                 self.window,
                 -decrease * 100.0
             ),
@@ -327,6 +340,16 @@ mod tests {
         let mut m = FlatLossMonitor::new(10, 0.01);
         for step in 0..100 {
             let loss = 1.0986 * (-0.02 * step as f64).exp();
+            assert!(m.observe(step, loss, 0.1, None).is_none());
+        }
+        // Converged within the first window, then flat at a low loss: not a flat-loss problem.
+        let mut m = FlatLossMonitor::new(10, 0.01);
+        for step in 0..100 {
+            let loss = if step < 5 {
+                1.0986 / (1 + step) as f64
+            } else {
+                0.014
+            };
             assert!(m.observe(step, loss, 0.1, None).is_none());
         }
     }

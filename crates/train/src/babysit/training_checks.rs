@@ -2,11 +2,13 @@
 
 use super::finding::{CheckKind, Finding, Severity};
 
-/// The healthy band of the median `‖Δw‖ / ‖w‖` per step, measured early in training (between
-/// 2 % and 20 % of the steps). The CS231n notes advise about 1e-3; the upper end is calibrated
-/// on the notes' own spiral recipe (lr 1.0, known good), whose output layer runs at up to
-/// 1.4e-2, so only clearly larger updates are flagged.
-pub const UPDATE_RATIO_BAND: (f64, f64) = (1e-4, 3e-2);
+/// The healthy band of the typical `‖Δw‖ / ‖w‖` per step, measured early in training (between
+/// 2 % and 20 % of the steps, at least 100 steps in). The CS231n notes advise about 1e-3 as a
+/// rough guide; layers differ widely (a first layer with two inputs and He weights runs at
+/// 3e-5 while the notes' own spiral recipe runs its output layer at 5e-2 early on), so the
+/// judgement is on the median over all weight tensors, and the band is two decades either
+/// side of 1e-3.
+pub const UPDATE_RATIO_BAND: (f64, f64) = (1e-5, 1e-1);
 
 /// Collects update/weight ratios per parameter and judges their median.
 #[derive(Debug, Clone, Default)]
@@ -53,40 +55,52 @@ impl UpdateRatioMonitor {
         Some(m[m.len() / 2])
     }
 
-    /// One warning per parameter whose median ratio lies outside the healthy band.
+    /// One warning when the typical ratio lies outside the healthy band, with every weight's
+    /// median as evidence.
     pub fn findings(&self, step: u64) -> Vec<Finding> {
         let (lo, hi) = UPDATE_RATIO_BAND;
-        self.medians()
-            .into_iter()
-            .filter(|&(_, r)| r < lo || r > hi)
-            .map(|(name, r)| {
-                let (what, advice) = if r > hi {
-                    (
-                        "too large",
-                        "the learning rate is probably too high for this parameter: try 3-10x \
-                         smaller",
-                    )
-                } else {
-                    (
-                        "too small",
-                        "the learning rate is probably too low: try 3-10x larger",
-                    )
-                };
-                Finding::new(
-                    CheckKind::UpdateRatio,
-                    Severity::Warning,
-                    format!(
-                        "updates of `{name}` are {what}: the median update is {r:.1e} of the \
-                         weights per step (healthy: about 1e-3)"
-                    ),
-                )
-                .subject(name)
-                .at_step(step)
-                .measure("median_ratio", r)
-                .threshold(format!("median ||dw||/||w|| within [{lo:e}, {hi:e}]"))
-                .advice(advice)
-            })
-            .collect()
+        let Some(r) = self.overall_median() else {
+            return Vec::new();
+        };
+        if (lo..=hi).contains(&r) {
+            return Vec::new();
+        }
+        let (what, advice) = if r > hi {
+            (
+                "too large",
+                "the learning rate is probably too high: try 3-10x smaller",
+            )
+        } else {
+            (
+                "too small",
+                "the learning rate is probably too low: try 3-10x larger",
+            )
+        };
+        let table = self
+            .medians()
+            .iter()
+            .map(|(n, m)| format!("{n} {m:.1e}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut f = Finding::new(
+            CheckKind::UpdateRatio,
+            Severity::Warning,
+            format!(
+                "updates are {what}: the typical update is {r:.1e} of the weights per step \
+                 (healthy: about 1e-3); per weight: {table}"
+            ),
+        )
+        .subject("weights")
+        .at_step(step)
+        .measure("median_ratio", r)
+        .threshold(format!(
+            "median ||dw||/||w|| over the weights within [{lo:e}, {hi:e}]"
+        ))
+        .advice(advice);
+        for (n, m) in self.medians() {
+            f = f.measure(n, m);
+        }
+        vec![f]
     }
 }
 
@@ -173,18 +187,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn update_ratio_judges_the_median() {
+    fn update_ratio_judges_the_median_over_weights() {
         let mut m = UpdateRatioMonitor::new();
         for r in [1e-3, 2e-3, 5e-1, 1.5e-3] {
-            m.record("fc1.weight", r); // one outlier: median stays healthy
+            m.record("fc1.weight", r); // one outlier: the median stays healthy
         }
-        for r in [1e-8, 2e-8, 1e-8] {
-            m.record("fc2.weight", r);
+        for r in [3e-5, 2e-5, 3e-5] {
+            m.record("fc2.weight", r); // one slow layer alone is not a finding
         }
-        let f = m.findings(10);
+        assert!(m.findings(10).is_empty());
+        let mut slow = UpdateRatioMonitor::new();
+        for name in ["fc1.weight", "fc2.weight", "fc3.weight"] {
+            for r in [1e-8, 2e-8, 1e-8] {
+                slow.record(name, r);
+            }
+        }
+        let f = slow.findings(10);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].subject.as_deref(), Some("fc2.weight"));
         assert!(f[0].message.contains("too small"));
+        assert_eq!(f[0].figure("fc2.weight"), Some(1e-8));
     }
 
     #[test]

@@ -54,8 +54,8 @@ pub(crate) struct LiveMonitors {
 
 impl LiveMonitors {
     pub(crate) fn new(enabled: bool, steps_per_epoch: u64, total_steps: u64) -> Self {
-        // A flat-loss window of two epochs, at least 20 and at most 500 steps.
-        let window = (2 * steps_per_epoch).clamp(20, 500) as usize;
+        // A flat-loss window of two epochs or a twentieth of the run, 20 to 500 steps.
+        let window = (2 * steps_per_epoch).max(total_steps / 20).clamp(20, 500) as usize;
         LiveMonitors {
             enabled,
             divergence: DivergenceMonitor::default(),
@@ -63,7 +63,7 @@ impl LiveMonitors {
             activations: ActivationMonitor::new(),
             ratios: UpdateRatioMonitor::new(),
             ratio_every: (total_steps / 500).max(1),
-            ratio_window: (total_steps / 50).max(1)..(total_steps / 5).max(2),
+            ratio_window: (total_steps / 50).max(100)..(total_steps / 5).max(200),
             snapshots: Vec::new(),
             reported: HashSet::new(),
             activation_window: steps_per_epoch.max(50),
