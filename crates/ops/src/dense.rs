@@ -20,7 +20,7 @@
 
 use crate::activation::{Activation, Pointwise, set_grad_times_derivative, with_pointwise};
 use crate::error::Result;
-use nnc_tape::kernels::matmul::{MatRef, matmul_accumulate_into, matmul_into};
+use nnc_tape::kernels::matmul::{MatRef, matmul_accumulate_into, matmul_into_then};
 use nnc_tape::{Float, FusedGrad, FusedOp, Tape, TensorError, Var};
 use std::marker::PhantomData;
 
@@ -77,8 +77,9 @@ pub(crate) fn affine_dims<T: Float>(
     Ok((n, k, m))
 }
 
-/// `dst = f(x W (+ b))` elementwise, with `dst` `[n, m]`: the product, then one pass adding the
-/// bias and applying `f` (the identity for a plain dense layer).
+/// `dst = f(x W (+ b))` elementwise, with `dst` `[n, m]`: the product, with the bias added and
+/// `f` applied (the identity for a plain dense layer) to each block of the result as soon as
+/// the product has finished it, while it is in cache.
 pub(crate) fn affine_forward<T: Float>(
     tape: &Tape<T>,
     dst: &mut [T],
@@ -86,22 +87,20 @@ pub(crate) fn affine_forward<T: Float>(
     w: Var,
     b: Option<Var>,
     (n, k, m): (usize, usize, usize),
-    f: impl Fn(T) -> T,
+    f: impl Fn(T) -> T + Sync,
 ) {
     let xv = tape.value(x).data();
     let wv = tape.value(w).data();
-    matmul_into(dst, MatRef::new(xv, n, k), MatRef::new(wv, k, m), false);
-    match b {
-        Some(b) => {
-            let bv = tape.value(b).data();
-            for row in dst.chunks_exact_mut(m) {
-                for (o, &bj) in row.iter_mut().zip(bv) {
-                    *o = f(*o + bj);
-                }
+    let bv = b.map(|b| tape.value(b).data());
+    let epilogue = |_row: usize, j0: usize, part: &mut [T]| match bv {
+        Some(bv) => {
+            for (o, &bj) in part.iter_mut().zip(&bv[j0..]) {
+                *o = f(*o + bj);
             }
         }
-        None => dst.iter_mut().for_each(|o| *o = f(*o)),
-    }
+        None => part.iter_mut().for_each(|o| *o = f(*o)),
+    };
+    matmul_into_then(dst, MatRef::new(xv, n, k), MatRef::new(wv, k, m), &epilogue);
 }
 
 /// The backward pass of `z = x W (+ b)` given `gz = ∂L/∂z` (`[n, m]`): inputs 0, 1 and (if

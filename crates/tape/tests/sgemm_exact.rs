@@ -5,7 +5,7 @@
 //! (This is what keeps training results bit-identical to the gemm-backed version.)
 
 use nnc_tape::kernels::matmul::{
-    MatRef, matmul_accumulate_into, matmul_into, set_parallel_threshold,
+    MatRef, matmul_accumulate_into, matmul_into, matmul_into_then, set_parallel_threshold,
 };
 
 /// `gemm`'s own answer, called exactly as nnc-tape called it before it had its own kernel.
@@ -158,6 +158,39 @@ fn f32_products_are_bit_identical_to_the_gemm_crate() {
                              threads {threads}: {differ} of {} elements differ",
                             m * n
                         ));
+                    }
+                    if !accumulate {
+                        // The fused epilogue (a dense layer's bias and activation) sees every
+                        // element once, after its sum is final, at the right row and column.
+                        let f =
+                            |i: usize, j: usize, x: f32| (x + (i * 7 + j) as f32 * 0.25).max(0.0);
+                        let mut fused = c0.clone();
+                        let seen = std::sync::atomic::AtomicUsize::new(0);
+                        let epilogue = |i: usize, j0: usize, part: &mut [f32]| {
+                            seen.fetch_add(part.len(), std::sync::atomic::Ordering::Relaxed);
+                            for (j, x) in part.iter_mut().enumerate() {
+                                *x = f(i, j0 + j, *x);
+                            }
+                        };
+                        matmul_into_then(&mut fused, ma, mb, &epilogue);
+                        let expected: Vec<f32> = want
+                            .iter()
+                            .enumerate()
+                            .map(|(e, &x)| f(e / n, e % n, x))
+                            .collect();
+                        let seen = seen.into_inner();
+                        if seen != m * n
+                            || fused
+                                .iter()
+                                .zip(&expected)
+                                .any(|(x, y)| x.to_bits() != y.to_bits())
+                        {
+                            failures.push(format!(
+                                "{m}x{k}x{n} transposed a {ta} b {tb} threads {threads}: the \
+                                 epilogue saw {seen} of {} elements or gave other values",
+                                m * n
+                            ));
+                        }
                     }
                     if accumulate {
                         // A fresh gradient buffer: whatever it holds, the result must be what

@@ -6,7 +6,7 @@
 //! the narrow and transposed shapes of training steps with less overhead.
 
 use crate::Float;
-use crate::kernels::sgemm::{Dest, Operand, sgemm};
+use crate::kernels::sgemm::{Dest, Epilogue, Operand, sgemm};
 use std::any::TypeId;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -87,7 +87,7 @@ impl<'a, T> MatRef<'a, T> {
 /// because the work is split over output blocks and never over the shared dimension `k`.
 pub fn matmul_into<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, accumulate: bool) {
     let dest = if accumulate { Dest::Add } else { Dest::Assign };
-    product(dst, a, b, dest);
+    product(dst, a, b, dest, None);
 }
 
 /// `dst += a · b` for a gradient buffer, where `fresh` says that `dst` holds no contribution
@@ -101,10 +101,32 @@ pub fn matmul_accumulate_into<T: Float>(
     fresh: bool,
 ) {
     let dest = if fresh { Dest::AddToZero } else { Dest::Add };
-    product(dst, a, b, dest);
+    product(dst, a, b, dest, None);
 }
 
-fn product<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, dest: Dest) {
+/// A pass run on each finished part of a product's rows: `epilogue(row, first_column, part)`.
+pub type RowEpilogue<'a, T> = &'a (dyn Fn(usize, usize, &mut [T]) + Sync);
+
+/// `dst = a · b` followed by `epilogue(i, j0, part)` on every part `dst[i, j0 .. j0 + len]` of
+/// every row once its value is final — while it is still in cache, instead of in a separate
+/// pass (the bias and activation of a dense layer). The parts of a row are disjoint and
+/// together cover it; they may be handled on different threads, in any order.
+pub fn matmul_into_then<T: Float>(
+    dst: &mut [T],
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    epilogue: RowEpilogue<'_, T>,
+) {
+    product(dst, a, b, Dest::Assign, Some(epilogue));
+}
+
+fn product<T: Float>(
+    dst: &mut [T],
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    dest: Dest,
+    epilogue: Option<RowEpilogue<'_, T>>,
+) {
     let (m, k) = a.dims();
     let (k2, n) = b.dims();
     assert_eq!(k, k2, "matmul_into: inner dimensions differ");
@@ -121,6 +143,7 @@ fn product<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, dest: De
         if dest != Dest::Add {
             dst.fill(T::ZERO);
         }
+        apply_epilogue(dst, n, epilogue);
         return;
     }
     let threads = rayon::current_num_threads();
@@ -137,6 +160,16 @@ fn product<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, dest: De
             rs,
             cs,
         };
+        // The epilogue on f32 parts: `T` is f32 here, so the part is a `[T]` slice.
+        let epi32 = |i: usize, j: usize, p: *mut f32, len: usize| {
+            if let Some(e) = epilogue {
+                // SAFETY: `sgemm` passes a part of `dst` (valid, exclusively this call's).
+                e(i, j, unsafe {
+                    std::slice::from_raw_parts_mut(p as *mut T, len)
+                });
+            }
+        };
+        let epi32: Option<Epilogue<'_>> = epilogue.map(|_| &epi32 as Epilogue<'_>);
         // SAFETY: `T` is f32 (checked by `as_f32_mut`), the asserts above bound every index
         // of both operands, and `dst` is a unique borrow disjoint from them.
         let done = unsafe {
@@ -149,6 +182,7 @@ fn product<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, dest: De
                 dst32.as_mut_ptr(),
                 dest,
                 threads,
+                epi32,
             )
         };
         if done {
@@ -189,6 +223,16 @@ fn product<T: Float>(dst: &mut [T], a: MatRef<'_, T>, b: MatRef<'_, T>, dest: De
             false,
             parallelism,
         );
+    }
+    apply_epilogue(dst, n, epilogue);
+}
+
+/// Runs the epilogue over whole rows (after a product computed elsewhere).
+fn apply_epilogue<T: Float>(dst: &mut [T], n: usize, epilogue: Option<RowEpilogue<'_, T>>) {
+    if let Some(e) = epilogue {
+        for (i, row) in dst.chunks_exact_mut(n).enumerate() {
+            e(i, 0, row);
+        }
     }
 }
 

@@ -30,23 +30,28 @@ pub(crate) struct Tile {
     pub(crate) store: Store,
 }
 
-/// `C[0..rows, 0..cols] (+)= A · Bp` for one `k` chunk of length `kc`.
+/// `C[0..rows, 0..cols] (+)= A · B` for one `k` chunk of length `kc`.
 ///
-/// `A[r, p]` is read in place at `a[r·ars + p·acs]` (broadcast, no packing); `bp` holds `kc`
-/// rows of `16·MV` values (`B[p, j]` at `bp[p·16·MV + j]`, zero beyond `cols`).
+/// `A[r, p]` is read in place at `a[r·ars + p·acs]` (broadcast, no packing); row `p` of `B` is
+/// `16·MV` values at `b[p·brs ..]`, of which the last vector is read under `last` (a mask of
+/// the valid lanes: all for a packed, zero-padded panel; the remaining columns when `B` is read
+/// in place).
 ///
 /// # Safety
 /// The CPU must support AVX-512F; `A` must be readable at those offsets for `r < NR`,
-/// `p < kc`; `bp` for `kc·16·MV` values; `tile` must describe writable memory for
-/// `rows ≤ NR` rows and `cols ≤ 16·MV` columns that no other thread touches.
+/// `p < kc`; `B` for the lanes read; `tile` must describe writable memory for `rows ≤ NR` rows
+/// and `cols ≤ 16·MV` columns that no other thread touches.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn tile<const MV: usize, const NR: usize>(
     kc: usize,
     a: *const f32,
     ars: isize,
     acs: isize,
     bp: *const f32,
+    brs: isize,
+    last: __mmask16,
     t: Tile,
 ) {
     // SAFETY (whole body): pointer offsets stay within the extents the caller guarantees:
@@ -65,12 +70,17 @@ pub(crate) unsafe fn tile<const MV: usize, const NR: usize>(
             rows: &[*const f32; NR],
             off: isize,
             b: *const f32,
+            last: __mmask16,
         ) {
             // SAFETY: as for `tile`.
             unsafe {
                 let mut bv = [_mm512_setzero_ps(); MV];
                 for (v, x) in bv.iter_mut().enumerate() {
-                    *x = _mm512_load_ps(b.add(16 * v));
+                    *x = if v + 1 == MV {
+                        _mm512_maskz_loadu_ps(last, b.add(16 * v))
+                    } else {
+                        _mm512_loadu_ps(b.add(16 * v))
+                    };
                 }
                 for (row, &ar) in acc.iter_mut().zip(rows) {
                     let s = _mm512_set1_ps(*ar.offset(off));
@@ -82,15 +92,21 @@ pub(crate) unsafe fn tile<const MV: usize, const NR: usize>(
         }
         for _ in 0..kc / 4 {
             for u in 0..4 {
-                step(&mut acc, &rows, off + u as isize * acs, b.add(u * 16 * MV));
+                step(
+                    &mut acc,
+                    &rows,
+                    off + u as isize * acs,
+                    b.offset(u as isize * brs),
+                    last,
+                );
             }
             off += 4 * acs;
-            b = b.add(4 * 16 * MV);
+            b = b.offset(4 * brs);
         }
         for _ in 0..kc % 4 {
-            step(&mut acc, &rows, off, b);
+            step(&mut acc, &rows, off, b, last);
             off += acs;
-            b = b.add(16 * MV);
+            b = b.offset(brs);
         }
         store(&acc, t);
     }
@@ -147,8 +163,9 @@ unsafe fn store<const MV: usize, const NR: usize>(acc: &[[__m512; MV]; NR], t: T
     }
 }
 
-/// A tile kernel: `kernel(kc, a, a_row_stride, a_col_stride, bp, tile)`.
-pub(crate) type TileFn = unsafe fn(usize, *const f32, isize, isize, *const f32, Tile);
+/// A tile kernel: `kernel(kc, a, a_row_stride, a_col_stride, b, b_row_stride, last_mask, tile)`.
+pub(crate) type TileFn =
+    unsafe fn(usize, *const f32, isize, isize, *const f32, isize, __mmask16, Tile);
 
 /// The kernel for `MV` vectors and `rows` rows (`1 ≤ rows ≤ nr(MV)`).
 #[cfg(target_arch = "x86_64")]
@@ -248,6 +265,51 @@ pub(crate) unsafe fn copy_row(src: *const f32, dst: *mut f32, cols: usize, w: us
                 (1u16 << left) - 1
             };
             _mm512_storeu_ps(dst.add(j), _mm512_maskz_loadu_ps(mask, src.add(j)));
+            j += 16;
+        }
+    }
+}
+
+/// One row of `gemm`'s k ≤ 2 product with contiguous rows of B, 16 lanes at a time:
+/// `x = a₁·b₁ + (a₀·b₀ (+ x))` with separate multiplies and adds (no fused multiply-add), as
+/// `gemm` computes it.
+///
+/// # Safety
+/// AVX-512F; `b0` (and `b1` when given) readable for `row.len()` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn gevv_row(
+    row: &mut [f32],
+    a0: f32,
+    b0: *const f32,
+    second: Option<(f32, *const f32)>,
+    dest: super::Dest,
+) {
+    use super::Dest;
+    // SAFETY: masked loads and stores touch only `j < row.len()`.
+    unsafe {
+        let n = row.len();
+        let c = row.as_mut_ptr();
+        let va0 = _mm512_set1_ps(a0);
+        let mut j = 0;
+        while j < n {
+            let left = n - j;
+            let mask: __mmask16 = if left >= 16 {
+                0xffff
+            } else {
+                (1u16 << left) - 1
+            };
+            let mut v = _mm512_mul_ps(va0, _mm512_maskz_loadu_ps(mask, b0.add(j)));
+            v = match dest {
+                Dest::Assign => v,
+                Dest::Add => _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, c.add(j))),
+                Dest::AddToZero => _mm512_add_ps(v, _mm512_setzero_ps()),
+            };
+            if let Some((a1, b1)) = second {
+                let p = _mm512_mul_ps(_mm512_set1_ps(a1), _mm512_maskz_loadu_ps(mask, b1.add(j)));
+                v = _mm512_add_ps(p, v);
+            }
+            _mm512_mask_storeu_ps(c.add(j), mask, v);
             j += 16;
         }
     }

@@ -94,9 +94,15 @@ fn gemm_kc(m: usize, n: usize, k: usize) -> usize {
     }
 }
 
+/// Called on every part of every row of `C` once its value is final, while it is in cache:
+/// `epilogue(row, first_column, pointer_to_part, length)`. The parts of a row are disjoint and
+/// cover it; parts may be handled on different threads.
+pub(crate) type Epilogue<'a> = &'a (dyn Fn(usize, usize, *mut f32, usize) + Sync);
+
 /// `C = A·B` or `C += A·B` for row-major `C` (`m × n`, contiguous rows), if this module
 /// handles the shape; returns false (touching nothing) when the caller should use `gemm`.
-/// `threads` > 1 splits the work over the current rayon pool.
+/// `threads` > 1 splits the work over the current rayon pool; `epilogue` runs on each finished
+/// part of `C`.
 ///
 /// # Safety
 /// `a` must be readable for `m × k`, `b` for `k × n` at their strides, `c` writable for
@@ -111,6 +117,7 @@ pub(crate) unsafe fn sgemm(
     c: *mut f32,
     dest: Dest,
     threads: usize,
+    epilogue: Option<Epilogue<'_>>,
 ) -> bool {
     if !available() || m < 2 || n < 2 || k == 0 {
         return false;
@@ -126,71 +133,66 @@ pub(crate) unsafe fn sgemm(
     };
     if k <= 2 {
         // SAFETY: forwarded caller guarantees.
-        unsafe { gevv(m, n, k, a, b, c, dest) };
+        unsafe { gevv(m, n, k, a, b, c, dest, epilogue) };
         return true;
     }
     let kc = gemm_kc(m, n, k);
     // SAFETY: forwarded caller guarantees; the transposed view addresses the same elements.
     unsafe {
         if n < 16 && m >= 16 {
-            run(n, m, k, b.t(), a.t(), cc.t(), dest, kc, threads);
+            // Rows of C are columns of the transposed problem: run the epilogue afterwards.
+            run(n, m, k, b.t(), a.t(), cc.t(), dest, kc, threads, None);
+            if let Some(epi) = epilogue {
+                for i in 0..m {
+                    epi(i, 0, c.add(i * n), n);
+                }
+            }
         } else {
-            run(m, n, k, a, b, cc, dest, kc, threads);
+            run(m, n, k, a, b, cc, dest, kc, threads, epilogue);
         }
     }
     true
 }
 
 /// `gemm`'s k ≤ 2 path exactly: `c = a₁b₁ + (a₀b₀ (+ c))`, unfused (plain multiply and add).
-unsafe fn gevv(m: usize, n: usize, k: usize, a: Operand, b: Operand, c: *mut f32, dest: Dest) {
+#[allow(clippy::too_many_arguments)]
+unsafe fn gevv(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: Operand,
+    b: Operand,
+    c: *mut f32,
+    dest: Dest,
+    epilogue: Option<Epilogue<'_>>,
+) {
     // SAFETY: indices stay inside the extents the caller guarantees.
     unsafe {
         let c = std::slice::from_raw_parts_mut(c, m * n);
-        if b.cs == 1 {
-            // Contiguous rows of B: the same arithmetic, vectorisable.
-            let b0 = std::slice::from_raw_parts(b.ptr, n);
-            let b1 = std::slice::from_raw_parts(b.ptr.offset(b.rs), if k > 1 { n } else { 0 });
-            for (i, row) in c.chunks_exact_mut(n).enumerate() {
-                gevv_row(row, a.at(i, 0), b0, (k > 1).then(|| (a.at(i, 1), b1)), dest);
-            }
-            return;
-        }
         for (i, row) in c.chunks_exact_mut(n).enumerate() {
-            let (a0, a1) = (a.at(i, 0), if k > 1 { a.at(i, 1) } else { 0.0 });
-            for (j, x) in row.iter_mut().enumerate() {
-                let mut v = a0 * b.at(0, j);
-                v = match dest {
-                    Dest::Assign => v,
-                    Dest::Add => v + *x,
-                    Dest::AddToZero => v + 0.0,
-                };
-                if k > 1 {
-                    v += a1 * b.at(1, j);
+            if b.cs == 1 {
+                // Contiguous rows of B: the same arithmetic, 16 lanes at a time.
+                let a1 = (k > 1).then(|| (a.at(i, 1), b.ptr.offset(b.rs)));
+                kernel::gevv_row(row, a.at(i, 0), b.ptr, a1, dest);
+            } else {
+                let (a0, a1) = (a.at(i, 0), if k > 1 { a.at(i, 1) } else { 0.0 });
+                for (j, x) in row.iter_mut().enumerate() {
+                    let mut v = a0 * b.at(0, j);
+                    v = match dest {
+                        Dest::Assign => v,
+                        Dest::Add => v + *x,
+                        Dest::AddToZero => v + 0.0,
+                    };
+                    if k > 1 {
+                        v += a1 * b.at(1, j);
+                    }
+                    *x = v;
                 }
-                *x = v;
+            }
+            if let Some(epi) = epilogue {
+                epi(i, 0, row.as_mut_ptr(), n);
             }
         }
-    }
-}
-
-/// One row of [`gevv`] with contiguous rows of B: `x = a₁·b₁ + (a₀·b₀ (+ x))`.
-#[inline]
-fn gevv_row(row: &mut [f32], a0: f32, b0: &[f32], second: Option<(f32, &[f32])>, dest: Dest) {
-    let first = |x: f32, b: f32| {
-        let v = a0 * b;
-        match dest {
-            Dest::Assign => v,
-            Dest::Add => v + x,
-            Dest::AddToZero => v + 0.0,
-        }
-    };
-    match second {
-        None => row.iter_mut().zip(b0).for_each(|(x, &b)| *x = first(*x, b)),
-        Some((a1, b1)) => row
-            .iter_mut()
-            .zip(b0)
-            .zip(b1)
-            .for_each(|((x, &b), &c)| *x = a1 * c + first(*x, b)),
     }
 }
 
@@ -199,18 +201,40 @@ fn vectors_for(n: usize) -> usize {
     n.div_ceil(16).clamp(1, 4)
 }
 
-/// A raw pointer bundle that may cross to rayon threads (each thread writes a disjoint part
-/// of `C`).
+/// One part of a product: the operands at the part's origin, where that origin is in the
+/// whole `C` (for the epilogue), and the settings shared by all parts. May cross to rayon
+/// threads: each part writes a disjoint block of `C`.
 #[derive(Clone, Copy)]
-struct Job {
+struct Job<'e> {
     a: Operand,
     b: Operand,
     c: Operand,
+    row0: usize,
+    col0: usize,
+    dest: Dest,
+    kc: usize,
+    mv: usize,
+    epilogue: Option<Epilogue<'e>>,
 }
-// SAFETY: the pointers are only dereferenced inside `run`'s scope, on disjoint parts of C.
-unsafe impl Send for Job {}
+// SAFETY: the pointers are only dereferenced inside `run`'s scope, on disjoint parts of C, and
+// the epilogue is `Sync`.
+unsafe impl Send for Job<'_> {}
 // SAFETY: as above; shared reads of A and B only.
-unsafe impl Sync for Job {}
+unsafe impl Sync for Job<'_> {}
+
+impl Job<'_> {
+    /// The part starting `i` rows and `j` columns further on.
+    fn sub(&self, i: usize, j: usize) -> Self {
+        Job {
+            a: offset(self.a, i, 0),
+            b: offset(self.b, 0, j),
+            c: offset(self.c, i, j),
+            row0: self.row0 + i,
+            col0: self.col0 + j,
+            ..*self
+        }
+    }
+}
 
 /// Splits the product over threads (fixed contiguous ranges) and runs each part.
 #[allow(clippy::too_many_arguments)]
@@ -224,27 +248,33 @@ unsafe fn run(
     dest: Dest,
     kc: usize,
     threads: usize,
+    epilogue: Option<Epilogue<'_>>,
 ) {
     let mv = vectors_for(n);
     let (w, nr) = (16 * mv, kernel::nr(mv));
     let panels = n.div_ceil(w);
     let strips = m.div_ceil(nr);
-    let job = &Job { a, b, c };
-    // SAFETY (both branches): parts are disjoint ranges of rows or columns of C.
+    let job = &Job {
+        a,
+        b,
+        c,
+        row0: 0,
+        col0: 0,
+        dest,
+        kc,
+        mv,
+        epilogue,
+    };
+    // SAFETY (all branches): parts are disjoint ranges of rows or columns of C.
     if threads <= 1 || (panels < 2 && strips < 2) {
-        unsafe { block(m, n, k, *job, dest, kc, mv) };
+        unsafe { block(m, n, k, job) };
     } else if panels >= 2 * threads || panels >= strips {
         let parts = threads.min(panels);
         let per = panels.div_ceil(parts);
         rayon_parts(parts, |t| {
             let (j0, j1) = ((t * per * w).min(n), ((t + 1) * per * w).min(n));
             if j0 < j1 {
-                let sub = Job {
-                    a: job.a,
-                    b: offset(job.b, 0, j0),
-                    c: offset(job.c, 0, j0),
-                };
-                unsafe { block(m, j1 - j0, k, sub, dest, kc, mv) };
+                unsafe { block(m, j1 - j0, k, &job.sub(0, j0)) };
             }
         });
     } else {
@@ -253,12 +283,7 @@ unsafe fn run(
         rayon_parts(parts, |t| {
             let (i0, i1) = ((t * per * nr).min(m), ((t + 1) * per * nr).min(m));
             if i0 < i1 {
-                let sub = Job {
-                    a: offset(job.a, i0, 0),
-                    b: job.b,
-                    c: offset(job.c, i0, 0),
-                };
-                unsafe { block(i1 - i0, n, k, sub, dest, kc, mv) };
+                unsafe { block(i1 - i0, n, k, &job.sub(i0, 0)) };
             }
         });
     }
@@ -294,12 +319,16 @@ fn block_cols(kc: usize, w: usize) -> usize {
 }
 
 /// The single-threaded product on one part: k chunks outermost (gemm's order of chunk sums),
-/// then blocks of B columns, then strips of A rows, then the panels of the block.
-#[allow(clippy::too_many_arguments)]
-unsafe fn block(m: usize, n: usize, k: usize, job: Job, dest: Dest, kc: usize, mv: usize) {
+/// then blocks of B columns, then strips of A rows, then the panels of the block; the epilogue
+/// runs on each tile of the last chunk right after it is stored.
+unsafe fn block(m: usize, n: usize, k: usize, job: &Job<'_>) {
+    let (mv, kc) = (job.mv, job.kc);
     let (w, nr) = (16 * mv, kernel::nr(mv));
     let nc = block_cols(kc.min(k), w).min(n.div_ceil(w) * w);
-    let b_len = kc.min(k) * nc;
+    // A single strip of rows uses each value of B once: read B in place (rows contiguous)
+    // instead of packing it.
+    let direct = m <= nr && job.b.cs == 1;
+    let b_len = if direct { 0 } else { kc.min(k) * nc };
     let lines = b_len.div_ceil(16);
     let mut store = PACK.take();
     if store.len() < lines {
@@ -312,44 +341,63 @@ unsafe fn block(m: usize, n: usize, k: usize, job: Job, dest: Dest, kc: usize, m
         let mut p0 = 0;
         while p0 < k {
             let kcl = kc.min(k - p0);
-            let first = p0 == 0;
-            let store_mode = match (first, dest) {
+            let store_mode = match (p0 == 0, job.dest) {
                 (true, Dest::Assign) => Store::Assign,
                 (true, Dest::AddToZero) => Store::AddZero,
                 _ => Store::Add,
             };
+            let epilogue = job.epilogue.filter(|_| p0 + kcl == k);
             let mut j0 = 0;
             while j0 < n {
                 let ncl = nc.min(n - j0);
-                pack_b(kcl, ncl, w, offset(job.b, p0, j0), bp);
+                let b = offset(job.b, p0, j0);
+                if !direct {
+                    pack_b(kcl, ncl, w, b, bp);
+                }
                 let mut i0 = 0;
                 while i0 < m {
                     let rows = nr.min(m - i0);
                     let a = offset(job.a, i0, p0);
-                    let f = kernel::select(mv, rows);
                     let mut jp = 0;
                     while jp < ncl {
                         let cols = w.min(ncl - jp);
-                        let c = job
-                            .c
-                            .ptr
-                            .offset(i0 as isize * job.c.rs + (j0 + jp) as isize * job.c.cs)
-                            as *mut f32;
-                        f(
-                            kcl,
-                            a.ptr,
-                            a.rs,
-                            a.cs,
-                            bp.add(jp * kcl),
-                            Tile {
-                                c,
-                                rs: job.c.rs,
-                                cs: job.c.cs,
-                                rows,
-                                cols,
-                                store: store_mode,
-                            },
-                        );
+                        let c = offset(job.c, i0, j0 + jp).ptr as *mut f32;
+                        // A narrow last panel uses fewer vectors. Packed panels are zero-padded;
+                        // read in place, the last vector is masked.
+                        let mvp = cols.div_ceil(16);
+                        let f = kernel::select(mvp, rows);
+                        let (panel, brs, last) = if direct {
+                            let left = cols - 16 * (mvp - 1);
+                            let last = if left >= 16 {
+                                0xffff
+                            } else {
+                                (1u16 << left) - 1
+                            };
+                            (b.ptr.add(jp), b.rs, last)
+                        } else {
+                            (bp.add(jp * kcl) as *const f32, w as isize, 0xffff)
+                        };
+                        let tile = Tile {
+                            c,
+                            rs: job.c.rs,
+                            cs: job.c.cs,
+                            rows,
+                            cols,
+                            store: store_mode,
+                        };
+                        f(kcl, a.ptr, a.rs, a.cs, panel, brs, last, tile);
+                        if let Some(epi) = epilogue {
+                            debug_assert_eq!(job.c.cs, 1);
+                            for r in 0..rows {
+                                let row = job.row0 + i0 + r;
+                                epi(
+                                    row,
+                                    job.col0 + j0 + jp,
+                                    c.offset(r as isize * job.c.rs),
+                                    cols,
+                                );
+                            }
+                        }
                         jp += w;
                     }
                     i0 += rows;
@@ -379,8 +427,10 @@ unsafe fn pack_b(kc: usize, ncols: usize, w: usize, b: Operand, dst: *mut f32) {
             } else {
                 // Columns of B are contiguous (a transposed operand): transpose 16×16 blocks.
                 debug_assert_eq!(b.rs, 1);
-                for p in 0..kc {
-                    std::ptr::write_bytes(panel.add(p * w + cols), 0, w - cols);
+                if cols < w {
+                    for p in 0..kc {
+                        std::ptr::write_bytes(panel.add(p * w + cols), 0, w - cols);
+                    }
                 }
                 let (full_j, full_p) = (cols / 16 * 16, kc / 16 * 16);
                 let col = |j: usize| b.ptr.offset((q + j) as isize * b.cs);
