@@ -1,5 +1,6 @@
 //! The commands other than `run` (which has its own module, [`crate::run`]).
 
+pub mod bench;
 pub mod check;
 pub mod doctor;
 pub mod eval;

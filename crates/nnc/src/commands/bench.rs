@@ -1,0 +1,190 @@
+//! `nnc bench`: times the training step of a model file (nnc-bench's harness after the usual
+//! check and lowering) and reports the median, minimum and maximum milliseconds per step over
+//! several repeats, steps per second, peak resident memory and allocations per step.
+
+use super::{failure, prepare};
+use crate::cli::Common;
+use crate::exit::{CommandResult, Failure, OK, USAGE};
+use crate::output::Output;
+use clap::{Args, ValueEnum};
+use nnc_bench::{BenchError, BenchOptions, BenchResult, Harness, Prepared, run_bench};
+use nnc_data::BatchSize;
+use nnc_dsl::Purpose;
+use nnc_train::Duration;
+use std::path::{Path, PathBuf};
+
+/// The arguments of `nnc bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// Timed steps per repeat (default: the file's training length in steps).
+    #[arg(long, value_name = "N")]
+    pub steps: Option<u64>,
+    /// Timed repeats; the report gives their median, minimum and maximum.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub repeats: usize,
+    /// Untimed steps before the first timed one (default: a tenth of the steps, at least 3).
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u64>,
+    /// Which loop to time: `step` (the training step alone) or `trainer` (the trainer with
+    /// its live babysitter).
+    #[arg(long, value_enum, default_value_t = HarnessArg::Step)]
+    pub harness: HarnessArg,
+}
+
+/// The loops `nnc bench` can time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HarnessArg {
+    /// The training step alone, as the trainer runs it (compare with other frameworks).
+    Step,
+    /// The trainer itself, babysitter on.
+    Trainer,
+}
+
+impl From<HarnessArg> for Harness {
+    fn from(h: HarnessArg) -> Self {
+        match h {
+            HarnessArg::Step => Harness::Step,
+            HarnessArg::Trainer => Harness::Trainer,
+        }
+    }
+}
+
+/// Training steps the file's `train` section asks for (`epochs` converted with the batch size).
+fn file_steps(duration: Duration, batch: BatchSize, rows: usize) -> u64 {
+    match duration {
+        Duration::Steps(s) => s,
+        Duration::Epochs(e) => {
+            let per_epoch = match batch {
+                BatchSize::Full => 1,
+                BatchSize::Rows(b) => rows.div_ceil(b.max(1)) as u64,
+            };
+            e * per_epoch
+        }
+    }
+}
+
+/// The benchmark options from the arguments, the file's step count and the thread count;
+/// zero steps or repeats are usage errors.
+fn options(args: &BenchArgs, file_steps: u64, threads: usize) -> Result<BenchOptions, Failure> {
+    let steps = args.steps.unwrap_or(file_steps);
+    if steps == 0 {
+        return Err(Failure::new(USAGE, "--steps must be at least 1")
+            .hint("give the timed steps per repeat, e.g. `--steps 200`"));
+    }
+    if args.repeats == 0 {
+        return Err(Failure::new(USAGE, "--repeats must be at least 1")
+            .hint("the median needs repeats; 5 is the default"));
+    }
+    let mut opts = BenchOptions::new(steps, threads);
+    opts.repeats = args.repeats;
+    opts.harness = args.harness.into();
+    if let Some(w) = args.warmup {
+        if w == 0 && opts.harness == Harness::Trainer {
+            return Err(
+                Failure::new(USAGE, "the trainer harness needs at least one warm-up step")
+                    .hint("timing starts at a step event; use `--warmup 1` or more"),
+            );
+        }
+        opts.warmup = w;
+    }
+    Ok(opts)
+}
+
+fn bench_failure(e: BenchError) -> Failure {
+    match e {
+        BenchError::Usage(m) => Failure::new(USAGE, m),
+        other => failure(other),
+    }
+}
+
+/// `nnc bench model.nn`: checks and lowers the file, then times its training step on the
+/// training split (`--threads` rayon threads, default all cores) and prints one result line
+/// (text) or a `bench` record (JSON).
+pub fn bench(args: &BenchArgs, common: &Common, out: &Output) -> CommandResult {
+    let (loaded, compiled) = prepare(&args.model, Purpose::Run, None, common, out)?;
+    let Some(config) = compiled.train.clone() else {
+        return Err(Failure::new(USAGE, "the model file has no `train` section")
+            .hint("add `train { optimizer sgd(lr: 0.1) … }`: the benchmark times training steps"));
+    };
+    let train = compiled.data.splits.train.clone();
+    let opts = options(
+        args,
+        file_steps(config.duration, config.batch, train.len()),
+        common.threads.unwrap_or_else(rayon::current_num_threads),
+    )?;
+    let model = compiled.model.build(compiled.seed).map_err(failure)?;
+    let prepared = Prepared {
+        name: loaded.checked.experiment.name.clone(),
+        model,
+        data: train,
+        loss: compiled.model.loss,
+        config,
+    };
+    out.note(&format!(
+        "benchmarking {} ({}): {} warm-up steps, then {} × {} timed steps, {} thread{}",
+        prepared.name,
+        display(&args.model),
+        opts.warmup,
+        opts.repeats,
+        opts.steps,
+        opts.threads,
+        if opts.threads == 1 { "" } else { "s" }
+    ));
+    let result = run_bench(&prepared, opts).map_err(bench_failure)?;
+    report(&result, out);
+    Ok(OK)
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// Prints the result: the harness's table row under its header (text), or a `bench` record.
+fn report(result: &BenchResult, out: &Output) {
+    out.record("bench", result);
+    out.result(&format!("{}\n{result}", BenchResult::header()));
+    if result.allocs_per_step.is_none() {
+        out.note("allocations were not counted (the counting allocator is not installed)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(steps: Option<u64>, repeats: usize, warmup: Option<u64>) -> BenchArgs {
+        BenchArgs {
+            model: "m.nn".into(),
+            steps,
+            repeats,
+            warmup,
+            harness: HarnessArg::Trainer,
+        }
+    }
+
+    #[test]
+    fn epochs_become_steps() {
+        assert_eq!(file_steps(Duration::Steps(7), BatchSize::Full, 10), 7);
+        assert_eq!(file_steps(Duration::Epochs(3), BatchSize::Full, 10), 3);
+        assert_eq!(file_steps(Duration::Epochs(3), BatchSize::Rows(4), 10), 9);
+    }
+
+    #[test]
+    fn options_default_to_the_file_and_refuse_zeros() {
+        let o = options(&args(None, 5, None), 1000, 2).unwrap();
+        assert_eq!((o.steps, o.warmup, o.repeats, o.threads), (1000, 100, 5, 2));
+        assert_eq!(o.harness, Harness::Trainer);
+        let o = options(&args(Some(20), 2, Some(0)), 1000, 1);
+        assert_eq!(o.unwrap_err().code, USAGE);
+        assert_eq!(
+            options(&args(Some(0), 5, None), 10, 1).unwrap_err().code,
+            USAGE
+        );
+        assert_eq!(
+            options(&args(None, 0, None), 10, 1).unwrap_err().code,
+            USAGE
+        );
+    }
+}
