@@ -16,6 +16,8 @@ Examples:
   nnc gradcheck models/wine.nn                  gradients against finite differences
   nnc doctor models/spiral.nn                   the babysitting protocol before a long run
   nnc eval models/digits.nn --weights runs/digits_mlp/1/weights.safetensors
+  nnc bench models/bench/w2.nn --threads 2      ms per step, memory and allocations
+  nnc search models/search.nn --jobs 2          random search, coarse-to-fine, leaderboard
   nnc list activations                          the vocabulary of the language
   nnc explain E302                              what a diagnostic means
 
@@ -42,7 +44,7 @@ pub struct Common {
     #[arg(long = "set", value_name = "NAME=VALUE", global = true)]
     pub set: Vec<String>,
     /// Seed of initialization, dropout and batch order (replaces the file's `train` seed; the
-    /// data split keeps its own seed).
+    /// data split keeps its own seed). For `search`: the seed of the random search's sampler.
     #[arg(long, value_name = "N", global = true)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores; also RAYON_NUM_THREADS).
@@ -134,6 +136,28 @@ pub enum Command {
         /// With a k-fold split: the fold (1-based, default 1).
         #[arg(long, value_name = "K")]
         fold: Option<usize>,
+    },
+    /// Time the training step: median/min/max ms per step, steps/s, peak memory, allocations.
+    #[command(after_help = "Example: nnc bench models/bench/w1.nn --threads 1 --format json")]
+    Bench(commands::bench::BenchArgs),
+    /// Run the file's `search` section: trials in parallel, a live table, a leaderboard, and a
+    /// search directory (trials.jsonl, best.nn, plots) that --resume continues.
+    #[command(
+        after_help = "Examples:\n  nnc search models/search.nn --jobs 2\n  nnc search models/search.nn --trials 8 --seed 3 --out /tmp/s\n  nnc search models/search.nn --out /tmp/s --resume      continue an interrupted search"
+    )]
+    Search {
+        /// The model file (with a `search` section).
+        model: PathBuf,
+        /// Trials per stage (replaces the file's `trials`).
+        #[arg(long, value_name = "N")]
+        trials: Option<u64>,
+        /// Trials run at once, each on one thread (default: the number of worker threads).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Continue the search in --out (default: the model's latest search directory),
+        /// running only the trials it has not finished.
+        #[arg(long)]
+        resume: bool,
     },
     /// Print a catalogue of the language (layers, activations, optimizers, codes, ...).
     #[command(after_help = "Example: nnc list optimizers")]
@@ -263,6 +287,23 @@ fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
             split,
             fold,
         } => commands::eval::eval(model, weights, *split, one_based(*fold)?, common, out),
+        Command::Bench(args) => commands::bench::bench(args, common, out),
+        Command::Search {
+            model,
+            trials,
+            jobs,
+            resume,
+        } => crate::search::search(
+            &crate::search::SearchArgs {
+                model,
+                trials: *trials,
+                jobs: *jobs,
+                resume: *resume,
+                sampler_seed: common.seed,
+            },
+            common,
+            out,
+        ),
         Command::List { catalogue } => commands::list::list(catalogue.as_deref(), out),
         Command::Explain { code } => commands::list::explain(code, out),
     }

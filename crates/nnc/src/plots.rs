@@ -1,5 +1,6 @@
 //! SVG plots of a run: the loss curve, train vs validation accuracy, and per-layer activation
-//! statistics (the curves the CS231n notes teach to read).
+//! statistics (the curves the CS231n notes teach to read); and of a search: the metric of every
+//! trial against each hyperparameter (a scatter plot, log axis for log spaces).
 
 use plotters::prelude::*;
 use std::path::Path;
@@ -141,6 +142,104 @@ pub fn line_chart(path: &Path, chart: &LineChart<'_>) -> Result<(), String> {
     Ok(())
 }
 
+/// A scatter plot to draw: one colour per series (e.g. per search stage).
+#[derive(Debug, Clone)]
+pub struct ScatterChart<'a> {
+    /// The title.
+    pub title: &'a str,
+    /// The x-axis label.
+    pub x_label: &'a str,
+    /// The y-axis label.
+    pub y_label: &'a str,
+    /// Use a logarithmic x axis (for values sampled in log space); non-positive x are dropped.
+    pub log_x: bool,
+    /// The series (points in any order).
+    pub series: &'a [Series],
+    /// A point drawn larger and ringed (the best trial).
+    pub highlight: Option<(f64, f64)>,
+}
+
+/// Draws a scatter plot to an SVG file.
+pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String> {
+    let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
+    let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let keep = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite() && (!chart.log_x || x > 0.0);
+    let kept: Vec<Series> = chart
+        .series
+        .iter()
+        .map(|s| {
+            Series::new(
+                s.label.clone(),
+                s.points.iter().copied().filter(keep).collect(),
+            )
+        })
+        .collect();
+    let ((mut x0, mut x1), (y0, y1)) = bounds(&kept, false);
+    if chart.log_x {
+        if x0 <= 0.0 {
+            (x0, x1) = (1.0, 10.0);
+        }
+        (x0, x1) = (x0 / 1.25, x1 * 1.25);
+    } else {
+        let pad = (x1 - x0) * 0.04;
+        (x0, x1) = (x0 - pad, x1 + pad);
+    }
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .caption(chart.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70);
+    macro_rules! draw {
+        ($ctx:expr) => {{
+            let mut ctx = $ctx;
+            ctx.configure_mesh()
+                .x_desc(chart.x_label)
+                .y_desc(chart.y_label)
+                .draw()
+                .map_err(|e| err(&e))?;
+            for (i, s) in kept.iter().enumerate() {
+                let color = PALETTE[i % PALETTE.len()];
+                ctx.draw_series(
+                    s.points
+                        .iter()
+                        .map(|&p| Circle::new(p, 4, color.mix(0.75).filled())),
+                )
+                .map_err(|e| err(&e))?
+                .label(s.label.clone())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+            }
+            if let Some(p) = chart.highlight.filter(keep) {
+                ctx.draw_series(std::iter::once(Circle::new(p, 9, BLACK.stroke_width(2))))
+                    .map_err(|e| err(&e))?
+                    .label("best")
+                    .legend(|(x, y)| Circle::new((x + 10, y), 6, BLACK.stroke_width(2)));
+            }
+            ctx.configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(|e| err(&e))?;
+        }};
+    }
+    if chart.log_x {
+        draw!(
+            builder
+                .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
+                .map_err(|e| err(&e))?
+        );
+    } else {
+        draw!(
+            builder
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .map_err(|e| err(&e))?
+        );
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +292,50 @@ mod tests {
             .filter(|n| n.has_tag_name("polyline"))
             .count();
         assert!(lines >= 2, "expected a polyline per series, found {lines}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_scatter_plot_has_a_point_per_trial_on_a_log_axis() {
+        let dir = std::env::temp_dir().join(format!("nnc-scatter-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("lr.svg");
+        let coarse: Vec<(f64, f64)> = (0..12)
+            .map(|i| (10f64.powf(-4.0 + 0.3 * i as f64), 0.5 + 0.03 * i as f64))
+            .collect();
+        let fine = vec![(0.01, 0.9), (0.02, 0.93), (-1.0, 0.2), (0.03, f64::NAN)];
+        let series = [Series::new("coarse", coarse), Series::new("fine", fine)];
+        scatter_chart(
+            &path,
+            &ScatterChart {
+                title: "val.accuracy vs lr",
+                x_label: "lr (log scale)",
+                y_label: "val.accuracy",
+                log_x: true,
+                series: &series,
+                highlight: Some((0.02, 0.93)),
+            },
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc = roxmltree::Document::parse(&text).expect("valid XML");
+        let circles = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("circle"))
+            .count();
+        // 12 + 2 plotted points (the negative and NaN ones are dropped), the ring around the
+        // best, and a legend marker per series and for the best.
+        assert_eq!(circles, 12 + 2 + 1 + 3, "{circles} circles");
+        let labels: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .map(str::trim)
+            .collect();
+        assert!(
+            labels.contains(&"coarse") && labels.contains(&"best"),
+            "{labels:?}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

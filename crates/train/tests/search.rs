@@ -85,8 +85,11 @@ fn digits_trial(spec: &TrialSpec) -> TrialOutcome {
         },
         metric: val.accuracy,
         spread: None,
+        fold_metrics: Vec::new(),
         train_accuracy: Some(r.train.accuracy),
         val_accuracy: Some(val.accuracy),
+        initial_loss: r.initial_loss,
+        final_loss: Some(r.train.loss),
         epochs_run: r.epochs,
         seconds: 0.0, // kept out of comparisons
     }
@@ -168,8 +171,11 @@ fn synthetic(spec: &TrialSpec) -> TrialOutcome {
         status: TrialStatus::Ok,
         metric: -(x.log10() + 2.0).powi(2) + w * 1e-3,
         spread: None,
+        fold_metrics: Vec::new(),
         train_accuracy: None,
         val_accuracy: None,
+        initial_loss: None,
+        final_loss: None,
         epochs_run: 1.0,
         seconds: 0.0,
     }
@@ -338,4 +344,73 @@ fn an_interrupted_search_resumes_to_the_same_trials() {
     assert!(!resumed.interrupted);
     assert_eq!(fresh_count, 30 - saved.len());
     assert_eq!(jsonl(&resumed.records), jsonl(&whole.records));
+}
+
+#[test]
+fn a_diverged_trial_round_trips_through_json() {
+    let record = TrialRecord {
+        spec: TrialSpec {
+            id: 3,
+            stage: "coarse".into(),
+            params: vec![("lr".into(), Value::Number(40.0))],
+            budget_epochs: Some(2),
+        },
+        outcome: TrialOutcome {
+            status: TrialStatus::Diverged,
+            metric: f64::NAN,
+            spread: None,
+            fold_metrics: Vec::new(),
+            train_accuracy: None,
+            val_accuracy: None,
+            initial_loss: Some(1.1),
+            final_loss: None,
+            epochs_run: 0.5,
+            seconds: 0.1,
+        },
+    };
+    let line = serde_json::to_string(&record).unwrap();
+    assert!(line.contains("\"metric\":null"), "{line}");
+    let back: TrialRecord = serde_json::from_str(&line).unwrap();
+    assert!(back.outcome.metric.is_nan());
+    assert_eq!(back.outcome.status, TrialStatus::Diverged);
+    assert_eq!(back.spec, record.spec);
+}
+
+#[test]
+fn a_plan_with_nested_choices_round_trips_through_json() {
+    let plan = SearchPlan {
+        strategy: Strategy::Random { seed: 4 },
+        space: vec![
+            Dim {
+                name: "lr".into(),
+                dist: Dist::LogUniform { lo: 1e-4, hi: 1.0 },
+            },
+            Dim {
+                name: "reg".into(),
+                dist: Dist::Choice(vec![
+                    Choice::Value(Value::Number(0.0)),
+                    Choice::Dist(Dist::LogUniform { lo: 1e-6, hi: 1e-2 }),
+                ]),
+            },
+            Dim {
+                name: "act".into(),
+                dist: Dist::Choice(vec![
+                    Choice::Value(Value::Name("relu".into())),
+                    Choice::Value(Value::Name("tanh".into())),
+                ]),
+            },
+        ],
+        stages: vec![Stage {
+            name: "search".into(),
+            trials: Some(3),
+            epochs: None,
+            keep: 0,
+            shrink: 1.0,
+        }],
+        metric: "val.accuracy".into(),
+        goal: Goal::Max,
+    };
+    let text = serde_json::to_string(&plan).unwrap();
+    let back: SearchPlan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, plan, "{text}");
 }

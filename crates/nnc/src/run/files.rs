@@ -15,6 +15,7 @@ use crate::commands::failure;
 use crate::exit::Failure;
 use crate::load::Loaded;
 use nnc_data::FittedPipeline;
+use nnc_dsl::{Experiment, Override};
 use nnc_ops::Sequential;
 use nnc_tape::Tensor;
 use nnc_train::trainer::save_weights;
@@ -62,7 +63,7 @@ pub fn create_run_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failur
 }
 
 /// A model name usable as a directory name.
-fn sanitize(name: &str) -> String {
+pub(crate) fn sanitize(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| {
@@ -78,11 +79,32 @@ fn sanitize(name: &str) -> String {
 
 /// The model file as run: overridden `param` declarations rewritten with their values, and a
 /// header comment saying how it was run.
-pub fn resolved_model(loaded: &Loaded, seed: Option<u64>, command: &str) -> String {
-    let e = &loaded.checked.experiment;
+pub fn resolved_model(loaded: &Loaded, seed: Option<u64>, command: &str, dest: &Path) -> String {
+    resolved_text(
+        &loaded.path,
+        &loaded.text,
+        &loaded.overrides,
+        &loaded.checked.experiment,
+        seed,
+        command,
+        dest,
+    )
+}
+
+/// [`resolved_model`] from its parts: the file's path and text, the overrides, and the
+/// experiment they checked into; `dest` is the directory the file is written to.
+pub fn resolved_text(
+    path: &Path,
+    source: &str,
+    overrides: &[Override],
+    e: &Experiment,
+    seed: Option<u64>,
+    command: &str,
+    dest: &Path,
+) -> String {
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     for p in e.params.iter().filter(|p| p.overridden) {
-        if let Some(o) = loaded.overrides.iter().rev().find(|o| o.name == p.name) {
+        if let Some(o) = overrides.iter().rev().find(|o| o.name == p.name) {
             let value = o.text[o.value_start..].trim();
             edits.push((
                 p.span.start..p.span.end,
@@ -94,7 +116,7 @@ pub fn resolved_model(loaded: &Loaded, seed: Option<u64>, command: &str) -> Stri
         }
     }
     edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-    let mut text = loaded.text.clone();
+    let mut text = source.to_string();
     for (range, replacement) in edits {
         if range.end <= text.len()
             && text.is_char_boundary(range.start)
@@ -103,13 +125,13 @@ pub fn resolved_model(loaded: &Loaded, seed: Option<u64>, command: &str) -> Stri
             text.replace_range(range, &replacement);
         }
     }
+    let text = rebase_paths(&text, &e.base_dir, dest);
     let mut header = format!(
-        "# Resolved by `{command}` from {} (relative data paths are relative to that file's directory).\n",
-        loaded.path.display()
+        "# Resolved by `{command}` from {} (data paths rewritten relative to this file).\n",
+        path.display()
     );
-    if !loaded.overrides.is_empty() {
-        let sets: Vec<String> = loaded
-            .overrides
+    if !overrides.is_empty() {
+        let sets: Vec<String> = overrides
             .iter()
             .map(|o| format!("--set {}", o.text))
             .collect();
@@ -126,6 +148,53 @@ pub fn resolved_model(loaded: &Loaded, seed: Option<u64>, command: &str) -> Stri
         }
         _ => format!("{header}{body}"),
     }
+}
+
+/// `text` with every string literal that names an existing file relative to `from` (the
+/// original model file's directory) rewritten relative to `to`, so the file runs from there.
+pub fn rebase_paths(text: &str, from: &Path, to: &Path) -> String {
+    let (Ok(to), Ok(from)) = (to.canonicalize(), from.canonicalize()) else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let Some(len) = rest[open + 1..].find(['"', '\n']) else {
+            break;
+        };
+        let close = open + 1 + len;
+        out.push_str(&rest[..=open]);
+        let literal = &rest[open + 1..close];
+        let target = from.join(literal);
+        let rebased = (!literal.is_empty() && Path::new(literal).is_relative() && target.is_file())
+            .then(|| target.canonicalize().ok())
+            .flatten()
+            .map(|t| relative_path(&to, &t))
+            .filter(|p| !p.contains(['"', '\\', '\n']));
+        out.push_str(rebased.as_deref().unwrap_or(literal));
+        if rest.as_bytes()[close] == b'\n' {
+            out.push('\n');
+        } else {
+            out.push('"');
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The path of `file` relative to the directory `dir` (both absolute), with `/` separators.
+fn relative_path(dir: &Path, file: &Path) -> String {
+    let d: Vec<_> = dir.components().collect();
+    let f: Vec<_> = file.components().collect();
+    let common = d.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); d.len() - common];
+    parts.extend(
+        f[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 /// Writes `weights.safetensors`: parameters and buffers under their canonical names, the
@@ -164,4 +233,28 @@ pub fn write_weights(
 pub fn write(path: &Path, text: &str) -> Result<(), Failure> {
     std::fs::write(path, text)
         .map_err(|e| failure(format!("cannot write `{}`: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_paths_are_rewritten_relative_to_the_new_directory() {
+        let root = std::env::temp_dir().join(format!("nnc-rebase-{}", std::process::id()));
+        let (models, runs) = (root.join("models"), root.join("runs/m/search-1"));
+        std::fs::create_dir_all(models.join("data")).unwrap();
+        std::fs::create_dir_all(&runs).unwrap();
+        std::fs::write(models.join("data/d.csv"), "x,label\n1,a\n").unwrap();
+        let text = "data {\n  source csv(\"data/d.csv\", label: \"label\")  # \"data/d.csv\"\n}\n";
+        let rebased = rebase_paths(text, &models, &runs);
+        assert_eq!(
+            rebased,
+            "data {\n  source csv(\"../../../models/data/d.csv\", label: \"label\")  # \"../../../models/data/d.csv\"\n}\n"
+        );
+        // Strings that name no file, and an unterminated string, are left alone.
+        let odd = "let s = \"nothing here\"\nlet t = \"open\n";
+        assert_eq!(rebase_paths(odd, &models, &runs), odd);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

@@ -27,27 +27,30 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// Periodic checkpoints written over a run.
 pub const CHECKPOINTS: u64 = 20;
 
-/// Set by Ctrl-C; the trainer checks it before every step.
-static INTERRUPT: AtomicBool = AtomicBool::new(false);
+/// Set by Ctrl-C; the trainer checks it before every step (the search runner before every
+/// trial).
+pub(crate) static INTERRUPT: AtomicBool = AtomicBool::new(false);
 static PRESSES: AtomicUsize = AtomicUsize::new(0);
 
-fn install_ctrl_c() {
+/// Installs the Ctrl-C handler: the first press sets [`INTERRUPT`] and prints `first`; a second
+/// one quits at once.
+pub(crate) fn install_ctrl_c(first: &'static str) {
     INTERRUPT.store(false, Ordering::SeqCst);
     PRESSES.store(0, Ordering::SeqCst);
     // Fails only when a handler is installed already (a second run in one process).
-    let _ = ctrlc::set_handler(|| {
+    let _ = ctrlc::set_handler(move || {
         if PRESSES.fetch_add(1, Ordering::SeqCst) > 0 {
             eprintln!("\ninterrupted again: quitting now");
             std::process::exit(INTERRUPTED);
         }
-        eprintln!("\ninterrupted: stopping after this step (Ctrl-C again to quit now)");
+        eprintln!("\n{first}");
         INTERRUPT.store(true, Ordering::SeqCst);
     });
 }
 
 /// Runs `nnc run`.
 pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> CommandResult {
-    install_ctrl_c();
+    install_ctrl_c("interrupted: stopping after this step (Ctrl-C again to quit now)");
     let loaded = load::load(model, &common.set, Purpose::Run, true, out)?;
     let compiled = load::lower(&loaded, common.seed, fold)?;
     let experiment = &loaded.checked.experiment;
@@ -58,7 +61,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     let dir = files::create_run_dir(common.out.as_deref(), &experiment.name)?;
     files::write(
         &dir.join("model.nn"),
-        &files::resolved_model(&loaded, common.seed, "nnc run"),
+        &files::resolved_model(&loaded, common.seed, "nnc run", &dir),
     )?;
     files::write(
         &dir.join("experiment.json"),
@@ -91,10 +94,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
 
     let mut model = compiled.model.build(compiled.seed).map_err(failure)?;
     out.note(&report::model_line(experiment, &model));
-    let spe = match config.batch {
-        nnc_data::BatchSize::Full => 1,
-        nnc_data::BatchSize::Rows(b) => splits.train.len().div_ceil(b.max(1)) as u64,
-    };
+    let spe = nnc_train::trainer::steps_per_epoch(splits.train.len(), config.batch);
     let total = match config.duration {
         Duration::Epochs(e) => e * spe,
         Duration::Steps(s) => s,

@@ -16,7 +16,35 @@ pub use report::{leaderboard, search_warnings};
 pub use runner::{SearchResult, run_search};
 pub use space::{Choice, Dim, Dist, Value};
 
+/// Mean and (population) standard deviation of per-fold metrics; `(NaN, 0)` for none.
+pub fn fold_mean_and_spread(values: &[f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (f64::NAN, 0.0);
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
 use serde::{Deserialize, Serialize};
+
+/// Serde for an `f64` that may be NaN: NaN (and infinities) as `null`, `null` back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if x.is_finite() {
+            s.serialize_f64(*x)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
 
 /// How trials are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -40,6 +68,23 @@ pub enum Goal {
     /// Lower is better (loss).
     Min,
 }
+
+impl TrialOutcome {
+    /// Whether the training loss barely moved: it ended within [`FLAT_FRACTION`] of where it
+    /// started (unknown losses are not flat).
+    pub fn flat(&self) -> bool {
+        match (self.initial_loss, self.final_loss) {
+            (Some(a), Some(b)) if a.is_finite() && b.is_finite() && a > 0.0 => {
+                (a - b) / a < FLAT_FRACTION
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The relative drop of the training loss below which a trial counts as flat: it learnt
+/// (almost) nothing.
+pub const FLAT_FRACTION: f64 = 0.02;
 
 impl Goal {
     /// Whether `a` is better than `b` (NaN is never better).
@@ -111,14 +156,25 @@ pub enum TrialStatus {
 pub struct TrialOutcome {
     /// How it ended.
     pub status: TrialStatus,
-    /// The searched metric (mean over folds with k-fold); NaN if unavailable.
+    /// The searched metric (mean over folds with k-fold); NaN if unavailable (written as
+    /// `null` in JSON, which has no NaN).
+    #[serde(with = "nan_as_null")]
     pub metric: f64,
     /// Standard deviation over folds (k-fold only).
     pub spread: Option<f64>,
+    /// The metric of each fold (k-fold only), whose mean is `metric`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fold_metrics: Vec<f64>,
     /// Training accuracy at the end, for the overfitting check.
     pub train_accuracy: Option<f64>,
     /// Validation accuracy at the end.
     pub val_accuracy: Option<f64>,
+    /// The training loss before the first step, for the flat-loss check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_loss: Option<f64>,
+    /// The training data loss at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_loss: Option<f64>,
     /// Epochs actually run.
     pub epochs_run: f64,
     /// Wall-clock seconds.

@@ -12,7 +12,8 @@ pub const OUTLIER_SIGMAS: f64 = 3.0;
 /// Train/validation accuracy gap of the best trials that counts as overfitting.
 pub const GAP: f64 = 0.1;
 
-/// The finished trials ranked best first, as a text table (top `n`).
+/// The finished trials ranked best first, as a text table (top `n`). Trials are numbered
+/// from 1 (`id + 1`) in everything people read.
 pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> String {
     let mut ranked: Vec<&TrialRecord> = records.iter().collect();
     ranked.sort_by(|a, b| {
@@ -38,7 +39,7 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
         out.push_str(&format!(
             "{:>4}  {:>6}  {:<8}  ",
             rank + 1,
-            r.spec.id,
+            r.spec.id + 1,
             truncate(&r.spec.stage, 8)
         ));
         for d in &plan.space {
@@ -61,7 +62,7 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
             TrialStatus::Failed(m) => format!("failed: {m}"),
         };
         out.push_str(&format!(
-            "{metric:>18}  {:>6.1}  {:>6.1}s  {status}\n",
+            "{metric:>18}  {:>6.1}  {:>6.2}s  {status}\n",
             r.outcome.epochs_run, r.outcome.seconds
         ));
     }
@@ -167,8 +168,10 @@ pub fn search_warnings(
         );
     }
 
-    // One trial far better than the rest.
-    if finished.len() >= 5 {
+    // One trial far better than the rest (not among trials that all learnt nothing: their
+    // differences are noise, and the flat-loss warning below says what is wrong).
+    let all_flat = finished.iter().all(|r| r.outcome.flat());
+    if finished.len() >= 5 && !all_flat {
         let mut m: Vec<f64> = finished.iter().map(|r| r.outcome.metric).collect();
         m.sort_by(f64::total_cmp);
         let median = m[m.len() / 2];
@@ -192,7 +195,7 @@ pub fn search_warnings(
                     Severity::Warning,
                     format!(
                         "trial {} ({} = {b:.4}) is far better than the rest: {distance:.1} robust standard deviations from the median {median:.4}, runner-up {runner_up:.4}",
-                        best.spec.id, plan.metric
+                        best.spec.id + 1, plan.metric
                     ),
                 )
                 .measure("best", b)
@@ -215,7 +218,10 @@ pub fn search_warnings(
         .take(3)
         .filter_map(
             |r| match (r.outcome.train_accuracy, r.outcome.val_accuracy) {
-                (Some(t), Some(v)) if t - v > GAP => Some((r.spec.id, t - v)),
+                // A trial that learnt nothing does not overfit: its gap is noise.
+                (Some(t), Some(v)) if t - v > GAP && !r.outcome.flat() => {
+                    Some((r.spec.id + 1, t - v))
+                }
                 _ => None,
             },
         )
@@ -236,6 +242,27 @@ pub fn search_warnings(
             .measure("gap", worst)
             .threshold(format!("gap at most {GAP}"))
             .advice("search the regularisation strength (l2, dropout) too, or get more data"),
+        );
+    }
+
+    // Every trial flat: the ranges (the learning rate's, usually) are far too low.
+    let flat = finished.iter().filter(|r| r.outcome.flat()).count();
+    if finished.len() >= 2 && flat == finished.len() {
+        out.push(
+            Finding::new(
+                CheckKind::FlatLoss,
+                Severity::Warning,
+                format!(
+                    "the loss barely moved in any of the {flat} finished trials: each ended within {:.0} % of its initial loss",
+                    super::FLAT_FRACTION * 100.0
+                ),
+            )
+            .measure("flat_trials", flat as f64)
+            .threshold(format!(
+                "the training loss falls by at least {:.0} %",
+                super::FLAT_FRACTION * 100.0
+            ))
+            .advice("the learning-rate range is far too low (or training far too short): search higher, e.g. around the range `nnc doctor` suggests"),
         );
     }
 

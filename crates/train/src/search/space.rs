@@ -73,8 +73,10 @@ pub enum Choice {
 }
 
 /// A search space of one hyperparameter (closed intervals; integers inclusive at both ends).
+/// In JSON: `{"kind": "loguniform", "args": {"lo": 1e-5, "hi": 0.1}}` (adjacently tagged, so
+/// that a choice's list of options serialises too).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(tag = "kind", content = "args", rename_all = "lowercase")]
 pub enum Dist {
     /// Uniform on `[lo, hi]`.
     Uniform {

@@ -1,0 +1,297 @@
+//! `nnc search`: the `search` section run as the textbook advises — random search in log space,
+//! coarse-to-fine stages, k-fold validation — with trials in parallel, a live table, and a
+//! search directory (see [`files`]) that an interrupted search resumes from.
+//!
+//! Each trial checks the model file again with its sampled values as `--set` overrides, so
+//! structural params (widths, depth, pieces, activations) work, trains a fresh model without
+//! output (single-threaded when several trials run at once) and records the metric. Results
+//! are deterministic for a seed, whatever `--jobs`: a trial's values depend only on the seed
+//! and its number, and training is bit-identical across thread counts.
+//!
+//! Ctrl-C lets the running trials finish and keeps every finished one in `trials.jsonl`;
+//! `--resume` runs only the trials that are missing.
+
+pub mod files;
+pub mod report;
+pub mod trial;
+
+use crate::cli::Common;
+use crate::exit::{CommandResult, DIVERGED, Failure, INTERRUPTED, OK, USAGE};
+use crate::load;
+use crate::output::Output;
+use crate::run::files::{resolved_text, write};
+use crate::run::sink::finding_text;
+use crate::run::{INTERRUPT, install_ctrl_c};
+use files::{SearchHeader, TrialsWriter};
+use nnc_dsl::{CheckOptions, Override, Purpose};
+use nnc_train::babysit::Severity;
+use nnc_train::search::{SearchResult, Strategy, TrialRecord, leaderboard, run_search};
+use std::path::Path;
+
+/// Trials the leaderboard prints (the file has them all).
+pub const LEADERBOARD_ROWS: usize = 10;
+
+/// The flags of `nnc search`.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchArgs<'a> {
+    /// The model file.
+    pub model: &'a Path,
+    /// Replaces every stage's trial count.
+    pub trials: Option<u64>,
+    /// Trials run at once (default: the worker threads).
+    pub jobs: Option<usize>,
+    /// Continue the search in `--out` (or the latest of the model).
+    pub resume: bool,
+    /// Replaces the random search's sampler seed.
+    pub sampler_seed: Option<u64>,
+}
+
+/// Runs `nnc search`.
+pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandResult {
+    if args.jobs == Some(0) {
+        return Err(Failure::new(USAGE, "--jobs must be at least 1"));
+    }
+    if args.trials == Some(0) {
+        return Err(Failure::new(USAGE, "--trials must be at least 1"));
+    }
+    install_ctrl_c(
+        "interrupted: letting the running trials finish; finished trials are kept in trials.jsonl \
+         (Ctrl-C again to quit now; --resume continues)",
+    );
+    let loaded = load::load(args.model, &common.set, Purpose::Search, true, out)?;
+    let experiment = &loaded.checked.experiment;
+    let Some(spec) = &experiment.search else {
+        return Err(Failure::new(
+            USAGE,
+            format!("`{}` has no `search` section", args.model.display()),
+        )
+        .hint("add one (docs/language.md §8), or train once with `nnc run`"));
+    };
+    let mut space = nnc_dsl::lower::search::space(spec);
+    if let Some(searched) = loaded
+        .overrides
+        .iter()
+        .find(|o| space.plan.space.iter().any(|d| d.name == o.name))
+    {
+        return Err(Failure::new(
+            USAGE,
+            format!("`--set {}` fixes a searched param", searched.text),
+        )
+        .hint(format!(
+            "the search samples `{}`; drop the --set, or remove `{} ~ …` from the search section",
+            searched.name, searched.name
+        )));
+    }
+    if let Some(seed) = args.sampler_seed
+        && let Strategy::Random { seed: s } = &mut space.plan.strategy
+    {
+        *s = seed;
+    }
+    if let Some(n) = args.trials {
+        for stage in &mut space.plan.stages {
+            stage.trials = Some(n);
+        }
+    }
+    let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
+    let header = SearchHeader {
+        model: args.model.display().to_string(),
+        overrides: common.set.clone(),
+        seed: common.seed,
+        plan: space.plan.clone(),
+        kfold: space.kfold,
+    };
+    let (dir, done) = if args.resume {
+        let dir = files::resume_dir(common.out.as_deref(), &experiment.name)?;
+        files::check_header(&dir, &header)?;
+        let done = files::read_trials(&dir)?;
+        (dir, done)
+    } else {
+        let dir = files::new_search_dir(common.out.as_deref(), &experiment.name)?;
+        files::write_header(&dir, &header)?;
+        (dir, Vec::new())
+    };
+    let planned = report::planned_trials(&space.plan);
+    out.note(&format!(
+        "search: {planned} trials of `{}` ({}), {} at a time{}, judged on {} ({}){}; directory {}",
+        experiment.name,
+        space
+            .plan
+            .stages
+            .iter()
+            .map(|s| format!(
+                "{} {}{}",
+                s.name,
+                s.trials.map_or("all".into(), |t| t.to_string()),
+                s.epochs.map_or(String::new(), |e| format!(" × {e} epochs"))
+            ))
+            .collect::<Vec<_>>()
+            .join(", "),
+        jobs,
+        if jobs > 1 { " (one thread each)" } else { "" },
+        space.plan.metric,
+        match space.plan.goal {
+            nnc_train::search::Goal::Max => "higher is better",
+            nnc_train::search::Goal::Min => "lower is better",
+        },
+        space
+            .kfold
+            .map_or(String::new(), |k| format!(", mean over {k} folds")),
+        dir.display()
+    ));
+    if !done.is_empty() {
+        out.note(&format!(
+            "resuming: {} of {planned} trials finished before; running the rest",
+            done.len()
+        ));
+    }
+
+    let runner = trial::TrialRunner {
+        path: loaded.path.clone(),
+        text: loaded.text.clone(),
+        base: loaded.overrides.clone(),
+        probe: &loaded.probe,
+        kfold: space.kfold,
+        train_seed: None,
+    };
+    let mut writer = TrialsWriter::open(&dir)?;
+    let mut table = report::LiveTable::new(&space.plan);
+    out.note(&table.header());
+    let mut write_error: Option<String> = None;
+    let result = run_search(
+        &space.plan,
+        jobs,
+        &done,
+        &|spec| runner.run(spec),
+        Some(&INTERRUPT),
+        &mut |record, fresh| {
+            if fresh && let Err(e) = writer.append(record) {
+                write_error.get_or_insert(e);
+            }
+            out.note(&table.row(record));
+            out.record("trial", record);
+        },
+    );
+    if let Some(e) = write_error {
+        out.warn(&format!("warning: {e}: trials.jsonl is incomplete"));
+    }
+    finish(&loaded, &space.plan, &result, &dir, out)
+}
+
+/// The leaderboard, the warnings, `best.nn`, plots and the summary; the exit code.
+fn finish(
+    loaded: &load::Loaded,
+    plan: &nnc_train::search::SearchPlan,
+    result: &SearchResult,
+    dir: &Path,
+    out: &Output,
+) -> CommandResult {
+    let board = leaderboard(plan, &result.records, result.records.len());
+    write(&dir.join("leaderboard.txt"), &board)?;
+    let best = result.best.map(|b| &result.records[b]);
+    if let Some(best) = best {
+        write(&dir.join("best.nn"), &best_model(loaded, best, plan, dir)?)?;
+    }
+    let plot_error = report::scatter_plots(dir, plan, &result.records, best).err();
+    let summary = report::summary_json(plan, result, dir);
+    write(
+        &dir.join("summary.json"),
+        &serde_json::to_string_pretty(&summary).unwrap_or_default(),
+    )?;
+
+    let shown = leaderboard(plan, &result.records, LEADERBOARD_ROWS);
+    let mut text = format!(
+        "\nleaderboard ({} of {} trials{}):\n{shown}",
+        result.records.len().min(LEADERBOARD_ROWS),
+        result.records.len(),
+        if result.interrupted {
+            ", interrupted"
+        } else {
+            ""
+        }
+    );
+    if let Some(best) = best {
+        text.push_str(&format!(
+            "\nbest: trial {} with {} = {:.4}{}\n  train it: nnc run {}\n        or: nnc run {} {}\n",
+            best.spec.id + 1,
+            plan.metric,
+            best.outcome.metric,
+            best.outcome
+                .spread
+                .map_or(String::new(), |s| format!(" ± {s:.4}")),
+            dir.join("best.nn").display(),
+            loaded.path.display(),
+            report::best_sets(best)
+                .iter()
+                .map(|s| format!("--set {s}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
+    text.push_str(&format!("search directory: {}", dir.display()));
+    out.result(&text);
+    for f in &result.warnings {
+        out.record("finding", f);
+        if f.severity >= Severity::Warning || !out.quiet {
+            out.warn(&finding_text(f));
+        }
+    }
+    out.record("summary", &summary);
+    if let Some(e) = plot_error {
+        out.warn(&format!("warning: the plots could not be drawn: {e}"));
+    }
+    Ok(if result.interrupted {
+        INTERRUPTED
+    } else if best.is_none() {
+        DIVERGED
+    } else {
+        OK
+    })
+}
+
+/// The model file with the best trial's values written into its `param`s.
+fn best_model(
+    loaded: &load::Loaded,
+    best: &TrialRecord,
+    plan: &nnc_train::search::SearchPlan,
+    dir: &Path,
+) -> Result<String, Failure> {
+    let mut overrides = loaded.overrides.clone();
+    overrides.extend(report::best_sets(best).into_iter().map(Override::parse));
+    let options = CheckOptions {
+        overrides: &overrides,
+        probe: &loaded.probe,
+        purpose: Purpose::Search,
+    };
+    let checked = nnc_dsl::check_with(&loaded.text, &loaded.path, &options).map_err(|_| {
+        crate::commands::failure("the best trial's values no longer check (the file changed?)")
+    })?;
+    let text = resolved_text(
+        &loaded.path,
+        &loaded.text,
+        &overrides,
+        &checked.experiment,
+        None,
+        "nnc search",
+        dir,
+    );
+    let note = format!(
+        "# Best of the search: trial {} (stage {}{}), {} = {:.4}{}.\n",
+        best.spec.id + 1,
+        best.spec.stage,
+        best.spec
+            .budget_epochs
+            .map_or(String::new(), |e| format!(", trained {e} epochs")),
+        plan.metric,
+        best.outcome.metric,
+        best.outcome
+            .spread
+            .map_or(String::new(), |s| format!(" ± {s:.4} over folds")),
+    );
+    // After the `nn` version line and the resolver's header.
+    Ok(match text.split_once('\n') {
+        Some((first, rest)) if first.trim_start().starts_with("nn ") => {
+            format!("{first}\n{note}{rest}")
+        }
+        _ => format!("{note}{text}"),
+    })
+}

@@ -1,0 +1,227 @@
+//! What a search shows: the live table of finished trials, and at the end the leaderboard,
+//! the scatter plots of the metric against each hyperparameter, and the summary.
+
+use crate::plots::{ScatterChart, Series, scatter_chart};
+use nnc_train::search::{Dist, Goal, SearchPlan, Strategy, TrialRecord, TrialStatus};
+use std::path::Path;
+
+/// The number of trials the plan will run (grids: the product of the value counts, cut to
+/// `trials`; random stages without a count: 10).
+pub fn planned_trials(plan: &SearchPlan) -> usize {
+    plan.stages
+        .iter()
+        .map(|s| match plan.strategy {
+            Strategy::Random { .. } => s.trials.unwrap_or(10) as usize,
+            Strategy::Grid => {
+                let product: usize = plan
+                    .space
+                    .iter()
+                    .map(|d| d.dist.grid_values().map_or(1, |v| v.len()))
+                    .product();
+                s.trials.map_or(product, |t| product.min(t as usize))
+            }
+        })
+        .sum()
+}
+
+/// The live table of finished trials: a header, then a row per trial as it finishes.
+pub struct LiveTable<'a> {
+    plan: &'a SearchPlan,
+    total: usize,
+    best: f64,
+}
+
+const PARAM_WIDTH: usize = 11;
+
+impl<'a> LiveTable<'a> {
+    /// A table for `plan`.
+    pub fn new(plan: &'a SearchPlan) -> Self {
+        LiveTable {
+            plan,
+            total: planned_trials(plan),
+            best: f64::NAN,
+        }
+    }
+
+    /// The header row.
+    pub fn header(&self) -> String {
+        let mut s = format!("{:>9}  {:<8}", "trial", "stage");
+        for d in &self.plan.space {
+            s.push_str(&format!(" {:>PARAM_WIDTH$}", cut(&d.name, PARAM_WIDTH)));
+        }
+        s.push_str(&format!(
+            "  {:>18}  {:>6}  {:>6}  {:>7}",
+            self.plan.metric, "train", "epochs", "time"
+        ));
+        s
+    }
+
+    /// The row of a finished trial; marks a new best.
+    pub fn row(&mut self, r: &TrialRecord) -> String {
+        let mut s = format!(
+            "{:>9}  {:<8}",
+            format!("{}/{}", r.spec.id + 1, self.total),
+            cut(&r.spec.stage, 8)
+        );
+        for d in &self.plan.space {
+            let v = r
+                .spec
+                .params
+                .iter()
+                .find(|(n, _)| *n == d.name)
+                .map_or("-".to_string(), |(_, v)| short_value(v));
+            s.push_str(&format!(" {:>PARAM_WIDTH$}", cut(&v, PARAM_WIDTH)));
+        }
+        let o = &r.outcome;
+        let metric = match (&o.status, o.spread) {
+            (TrialStatus::Ok, Some(spread)) if o.metric.is_finite() => {
+                format!("{:.4} ± {spread:.4}", o.metric)
+            }
+            (TrialStatus::Ok, _) if o.metric.is_finite() => format!("{:.4}", o.metric),
+            (TrialStatus::Ok, _) => "-".into(),
+            (TrialStatus::Diverged, _) => "diverged".into(),
+            (TrialStatus::Failed(_), _) => "failed".into(),
+        };
+        let train = o
+            .train_accuracy
+            .map_or("-".to_string(), |a| format!("{a:.4}"));
+        s.push_str(&format!(
+            "  {metric:>18}  {train:>6}  {:>6.1}  {:>6.2}s",
+            o.epochs_run, o.seconds
+        ));
+        if o.status == TrialStatus::Ok
+            && o.metric.is_finite()
+            && (self.best.is_nan() || self.plan.goal.better(o.metric, self.best))
+        {
+            self.best = o.metric;
+            s.push_str("  * best so far");
+        }
+        if let TrialStatus::Failed(m) = &o.status {
+            s.push_str(&format!("  {m}"));
+        }
+        s
+    }
+}
+
+/// A value in at most a few significant digits, for the table.
+fn short_value(v: &nnc_train::search::Value) -> String {
+    match v.as_f64() {
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e6 => format!("{x}"),
+        Some(x) if (1e-3..1e4).contains(&x.abs()) => {
+            let s = format!("{x:.4}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        Some(x) => format!("{x:.2e}"),
+        None => v.to_string(),
+    }
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(std::iter::once('…')).collect()
+    }
+}
+
+/// Whether a dimension is sampled in log space (its plot gets a log axis).
+fn log_space(dist: &Dist) -> bool {
+    matches!(dist.bounds(), Some((_, _, true)))
+}
+
+/// Draws `plots/<param>.svg` for every dimension with numeric values: the metric of every
+/// finished trial against the value, one colour per stage, the best trial ringed. Returns the
+/// files written.
+pub fn scatter_plots(
+    dir: &Path,
+    plan: &SearchPlan,
+    records: &[TrialRecord],
+    best: Option<&TrialRecord>,
+) -> Result<Vec<std::path::PathBuf>, String> {
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).map_err(|e| format!("{}: {e}", plots.display()))?;
+    let mut written = Vec::new();
+    for d in &plan.space {
+        let value_of = |r: &TrialRecord| {
+            r.spec
+                .params
+                .iter()
+                .find(|(n, _)| *n == d.name)
+                .and_then(|(_, v)| v.as_f64())
+        };
+        let numeric: Vec<&TrialRecord> = records.iter().filter(|r| value_of(r).is_some()).collect();
+        if numeric.is_empty() {
+            continue; // a choice of names (activations): no axis to plot on
+        }
+        let mut series: Vec<Series> = Vec::new();
+        for stage in &plan.stages {
+            let points: Vec<(f64, f64)> = numeric
+                .iter()
+                .filter(|r| r.spec.stage == stage.name && r.outcome.status == TrialStatus::Ok)
+                .filter_map(|r| Some((value_of(r)?, r.outcome.metric)))
+                .collect();
+            if !points.is_empty() {
+                series.push(Series::new(stage.name.clone(), points));
+            }
+        }
+        let log_x = log_space(&d.dist);
+        let title = format!("{} vs {}", plan.metric, d.name);
+        let x_label = if log_x {
+            format!("{} (log scale)", d.name)
+        } else {
+            d.name.clone()
+        };
+        let path = plots.join(format!("{}.svg", crate::run::files::sanitize(&d.name)));
+        scatter_chart(
+            &path,
+            &ScatterChart {
+                title: &title,
+                x_label: &x_label,
+                y_label: &plan.metric,
+                log_x,
+                series: &series,
+                highlight: best.and_then(|b| Some((value_of(b)?, b.outcome.metric))),
+            },
+        )?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The best trial's values as `name=value` texts, as `--set` takes them.
+pub fn best_sets(best: &TrialRecord) -> Vec<String> {
+    nnc_dsl::lower::search::trial_overrides(&best.spec)
+        .into_iter()
+        .map(|o| o.text)
+        .collect()
+}
+
+/// `summary.json`: counts, the best trial and the warnings.
+pub fn summary_json(
+    plan: &SearchPlan,
+    result: &nnc_train::search::SearchResult,
+    dir: &Path,
+) -> serde_json::Value {
+    let count = |f: &dyn Fn(&TrialStatus) -> bool| {
+        result
+            .records
+            .iter()
+            .filter(|r| f(&r.outcome.status))
+            .count()
+    };
+    let best = result.best.map(|b| &result.records[b]);
+    serde_json::json!({
+        "directory": dir.display().to_string(),
+        "metric": plan.metric,
+        "goal": match plan.goal { Goal::Max => "max", Goal::Min => "min" },
+        "trials": result.records.len(),
+        "planned": planned_trials(plan),
+        "ok": count(&|s| *s == TrialStatus::Ok),
+        "diverged": count(&|s| *s == TrialStatus::Diverged),
+        "failed": count(&|s| matches!(s, TrialStatus::Failed(_))),
+        "interrupted": result.interrupted,
+        "best": best,
+        "best_set": best.map(best_sets),
+        "warnings": result.warnings,
+    })
+}

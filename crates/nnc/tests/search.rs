@@ -1,0 +1,365 @@
+//! `nnc search` end to end: the issue's digits search, a range that is too low, grids,
+//! k-fold, determinism across `--jobs`, and resuming after the process was killed.
+
+mod common;
+
+use common::{json, nnc, root, scratch};
+use std::path::Path;
+
+fn fixture(name: &str) -> String {
+    format!("crates/nnc/tests/search_files/{name}.nn")
+}
+
+/// The records of `trials.jsonl`.
+fn trials(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("trials.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// `trials.jsonl` without the timings (the only thing that may differ between runs).
+fn without_timings(dir: &Path) -> Vec<serde_json::Value> {
+    trials(dir)
+        .into_iter()
+        .map(|mut r| {
+            r.as_object_mut().unwrap().remove("seconds");
+            r
+        })
+        .collect()
+}
+
+fn param(record: &serde_json::Value, name: &str) -> f64 {
+    record["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == name)
+        .unwrap()[1]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn a_random_search_on_digits_finds_95_percent_with_the_best_lr_inside_its_range() {
+    let dir = scratch("search-digits");
+    let out = dir.join("s");
+    let ran = nnc(&[
+        "search",
+        &fixture("digits_lr"),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect(0);
+    assert_eq!(trials(&out).len(), 16);
+    let summary = json(&out.join("summary.json"));
+    let best = &summary["best"];
+    let accuracy = best["metric"].as_f64().unwrap();
+    assert!(accuracy >= 0.95, "best val accuracy {accuracy}");
+    let lr = param(best, "lr");
+    assert!((1e-4..=1.0).contains(&lr), "best lr {lr}");
+    // Inside, not on the edge: no range warning about lr.
+    let edge_on_lr = summary["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["check"] == "range_edge" && w["subject"] == "lr");
+    assert!(!edge_on_lr, "{}", summary["warnings"]);
+    // The live table, the leaderboard and the pointers to the best model are printed.
+    assert!(ran.stderr.contains("16/16"), "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("leaderboard (10 of 16 trials)"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("best.nn"), "{}", ran.stdout);
+    // The leaderboard file ranks every trial.
+    let board = std::fs::read_to_string(out.join("leaderboard.txt")).unwrap();
+    assert_eq!(board.lines().count(), 1 + 16);
+    // best.nn carries the best values and checks clean from the search directory.
+    let best_nn = std::fs::read_to_string(out.join("best.nn")).unwrap();
+    assert!(best_nn.contains("# Best of the search"), "{best_nn}");
+    assert!(best_nn.contains("param lr = "), "{best_nn}");
+    nnc(&["check", out.join("best.nn").to_str().unwrap()]).expect(0);
+    // A scatter plot per hyperparameter, with a point per finished trial.
+    for name in ["lr", "reg"] {
+        let svg = std::fs::read_to_string(out.join("plots").join(format!("{name}.svg"))).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let circles = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("circle"))
+            .count();
+        assert!(circles >= 16, "{name}.svg has {circles} points");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_range_that_is_too_low_warns_that_the_best_is_at_its_upper_edge() {
+    let dir = scratch("search-too-low");
+    let out = dir.join("s");
+    let ran = nnc(&[
+        "search",
+        &fixture("too_low"),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .expect(0);
+    let records: Vec<serde_json::Value> = ran
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let findings: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["type"] == "finding").collect();
+    let edge = findings
+        .iter()
+        .find(|f| f["check"] == "range_edge")
+        .unwrap_or_else(|| panic!("no range-edge warning in {findings:?}"));
+    assert_eq!(edge["subject"], "lr");
+    assert!(
+        edge["message"].as_str().unwrap().contains("upper edge"),
+        "{edge}"
+    );
+    assert!(
+        edge["advice"]
+            .as_str()
+            .unwrap()
+            .contains("loguniform(1e-7, 0.001)"),
+        "{edge}"
+    );
+    // The best is the largest learning rate tried: the loss falls faster the larger it is.
+    let all = trials(&out);
+    let largest = all.iter().map(|r| param(r, "lr")).fold(0.0, f64::max);
+    let summary = records.iter().find(|r| r["type"] == "summary").unwrap();
+    assert_eq!(param(&summary["best"], "lr"), largest);
+    // And nothing trained at all: the search says so.
+    assert!(
+        findings.iter().any(|f| f["check"] == "flat_loss"),
+        "{findings:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_grid_runs_exactly_the_product_each_trial_compiling_its_own_model() {
+    let dir = scratch("search-grid");
+    let out = dir.join("s");
+    nnc(&["search", &fixture("grid"), "--out", out.to_str().unwrap()]).expect(0);
+    let all = trials(&out);
+    let mut combos: Vec<(f64, String)> = all
+        .iter()
+        .map(|r| {
+            let p = r["params"].as_array().unwrap();
+            (
+                p[0][1].as_f64().unwrap(),
+                p[1][1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    combos.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let mut want = Vec::new();
+    for w in [8.0, 16.0, 32.0] {
+        for a in ["relu", "tanh"] {
+            want.push((w, a.to_string()));
+        }
+    }
+    assert_eq!(combos, want);
+    assert!(all.iter().all(|r| r["status"] == "ok"), "{all:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn k_fold_reports_the_fold_mean_and_its_spread() {
+    let dir = scratch("search-kfold");
+    let out = dir.join("s");
+    nnc(&["search", &fixture("kfold"), "--out", out.to_str().unwrap()]).expect(0);
+    for r in trials(&out) {
+        let folds: Vec<f64> = r["fold_metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(folds.len(), 4, "{r}");
+        let mean = folds.iter().sum::<f64>() / 4.0;
+        let std = (folds.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 4.0).sqrt();
+        assert!((r["metric"].as_f64().unwrap() - mean).abs() < 1e-12, "{r}");
+        assert!((r["spread"].as_f64().unwrap() - std).abs() < 1e-12, "{r}");
+        // The folds differ (each validates on other rows).
+        assert!(folds.iter().any(|&f| f != folds[0]), "{r}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn one_and_two_jobs_write_identical_trials() {
+    let dir = scratch("search-jobs");
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    for (jobs, out) in [("1", &one), ("2", &two)] {
+        nnc(&[
+            "search",
+            "models/search.nn",
+            "--trials",
+            "4",
+            "--jobs",
+            jobs,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .expect(0);
+    }
+    let a = without_timings(&one);
+    assert_eq!(a.len(), 8, "two stages of 4 trials");
+    assert_eq!(a, without_timings(&two));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_search_killed_midway_resumes_to_the_same_trials() {
+    let dir = scratch("search-kill");
+    let (whole, killed) = (dir.join("whole"), dir.join("killed"));
+    let model = fixture("slow");
+    nnc(&[
+        "search",
+        &model,
+        "--jobs",
+        "1",
+        "--out",
+        whole.to_str().unwrap(),
+    ])
+    .expect(0);
+    let expected = without_timings(&whole);
+    assert_eq!(expected.len(), 6);
+
+    // Kill the process (SIGKILL: no chance to clean up) once it has finished a trial or two.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nnc"))
+        .args(["search", &model, "--jobs", "1", "--out"])
+        .arg(&killed)
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = |d: &Path| {
+        std::fs::read_to_string(d.join("trials.jsonl"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while lines(&killed) < 1 && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = lines(&killed);
+    assert!(
+        (1..6).contains(&done),
+        "killed after {done} of 6 trials: not mid-search"
+    );
+
+    let ran = nnc(&[
+        "search",
+        &model,
+        "--jobs",
+        "1",
+        "--out",
+        killed.to_str().unwrap(),
+        "--resume",
+    ])
+    .expect(0);
+    assert!(ran.stderr.contains("resuming:"), "{}", ran.stderr);
+    assert_eq!(without_timings(&killed), expected);
+
+    // Resuming with another plan is refused, with a hint.
+    let other = nnc(&[
+        "search",
+        &model,
+        "--trials",
+        "3",
+        "--out",
+        killed.to_str().unwrap(),
+        "--resume",
+    ])
+    .expect(2);
+    assert!(
+        other.stderr.contains("was started with another"),
+        "{}",
+        other.stderr
+    );
+    // Starting a new search in a directory that holds one is refused too.
+    let again = nnc(&["search", &model, "--out", killed.to_str().unwrap()]).expect(2);
+    assert!(again.stderr.contains("--resume"), "{}", again.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_uses_of_search_are_usage_errors() {
+    // No search section.
+    let ran = nnc(&["search", "models/spiral.nn", "--out", "/nonexistent/never"]).expect(2);
+    assert!(ran.stderr.contains("no `search` section"), "{}", ran.stderr);
+    // A --set on a searched param.
+    let ran = nnc(&["search", "models/search.nn", "--set", "lr=0.1"]).expect(2);
+    assert!(
+        ran.stderr.contains("fixes a searched param"),
+        "{}",
+        ran.stderr
+    );
+    // Zero jobs or trials.
+    nnc(&["search", "models/search.nn", "--jobs", "0"]).expect(2);
+    nnc(&["search", "models/search.nn", "--trials", "0"]).expect(2);
+    // Resuming where there is no search.
+    let dir = scratch("search-nothing");
+    let ran = nnc(&[
+        "search",
+        "models/search.nn",
+        "--resume",
+        "--out",
+        dir.to_str().unwrap(),
+    ])
+    .expect(2);
+    assert!(ran.stderr.contains("holds no search"), "{}", ran.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn validation_folds_put_every_training_row_in_exactly_one_fold_and_keep_test_rows_out() {
+    let source = "data { source spiral(points: 40, classes: 3); split train: 70%, val: 10%, test: 20%; seed 3 }\n\
+                  model { dense 8 -> relu; dense data.classes; loss softmax }\n\
+                  train { optimizer sgd(lr: 0.5); batch full; steps 5 }\n\
+                  param lr = 0.5\n\
+                  search random(seed: 1) { lr ~ loguniform(1e-2, 1); metric val.accuracy; trials 2; validate kfold(5) }\n";
+    let checked =
+        nnc_dsl::check(source, Path::new("folds.nn"), &[], &nnc_dsl::NoDataProbe).expect("checks");
+    let experiment = &checked.experiment;
+    let compiled = nnc_dsl::lower::compile(experiment, &Default::default()).unwrap();
+    let (train, val, test) = (
+        compiled.raw.splits.train.len(),
+        compiled.raw.splits.val.len(),
+        compiled.raw.splits.test.len(),
+    );
+    let raw = nnc::search::trial::validation_folds(&compiled.raw, experiment, 5).unwrap();
+    let folds = raw.folds.as_ref().unwrap();
+    assert_eq!(folds.len(), 5);
+    // The pool is the training and validation rows; the test rows are untouched.
+    let pool = raw.splits.train.len();
+    assert_eq!(pool, train + val);
+    assert_eq!(raw.splits.test.len(), test);
+    let mut seen = vec![0usize; pool];
+    for f in folds {
+        for &i in &f.val {
+            seen[i] += 1;
+        }
+        // A fold trains on everything but its own rows.
+        assert_eq!(f.train.len() + f.val.len(), pool);
+        assert!(f.train.iter().all(|i| !f.val.contains(i)));
+    }
+    assert!(seen.iter().all(|&n| n == 1), "{seen:?}");
+    // Prepared folds: preprocessing fitted per fold, validation rows as the fold says.
+    let prepared = raw.prepare(&experiment.data, Some(2)).unwrap();
+    assert_eq!(prepared.splits.val.len(), folds[2].val.len());
+    assert_eq!(prepared.splits.test.len(), test);
+}
