@@ -3,7 +3,6 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Distribution, SearchDim};
-use crate::pretty::format_number;
 
 /// The fraction of a range, at each end, that counts as its border.
 pub const BORDER_FRACTION: f64 = 0.1;
@@ -39,9 +38,9 @@ pub fn best_value_on_border(dim: &SearchDim, best: f64) -> Option<Diagnostic> {
             format!(
                 "the best `{}` = {} lies at the {edge} border of its range [{}, {}]",
                 dim.param,
-                format_number(best),
-                format_number(lo),
-                format_number(hi)
+                short(best),
+                short(lo),
+                short(hi)
             ),
         )
         .primary(dim.span, "the search space")
@@ -49,6 +48,30 @@ pub fn best_value_on_border(dim: &SearchDim, best: f64) -> Option<Diagnostic> {
             "consider widening the range past its {edge} end: the optimum may lie outside"
         )),
     )
+}
+
+/// A number in four significant digits (scientific notation outside 1e-3..1e4): the values a
+/// search samples have many more digits than anyone reads.
+fn short(x: f64) -> String {
+    let trim = |m: &str| {
+        if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            m.to_string()
+        }
+    };
+    if x == 0.0 {
+        "0".to_string()
+    } else if (1e-3..1e4).contains(&x.abs()) {
+        let decimals = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+        trim(&format!("{x:.decimals$}"))
+    } else {
+        let s = format!("{x:.3e}");
+        match s.split_once('e') {
+            Some((m, e)) => format!("{}e{e}", trim(m)),
+            None => s,
+        }
+    }
 }
 
 fn relative(x: f64, lo: f64, hi: f64) -> Option<f64> {
@@ -81,6 +104,15 @@ mod tests {
         let w = best_value_on_border(&d, 0.09).expect("upper border");
         assert_eq!(w.code, Code::W506);
         assert!(w.message.contains("upper"), "{}", w.message);
+        let w = best_value_on_border(
+            &dim(Distribution::LogUniform { lo: 1e-7, hi: 1e-5 }),
+            7.527652578918995e-6,
+        )
+        .expect("upper border");
+        assert_eq!(
+            w.message,
+            "the best `lr` = 7.528e-6 lies at the upper border of its range [1e-7, 1e-5]"
+        );
     }
 
     #[test]

@@ -131,6 +131,14 @@ fn a_range_that_is_too_low_warns_that_the_best_is_at_its_upper_edge() {
             .contains("loguniform(1e-7, 0.001)"),
         "{edge}"
     );
+    // And as the language's W506, pointing at the range in the file.
+    let w506 = records
+        .iter()
+        .filter(|r| r["type"] == "diagnostics")
+        .flat_map(|r| r["diagnostics"].as_array().unwrap().iter())
+        .find(|d| d["code"] == "W506")
+        .unwrap_or_else(|| panic!("no W506 in {records:?}"));
+    assert_eq!(w506["primary"]["line"], 27, "{w506}");
     // The best is the largest learning rate tried: the loss falls faster the larger it is.
     let all = trials(&out);
     let largest = all.iter().map(|r| param(r, "lr")).fold(0.0, f64::max);
@@ -362,4 +370,50 @@ fn validation_folds_put_every_training_row_in_exactly_one_fold_and_keep_test_row
     let prepared = raw.prepare(&experiment.data, Some(2)).unwrap();
     assert_eq!(prepared.splits.val.len(), folds[2].val.len());
     assert_eq!(prepared.splits.test.len(), test);
+}
+
+#[test]
+fn ctrl_c_lets_the_running_trial_finish_and_keeps_every_finished_one() {
+    let dir = scratch("search-ctrl-c");
+    let out = dir.join("s");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_nnc"))
+        .args(["search", &fixture("slow"), "--jobs", "1", "--out"])
+        .arg(&out)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !out.join("trials.jsonl").exists() && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let finished = trials(&out).len();
+    assert!((1..6).contains(&finished), "{finished} trials kept");
+    let summary = json(&out.join("summary.json"));
+    assert_eq!(summary["interrupted"], true);
+    assert_eq!(summary["trials"], finished);
+    // The leaderboard of what finished was written, and --resume completes the search.
+    assert!(out.join("leaderboard.txt").exists());
+    nnc(&[
+        "search",
+        &fixture("slow"),
+        "--jobs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "--resume",
+    ])
+    .expect(0);
+    assert_eq!(trials(&out).len(), 6);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

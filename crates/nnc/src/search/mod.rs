@@ -24,7 +24,7 @@ use crate::run::sink::finding_text;
 use crate::run::{INTERRUPT, install_ctrl_c};
 use files::{SearchHeader, TrialsWriter};
 use nnc_dsl::{CheckOptions, Override, Purpose};
-use nnc_train::babysit::Severity;
+use nnc_train::babysit::{CheckKind, Severity};
 use nnc_train::search::{SearchResult, Strategy, TrialRecord, leaderboard, run_search};
 use std::path::Path;
 
@@ -229,9 +229,14 @@ fn finish(
     }
     text.push_str(&format!("search directory: {}", dir.display()));
     out.result(&text);
+    // A best value on the border of its range is W506, pointing at the range in the file;
+    // the other warnings are findings.
+    let border = border_diagnostics(loaded, best, &result.warnings);
+    load::print_diagnostics(&border, &loaded.sources(), out);
     for f in &result.warnings {
         out.record("finding", f);
-        if f.severity >= Severity::Warning || !out.quiet {
+        let shown_as_w506 = f.check == CheckKind::RangeEdge && !border.is_empty();
+        if !shown_as_w506 && (f.severity >= Severity::Warning || !out.quiet) {
             out.warn(&finding_text(f));
         }
     }
@@ -246,6 +251,40 @@ fn finish(
     } else {
         OK
     })
+}
+
+/// W506 for every searched param whose best value lies within the outer 10 % of its range,
+/// with the engine's suggested wider range as a help line.
+fn border_diagnostics(
+    loaded: &load::Loaded,
+    best: Option<&TrialRecord>,
+    warnings: &[nnc_train::babysit::Finding],
+) -> nnc_dsl::Diagnostics {
+    let mut out = nnc_dsl::Diagnostics::new();
+    let (Some(best), Some(search)) = (best, &loaded.checked.experiment.search) else {
+        return out;
+    };
+    for dim in &search.space {
+        let Some(value) = best
+            .spec
+            .params
+            .iter()
+            .find(|(n, _)| *n == dim.param)
+            .and_then(|(_, v)| v.as_f64())
+        else {
+            continue;
+        };
+        if let Some(d) = nnc_dsl::border::best_value_on_border(dim, value) {
+            let advice = warnings
+                .iter()
+                .find(|f| {
+                    f.check == CheckKind::RangeEdge && f.subject.as_deref() == Some(&dim.param)
+                })
+                .map(|f| f.advice.clone());
+            out.push(d.maybe_help(advice));
+        }
+    }
+    out
 }
 
 /// The model file with the best trial's values written into its `param`s.
