@@ -58,6 +58,10 @@ fn only_inputs_that_need_a_gradient_get_one() -> Result<(), TensorError> {
     let loss = tape.sum(y)?;
     let g = tape.backward(loss)?;
     assert_eq!(g.wrt(x).unwrap().data(), &[4.0, 9.0]);
+    // After a reset the old handles are stale: named so, never a panic.
+    tape.reset();
+    assert_eq!(tape.op_name(cc), "stale");
+    assert!(!tape.requires_grad(cc));
     assert!(g.wrt(c).is_none());
     assert!(g.wrt(cc).is_none());
     Ok(())

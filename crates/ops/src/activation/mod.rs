@@ -328,7 +328,7 @@ impl Activation {
         with_pointwise!(*self, P => P::value(x, a))
     }
 
-    /// `f'(x)` for one value (at kinks: ReLU'(0) = 0, leaky ReLU'(0) = slope, ELU'(0) = 1).
+    /// `f'(x)` for one value (at kinks: ReLU'(0) = 0, leaky ReLU'(0) = slope, ELU'(0) = α, the left limit).
     pub fn derivative<T: Float>(&self, x: T) -> T {
         let a = T::from_f64(self.parameter());
         with_pointwise!(*self, P => P::derivative(x, P::value(x, a), a))

@@ -306,9 +306,13 @@ impl<T: Float> Tape<T> {
             .is_some_and(|n| n.requires_grad && v.generation == self.generation)
     }
 
-    /// The name of the operation that produced `v`.
+    /// The name of the operation that produced `v`; `"stale"` for a handle from before the
+    /// last [`Tape::reset`] (or from another tape).
     pub fn op_name(&self, v: Var) -> &'static str {
-        self.nodes[v.index()].op.name()
+        match self.nodes.get(v.index()) {
+            Some(n) if v.generation == self.generation => n.op.name(),
+            _ => "stale",
+        }
     }
 
     /// The first node, in evaluation order, whose value holds a NaN or an infinity, with the
