@@ -125,16 +125,20 @@ pub struct EpochBatches<'a> {
 }
 
 impl Iterator for EpochBatches<'_> {
-    type Item = Batch;
+    /// A batch, or why it could not be copied out of the dataset (never for a dataset of the
+    /// batcher's length, which [`Batcher::batches`] checked; an error is still an error).
+    type Item = Result<Batch>;
 
-    fn next(&mut self) -> Option<Batch> {
+    fn next(&mut self) -> Option<Result<Batch>> {
         let idx = self.chunks.next()?;
         let mut x = Vec::new();
         let mut y = Vec::new();
-        // Indices come from the batcher, which was checked against the dataset's length.
-        self.dataset.fill_batch(idx, &mut x, &mut y).ok()?;
-        let inputs = Tensor::from_vec(x, &[idx.len(), self.dataset.features()]).ok()?;
-        Some(Batch { inputs, labels: y })
+        Some(
+            self.dataset
+                .fill_batch(idx, &mut x, &mut y)
+                .and_then(|()| Ok(Tensor::from_vec(x, &[idx.len(), self.dataset.features()])?))
+                .map(|inputs| Batch { inputs, labels: y }),
+        )
     }
 }
 

@@ -150,7 +150,7 @@ fn batches_fill_caller_buffers_without_reallocating() {
     assert!(seen.iter().all(|&s| s));
     // The owned-batch iterator yields the same rows.
     let first: Vec<usize> = batcher.epoch(0).next().unwrap().to_vec();
-    let batch = batcher.batches(&ds, 0).unwrap().next().unwrap();
+    let batch = batcher.batches(&ds, 0).unwrap().next().unwrap().unwrap();
     assert_eq!(batch.inputs.shape(), &[128, 64]);
     assert_eq!(
         batch.labels,
