@@ -339,22 +339,34 @@ fn suggest_text(suggestion: Option<&str>, available: &[String]) -> String {
     }
 }
 
-/// The closest of `candidates` to `name`, following the project's did-you-mean policy: an
-/// exact match ignoring case first, then the best normalised Damerau–Levenshtein similarity
-/// of at least 0.6.
-pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
+/// The similarity (normalised Damerau–Levenshtein, 0..1) a name needs to be suggested.
+pub const MIN_SIMILARITY: f64 = 0.6;
+
+/// The closest of `candidates` to `name`, following the project's did-you-mean policy (the
+/// one place it is written; the language's suggestions build on it): an exact match ignoring
+/// case first, then the best normalised Damerau–Levenshtein similarity of at least
+/// [`MIN_SIMILARITY`] (the first on ties).
+pub fn closest_name<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
     if let Some(c) = candidates.iter().find(|c| c.eq_ignore_ascii_case(name)) {
-        return Some(c.clone());
+        return Some(c);
     }
-    candidates
-        .iter()
-        .map(|c| (strsim::normalized_damerau_levenshtein(name, c), c))
-        .filter(|(score, _)| *score >= 0.6)
-        .fold(None::<(f64, &String)>, |best, (s, c)| match best {
-            Some((bs, _)) if bs >= s => best,
-            _ => Some((s, c)),
-        })
-        .map(|(_, c)| c.clone())
+    let mut best: Option<(f64, &'a str)> = None;
+    for &c in &candidates {
+        let score = strsim::normalized_damerau_levenshtein(name, c);
+        if score >= MIN_SIMILARITY && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// [`closest_name`] over owned names.
+pub fn did_you_mean(name: &str, candidates: &[String]) -> Option<String> {
+    closest_name(name, candidates.iter().map(String::as_str)).map(str::to_string)
 }
 
 #[cfg(test)]

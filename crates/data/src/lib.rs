@@ -45,7 +45,7 @@ pub mod split;
 
 pub use batch::{Batch, BatchSize, Batcher, EpochBatches};
 pub use dataset::{Dataset, ImageShape};
-pub use error::{DataError, Result, did_you_mean};
+pub use error::{DataError, MIN_SIMILARITY, Result, closest_name, did_you_mean};
 pub use leakage::{LeakageReport, leakage};
 pub use preprocess::{FittedPipeline, FittedStep, PcaKeep, Pipeline, Step};
 pub use sources::cifar::{load_cifar10, parse_cifar10};

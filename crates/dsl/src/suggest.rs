@@ -6,8 +6,9 @@
 //! otherwise the valid names themselves when there are at most 12, else a
 //! pointer to `nnc list`.
 
-/// The minimum similarity for a did-you-mean.
-pub const MIN_SIMILARITY: f64 = 0.6;
+/// The minimum similarity for a did-you-mean (the data crate's, so file columns and language
+/// names follow one policy).
+pub use nnc_data::MIN_SIMILARITY;
 
 /// The largest list of valid names spelled out in a help line.
 pub const MAX_LISTED: usize = 12;
@@ -18,17 +19,7 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let candidates: Vec<&str> = candidates.into_iter().filter(|c| *c != word).collect();
-    if let Some(exact) = candidates.iter().find(|c| c.eq_ignore_ascii_case(word)) {
-        return Some((*exact).to_string());
-    }
-    let mut best: Option<(f64, &str)> = None;
-    for &candidate in &candidates {
-        let score = strsim::normalized_damerau_levenshtein(word, candidate);
-        if score >= MIN_SIMILARITY && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, candidate));
-        }
-    }
-    if let Some((_, name)) = best {
+    if let Some(name) = nnc_data::closest_name(word, candidates.iter().copied()) {
         return Some(name.to_string());
     }
     // An abbreviation (`val.acc` for `val.accuracy`) that fits exactly one name.
