@@ -12,7 +12,7 @@ mod runner;
 mod space;
 
 pub use narrow::narrow;
-pub use report::{leaderboard, search_warnings};
+pub use report::{leaderboard, search_warnings, widened};
 pub use runner::{SearchResult, run_search};
 pub use space::{Choice, Dim, Dist, Value};
 

@@ -2,7 +2,7 @@
 //! its range, one trial far better than the rest, overfitting in the best trials, and ranges
 //! where nothing trains.
 
-use super::{Goal, SearchPlan, TrialRecord, TrialStatus, Value};
+use super::{Dist, Goal, SearchPlan, TrialRecord, TrialStatus, Value};
 use crate::babysit::{CheckKind, Finding, Severity};
 
 /// Fraction of a range at each end that counts as its edge.
@@ -77,6 +77,46 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// `dist` widened past one end (the lower one if `lower`): by the range's width on a linear
+/// scale, two decades on a log scale (one for integers, never below 1), and for `log1m` halfway
+/// to 0 below or one more nine above.
+pub fn widened(dist: &Dist, lower: bool) -> Dist {
+    match *dist {
+        Dist::Uniform { lo, hi } if lower => Dist::Uniform {
+            lo: lo - (hi - lo),
+            hi,
+        },
+        Dist::Uniform { lo, hi } => Dist::Uniform {
+            lo,
+            hi: hi + (hi - lo),
+        },
+        Dist::LogUniform { lo, hi } if lower => Dist::LogUniform { lo: lo / 100.0, hi },
+        Dist::LogUniform { lo, hi } => Dist::LogUniform { lo, hi: hi * 100.0 },
+        Dist::Int { lo, hi } if lower => Dist::Int {
+            lo: lo - (hi - lo),
+            hi,
+        },
+        Dist::Int { lo, hi } => Dist::Int {
+            lo,
+            hi: hi + (hi - lo),
+        },
+        Dist::LogInt { lo, hi } if lower => Dist::LogInt {
+            lo: (lo / 10).max(1),
+            hi,
+        },
+        Dist::LogInt { lo, hi } => Dist::LogInt {
+            lo,
+            hi: hi.saturating_mul(10),
+        },
+        Dist::Log1m { lo, hi } if lower => Dist::Log1m { lo: lo / 2.0, hi },
+        Dist::Log1m { lo, hi } => Dist::Log1m {
+            lo,
+            hi: 1.0 - (1.0 - hi) / 10.0,
+        },
+        Dist::Choice(ref c) => Dist::Choice(c.clone()),
+    }
+}
+
 /// The warnings of a finished search (`best` indexes `records`).
 pub fn search_warnings(
     plan: &SearchPlan,
@@ -119,7 +159,7 @@ pub fn search_warnings(
         else {
             continue;
         };
-        let (Some(pos), Some((lo, hi, log))) = (d.dist.position(x), d.dist.bounds()) else {
+        let Some(pos) = d.dist.position(x) else {
             continue;
         };
         let edge = if pos <= EDGE_FRACTION {
@@ -128,12 +168,6 @@ pub fn search_warnings(
             "upper"
         } else {
             continue;
-        };
-        let (new_lo, new_hi) = match (edge, log) {
-            ("lower", true) => (lo / 100.0, hi),
-            ("upper", true) => (lo, hi * 100.0),
-            ("lower", false) => (lo - (hi - lo), hi),
-            _ => (lo, hi + (hi - lo)),
         };
         out.push(
             Finding::new(
@@ -155,15 +189,7 @@ pub fn search_warnings(
             ))
             .advice(format!(
                 "widen the range past its {edge} end, e.g. {}",
-                match d.dist.bounds() {
-                    Some((_, _, true)) => format!(
-                        "{}({}, {})",
-                        if matches!(d.dist, super::Dist::LogInt { .. }) { "logint" } else { "loguniform" },
-                        Value::Number(new_lo),
-                        Value::Number(new_hi)
-                    ),
-                    _ => format!("uniform({}, {})", Value::Number(new_lo), Value::Number(new_hi)),
-                }
+                widened(&d.dist, edge == "lower")
             )),
         );
     }

@@ -192,8 +192,9 @@ impl Dist {
     /// (`1 − x` on a log scale for `log1m`). `None` for choices.
     pub fn position(&self, x: f64) -> Option<f64> {
         match *self {
+            // 1 − x runs from 1 − lo (at lo) down to 1 − hi (at hi).
             Dist::Log1m { lo, hi } => {
-                scale_position(1.0 - x, 1.0 - lo, 1.0 - hi, true).map(|p| p.clamp(0.0, 1.0))
+                scale_position(1.0 - x, 1.0 - hi, 1.0 - lo, true).map(|p| 1.0 - p)
             }
             _ => {
                 let (lo, hi, log) = self.bounds()?;
@@ -284,5 +285,34 @@ mod tests {
         assert_eq!(c.to_string(), "choice(0, int(1, 3), relu)");
         let lr = Dist::LogUniform { lo: 1e-4, hi: 1.0 };
         assert!((lr.position(1e-2).unwrap() - 0.5).abs() < 1e-12);
+        // log1m: 0 at lo, 1 at hi, evenly in decades of 1 − x (0.9 is halfway in 0.5..0.98).
+        let m = Dist::Log1m { lo: 0.5, hi: 0.98 };
+        assert!(m.position(0.5).unwrap().abs() < 1e-12);
+        assert!((m.position(0.98).unwrap() - 1.0).abs() < 1e-12);
+        assert!((m.position(0.9).unwrap() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn widened_ranges_keep_their_kind() {
+        use crate::search::report::widened;
+        let w = |d: Dist, lower| widened(&d, lower).to_string();
+        assert_eq!(
+            w(Dist::LogUniform { lo: 1e-7, hi: 1e-5 }, false),
+            "loguniform(1e-7, 0.001)"
+        );
+        assert_eq!(w(Dist::LogInt { lo: 2, hi: 64 }, true), "logint(1, 64)");
+        assert_eq!(
+            w(Dist::Log1m { lo: 0.5, hi: 0.99 }, false),
+            "log1m(0.5, 0.999)"
+        );
+        assert_eq!(
+            w(Dist::Log1m { lo: 0.5, hi: 0.99 }, true),
+            "log1m(0.25, 0.99)"
+        );
+        assert_eq!(
+            w(Dist::Uniform { lo: 0.0, hi: 0.5 }, false),
+            "uniform(0, 1)"
+        );
+        assert_eq!(w(Dist::Int { lo: 1, hi: 4 }, true), "int(-2, 4)");
     }
 }
