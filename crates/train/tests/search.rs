@@ -90,6 +90,7 @@ fn digits_trial(spec: &TrialSpec) -> TrialOutcome {
         val_accuracy: Some(val.accuracy),
         initial_loss: r.initial_loss,
         final_loss: Some(r.train.loss),
+        val_loss: Some(val.loss),
         epochs_run: r.epochs,
         seconds: 0.0, // kept out of comparisons
     }
@@ -176,6 +177,7 @@ fn synthetic(spec: &TrialSpec) -> TrialOutcome {
         val_accuracy: None,
         initial_loss: None,
         final_loss: None,
+        val_loss: None,
         epochs_run: 1.0,
         seconds: 0.0,
     }
@@ -364,6 +366,7 @@ fn a_diverged_trial_round_trips_through_json() {
             val_accuracy: None,
             initial_loss: Some(1.1),
             final_loss: None,
+            val_loss: None,
             epochs_run: 0.5,
             seconds: 0.1,
         },
@@ -413,4 +416,39 @@ fn a_plan_with_nested_choices_round_trips_through_json() {
     let text = serde_json::to_string(&plan).unwrap();
     let back: SearchPlan = serde_json::from_str(&text).unwrap();
     assert_eq!(back, plan, "{text}");
+}
+
+#[test]
+fn equal_metrics_are_ranked_by_validation_loss_and_unfinished_trials_last() {
+    let record = |id: usize, status: TrialStatus, metric: f64, val_loss: Option<f64>| TrialRecord {
+        spec: TrialSpec {
+            id,
+            stage: "s".into(),
+            params: vec![],
+            budget_epochs: None,
+        },
+        outcome: TrialOutcome {
+            status,
+            metric,
+            spread: None,
+            fold_metrics: Vec::new(),
+            train_accuracy: None,
+            val_accuracy: None,
+            initial_loss: None,
+            final_loss: None,
+            val_loss,
+            epochs_run: 1.0,
+            seconds: 0.0,
+        },
+    };
+    let mut records = vec![
+        record(0, TrialStatus::Diverged, f64::NAN, None),
+        record(1, TrialStatus::Ok, 0.95, Some(0.30)),
+        record(2, TrialStatus::Ok, 0.97, Some(0.20)),
+        record(3, TrialStatus::Ok, 0.97, Some(0.10)),
+        record(4, TrialStatus::Ok, 0.97, None),
+    ];
+    records.sort_by(|a, b| nnc_train::search::rank(Goal::Max, a, b));
+    let order: Vec<usize> = records.iter().map(|r| r.spec.id).collect();
+    assert_eq!(order, [3, 2, 4, 1, 0]);
 }

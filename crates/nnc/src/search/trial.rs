@@ -37,6 +37,7 @@ struct FoldResult {
     metric: f64,
     train_accuracy: f64,
     val_accuracy: Option<f64>,
+    val_loss: Option<f64>,
     initial_loss: Option<f64>,
     final_loss: f64,
     epochs: f64,
@@ -219,6 +220,7 @@ fn train_fold(
         metric: if diverged { f64::NAN } else { value },
         train_accuracy: summary.train.accuracy,
         val_accuracy: summary.val.map(|m| m.accuracy),
+        val_loss: summary.val.map(|m| m.loss),
         initial_loss: summary.initial_loss,
         final_loss: summary.train.loss,
         epochs: summary.epochs,
@@ -270,6 +272,12 @@ fn summarize(folds: &[FoldResult], kfold: bool) -> TrialOutcome {
             .filter(|v| !v.is_empty())
             .map(|v| v.iter().sum::<f64>() / v.len() as f64),
         final_loss: Some(mean(&|f| f.final_loss)).filter(|l| !diverged && l.is_finite()),
+        val_loss: folds
+            .iter()
+            .map(|f| f.val_loss)
+            .collect::<Option<Vec<f64>>>()
+            .filter(|v| !v.is_empty() && !diverged)
+            .map(|v| v.iter().sum::<f64>() / v.len() as f64),
         epochs_run: mean(&|f| f.epochs),
         seconds: 0.0,
     }
@@ -285,6 +293,7 @@ fn failed(message: String) -> TrialOutcome {
         val_accuracy: None,
         initial_loss: None,
         final_loss: None,
+        val_loss: None,
         epochs_run: 0.0,
         seconds: 0.0,
     }

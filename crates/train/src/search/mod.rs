@@ -69,6 +69,32 @@ pub enum Goal {
     Min,
 }
 
+/// The order of trials, best first: finished trials by the metric (per `goal`), then — among
+/// equal metrics, common for accuracy on a small validation set — the lower validation loss,
+/// then the lower id. Unfinished trials and missing metrics come last.
+pub fn rank(goal: Goal, a: &TrialRecord, b: &TrialRecord) -> std::cmp::Ordering {
+    let usable =
+        |r: &TrialRecord| r.outcome.status == TrialStatus::Ok && r.outcome.metric.is_finite();
+    let by_metric = match (usable(a), usable(b)) {
+        (true, false) => return std::cmp::Ordering::Less,
+        (false, true) => return std::cmp::Ordering::Greater,
+        (false, false) => std::cmp::Ordering::Equal,
+        (true, true) => match goal {
+            Goal::Max => b.outcome.metric.total_cmp(&a.outcome.metric),
+            Goal::Min => a.outcome.metric.total_cmp(&b.outcome.metric),
+        },
+    };
+    let loss = |r: &TrialRecord| {
+        r.outcome
+            .val_loss
+            .filter(|l| l.is_finite())
+            .unwrap_or(f64::INFINITY)
+    };
+    by_metric
+        .then_with(|| loss(a).total_cmp(&loss(b)))
+        .then_with(|| a.spec.id.cmp(&b.spec.id))
+}
+
 impl TrialOutcome {
     /// Whether the training loss barely moved: it ended within [`FLAT_FRACTION`] of where it
     /// started (unknown losses are not flat).
@@ -175,6 +201,9 @@ pub struct TrialOutcome {
     /// The training data loss at the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_loss: Option<f64>,
+    /// Validation loss at the end (mean over folds), which breaks ties of the metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_loss: Option<f64>,
     /// Epochs actually run.
     pub epochs_run: f64,
     /// Wall-clock seconds.

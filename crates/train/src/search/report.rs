@@ -16,17 +16,7 @@ pub const GAP: f64 = 0.1;
 /// from 1 (`id + 1`) in everything people read.
 pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> String {
     let mut ranked: Vec<&TrialRecord> = records.iter().collect();
-    ranked.sort_by(|a, b| {
-        let (x, y) = (a.outcome.metric, b.outcome.metric);
-        let key = |v: f64| if v.is_nan() { f64::NEG_INFINITY } else { v };
-        match plan.goal {
-            Goal::Max => key(y).total_cmp(&key(x)),
-            Goal::Min => {
-                let k = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
-                k(x).total_cmp(&k(y))
-            }
-        }
-    });
+    ranked.sort_by(|a, b| super::rank(plan.goal, a, b));
     let mut out = format!("{:>4}  {:>6}  {:<8}  ", "rank", "trial", "stage");
     for d in &plan.space {
         out.push_str(&format!("{:>10}  ", truncate(&d.name, 10)));
@@ -235,10 +225,7 @@ pub fn search_warnings(
 
     // Overfitting in the best trials.
     let mut ranked = finished.clone();
-    ranked.sort_by(|a, b| match plan.goal {
-        Goal::Max => b.outcome.metric.total_cmp(&a.outcome.metric),
-        Goal::Min => a.outcome.metric.total_cmp(&b.outcome.metric),
-    });
+    ranked.sort_by(|a, b| super::rank(plan.goal, a, b));
     let gaps: Vec<(usize, f64)> = ranked
         .iter()
         .take(3)

@@ -87,13 +87,7 @@ fn next_space(
         .iter()
         .filter(|r| r.outcome.status == TrialStatus::Ok && r.outcome.metric.is_finite())
         .collect();
-    ranked.sort_by(|a, b| {
-        let (x, y) = (a.outcome.metric, b.outcome.metric);
-        match goal {
-            Goal::Max => y.total_cmp(&x),
-            Goal::Min => x.total_cmp(&y),
-        }
-    });
+    ranked.sort_by(|a, b| super::rank(goal, a, b));
     ranked.truncate(keep.max(1));
     if ranked.is_empty() {
         return space.to_vec();
@@ -228,16 +222,12 @@ pub fn run_search(
     }
 }
 
-/// The best finished trial.
+/// The best finished trial (ties broken by [`super::rank`]).
 pub(crate) fn best_index(records: &[TrialRecord], goal: Goal) -> Option<usize> {
-    let mut best: Option<usize> = None;
-    for (i, r) in records.iter().enumerate() {
-        if r.outcome.status != TrialStatus::Ok || !r.outcome.metric.is_finite() {
-            continue;
-        }
-        if best.is_none_or(|b| goal.better(r.outcome.metric, records[b].outcome.metric)) {
-            best = Some(i);
-        }
-    }
-    best
+    (0..records.len())
+        .filter(|&i| {
+            let o = &records[i].outcome;
+            o.status == TrialStatus::Ok && o.metric.is_finite()
+        })
+        .min_by(|&a, &b| super::rank(goal, &records[a], &records[b]))
 }
