@@ -441,7 +441,7 @@ fn equal_metrics_are_ranked_by_validation_loss_and_unfinished_trials_last() {
             seconds: 0.0,
         },
     };
-    let mut records = vec![
+    let mut records = [
         record(0, TrialStatus::Diverged, f64::NAN, None),
         record(1, TrialStatus::Ok, 0.95, Some(0.30)),
         record(2, TrialStatus::Ok, 0.97, Some(0.20)),
