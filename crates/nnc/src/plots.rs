@@ -157,6 +157,33 @@ pub struct ScatterChart<'a> {
     pub series: &'a [Series],
     /// A point drawn larger and ringed (the best trial).
     pub highlight: Option<(f64, f64)>,
+    /// Names of the x positions 0, 1, 2, … for a categorical axis (empty: a numeric axis).
+    pub categories: &'a [String],
+}
+
+/// An axis tick in at most four significant digits, without float noise (`0.3`, not
+/// `0.30000000000000004`).
+fn tick(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-4..6).contains(&magnitude) {
+        let s = format!("{x:.3e}");
+        return match s.split_once('e') {
+            Some((m, e)) if m.contains('.') => {
+                format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+            }
+            _ => s,
+        };
+    }
+    let decimals = (3 - magnitude).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// Draws a scatter plot to an SVG file.
@@ -176,7 +203,9 @@ pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String
         })
         .collect();
     let ((mut x0, mut x1), (y0, y1)) = bounds(&kept, false);
-    if chart.log_x {
+    if !chart.categories.is_empty() {
+        (x0, x1) = (-0.5, chart.categories.len() as f64 - 0.5);
+    } else if chart.log_x {
         if x0 <= 0.0 {
             (x0, x1) = (1.0, 10.0);
         }
@@ -194,11 +223,28 @@ pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String
     macro_rules! draw {
         ($ctx:expr) => {{
             let mut ctx = $ctx;
-            ctx.configure_mesh()
-                .x_desc(chart.x_label)
-                .y_desc(chart.y_label)
-                .draw()
-                .map_err(|e| err(&e))?;
+            let name_of = |x: &f64| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    chart
+                        .categories
+                        .get(i as usize)
+                        .cloned()
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            };
+            let mut mesh = ctx.configure_mesh();
+            mesh.x_desc(chart.x_label).y_desc(chart.y_label);
+            let number = |x: &f64| tick(*x);
+            if !chart.categories.is_empty() {
+                mesh.x_labels(chart.categories.len() + 1)
+                    .x_label_formatter(&name_of);
+            } else {
+                mesh.x_label_formatter(&number);
+            }
+            mesh.draw().map_err(|e| err(&e))?;
             for (i, s) in kept.iter().enumerate() {
                 let color = PALETTE[i % PALETTE.len()];
                 ctx.draw_series(
@@ -296,6 +342,15 @@ mod tests {
     }
 
     #[test]
+    fn ticks_have_no_float_noise() {
+        assert_eq!(tick(0.30000000000000004), "0.3");
+        assert_eq!(tick(0.6000000000000001), "0.6");
+        assert_eq!(tick(1e-7), "1e-7");
+        assert_eq!(tick(256.0), "256");
+        assert_eq!(tick(0.0125), "0.0125");
+    }
+
+    #[test]
     fn a_scatter_plot_has_a_point_per_trial_on_a_log_axis() {
         let dir = std::env::temp_dir().join(format!("nnc-scatter-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -314,6 +369,7 @@ mod tests {
                 log_x: true,
                 series: &series,
                 highlight: Some((0.02, 0.93)),
+                categories: &[],
             },
         )
         .unwrap();

@@ -417,3 +417,64 @@ fn ctrl_c_lets_the_running_trial_finish_and_keeps_every_finished_one() {
     assert_eq!(trials(&out).len(), 6);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A copy of a fixture in `dir`, with `edit` applied to its text.
+fn copy_fixture(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(root().join(fixture(name))).unwrap();
+    let path = dir.join(format!("{name}.nn"));
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+#[test]
+fn resuming_after_the_model_file_changed_is_refused() {
+    let dir = scratch("search-changed");
+    let out = dir.join("s");
+    let model = copy_fixture(&dir, "kfold", |t| t);
+    let model = model.to_str().unwrap();
+    nnc(&["search", model, "--out", out.to_str().unwrap()]).expect(0);
+    copy_fixture(&dir, "kfold", |t| t.replace("steps 100", "steps 50"));
+    let ran = nnc(&["search", model, "--out", out.to_str().unwrap(), "--resume"]).expect(2);
+    assert!(ran.stderr.contains("its text changed"), "{}", ran.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_grid_takes_no_trial_count_or_sampler_seed() {
+    for flag in [["--trials", "2"], ["--seed", "3"]] {
+        let ran = nnc(&["search", &fixture("grid"), flag[0], flag[1]]).expect(2);
+        assert!(
+            ran.stderr.contains("a grid runs every combination"),
+            "{}",
+            ran.stderr
+        );
+    }
+}
+
+#[test]
+fn folds_follow_validate_kfold_or_else_the_data_split() {
+    let dir = scratch("search-data-folds");
+    for (validate, folds) in [("validate kfold(3)", 3), ("", 5)] {
+        let model = copy_fixture(&dir, "kfold", |t| {
+            t.replace("split train: 80%, test: 20%", "split kfold(5), test: 20%")
+                .replace("validate kfold(4)", validate)
+        });
+        let out = dir.join(format!("s{folds}"));
+        let ran = nnc(&[
+            "search",
+            model.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .expect(0);
+        assert!(
+            ran.stderr.contains(&format!("mean over {folds} folds")),
+            "{}",
+            ran.stderr
+        );
+        for r in trials(&out) {
+            assert_eq!(r["fold_metrics"].as_array().unwrap().len(), folds, "{r}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

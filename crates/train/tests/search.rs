@@ -125,7 +125,7 @@ fn lr_plan(lo: f64, hi: f64, trials: u64, with_reg: bool) -> SearchPlan {
 #[test]
 fn random_search_on_digits_finds_95_percent_with_the_best_lr_inside_the_range() {
     let plan = lr_plan(1e-4, 1.0, 16, true);
-    let result = run_search(&plan, 2, &[], &digits_trial, None, &mut |_, _| {});
+    let result = run_search(&plan, 2, &[], &digits_trial, None, &mut |_, _| {}).unwrap();
     let best = &result.records[result.best.unwrap()];
     let lr = param(&best.spec, "lr");
     println!(
@@ -150,7 +150,7 @@ fn random_search_on_digits_finds_95_percent_with_the_best_lr_inside_the_range() 
 #[test]
 fn a_range_that_is_too_low_warns_that_the_best_is_at_the_upper_edge() {
     let plan = lr_plan(1e-7, 1e-5, 8, false);
-    let result = run_search(&plan, 2, &[], &digits_trial, None, &mut |_, _| {});
+    let result = run_search(&plan, 2, &[], &digits_trial, None, &mut |_, _| {}).unwrap();
     let w = result
         .warnings
         .iter()
@@ -223,7 +223,7 @@ fn staged_plan() -> SearchPlan {
 #[test]
 fn coarse_to_fine_narrows_around_the_best_in_log_space() {
     let plan = staged_plan();
-    let r = run_search(&plan, 1, &[], &synthetic, None, &mut |_, _| {});
+    let r = run_search(&plan, 1, &[], &synthetic, None, &mut |_, _| {}).unwrap();
     assert_eq!(r.records.len(), 30);
     let fine: Vec<f64> = r.records[20..]
         .iter()
@@ -272,7 +272,7 @@ fn grid_enumerates_exactly_the_product() {
         metric: "score".into(),
         goal: Goal::Max,
     };
-    let r = run_search(&plan, 2, &[], &synthetic, None, &mut |_, _| {});
+    let r = run_search(&plan, 2, &[], &synthetic, None, &mut |_, _| {}).unwrap();
     let mut seen: Vec<(String, String)> = r
         .records
         .iter()
@@ -302,11 +302,13 @@ fn one_and_two_jobs_give_identical_trials() {
     let mut lines1 = Vec::new();
     let r1 = run_search(&plan, 1, &[], &digits_trial, None, &mut |r, _| {
         lines1.push(r.clone())
-    });
+    })
+    .unwrap();
     let mut lines2 = Vec::new();
     let r2 = run_search(&plan, 2, &[], &digits_trial, None, &mut |r, _| {
         lines2.push(r.clone())
-    });
+    })
+    .unwrap();
     assert_eq!(jsonl(&lines1), jsonl(&lines2));
     assert_eq!(r1.records, r2.records);
 }
@@ -314,7 +316,7 @@ fn one_and_two_jobs_give_identical_trials() {
 #[test]
 fn an_interrupted_search_resumes_to_the_same_trials() {
     let plan = staged_plan();
-    let whole = run_search(&plan, 2, &[], &synthetic, None, &mut |_, _| {});
+    let whole = run_search(&plan, 2, &[], &synthetic, None, &mut |_, _| {}).unwrap();
 
     // Interrupt after 7 trials have run.
     let stop = AtomicBool::new(false);
@@ -329,7 +331,8 @@ fn an_interrupted_search_resumes_to_the_same_trials() {
     let partial = run_search(&plan, 2, &[], &counting, Some(&stop), &mut |r, fresh| {
         assert!(fresh);
         saved.push(r.clone());
-    });
+    })
+    .unwrap();
     assert!(partial.interrupted);
     assert!(saved.len() < 30);
 
@@ -342,7 +345,8 @@ fn an_interrupted_search_resumes_to_the_same_trials() {
     let mut fresh_count = 0;
     let resumed = run_search(&plan, 2, &restored, &synthetic, None, &mut |_, fresh| {
         fresh_count += usize::from(fresh);
-    });
+    })
+    .unwrap();
     assert!(!resumed.interrupted);
     assert_eq!(fresh_count, 30 - saved.len());
     assert_eq!(jsonl(&resumed.records), jsonl(&whole.records));
@@ -451,4 +455,99 @@ fn equal_metrics_are_ranked_by_validation_loss_and_unfinished_trials_last() {
     records.sort_by(|a, b| nnc_train::search::rank(Goal::Max, a, b));
     let order: Vec<usize> = records.iter().map(|r| r.spec.id).collect();
     assert_eq!(order, [3, 2, 4, 1, 0]);
+}
+
+#[test]
+fn records_of_another_search_are_refused_on_resume() {
+    let plan = staged_plan();
+    let whole = run_search(&plan, 2, &[], &synthetic, None, &mut |_, _| {}).unwrap();
+    // Another search's trial 3 (other values) among the records.
+    let mut foreign = whole.records[..5].to_vec();
+    foreign[2].spec.params[0].1 = Value::Number(0.123);
+    let err = run_search(&plan, 2, &foreign, &synthetic, None, &mut |_, _| {}).unwrap_err();
+    assert_eq!(
+        err,
+        nnc_train::search::SearchError::ResumeMismatch { id: 2 }
+    );
+    // A record beyond the plan's trials.
+    let mut beyond = whole.records.clone();
+    let mut extra = beyond[0].clone();
+    extra.spec.id = 999;
+    beyond.push(extra);
+    let err = run_search(&plan, 2, &beyond, &synthetic, None, &mut |_, _| {}).unwrap_err();
+    assert_eq!(
+        err,
+        nnc_train::search::SearchError::ResumeMismatch { id: 999 }
+    );
+}
+
+#[test]
+fn a_panicking_trial_is_recorded_as_failed_and_the_search_goes_on() {
+    let plan = staged_plan();
+    let flaky = |s: &TrialSpec| {
+        if s.id == 2 {
+            panic!("out of cheese");
+        }
+        synthetic(s)
+    };
+    let r = run_search(&plan, 2, &[], &flaky, None, &mut |_, _| {}).unwrap();
+    assert_eq!(r.records.len(), 30);
+    match &r.records[2].outcome.status {
+        TrialStatus::Failed(m) => assert!(m.contains("out of cheese"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let ok = r
+        .records
+        .iter()
+        .filter(|x| x.outcome.status == TrialStatus::Ok);
+    assert_eq!(ok.count(), 29);
+}
+
+#[test]
+fn an_enormous_grid_is_refused_before_anything_runs() {
+    let plan = SearchPlan {
+        strategy: Strategy::Grid,
+        space: vec![Dim {
+            name: "width".into(),
+            dist: Dist::LogInt {
+                lo: 1,
+                hi: 100_000_000,
+            },
+        }],
+        stages: vec![Stage {
+            name: "search".into(),
+            trials: None,
+            epochs: None,
+            keep: 0,
+            shrink: 1.0,
+        }],
+        metric: "val.accuracy".into(),
+        goal: Goal::Max,
+    };
+    let err = run_search(&plan, 1, &[], &synthetic, None, &mut |_, _| {
+        panic!("nothing may run")
+    })
+    .unwrap_err();
+    assert_eq!(
+        err,
+        nnc_train::search::SearchError::GridTooLarge {
+            size: Some(100_000_000)
+        }
+    );
+}
+
+#[test]
+fn trials_that_fail_are_named_in_the_warning() {
+    let plan = lr_plan(1e-3, 1.0, 4, false);
+    let broken = |_: &TrialSpec| TrialOutcome::failed("width must be positive");
+    let r = run_search(&plan, 1, &[], &broken, None, &mut |_, _| {}).unwrap();
+    assert!(r.best.is_none());
+    let w = &r.warnings[0];
+    assert!(w.message.contains("4 failed"), "{}", w.message);
+    assert!(
+        w.message.contains("width must be positive"),
+        "{}",
+        w.message
+    );
+    assert!(!w.advice.contains("learning rate"), "{}", w.advice);
 }

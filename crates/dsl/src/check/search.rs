@@ -135,6 +135,14 @@ pub(crate) fn check(
         );
         ok = false;
     }
+    if matches!(strategy, Strategy::Grid) && stages.len() > 1 {
+        env.report(
+            Diagnostic::new(Code::E505, "a grid search has no coarse-to-fine stages")
+                .primary(section.header_span, "a grid runs every combination once")
+                .help("narrowing applies to continuous ranges: write `search random(seed: …)` for coarse-to-fine, or keep a single stage"),
+        );
+        ok = false;
+    }
     if matches!(strategy, Strategy::Random { .. }) && trials.is_none() && stages.is_empty() && ok {
         env.report(
             Diagnostic::new(Code::E505, "random search without a number of trials")

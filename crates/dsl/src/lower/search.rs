@@ -48,10 +48,13 @@ fn source_text(literal: &Literal) -> String {
     }
 }
 
-/// A number as the shortest text that reads back to the same `f64`.
+/// A number as the shortest text that reads back to the same `f64`: plain decimals from 1e-4
+/// to 1e15 (`0.04216454286861573`), scientific notation outside (`1.37e-5`).
 fn number_text(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
+    } else if (1e-4..1e15).contains(&x.abs()) {
+        format!("{x}")
     } else {
         format!("{x:e}")
     }
@@ -192,7 +195,7 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "lr=1.2345678901234567e-3",
+                "lr=0.0012345678901234567",
                 "width=256",
                 "act=leaky_relu(0.1)"
             ]

@@ -102,30 +102,47 @@ pub fn resolved_text(
     command: &str,
     dest: &Path,
 ) -> String {
+    // Data paths are rewritten relative to `dest` where they are written: in the data
+    // sources and in `param`s (a path may be a param); nowhere else (comments, labels).
+    let base = &e.base_dir;
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-    for p in e.params.iter().filter(|p| p.overridden) {
-        if let Some(o) = overrides.iter().rev().find(|o| o.name == p.name) {
-            let value = o.text[o.value_start..].trim();
-            edits.push((
-                p.span.start..p.span.end,
-                format!(
-                    "param {} = {value}  # --set (default: {})",
-                    p.name, p.default_source
-                ),
-            ));
+    for p in &e.params {
+        let range = p.span.start..p.span.end;
+        let overridden = p
+            .overridden
+            .then(|| overrides.iter().rev().find(|o| o.name == p.name))
+            .flatten();
+        match overridden {
+            Some(o) => {
+                let value = rebase_paths(o.text[o.value_start..].trim(), base, dest);
+                edits.push((
+                    range,
+                    format!(
+                        "param {} = {value}  # --set (default: {})",
+                        p.name, p.default_source
+                    ),
+                ));
+            }
+            None => edits.extend(path_edits(source, range, base, dest)),
         }
+    }
+    for s in std::iter::once(&e.data.source).chain(e.data.test.as_ref()) {
+        edits.extend(path_edits(source, s.span.start..s.span.end, base, dest));
     }
     edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
     let mut text = source.to_string();
+    let mut applied_from = usize::MAX;
     for (range, replacement) in edits {
-        if range.end <= text.len()
+        // Overlapping edits cannot happen (items do not nest); skip one rather than garble.
+        if range.end <= applied_from
+            && range.end <= text.len()
             && text.is_char_boundary(range.start)
             && text.is_char_boundary(range.end)
         {
+            applied_from = range.start;
             text.replace_range(range, &replacement);
         }
     }
-    let text = rebase_paths(&text, &e.base_dir, dest);
     let mut header = format!(
         "# Resolved by `{command}` from {} (data paths rewritten relative to this file).\n",
         path.display()
@@ -147,6 +164,25 @@ pub fn resolved_text(
             format!("{first}\n{header}{rest}")
         }
         _ => format!("{header}{body}"),
+    }
+}
+
+/// Edits rewriting the string literals in `text[range]` that name existing files relative to
+/// `from`, relative to `to` instead.
+fn path_edits(
+    text: &str,
+    range: std::ops::Range<usize>,
+    from: &Path,
+    to: &Path,
+) -> Vec<(std::ops::Range<usize>, String)> {
+    let Some(part) = text.get(range.clone()) else {
+        return Vec::new();
+    };
+    let rebased = rebase_paths(part, from, to);
+    if rebased == part {
+        Vec::new()
+    } else {
+        vec![(range, rebased)]
     }
 }
 
@@ -183,11 +219,15 @@ pub fn rebase_paths(text: &str, from: &Path, to: &Path) -> String {
     out
 }
 
-/// The path of `file` relative to the directory `dir` (both absolute), with `/` separators.
+/// The path of `file` relative to the directory `dir` (both absolute), with `/` separators;
+/// the absolute path when they share nothing but the root.
 fn relative_path(dir: &Path, file: &Path) -> String {
     let d: Vec<_> = dir.components().collect();
     let f: Vec<_> = file.components().collect();
     let common = d.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    if common <= 1 {
+        return file.display().to_string();
+    }
     let mut parts: Vec<String> = vec!["..".to_string(); d.len() - common];
     parts.extend(
         f[common..]

@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 pub struct SearchHeader {
     /// The model file, as given on the command line.
     pub model: String,
+    /// A hash of its text ([`content_hash`]): a resumed search must run the same file.
+    pub model_hash: String,
     /// The `--set` overrides.
     pub overrides: Vec<String>,
     /// The sampler seed given with `--seed`, if any.
@@ -38,7 +40,7 @@ pub fn new_search_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failur
     let cannot =
         |p: &Path, e: std::io::Error| failure(format!("cannot create `{}`: {e}", p.display()));
     if let Some(dir) = out {
-        if dir.join(HEADER).exists() {
+        if dir.join(HEADER).exists() || dir.join(TRIALS).exists() {
             return Err(
                 Failure::new(USAGE, format!("`{}` already holds a search", dir.display()))
                     .hint("add --resume to continue it, or choose another --out directory"),
@@ -112,6 +114,14 @@ fn latest_number(parent: &Path) -> Option<u64> {
         .max()
 }
 
+/// A stable 64-bit FNV-1a hash of `text`, in hex.
+pub fn content_hash(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
 /// The header file's name.
 pub const HEADER: &str = "search.json";
 /// The trial records' file name.
@@ -134,7 +144,10 @@ pub fn check_header(dir: &Path, header: &SearchHeader) -> Result<(), Failure> {
             .hint("it was not written by `nnc search`, or was edited")
     })?;
     let differs = [
-        (saved.model != header.model, "model file"),
+        (
+            saved.model_hash != header.model_hash,
+            "model file (its text changed)",
+        ),
         (saved.overrides != header.overrides, "--set overrides"),
         (saved.seed != header.seed, "--seed"),
         (

@@ -82,6 +82,14 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
             searched.name, searched.name
         )));
     }
+    let grid = space.plan.strategy == Strategy::Grid;
+    if grid && (args.sampler_seed.is_some() || args.trials.is_some()) {
+        return Err(Failure::new(
+            USAGE,
+            "--seed and --trials set a random search's sampler and trial count; a grid runs every combination",
+        )
+        .hint("drop them, or write `search random(seed: …)` to sample instead"));
+    }
     if let Some(seed) = args.sampler_seed
         && let Strategy::Random { seed: s } = &mut space.plan.strategy
     {
@@ -92,9 +100,32 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
             stage.trials = Some(n);
         }
     }
+    if grid
+        && let Err(e) = nnc_train::search::grid_size(&space.plan.space)
+            .filter(|&n| n <= nnc_train::search::MAX_GRID)
+            .ok_or(nnc_train::search::SearchError::GridTooLarge {
+                size: nnc_train::search::grid_size(&space.plan.space),
+            })
+    {
+        return Err(Failure::new(USAGE, e.to_string())
+            .hint("narrow the integer ranges, or use `search random` with a trial count"));
+    }
+    // Cross-validation: `validate kfold(k)`, or the data's own `split kfold(k)`.
+    space.kfold = space.kfold.or(match experiment.data.split {
+        nnc_dsl::ir::SplitSpec::KFold { k, .. } => Some(k),
+        _ => None,
+    });
+    if spec.metric.split == nnc_dsl::ir::SplitName::Test {
+        out.warn(
+            "warning: the search is judged on the test split: hyperparameters chosen on it make \
+             the test result optimistic; judge on `val` (or `validate kfold(k)`) and keep the test \
+             split for the end",
+        );
+    }
     let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
     let header = SearchHeader {
         model: args.model.display().to_string(),
+        model_hash: files::content_hash(&loaded.text),
         overrides: common.set.clone(),
         seed: common.seed,
         plan: space.plan.clone(),
@@ -170,7 +201,12 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
             out.note(&table.row(record));
             out.record("trial", record);
         },
-    );
+    )
+    .map_err(|e| {
+        Failure::new(USAGE, format!("{}: {e}", dir.join(files::TRIALS).display())).hint(
+            "resume a search only with the model file and flags it was started with, or start a new one without --resume",
+        )
+    })?;
     if let Some(e) = write_error {
         out.warn(&format!("warning: {e}: trials.jsonl is incomplete"));
     }
@@ -274,14 +310,14 @@ fn border_diagnostics(
         else {
             continue;
         };
-        if let Some(d) = nnc_dsl::border::best_value_on_border(dim, value) {
-            let advice = warnings
-                .iter()
-                .find(|f| {
-                    f.check == CheckKind::RangeEdge && f.subject.as_deref() == Some(&dim.param)
-                })
-                .map(|f| f.advice.clone());
-            out.push(d.maybe_help(advice));
+        if let Some(mut d) = nnc_dsl::border::best_value_on_border(dim, value) {
+            // The engine's advice names a wider range to try: it replaces the generic help.
+            if let Some(f) = warnings.iter().find(|f| {
+                f.check == CheckKind::RangeEdge && f.subject.as_deref() == Some(&dim.param)
+            }) {
+                d.help = vec![f.advice.clone()];
+            }
+            out.push(d);
         }
     }
     out

@@ -2,7 +2,7 @@
 //! the scatter plots of the metric against each hyperparameter, and the summary.
 
 use crate::plots::{ScatterChart, Series, scatter_chart};
-use nnc_train::search::{Dist, Goal, SearchPlan, Strategy, TrialRecord, TrialStatus};
+use nnc_train::search::{Dist, Goal, SearchPlan, Strategy, TrialRecord, TrialStatus, Value};
 use std::path::Path;
 
 /// The number of trials the plan will run (grids: the product of the value counts, cut to
@@ -69,7 +69,7 @@ impl<'a> LiveTable<'a> {
                 .params
                 .iter()
                 .find(|(n, _)| *n == d.name)
-                .map_or("-".to_string(), |(_, v)| short_value(v));
+                .map_or("-".to_string(), |(_, v)| v.to_string());
             s.push_str(&format!(" {:>PARAM_WIDTH$}", cut(&v, PARAM_WIDTH)));
         }
         let o = &r.outcome;
@@ -103,19 +103,6 @@ impl<'a> LiveTable<'a> {
     }
 }
 
-/// A value in at most a few significant digits, for the table.
-fn short_value(v: &nnc_train::search::Value) -> String {
-    match v.as_f64() {
-        Some(x) if x.fract() == 0.0 && x.abs() < 1e6 => format!("{x}"),
-        Some(x) if (1e-3..1e4).contains(&x.abs()) => {
-            let s = format!("{x:.4}");
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        }
-        Some(x) => format!("{x:.2e}"),
-        None => v.to_string(),
-    }
-}
-
 fn cut(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -129,9 +116,10 @@ fn log_space(dist: &Dist) -> bool {
     matches!(dist.bounds(), Some((_, _, true)))
 }
 
-/// Draws `plots/<param>.svg` for every dimension with numeric values: the metric of every
-/// finished trial against the value, one colour per stage, the best trial ringed. Returns the
-/// files written.
+/// Draws `plots/<param>.svg` for every dimension: the metric of every finished trial against
+/// the value, one colour per stage, the best trial ringed. Log spaces get a log axis (`log1m`
+/// spaces an axis of `1 − value`, where they are even); choices of names (activations) are
+/// categories. Returns the files written.
 pub fn scatter_plots(
     dir: &Path,
     plan: &SearchPlan,
@@ -142,34 +130,46 @@ pub fn scatter_plots(
     std::fs::create_dir_all(&plots).map_err(|e| format!("{}: {e}", plots.display()))?;
     let mut written = Vec::new();
     for d in &plan.space {
-        let value_of = |r: &TrialRecord| {
+        let value = |r: &TrialRecord| {
             r.spec
                 .params
                 .iter()
                 .find(|(n, _)| *n == d.name)
-                .and_then(|(_, v)| v.as_f64())
+                .map(|(_, v)| v.clone())
         };
-        let numeric: Vec<&TrialRecord> = records.iter().filter(|r| value_of(r).is_some()).collect();
-        if numeric.is_empty() {
-            continue; // a choice of names (activations): no axis to plot on
+        // Names (activations) become categories at 0, 1, 2, … in order of appearance.
+        let mut categories: Vec<String> = Vec::new();
+        for r in records {
+            if let Some(Value::Name(n)) = value(r)
+                && !categories.contains(&n)
+            {
+                categories.push(n);
+            }
         }
+        let log1m = matches!(d.dist, Dist::Log1m { .. });
+        let x_of = |r: &TrialRecord| match value(r)? {
+            Value::Number(x) if log1m => Some(1.0 - x),
+            Value::Number(x) if categories.is_empty() => Some(x),
+            Value::Number(_) => None,
+            Value::Name(n) => categories.iter().position(|c| *c == n).map(|i| i as f64),
+        };
         let mut series: Vec<Series> = Vec::new();
         for stage in &plan.stages {
-            let points: Vec<(f64, f64)> = numeric
+            let points: Vec<(f64, f64)> = records
                 .iter()
                 .filter(|r| r.spec.stage == stage.name && r.outcome.status == TrialStatus::Ok)
-                .filter_map(|r| Some((value_of(r)?, r.outcome.metric)))
+                .filter_map(|r| Some((x_of(r)?, r.outcome.metric)))
                 .collect();
             if !points.is_empty() {
                 series.push(Series::new(stage.name.clone(), points));
             }
         }
-        let log_x = log_space(&d.dist);
+        let log_x = categories.is_empty() && log_space(&d.dist);
         let title = format!("{} vs {}", plan.metric, d.name);
-        let x_label = if log_x {
-            format!("{} (log scale)", d.name)
-        } else {
-            d.name.clone()
+        let x_label = match (log1m, log_x) {
+            (true, _) => format!("1 − {} (log scale)", d.name),
+            (false, true) => format!("{} (log scale)", d.name),
+            _ => d.name.clone(),
         };
         let path = plots.join(format!("{}.svg", crate::run::files::sanitize(&d.name)));
         scatter_chart(
@@ -180,7 +180,8 @@ pub fn scatter_plots(
                 y_label: &plan.metric,
                 log_x,
                 series: &series,
-                highlight: best.and_then(|b| Some((value_of(b)?, b.outcome.metric))),
+                highlight: best.and_then(|b| Some((x_of(b)?, b.outcome.metric))),
+                categories: &categories,
             },
         )?;
         written.push(path);

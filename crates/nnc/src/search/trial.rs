@@ -49,7 +49,7 @@ impl TrialRunner<'_> {
         let start = Instant::now();
         let mut outcome = match self.try_run(spec) {
             Ok(folds) => summarize(&folds, self.kfold.is_some()),
-            Err(message) => failed(message),
+            Err(message) => TrialOutcome::failed(message),
         };
         outcome.seconds = start.elapsed().as_secs_f64();
         outcome
@@ -114,11 +114,11 @@ impl TrialRunner<'_> {
     }
 }
 
-/// The rows cross-validation folds: the data's own folds with `split kfold(k)`; otherwise the
-/// training and validation rows pooled and dealt into `k` stratified folds (seeded by the data
-/// seed, so every trial sees the same folds). Test rows stay out.
+/// The cross-validation folds: the data's own folds when its `split kfold(k)` has `k` of them;
+/// otherwise the training and validation rows pooled and dealt into `k` stratified folds
+/// (seeded by the data seed, so every trial sees the same folds). Test rows stay out.
 pub fn validation_folds(raw: &RawData, experiment: &Experiment, k: u64) -> Result<RawData, String> {
-    if raw.folds.is_some() {
+    if raw.folds.as_ref().is_some_and(|f| f.len() as u64 == k) {
         return Ok(raw.clone());
     }
     let pool = if raw.splits.val.is_empty() {
@@ -279,22 +279,6 @@ fn summarize(folds: &[FoldResult], kfold: bool) -> TrialOutcome {
             .filter(|v| !v.is_empty() && !diverged)
             .map(|v| v.iter().sum::<f64>() / v.len() as f64),
         epochs_run: mean(&|f| f.epochs),
-        seconds: 0.0,
-    }
-}
-
-fn failed(message: String) -> TrialOutcome {
-    TrialOutcome {
-        status: TrialStatus::Failed(message),
-        metric: f64::NAN,
-        spread: None,
-        fold_metrics: Vec::new(),
-        train_accuracy: None,
-        val_accuracy: None,
-        initial_loss: None,
-        final_loss: None,
-        val_loss: None,
-        epochs_run: 0.0,
         seconds: 0.0,
     }
 }

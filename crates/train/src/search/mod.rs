@@ -13,7 +13,7 @@ mod space;
 
 pub use narrow::narrow;
 pub use report::{leaderboard, search_warnings, widened};
-pub use runner::{SearchResult, run_search};
+pub use runner::{MAX_GRID, SearchError, SearchResult, grid_size, run_search};
 pub use space::{Choice, Dim, Dist, Value};
 
 /// Mean and (population) standard deviation of per-fold metrics; `(NaN, 0)` for none.
@@ -96,6 +96,23 @@ pub fn rank(goal: Goal, a: &TrialRecord, b: &TrialRecord) -> std::cmp::Ordering 
 }
 
 impl TrialOutcome {
+    /// The outcome of a trial that could not run, with why.
+    pub fn failed(message: impl Into<String>) -> TrialOutcome {
+        TrialOutcome {
+            status: TrialStatus::Failed(message.into()),
+            metric: f64::NAN,
+            spread: None,
+            fold_metrics: Vec::new(),
+            train_accuracy: None,
+            val_accuracy: None,
+            initial_loss: None,
+            final_loss: None,
+            val_loss: None,
+            epochs_run: 0.0,
+            seconds: 0.0,
+        }
+    }
+
     /// Whether the training loss barely moved: it ended within [`FLAT_FRACTION`] of where it
     /// started (unknown losses are not flat).
     pub fn flat(&self) -> bool {

@@ -118,21 +118,57 @@ pub fn search_warnings(
         .iter()
         .filter(|r| r.outcome.status == TrialStatus::Ok && r.outcome.metric.is_finite())
         .collect();
+    let failed: Vec<&TrialRecord> = records
+        .iter()
+        .filter(|r| matches!(r.outcome.status, TrialStatus::Failed(_)))
+        .collect();
+    let first_failure = failed.first().map(|r| match &r.outcome.status {
+        TrialStatus::Failed(m) => format!("trial {}: {m}", r.spec.id + 1),
+        _ => String::new(),
+    });
     if !records.is_empty() && finished.is_empty() {
+        let diverged = records.len() - failed.len();
+        let (message, advice) = if failed.is_empty() {
+            (
+                format!("none of the {} trials trained: every one diverged", records.len()),
+                "the ranges are wrong (a learning rate range far too high?): run `nnc doctor` for a learning-rate range test and search around it".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "none of the {} trials trained: {diverged} diverged, {} failed (first: {})",
+                    records.len(),
+                    failed.len(),
+                    first_failure.clone().unwrap_or_default()
+                ),
+                "values that make no valid model fail their trial: narrow the ranges to valid values (`nnc check --set name=value` shows what is wrong with one)".to_string(),
+            )
+        };
+        out.push(
+            Finding::new(CheckKind::Divergence, Severity::Error, message)
+                .measure("trials", records.len() as f64)
+                .measure("failed", failed.len() as f64)
+                .threshold("at least one trial finishes")
+                .advice(advice),
+        );
+        return out;
+    }
+    if failed.len() * 2 > records.len() {
         out.push(
             Finding::new(
                 CheckKind::Divergence,
-                Severity::Error,
+                Severity::Warning,
                 format!(
-                    "none of the {} trials trained: every one diverged or failed",
-                    records.len()
+                    "{} of {} trials failed to run (first: {})",
+                    failed.len(),
+                    records.len(),
+                    first_failure.clone().unwrap_or_default()
                 ),
             )
-            .measure("trials", records.len() as f64)
-            .threshold("at least one trial finishes")
-            .advice("the ranges are wrong (a learning rate range far too high?): run `nnc doctor` for a learning-rate range test and search around it"),
+            .measure("failed", failed.len() as f64)
+            .threshold("at most half the trials fail")
+            .advice("part of the search space makes no valid model: narrow it to valid values"),
         );
-        return out;
     }
     let Some(best) = best.map(|b| &records[b]) else {
         return out;

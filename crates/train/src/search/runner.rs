@@ -42,24 +42,24 @@ fn stage_trials(plan: &SearchPlan, space: &[Dim], stage: usize, first_id: usize)
                 .collect()
         }
         Strategy::Grid => {
-            let mut combos: Vec<Vec<(String, super::Value)>> = vec![Vec::new()];
-            for d in space {
-                let values = d.dist.grid_values().unwrap_or_default();
-                combos = combos
-                    .into_iter()
-                    .flat_map(|c| {
-                        values.iter().map(move |v| {
-                            let mut c = c.clone();
-                            c.push((d.name.clone(), v.clone()));
-                            c
-                        })
-                    })
-                    .collect();
-            }
-            if let Some(n) = s.trials {
-                combos.truncate(n as usize);
-            }
-            combos
+            // Mixed-radix enumeration (the last dimension fastest), only as far as needed.
+            let values: Vec<Vec<super::Value>> = space
+                .iter()
+                .map(|d| d.dist.grid_values().unwrap_or_default())
+                .collect();
+            let total = grid_size(space).unwrap_or(0) as usize;
+            let n = s.trials.map_or(total, |t| total.min(t as usize));
+            (0..n)
+                .map(|mut i| {
+                    let mut combo = vec![(String::new(), super::Value::Number(0.0)); space.len()];
+                    for (k, d) in space.iter().enumerate().rev() {
+                        let v = &values[k];
+                        combo[k] = (d.name.clone(), v[i % v.len()].clone());
+                        i /= v.len();
+                    }
+                    combo
+                })
+                .collect()
         }
     };
     assignments
@@ -114,7 +114,14 @@ fn run_stage(
     trial: &(dyn Fn(&TrialSpec) -> TrialOutcome + Sync),
     interrupt: Option<&AtomicBool>,
     deliver: &mut dyn FnMut(TrialRecord, bool),
-) {
+) -> Result<(), SearchError> {
+    // A record to resume from must be of this very trial: same stage, values and budget.
+    if let Some(s) = specs
+        .iter()
+        .find(|s| done.get(&s.id).is_some_and(|r| r.spec != **s))
+    {
+        return Err(SearchError::ResumeMismatch { id: s.id });
+    }
     let todo: Vec<&TrialSpec> = specs.iter().filter(|s| !done.contains_key(&s.id)).collect();
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<TrialRecord>();
@@ -124,9 +131,14 @@ fn run_stage(
             let tx = tx.clone();
             let (todo, next) = (&todo, &next);
             scope.spawn(move || {
-                // Several trials at once: each on one thread. One at a time: all threads.
+                // Several trials at once: each on one thread. One at a time: all the worker
+                // threads (the global pool's count, so `--threads` holds).
                 let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(if workers > 1 { 1 } else { 0 })
+                    .num_threads(if workers > 1 {
+                        1
+                    } else {
+                        rayon::current_num_threads()
+                    })
                     .build()
                     .expect("a thread pool");
                 loop {
@@ -135,7 +147,11 @@ fn run_stage(
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(spec) = todo.get(i) else { break };
-                    let outcome = pool.install(|| trial(spec));
+                    // A trial that panics is a failed trial, not the end of the search.
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        pool.install(|| trial(spec))
+                    }))
+                    .unwrap_or_else(|panic| TrialOutcome::failed(panic_message(&*panic)));
                     let record = TrialRecord {
                         spec: (*spec).clone(),
                         outcome,
@@ -170,6 +186,7 @@ fn run_stage(
             flush(&mut pending, &mut order, deliver);
         }
     });
+    Ok(())
 }
 
 /// Runs `plan`: for each stage, its trials (narrowing the space around the previous stage's
@@ -183,7 +200,13 @@ pub fn run_search(
     trial: &(dyn Fn(&TrialSpec) -> TrialOutcome + Sync),
     interrupt: Option<&AtomicBool>,
     on_record: &mut dyn FnMut(&TrialRecord, bool),
-) -> SearchResult {
+) -> Result<SearchResult, SearchError> {
+    if plan.strategy == Strategy::Grid {
+        match grid_size(&plan.space) {
+            Some(n) if n <= MAX_GRID => {}
+            size => return Err(SearchError::GridTooLarge { size }),
+        }
+    }
     let done: BTreeMap<usize, TrialRecord> =
         resume.iter().map(|r| (r.spec.id, r.clone())).collect();
     let mut space = plan.space.clone();
@@ -204,7 +227,7 @@ pub fn run_search(
         run_stage(&specs, jobs, &done, trial, interrupt, &mut |r, fresh| {
             on_record(&r, fresh);
             records.push(r);
-        });
+        })?;
         if records.len() - before < specs.len() {
             break; // interrupted
         }
@@ -212,14 +235,56 @@ pub fn run_search(
     let expected: usize = first_id;
     let interrupted =
         interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) || records.len() < expected;
+    // Records of trials this plan does not have (another search's) are refused too.
+    if !interrupted && let Some(id) = done.keys().find(|&&id| id >= expected) {
+        return Err(SearchError::ResumeMismatch { id: *id });
+    }
     let best = best_index(&records, plan.goal);
     let warnings = search_warnings(plan, &records, best);
-    SearchResult {
+    Ok(SearchResult {
         records,
         best,
         warnings,
         interrupted,
-    }
+    })
+}
+
+/// The largest grid a search runs.
+pub const MAX_GRID: u64 = 100_000;
+
+/// The number of combinations of a grid over `space` (`None` if a dimension is continuous
+/// or the count overflows).
+pub fn grid_size(space: &[Dim]) -> Option<u64> {
+    space
+        .iter()
+        .try_fold(1u64, |n, d| n.checked_mul(d.dist.grid_len()?))
+}
+
+/// Why a search cannot run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SearchError {
+    /// A grid with more than [`MAX_GRID`] combinations (or a continuous dimension).
+    #[error("the grid has {} combinations; at most {MAX_GRID} are run", size.map_or("endless (a continuous or enormous space)".to_string(), |n| n.to_string()))]
+    GridTooLarge {
+        /// The number of combinations, if it fits in a `u64`.
+        size: Option<u64>,
+    },
+    /// A record to resume from does not belong to this search.
+    #[error("trial {} in the records to resume from is not this search's trial {}: the records come from another search", id + 1, id + 1)]
+    ResumeMismatch {
+        /// The trial.
+        id: usize,
+    },
+}
+
+/// The text of a panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("the trial panicked: {text}")
 }
 
 /// The best finished trial (ties broken by [`super::rank`]).

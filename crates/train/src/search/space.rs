@@ -156,6 +156,21 @@ impl Dist {
         }
     }
 
+    /// The number of values of a grid over this space, without listing them (`None` for a
+    /// continuous space or on overflow).
+    pub fn grid_len(&self) -> Option<u64> {
+        match self {
+            Dist::Int { lo, hi } | Dist::LogInt { lo, hi } => {
+                u64::try_from(hi.checked_sub(*lo)?).ok()?.checked_add(1)
+            }
+            Dist::Choice(options) => options.iter().try_fold(0u64, |n, o| match o {
+                Choice::Value(_) => n.checked_add(1),
+                Choice::Dist(d) => n.checked_add(d.grid_len()?),
+            }),
+            _ => None,
+        }
+    }
+
     /// Every value, for a grid; `None` for a continuous space.
     pub fn grid_values(&self) -> Option<Vec<Value>> {
         match self {
