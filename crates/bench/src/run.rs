@@ -36,8 +36,9 @@ pub enum BenchError {
     Threads(String),
 }
 
-/// A model, its data and its training configuration, ready to benchmark. The model is a
-/// template: every run trains a copy, so repeats start from the same weights.
+/// A model, its data and its training configuration, ready to benchmark. The step harness
+/// trains the model itself (no spare copy of the weights inflates the peak memory); the trainer
+/// harness trains a fresh copy per repeat, so repeats start from the same weights.
 pub struct Prepared {
     /// Name shown in reports (`w1`, or a model file's name).
     pub name: String,
@@ -50,6 +51,19 @@ pub struct Prepared {
     /// Optimiser, learning-rate schedule, penalty, batch size and seed (the duration is set by
     /// the harness).
     pub config: TrainConfig,
+}
+
+impl Clone for Prepared {
+    /// A copy with the same weights, data and configuration.
+    fn clone(&self) -> Self {
+        Prepared {
+            name: self.name.clone(),
+            model: self.model.to_f32(),
+            data: self.data.clone(),
+            loss: self.loss,
+            config: self.config.clone(),
+        }
+    }
 }
 
 /// Which loop is timed.
@@ -213,14 +227,13 @@ pub fn run_workload(w: Workload, steps: u64, threads: usize) -> Result<BenchResu
 
 /// Runs workload `w` with the given options.
 pub fn run_workload_with(w: Workload, opts: BenchOptions) -> Result<BenchResult, BenchError> {
-    let prepared = w.prepare()?;
-    run_bench(&prepared, opts)
+    run_bench(w.prepare()?, opts)
 }
 
 /// Benchmarks training `prepared` as `opts` say. The peak-RSS figure covers the process from
 /// the call on (the peak is reset first where the platform allows); run one benchmark per
 /// process for a clean figure.
-pub fn run_bench(prepared: &Prepared, opts: BenchOptions) -> Result<BenchResult, BenchError> {
+pub fn run_bench(prepared: Prepared, opts: BenchOptions) -> Result<BenchResult, BenchError> {
     if opts.repeats == 0 || opts.steps == 0 || opts.threads == 0 {
         return Err(BenchError::Usage(
             "steps, repeats and threads must be at least 1".into(),
@@ -238,9 +251,10 @@ pub fn run_bench(prepared: &Prepared, opts: BenchOptions) -> Result<BenchResult,
         .map_err(|e| BenchError::Threads(e.to_string()))?;
     let counting = counting_allocator_installed();
     reset_peak_rss();
-    let run = pool.install(|| match opts.harness {
+    let name = prepared.name.clone();
+    let run = pool.install(move || match opts.harness {
         Harness::Step => time_steps(prepared, opts),
-        Harness::Trainer => time_trainer(prepared, opts),
+        Harness::Trainer => time_trainer(&prepared, opts),
     })?;
     let peak = peak_rss_kib();
     let mut per_step: Vec<f64> = run
@@ -260,7 +274,7 @@ pub fn run_bench(prepared: &Prepared, opts: BenchOptions) -> Result<BenchResult,
     cpu.sort_by(f64::total_cmp);
     let cpu_ms = (cpu.len() == run.windows.len()).then(|| cpu[cpu.len() / 2]);
     Ok(BenchResult {
-        workload: prepared.name.clone(),
+        workload: name,
         harness: opts.harness,
         threads: opts.threads,
         steps: opts.steps,
@@ -341,9 +355,9 @@ impl Mark {
 /// The training step exactly as `nnc_train`'s trainer runs it (`crates/train/src/trainer`),
 /// without the babysitter, metrics and events: one model trained for
 /// `warmup + repeats · steps` steps, timed in windows of `steps`.
-fn time_steps(p: &Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
+fn time_steps(p: Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
     let config = &p.config;
-    let mut model = p.model.to_f32();
+    let mut model = p.model;
     let mut optimizer = config.optimizer.build::<f32>();
     let mut batcher = Batcher::new(p.data.len(), config.batch, true, config.seed)?;
     let steps_per_epoch = batcher.batches_per_epoch() as u64;
@@ -467,8 +481,8 @@ mod tests {
             threads: 1,
             harness,
         };
-        let a = run_bench(&p, opts(Harness::Step)).unwrap();
-        let b = run_bench(&p, opts(Harness::Trainer)).unwrap();
+        let a = run_bench(p.clone(), opts(Harness::Step)).unwrap();
+        let b = run_bench(p, opts(Harness::Trainer)).unwrap();
         assert_eq!(a.checksum, b.checksum);
         assert_eq!(a.final_loss, b.final_loss);
         assert!(a.median_ms > 0.0 && a.min_ms <= a.median_ms && a.median_ms <= a.max_ms);
@@ -488,7 +502,7 @@ mod tests {
                 threads,
                 harness: Harness::Step,
             };
-            run_bench(&p, opts).unwrap().checksum
+            run_bench(p.clone(), opts).unwrap().checksum
         };
         assert_eq!(run(1), run(2));
     }

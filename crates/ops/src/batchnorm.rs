@@ -220,6 +220,64 @@ fn column_sums_of<T: Float>(
 /// parameter.
 struct BatchNormTrainOp<P>(PhantomData<P>);
 
+/// `ḡ'` of one row: the activation's backward `0 + ḡ ⊙ f'(z, y)`, exactly as its own node
+/// would accumulate it, with `z = γ x̂ + β` recomputed as in the forward pass (or `x̂` when
+/// there is no affine part or `f'` is read from the output). Slices of one row, so the loop
+/// vectorises.
+fn activation_backward_row<T: Float, P: Pointwise>(
+    g: &[T],
+    xhat: &[T],
+    y: &[T],
+    affine: Option<(&[T], &[T])>,
+    a: T,
+    out: &mut [T],
+) {
+    let d = out.len();
+    let (g, xhat, y) = (&g[..d], &xhat[..d], &y[..d]);
+    match affine {
+        Some((gm, bt)) if !P::FROM_OUTPUT => {
+            let (gm, bt) = (&gm[..d], &bt[..d]);
+            for j in 0..d {
+                out[j] = T::ZERO + g[j] * P::derivative(gm[j] * xhat[j] + bt[j], y[j], a);
+            }
+        }
+        _ => {
+            for j in 0..d {
+                out[j] = T::ZERO + g[j] * P::derivative(xhat[j], y[j], a);
+            }
+        }
+    }
+}
+
+/// What the rows of `ḡ'` are computed from.
+struct Rows<'a, T> {
+    g: &'a [T],
+    xhat: &'a [T],
+    y: &'a [T],
+    gb: Option<(&'a [T], &'a [T])>,
+    a: T,
+    d: usize,
+}
+
+impl<T: Float> Rows<'_, T> {
+    /// Row `i` of `ḡ'`: `ḡ` itself for the identity, else computed into `row`.
+    fn grad<'b, P: Pointwise>(&'b self, row: &'b mut Option<Tensor<T>>, i: usize) -> &'b [T] {
+        let span = i * self.d..(i + 1) * self.d;
+        match row {
+            Some(r) => {
+                let (g, xr, yr) = (
+                    &self.g[span.clone()],
+                    &self.xhat[span.clone()],
+                    &self.y[span],
+                );
+                activation_backward_row::<T, P>(g, xr, yr, self.gb, self.a, r.data_mut());
+                &r.data()[..self.d]
+            }
+            None => &self.g[span],
+        }
+    }
+}
+
 impl<T: Float, P: Pointwise> FusedOp<T> for BatchNormTrainOp<P> {
     const NAME: &'static str = P::BATCHNORM_NAME;
 
@@ -230,38 +288,61 @@ impl<T: Float, P: Pointwise> FusedOp<T> for BatchNormTrainOp<P> {
         let (g, y) = (v.grad_output().data(), v.output().data());
         let (inv_std, xhat) = (v.saved(0).data(), v.saved(1).data());
         let gamma = affine.then(|| v.input(1).data());
-        let beta = affine.then(|| v.input(2).data());
+        let gb = gamma.map(|gm| (gm, v.input(2).data()));
         let a = T::from_f64(v.scalar(0));
-        // ḡ' = ∂L/∂(batch-norm output): the activation's backward, `0 + ḡ ⊙ f'(z, y)` exactly as
-        // its own node would accumulate it (z = γ x̂ + β, recomputed as in the forward pass).
-        let g_in = |i: usize, gv: T| {
-            if P::IDENTITY {
-                gv
-            } else {
-                let j = i % d;
-                let z = match (gamma, beta) {
-                    (Some(gm), Some(bt)) if !P::FROM_OUTPUT => gm[j] * xhat[i] + bt[j],
-                    _ => xhat[i],
-                };
-                T::ZERO + gv * P::derivative(z, y[i], a)
-            }
+        // Row by row: ḡ' = ∂L/∂(batch-norm output) of the row (ḡ itself for plain batch norm),
+        // then its contributions; every element sees the same operations in the same order as
+        // a scalar loop, so the results are bit-identical to it.
+        let mut row = (!P::IDENTITY).then(|| grad.scratch_for_overwrite(&[d]));
+        let rows = Rows {
+            g,
+            xhat,
+            y,
+            gb,
+            a,
+            d,
         };
-        let (sum_g, sum_gx) = column_sums_of(grad, d, g, xhat, g_in);
+        let mut sum_g = grad.scratch(&[d]);
+        let mut sum_gx = grad.scratch(&[d]);
+        {
+            let (sg, sgx) = (&mut sum_g.data_mut()[..d], &mut sum_gx.data_mut()[..d]);
+            for i in 0..n {
+                let (gp, xrow) = (rows.grad::<P>(&mut row, i), &xhat[i * d..(i + 1) * d]);
+                for j in 0..d {
+                    sg[j] += gp[j];
+                    sgx[j] += gp[j] * xrow[j];
+                }
+            }
+        }
         affine_grads(grad, sum_g.data(), sum_gx.data());
         let (nt, inv_n) = (T::from_usize(n), T::ONE / T::from_usize(n));
-        let (sg, sgx) = (sum_g.data(), sum_gx.data());
+        // scale_j = γ_j / √(σ_j² + ε) / n, multiplied in the same order as before.
+        let mut scale = grad.scratch_for_overwrite(&[d]);
+        for (j, s) in scale.data_mut().iter_mut().enumerate() {
+            *s = gamma.map_or(T::ONE, |gm| gm[j]) * inv_std[j] * inv_n;
+        }
+        let (sg, sgx, sc) = (&sum_g.data()[..d], &sum_gx.data()[..d], &scale.data()[..d]);
         grad.accumulate_or_write(0, |dx, fresh| {
-            for (i, (drow, xrow)) in dx.chunks_exact_mut(d).zip(xhat.chunks_exact(d)).enumerate() {
-                for j in 0..d {
-                    let gv = g_in(i * d + j, g[i * d + j]);
-                    let scale = gamma.map_or(T::ONE, |gm| gm[j]) * inv_std[j] * inv_n;
-                    let c = scale * (nt * gv - sg[j] - xrow[j] * sgx[j]);
-                    drow[j] = if fresh { T::ZERO + c } else { drow[j] + c };
+            for (i, drow) in dx.chunks_exact_mut(d).enumerate() {
+                let (gp, xrow) = (rows.grad::<P>(&mut row, i), &xhat[i * d..(i + 1) * d]);
+                let drow = &mut drow[..d];
+                if fresh {
+                    for j in 0..d {
+                        drow[j] = T::ZERO + sc[j] * (nt * gp[j] - sg[j] - xrow[j] * sgx[j]);
+                    }
+                } else {
+                    for j in 0..d {
+                        drow[j] += sc[j] * (nt * gp[j] - sg[j] - xrow[j] * sgx[j]);
+                    }
                 }
             }
         });
+        grad.free(scale);
         grad.free(sum_g);
         grad.free(sum_gx);
+        if let Some(r) = row {
+            grad.free(r);
+        }
         Ok(())
     }
 }

@@ -35,8 +35,16 @@ fn check_count(what: &'static str, name: &str, value: usize) -> Result<()> {
 }
 
 fn build(x: Vec<f64>, labels: Vec<usize>, d: usize, classes: usize) -> Result<Dataset> {
+    build_f32(
+        x.into_iter().map(|v| v as f32).collect(),
+        labels,
+        d,
+        classes,
+    )
+}
+
+fn build_f32(x: Vec<f32>, labels: Vec<usize>, d: usize, classes: usize) -> Result<Dataset> {
     let n = labels.len();
-    let x = x.into_iter().map(|v| v as f32).collect();
     Dataset::new(
         Tensor::from_vec(x, &[n, d])?,
         labels,
@@ -161,9 +169,10 @@ pub fn random(rows: usize, features: usize, classes: usize, rng: &mut Rng) -> Re
     check_count("random", "rows", rows)?;
     check_count("random", "features", features)?;
     check_count("random", "classes", classes)?;
-    let x: Vec<f64> = (0..rows * features).map(|_| normal(rng)).collect();
+    // Rounded to f32 as they are drawn (what `build` does), without an f64 copy of the table.
+    let x: Vec<f32> = (0..rows * features).map(|_| normal(rng) as f32).collect();
     let y: Vec<usize> = (0..rows).map(|_| rng.random_range(0..classes)).collect();
-    build(x, y, features, classes)
+    build_f32(x, y, features, classes)
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ pub fn bench(args: &BenchArgs, common: &Common, out: &Output) -> CommandResult {
         opts.threads,
         if opts.threads == 1 { "" } else { "s" }
     ));
-    let result = run_bench(&prepared, opts).map_err(bench_failure)?;
+    let result = run_bench(prepared, opts).map_err(bench_failure)?;
     report(&result, out);
     Ok(OK)
 }

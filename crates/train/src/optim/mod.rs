@@ -7,6 +7,7 @@
 
 mod adagrad;
 mod adam;
+mod par;
 mod rmsprop;
 mod sgd;
 mod slots;

@@ -14,6 +14,7 @@
 //! initialization and momentum in deep learning".
 
 use super::Optimizer;
+use super::par::{chunked, chunked_pair};
 use super::slots::Slots;
 use nnc_tape::{Float, Gradients, Parameters, Result, Tensor};
 
@@ -40,6 +41,24 @@ impl<T: Float> Sgd<T> {
     }
 }
 
+/// `v ← g` (first step) or `μ·v + (1 − d)·g`, then `w ← w − η·u` with `u = v`, or
+/// `u = g + μ·v` (Nesterov), over matching slices; the branches are resolved at compile time so
+/// the loop vectorises.
+fn momentum_update<T: Float, const FIRST: bool, const NESTEROV: bool>(
+    w: &mut [T],
+    v: &mut [T],
+    g: &[T],
+    mu: T,
+    keep: T,
+    eta: T,
+) {
+    for ((w, v), &g) in w.iter_mut().zip(v.iter_mut()).zip(g) {
+        *v = if FIRST { g } else { mu * *v + keep * g };
+        let u = if NESTEROV { g + mu * *v } else { *v };
+        *w -= eta * u;
+    }
+}
+
 impl<T: Float> Optimizer<T> for Sgd<T> {
     fn name(&self) -> &'static str {
         "sgd"
@@ -49,24 +68,30 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
         let eta = T::from_f64(lr);
         let mu = T::from_f64(self.momentum);
         let keep = T::from_f64(1.0 - self.dampening);
-        let first = self.steps == 0;
+        let (first, nesterov) = (self.steps == 0, self.nesterov);
         for id in params.ids() {
             let Some(g) = grads.param(id).filter(|_| params.is_trainable(id)) else {
                 continue;
             };
             let w = params.value_mut(id)?;
             if self.momentum == 0.0 {
-                for (w, &g) in w.data_mut().iter_mut().zip(g.data()) {
-                    *w -= eta * g;
-                }
+                chunked(w.data_mut(), g.data(), |w, g| {
+                    for (w, &g) in w.iter_mut().zip(g) {
+                        *w -= eta * g;
+                    }
+                });
                 continue;
             }
             let v = self.velocity.get(id, g.shape());
-            for ((w, v), &g) in w.data_mut().iter_mut().zip(v.data_mut()).zip(g.data()) {
-                *v = if first { g } else { mu * *v + keep * g };
-                let u = if self.nesterov { g + mu * *v } else { *v };
-                *w -= eta * u;
-            }
+            let update = match (first, nesterov) {
+                (true, false) => momentum_update::<T, true, false>,
+                (true, true) => momentum_update::<T, true, true>,
+                (false, false) => momentum_update::<T, false, false>,
+                (false, true) => momentum_update::<T, false, true>,
+            };
+            chunked_pair(w.data_mut(), v.data_mut(), g.data(), |w, v, g| {
+                update(w, v, g, mu, keep, eta)
+            });
         }
         self.steps += 1;
         Ok(())
