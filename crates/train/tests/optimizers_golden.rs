@@ -117,3 +117,39 @@ fn state_round_trips_and_resumes_identically() {
     };
     assert_eq!(run(None), run(Some(2)));
 }
+
+#[test]
+fn momentum_starts_at_each_parameters_first_gradient() {
+    // `a` has a gradient from step 1, `b` only from step 2. With dampening 0.5, PyTorch sets
+    // b's velocity to its gradient on b's first update (no dampening), as for `a` on step 1.
+    let cfg = OptimizerConfig::Sgd {
+        momentum: 0.9,
+        dampening: 0.5,
+        nesterov: false,
+    };
+    let mut opt = cfg.build::<f64>();
+    let mut params = Parameters::<f64>::new();
+    let a = params
+        .add("a", Tensor::from_vec(vec![1.0], &[1]).unwrap())
+        .unwrap();
+    let b = params
+        .add("b", Tensor::from_vec(vec![1.0], &[1]).unwrap())
+        .unwrap();
+    let mut tape = Tape::new();
+    for step in 0..2 {
+        tape.reset();
+        let av = tape.param(&params, a).unwrap();
+        let mut loss = tape.sum(av).unwrap(); // ∂/∂a = 1
+        if step == 1 {
+            let bv = tape.param(&params, b).unwrap();
+            let sb = tape.sum(bv).unwrap(); // ∂/∂b = 1
+            loss = tape.add(loss, sb).unwrap();
+        }
+        let grads = tape.backward(loss).unwrap();
+        tape.reset();
+        opt.step(&mut params, &grads, 0.1).unwrap();
+    }
+    // a: v = 1, then 0.9 + 0.5 = 1.4: w = 1 − 0.1 − 0.14. b: v = 1 on its first update.
+    assert!((params.value(a).data()[0] - 0.76).abs() < 1e-15);
+    assert!((params.value(b).data()[0] - 0.9).abs() < 1e-15);
+}

@@ -4,7 +4,7 @@
 //! (PyTorch's formulation, identical to CS231n's `v = μv − ηg; w += v` at constant `η`):
 //!
 //! ```text
-//! v ← g                      on the first step
+//! v ← g                      on the parameter's first update
 //! v ← μ·v + (1 − d)·g        afterwards
 //! u = g + μ·v  (Nesterov)    or   u = v
 //! w ← w − η·u
@@ -68,7 +68,7 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
         let eta = T::from_f64(lr);
         let mu = T::from_f64(self.momentum);
         let keep = T::from_f64(1.0 - self.dampening);
-        let (first, nesterov) = (self.steps == 0, self.nesterov);
+        let nesterov = self.nesterov;
         for id in params.ids() {
             let Some(g) = grads.param(id).filter(|_| params.is_trainable(id)) else {
                 continue;
@@ -82,7 +82,9 @@ impl<T: Float> Optimizer<T> for Sgd<T> {
                 });
                 continue;
             }
-            let v = self.velocity.get(id, g.shape());
+            // As PyTorch: the velocity starts as the gradient on each parameter's first update
+            // (not the optimiser's first step: a parameter may get its first gradient later).
+            let (v, first) = self.velocity.get_new(id, g.shape());
             let update = match (first, nesterov) {
                 (true, false) => momentum_update::<T, true, false>,
                 (true, true) => momentum_update::<T, true, true>,

@@ -20,11 +20,21 @@ impl<T: Float> Slots<T> {
 
     /// The slot of `id`, zeros of `shape` if it does not exist yet.
     pub(crate) fn get(&mut self, id: ParamId, shape: &[usize]) -> &mut Tensor<T> {
+        self.get_new(id, shape).0
+    }
+
+    /// The slot of `id` (zeros of `shape` if it does not exist yet) and whether it was just
+    /// created: this parameter's first update.
+    pub(crate) fn get_new(&mut self, id: ParamId, shape: &[usize]) -> (&mut Tensor<T>, bool) {
         let i = id.index();
         if self.tensors.len() <= i {
             self.tensors.resize_with(i + 1, || None);
         }
-        self.tensors[i].get_or_insert_with(|| Tensor::zeros(shape))
+        let created = self.tensors[i].is_none();
+        (
+            self.tensors[i].get_or_insert_with(|| Tensor::zeros(shape)),
+            created,
+        )
     }
 
     /// The named tensors of all existing slots.
