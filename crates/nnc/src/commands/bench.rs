@@ -103,23 +103,32 @@ fn bench_failure(e: BenchError) -> Failure {
 /// training split (`--threads` rayon threads, default all cores) and prints one result line
 /// (text) or a `bench` record (JSON).
 pub fn bench(args: &BenchArgs, common: &Common, out: &Output) -> CommandResult {
-    let (loaded, compiled) = prepare(&args.model, Purpose::Run, None, common, out)?;
-    let Some(config) = compiled.train.clone() else {
+    // Only the training split, the model and the configuration leave this block: the raw data,
+    // the other splits and the file's probe cache are freed before the peak memory is reset.
+    let (name, rows, model, train, seed) = {
+        let (loaded, compiled) = prepare(&args.model, Purpose::Run, None, common, out)?;
+        (
+            loaded.checked.experiment.name.clone(),
+            compiled.data.splits.train,
+            compiled.model,
+            compiled.train,
+            compiled.seed,
+        )
+    };
+    let Some(config) = train else {
         return Err(Failure::new(USAGE, "the model file has no `train` section")
             .hint("add `train { optimizer sgd(lr: 0.1) … }`: the benchmark times training steps"));
     };
-    let train = compiled.data.splits.train.clone();
     let opts = options(
         args,
-        file_steps(config.duration, config.batch, train.len()),
+        file_steps(config.duration, config.batch, rows.len()),
         common.threads.unwrap_or_else(rayon::current_num_threads),
     )?;
-    let model = compiled.model.build(compiled.seed).map_err(failure)?;
     let prepared = Prepared {
-        name: loaded.checked.experiment.name.clone(),
-        model,
-        data: train,
-        loss: compiled.model.loss,
+        name,
+        model: model.build(seed).map_err(failure)?,
+        data: rows,
+        loss: model.loss,
         config,
     };
     out.note(&format!(
