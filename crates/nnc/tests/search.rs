@@ -384,8 +384,14 @@ fn ctrl_c_lets_the_running_trial_finish_and_keeps_every_finished_one() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Interrupt once a trial has finished (trials.jsonl exists, empty, from the start).
+    let finished = |d: &Path| {
+        std::fs::read_to_string(d.join("trials.jsonl"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
     let start = std::time::Instant::now();
-    while !out.join("trials.jsonl").exists() && start.elapsed().as_secs() < 120 {
+    while finished(&out) < 1 && start.elapsed().as_secs() < 120 {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let status = std::process::Command::new("kill")
