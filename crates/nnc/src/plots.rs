@@ -157,6 +157,9 @@ pub struct ScatterChart<'a> {
     pub series: &'a [Series],
     /// A point drawn larger and ringed (the best trial).
     pub highlight: Option<(f64, f64)>,
+    /// x positions of trials without a metric (diverged or failed), marked with crosses along
+    /// the bottom of the plot.
+    pub failed: &'a [f64],
     /// Names of the x positions 0, 1, 2, … for a categorical axis (empty: a numeric axis).
     pub categories: &'a [String],
 }
@@ -202,7 +205,25 @@ pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String
             )
         })
         .collect();
+    let failed: Vec<f64> = chart
+        .failed
+        .iter()
+        .copied()
+        .filter(|&x| x.is_finite() && (!chart.log_x || x > 0.0))
+        .collect();
     let ((mut x0, mut x1), (y0, y1)) = bounds(&kept, false);
+    if !failed.is_empty() {
+        let (lo, hi) = failed
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                (a.min(x), b.max(x))
+            });
+        if kept.iter().all(|s| s.points.is_empty()) {
+            (x0, x1) = (lo, if hi > lo { hi } else { lo + lo.abs().max(1.0) });
+        } else {
+            (x0, x1) = (x0.min(lo), x1.max(hi));
+        }
+    }
     if !chart.categories.is_empty() {
         (x0, x1) = (-0.5, chart.categories.len() as f64 - 0.5);
     } else if chart.log_x {
@@ -255,6 +276,18 @@ pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String
                 .map_err(|e| err(&e))?
                 .label(s.label.clone())
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+            }
+            if !failed.is_empty() {
+                let y = y0 + (y1 - y0) * 0.03;
+                let red = RGBColor(214, 39, 40);
+                ctx.draw_series(
+                    failed
+                        .iter()
+                        .map(|&x| Cross::new((x, y), 5, red.stroke_width(2))),
+                )
+                .map_err(|e| err(&e))?
+                .label("diverged / failed")
+                .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
             }
             if let Some(p) = chart.highlight.filter(keep) {
                 ctx.draw_series(std::iter::once(Circle::new(p, 9, BLACK.stroke_width(2))))
@@ -370,6 +403,7 @@ mod tests {
                 series: &series,
                 highlight: Some((0.02, 0.93)),
                 categories: &[],
+                failed: &[0.5],
             },
         )
         .unwrap();

@@ -117,7 +117,8 @@ fn log_space(dist: &Dist) -> bool {
 }
 
 /// Draws `plots/<param>.svg` for every dimension: the metric of every finished trial against
-/// the value, one colour per stage, the best trial ringed. Log spaces get a log axis (`log1m`
+/// the value, one colour per stage, the best trial ringed, diverged and failed trials as crosses
+/// along the bottom. Log spaces get a log axis (`log1m`
 /// spaces an axis of `1 − value`, where they are even); choices of names (activations) are
 /// categories. Returns the files written.
 pub fn scatter_plots(
@@ -164,6 +165,11 @@ pub fn scatter_plots(
                 series.push(Series::new(stage.name.clone(), points));
             }
         }
+        let failed: Vec<f64> = records
+            .iter()
+            .filter(|r| r.outcome.status != TrialStatus::Ok || !r.outcome.metric.is_finite())
+            .filter_map(x_of)
+            .collect();
         let log_x = categories.is_empty() && log_space(&d.dist);
         let title = format!("{} vs {}", plan.metric, d.name);
         let x_label = match (log1m, log_x) {
@@ -182,6 +188,7 @@ pub fn scatter_plots(
                 series: &series,
                 highlight: best.and_then(|b| Some((x_of(b)?, b.outcome.metric))),
                 categories: &categories,
+                failed: &failed,
             },
         )?;
         written.push(path);
