@@ -156,3 +156,29 @@ fn ops_without_matrix_products_allocate_nothing_per_step() {
     });
     assert_eq!(per_step, 0.0);
 }
+
+#[test]
+fn a_penalty_over_many_weight_tensors_allocates_nothing_per_step() {
+    // Twelve weight tensors: a fused node with that many inputs keeps them in the tape's
+    // input arena, not in a list of its own.
+    let mut params = Parameters::<f64>::new();
+    let ids: Vec<_> = (0..12)
+        .map(|i| {
+            params
+                .add(format!("w{i}"), Tensor::randn(&[3, 4], 1.0, &mut rng(i)))
+                .unwrap()
+        })
+        .collect();
+    let mut tape = Tape::new();
+    let per_step = allocations_per_step(|| {
+        tape.reset();
+        let loss = Penalty::Elastic { l1: 1e-3, l2: 1e-2 }
+            .apply(&mut tape, &params, &ids)
+            .unwrap();
+        let grads = tape.backward(loss).unwrap();
+        assert_eq!(grads.iter_params().count(), 12);
+        tape.reset();
+        tape.recycle(grads);
+    });
+    assert_eq!(per_step, 0.0, "{per_step} allocations per step");
+}

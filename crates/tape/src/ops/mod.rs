@@ -20,6 +20,7 @@ pub(crate) fn backward<T: Float>(
     sink: &mut GradSink<'_, T>,
     saved: &[Tensor<T>],
     indices: &[usize],
+    fused_inputs: &[crate::Var],
 ) -> Result<()> {
     match *op {
         Op::Leaf | Op::Param(_) | Op::NoGrad(_) => sink.pool.give(g),
@@ -48,7 +49,9 @@ pub(crate) fn backward<T: Float>(
         Op::Sqrt(x) => unary::backward_sqrt(x, out, g, sink),
         Op::Powf(x, p) => unary::backward_powf(x, p, g, sink),
         Op::Reshape(x) => sink.accumulate_owned(x, g),
-        Op::Fused(ref node) => return crate::tape::backward_fused(node, out, g, sink, saved),
+        Op::Fused(ref node) => {
+            return crate::tape::backward_fused(node, out, g, sink, saved, fused_inputs);
+        }
     }
     Ok(())
 }

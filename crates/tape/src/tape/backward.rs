@@ -192,6 +192,7 @@ impl<T: Float> Tape<T> {
             values,
             saved,
             indices,
+            fused_inputs,
             pool,
             ..
         } = self;
@@ -225,7 +226,9 @@ impl<T: Float> Tape<T> {
                         pool,
                     };
                     let out = values[i].get();
-                    if let Err(e) = ops::backward(op, out, g, &mut sink, saved, indices) {
+                    if let Err(e) =
+                        ops::backward(op, out, g, &mut sink, saved, indices, fused_inputs)
+                    {
                         result = Err(e);
                         break;
                     }

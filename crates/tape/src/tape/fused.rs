@@ -53,7 +53,7 @@
 //! # Ok::<(), nnc_tape::TensorError>(())
 //! ```
 
-use super::{GradSink, Inputs, Op, Tape, Value, Var};
+use super::{GradSink, Op, Tape, Value, Var};
 use crate::error::{Result, TensorError};
 use crate::{Float, Tensor};
 use smallvec::SmallVec;
@@ -77,7 +77,8 @@ pub trait FusedOp<T: Float> {
 pub(crate) struct FusedNode<T: Float> {
     pub(crate) name: &'static str,
     pub(crate) backward: fn(&mut FusedGrad<'_, T>) -> Result<()>,
-    pub(crate) inputs: Inputs,
+    /// The inputs, a range of the tape's `fused_inputs`.
+    pub(crate) inputs: Range<usize>,
     pub(crate) saved: Range<usize>,
     pub(crate) scalars: SmallVec<[f64; 4]>,
 }
@@ -186,11 +187,12 @@ pub(crate) fn backward_fused<T: Float>(
     g: Tensor<T>,
     sink: &mut GradSink<'_, T>,
     saved: &[Tensor<T>],
+    fused_inputs: &[Var],
 ) -> Result<()> {
     let view = FusedView {
         grad_output: &g,
         output,
-        inputs: &node.inputs,
+        inputs: &fused_inputs[node.inputs.clone()],
         values: sink.values,
         saved: &saved[node.saved.clone()],
         scalars: &node.scalars,
@@ -236,10 +238,12 @@ impl<T: Float> Tape<T> {
         }
         let start = self.saved.len();
         self.saved.extend(saved);
+        let first_input = self.fused_inputs.len();
+        self.fused_inputs.extend_from_slice(inputs);
         let node = FusedNode {
             name: F::NAME,
             backward: F::backward,
-            inputs: SmallVec::from_slice(inputs),
+            inputs: first_input..self.fused_inputs.len(),
             saved: start..self.saved.len(),
             scalars: SmallVec::from_slice(scalars),
         };

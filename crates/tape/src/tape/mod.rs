@@ -24,7 +24,6 @@ use crate::kernels::broadcast::Broadcast;
 use crate::kernels::reduce::AxisSplit;
 use crate::params::{ParamId, Parameters};
 use crate::{Float, Tensor};
-use smallvec::SmallVec;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -162,6 +161,9 @@ pub struct Tape<T: Float> {
     pub(crate) saved: Vec<Tensor<T>>,
     /// Integer indices saved by ops (argmax positions).
     pub(crate) indices: Vec<usize>,
+    /// The inputs of fused nodes, each node's a range: no allocation per node, however many
+    /// inputs (an L2 penalty over every weight).
+    pub(crate) fused_inputs: Vec<Var>,
     pub(crate) pool: Pool<T>,
     /// Gradient slots of the last backward pass, kept for their capacity.
     pub(crate) grad_slots: Vec<Option<Tensor<T>>>,
@@ -190,6 +192,7 @@ impl<T: Float> Tape<T> {
             values: Vec::new(),
             saved: Vec::new(),
             indices: Vec::new(),
+            fused_inputs: Vec::new(),
             pool: Pool::default(),
             grad_slots: Vec::new(),
             spare_grad_vecs: Vec::new(),
@@ -219,6 +222,7 @@ impl<T: Float> Tape<T> {
         }
         self.nodes.clear();
         self.indices.clear();
+        self.fused_inputs.clear();
         self.param_vars.clear();
         self.store_id = None;
         self.generation = self.generation.wrapping_add(1);
@@ -484,6 +488,3 @@ impl<T: Float> Tape<T> {
         self.pool.give(t);
     }
 }
-
-/// Short-hand for [`SmallVec`] of input handles as stored by fused nodes.
-pub(crate) type Inputs = SmallVec<[Var; 4]>;
