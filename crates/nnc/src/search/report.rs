@@ -5,21 +5,17 @@ use crate::plots::{ScatterChart, Series, scatter_chart};
 use nnc_train::search::{Dist, Goal, SearchPlan, Strategy, TrialRecord, TrialStatus, Value};
 use std::path::Path;
 
-/// The number of trials the plan will run (grids: the product of the value counts, cut to
-/// `trials`; random stages without a count: 10).
+/// The number of trials the plan will run (grids: every combination, cut to `trials`; random
+/// stages without a count: [`nnc_train::search::DEFAULT_TRIALS`]).
 pub fn planned_trials(plan: &SearchPlan) -> usize {
+    let grid = nnc_train::search::grid_size(&plan.space).unwrap_or(0) as usize;
     plan.stages
         .iter()
         .map(|s| match plan.strategy {
-            Strategy::Random { .. } => s.trials.unwrap_or(10) as usize,
-            Strategy::Grid => {
-                let product: usize = plan
-                    .space
-                    .iter()
-                    .map(|d| d.dist.grid_values().map_or(1, |v| v.len()))
-                    .product();
-                s.trials.map_or(product, |t| product.min(t as usize))
+            Strategy::Random { .. } => {
+                s.trials.unwrap_or(nnc_train::search::DEFAULT_TRIALS) as usize
             }
+            Strategy::Grid => s.trials.map_or(grid, |t| grid.min(t as usize)),
         })
         .sum()
 }

@@ -13,7 +13,7 @@ mod space;
 
 pub use narrow::narrow;
 pub use report::{leaderboard, search_warnings, widened};
-pub use runner::{MAX_GRID, SearchError, SearchResult, grid_size, run_search};
+pub use runner::{DEFAULT_TRIALS, MAX_GRID, SearchError, SearchResult, grid_size, run_search};
 pub use space::{Choice, Dim, Dist, Value};
 
 /// Mean and (population) standard deviation of per-fold metrics; `(NaN, 0)` for none.

@@ -28,7 +28,7 @@ fn stage_trials(plan: &SearchPlan, space: &[Dim], stage: usize, first_id: usize)
     let s = &plan.stages[stage];
     let assignments: Vec<Vec<(String, super::Value)>> = match plan.strategy {
         Strategy::Random { seed } => {
-            let n = s.trials.unwrap_or(10) as usize;
+            let n = s.trials.unwrap_or(DEFAULT_TRIALS) as usize;
             (0..n)
                 .map(|i| {
                     // Each trial's values depend only on the seed and its id.
@@ -248,6 +248,9 @@ pub fn run_search(
         interrupted,
     })
 }
+
+/// Trials of a random stage that gives no count.
+pub const DEFAULT_TRIALS: u64 = 10;
 
 /// The largest grid a search runs.
 pub const MAX_GRID: u64 = 100_000;
