@@ -50,8 +50,9 @@ pub struct Common {
     /// Worker threads (default: all cores; also RAYON_NUM_THREADS).
     #[arg(long, value_name = "N", global = true)]
     pub threads: Option<usize>,
-    /// Output directory: the run directory of `run` (default runs/<model>/<n>/), where
-    /// `doctor` draws its curves.
+    /// Output directory: the run directory of `run` (default `runs/<model>/<n>/`), the search
+    /// directory of `search` (default `runs/<model>/search-<n>/`), where `doctor` draws its
+    /// curves.
     #[arg(long, value_name = "DIR", global = true)]
     pub out: Option<PathBuf>,
     /// Print only results and errors: no progress, no notes, no warnings.

@@ -12,7 +12,7 @@
 //!   step; [`Gradients`] come back keyed by parameter.
 //! * **Fused ops** from other crates plug in through [`FusedOp`] with a closed-form backward
 //!   (see the [`tape::FusedOp`] docs for an example).
-//! * **Checks**: [`gradcheck`] compares backward with f64 central differences, and
+//! * **Checks**: [`gradcheck()`] compares backward with f64 central differences, and
 //!   [`GradientReport`] prints gradients stably for snapshot tests.
 //!
 //! ```

@@ -7,7 +7,7 @@
 //! * [`model`]: a [`ModelBuilder`] that turns the layer list into a fresh
 //!   [`Sequential<f32>`](nnc_ops::Sequential) from a seed, under the canonical layer names, and
 //!   the [`Loss`](nnc_ops::Loss).
-//! * [`train`]: the [`TrainConfig`](nnc_train::TrainConfig), with amounts of time converted
+//! * [`train`]: the [`nnc_train::TrainConfig`], with amounts of time converted
 //!   between epochs and steps once the training split's size is known.
 //! * [`search`]: the search space as an [`nnc_train::search::SearchPlan`], and the `--set`
 //!   overrides a trial applies.
