@@ -30,6 +30,33 @@ fn without_timings(dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Starts `nnc search model --jobs 1 --out out` in the background (output captured).
+fn spawn_search(model: &str, out: &Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nnc"))
+        .args(["search", model, "--jobs", "1", "--out"])
+        .arg(out)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Lines in `trials.jsonl` of `dir` (0 if it is missing; it exists, empty, from the start).
+fn finished_trials(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("trials.jsonl"))
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+}
+
+/// Waits (at most two minutes) until the search in `dir` has finished a trial.
+fn wait_for_a_finished_trial(dir: &Path) {
+    let start = std::time::Instant::now();
+    while finished_trials(dir) < 1 && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 fn param(record: &serde_json::Value, name: &str) -> f64 {
     record["params"]
         .as_array()
@@ -244,26 +271,11 @@ fn a_search_killed_midway_resumes_to_the_same_trials() {
     assert_eq!(expected.len(), 6);
 
     // Kill the process (SIGKILL: no chance to clean up) once it has finished a trial or two.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nnc"))
-        .args(["search", &model, "--jobs", "1", "--out"])
-        .arg(&killed)
-        .current_dir(root())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let lines = |d: &Path| {
-        std::fs::read_to_string(d.join("trials.jsonl"))
-            .map(|t| t.lines().count())
-            .unwrap_or(0)
-    };
-    let start = std::time::Instant::now();
-    while lines(&killed) < 1 && start.elapsed().as_secs() < 120 {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let mut child = spawn_search(&model, &killed);
+    wait_for_a_finished_trial(&killed);
     child.kill().unwrap();
     child.wait().unwrap();
-    let done = lines(&killed);
+    let done = finished_trials(&killed);
     assert!(
         (1..6).contains(&done),
         "killed after {done} of 6 trials: not mid-search"
@@ -376,24 +388,9 @@ fn validation_folds_put_every_training_row_in_exactly_one_fold_and_keep_test_row
 fn ctrl_c_lets_the_running_trial_finish_and_keeps_every_finished_one() {
     let dir = scratch("search-ctrl-c");
     let out = dir.join("s");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_nnc"))
-        .args(["search", &fixture("slow"), "--jobs", "1", "--out"])
-        .arg(&out)
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Interrupt once a trial has finished (trials.jsonl exists, empty, from the start).
-    let finished = |d: &Path| {
-        std::fs::read_to_string(d.join("trials.jsonl"))
-            .map(|t| t.lines().count())
-            .unwrap_or(0)
-    };
-    let start = std::time::Instant::now();
-    while finished(&out) < 1 && start.elapsed().as_secs() < 120 {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let child = spawn_search(&fixture("slow"), &out);
+    // Interrupt once a trial has finished.
+    wait_for_a_finished_trial(&out);
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
