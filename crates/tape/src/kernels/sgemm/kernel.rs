@@ -32,10 +32,13 @@ pub(crate) struct Tile {
 
 /// `C[0..rows, 0..cols] (+)= A · B` for one `k` chunk of length `kc`.
 ///
-/// `A[r, p]` is read in place at `a[r·ars + p·acs]` (broadcast, no packing); row `p` of `B` is
-/// `16·MV` values at `b[p·brs ..]`, of which the last vector is read under `last` (a mask of
-/// the valid lanes: all for a packed, zero-padded panel; the remaining columns when `B` is read
-/// in place).
+/// `A[r, p]` is broadcast from `a[r·ars + p·acs]`; with `ADJACENT` the rows are adjacent
+/// (`ars == 1`, a packed strip or a transposed operand) and each broadcast is one pointer plus a
+/// constant, which keeps the loop free of the per-row address arithmetic the compiler otherwise
+/// emits. Row `p` of `B` is `16·MV` values at `b[p·brs ..]`; with `MASKED` the last vector is
+/// read under `last` (the valid lanes when `B` is read in place), without it all lanes are read
+/// (a packed, zero-padded panel, or a full one). Together the two measured 2–10 % faster on a
+/// tile in L1, depending on the tile shape.
 ///
 /// # Safety
 /// The CPU must support AVX-512F; `A` must be readable at those offsets for `r < NR`,
@@ -44,7 +47,12 @@ pub(crate) struct Tile {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn tile<const MV: usize, const NR: usize>(
+pub(crate) unsafe fn tile<
+    const MV: usize,
+    const NR: usize,
+    const ADJACENT: bool,
+    const MASKED: bool,
+>(
     kc: usize,
     a: *const f32,
     ars: isize,
@@ -60,12 +68,17 @@ pub(crate) unsafe fn tile<const MV: usize, const NR: usize>(
         let mut acc = [[_mm512_setzero_ps(); MV]; NR];
         let mut rows = [a; NR];
         for (r, x) in rows.iter_mut().enumerate() {
-            *x = a.offset(r as isize * ars);
+            *x = a.offset(r as isize * if ADJACENT { 1 } else { ars });
         }
         let mut off = 0isize;
         let mut b = bp;
         #[inline(always)]
-        unsafe fn step<const MV: usize, const NR: usize>(
+        unsafe fn step<
+            const MV: usize,
+            const NR: usize,
+            const ADJACENT: bool,
+            const MASKED: bool,
+        >(
             acc: &mut [[__m512; MV]; NR],
             rows: &[*const f32; NR],
             off: isize,
@@ -76,14 +89,19 @@ pub(crate) unsafe fn tile<const MV: usize, const NR: usize>(
             unsafe {
                 let mut bv = [_mm512_setzero_ps(); MV];
                 for (v, x) in bv.iter_mut().enumerate() {
-                    *x = if v + 1 == MV {
+                    *x = if MASKED && v + 1 == MV {
                         _mm512_maskz_loadu_ps(last, b.add(16 * v))
                     } else {
                         _mm512_loadu_ps(b.add(16 * v))
                     };
                 }
-                for (row, &ar) in acc.iter_mut().zip(rows) {
-                    let s = _mm512_set1_ps(*ar.offset(off));
+                for (r, (row, &ar)) in acc.iter_mut().zip(rows).enumerate() {
+                    let x = if ADJACENT {
+                        *rows[0].offset(off).add(r)
+                    } else {
+                        *ar.offset(off)
+                    };
+                    let s = _mm512_set1_ps(x);
                     for (x, &y) in row.iter_mut().zip(&bv) {
                         *x = _mm512_fmadd_ps(y, s, *x);
                     }
@@ -92,7 +110,7 @@ pub(crate) unsafe fn tile<const MV: usize, const NR: usize>(
         }
         for _ in 0..kc / 4 {
             for u in 0..4 {
-                step(
+                step::<MV, NR, ADJACENT, MASKED>(
                     &mut acc,
                     &rows,
                     off + u as isize * acs,
@@ -104,7 +122,7 @@ pub(crate) unsafe fn tile<const MV: usize, const NR: usize>(
             b = b.offset(4 * brs);
         }
         for _ in 0..kc % 4 {
-            step(&mut acc, &rows, off, b, last);
+            step::<MV, NR, ADJACENT, MASKED>(&mut acc, &rows, off, b, last);
             off += acs;
             b = b.offset(brs);
         }
@@ -167,13 +185,36 @@ unsafe fn store<const MV: usize, const NR: usize>(acc: &[[__m512; MV]; NR], t: T
 pub(crate) type TileFn =
     unsafe fn(usize, *const f32, isize, isize, *const f32, isize, __mmask16, Tile);
 
-/// The kernel for `MV` vectors and `rows` rows (`1 ≤ rows ≤ nr(MV)`).
+/// How a tile kernel reads its operands (see [`tile`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Access {
+    /// `A` at any strides, the last vector of `B` under the mask.
+    StridedMasked,
+    /// `A` at any strides, all lanes of `B`.
+    Strided,
+    /// `A`'s rows adjacent (`ars == 1`), all lanes of `B`.
+    Adjacent,
+}
+
+/// The kernel for `MV` vectors, `rows` rows (`1 ≤ rows ≤ nr(MV)`) and this access.
 #[cfg(target_arch = "x86_64")]
-pub(crate) fn select(mv: usize, rows: usize) -> TileFn {
+pub(crate) fn select(mv: usize, rows: usize, access: Access) -> TileFn {
     macro_rules! table {
         ($mv:literal; $($nr:literal)*) => {{
-            const T: &[TileFn] = &[$(tile::<$mv, $nr>,)*];
-            T[rows - 1]
+            match access {
+                Access::StridedMasked => {
+                    const T: &[TileFn] = &[$(tile::<$mv, $nr, false, true>,)*];
+                    T[rows - 1]
+                }
+                Access::Strided => {
+                    const T: &[TileFn] = &[$(tile::<$mv, $nr, false, false>,)*];
+                    T[rows - 1]
+                }
+                Access::Adjacent => {
+                    const T: &[TileFn] = &[$(tile::<$mv, $nr, true, false>,)*];
+                    T[rows - 1]
+                }
+            }
         }};
     }
     match mv {
