@@ -126,15 +126,19 @@ pub(crate) unsafe fn tile<
             off += acs;
             b = b.offset(brs);
         }
-        store(&acc, t);
+        store::<MV, NR, ADJACENT, MASKED>(&acc, t);
     }
 }
 
-/// Writes an accumulator tile to C.
+/// Writes an accumulator tile to C. Generic over the tile kernel's variant too, so that each
+/// instance has one caller and is inlined into it (the accumulators stay in registers).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn store<const MV: usize, const NR: usize>(acc: &[[__m512; MV]; NR], t: Tile) {
+unsafe fn store<const MV: usize, const NR: usize, const ADJACENT: bool, const MASKED: bool>(
+    acc: &[[__m512; MV]; NR],
+    t: Tile,
+) {
     // SAFETY: only `r < rows`, `j < cols` elements of the tile are touched.
     unsafe {
         if t.cs == 1 {
