@@ -2,6 +2,8 @@
 //!
 //! * per-op overhead: a 1×1 `add` recorded and differentiated, on a reused tape;
 //! * `matmul` throughput: 512×512×512 in f32 on one thread and on all threads, in GFLOP/s;
+//! * the core's f32 fused multiply-add peak (12 independent AVX-512 accumulators, no memory
+//!   traffic), the ceiling the product's rate is a fraction of;
 //! * allocations per steady-state step of a small dense step.
 //!
 //! Prints a table and, with `--json`, one JSON line per figure.
@@ -96,6 +98,45 @@ fn matmul_gflops(threads: usize) -> (f64, f64, f64) {
     })
 }
 
+/// GFLOP/s (median, min, max) of a loop of 12 independent 16-lane f32 fused multiply-adds on
+/// one thread: the most the core's FMA units can do, with no loads or stores. `None` without
+/// AVX-512.
+fn fma_peak_gflops() -> Option<(f64, f64, f64)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            return None;
+        }
+        const ITERS: usize = 20_000_000;
+        // Enough independent chains to cover the latency of both FMA units (4 cycles × 2).
+        const ACCUMULATORS: usize = 12;
+        #[target_feature(enable = "avx512f")]
+        fn run() -> f32 {
+            let mut acc = [_mm512_setzero_ps(); ACCUMULATORS];
+            for (i, a) in acc.iter_mut().enumerate() {
+                *a = _mm512_set1_ps(i as f32 * 1e-3);
+            }
+            let (b, c) = (_mm512_set1_ps(0.9999), _mm512_set1_ps(1e-4));
+            let (b, c, iters) = black_box((b, c, ITERS));
+            for _ in 0..iters {
+                for a in acc.iter_mut() {
+                    *a = _mm512_fmadd_ps(*a, b, c);
+                }
+            }
+            acc.iter().map(|&a| _mm512_reduce_add_ps(a)).sum()
+        }
+        // SAFETY: AVX-512F was detected above.
+        let (med, min, max) = time_per_call(7, 1, || {
+            black_box(unsafe { run() });
+        });
+        let flops = (ITERS * ACCUMULATORS * 16 * 2) as f64;
+        Some((flops / med / 1e9, flops / max / 1e9, flops / min / 1e9))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    None
+}
+
 fn allocations_per_dense_step() -> f64 {
     let mut params = Parameters::<f32>::new();
     let w = params
@@ -136,6 +177,7 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (g1, g1_lo, g1_hi) = matmul_gflops(1);
     let (gn, gn_lo, gn_hi) = matmul_gflops(threads);
+    let peak = fma_peak_gflops();
     let allocs = allocations_per_dense_step();
     if json {
         println!(
@@ -150,6 +192,12 @@ fn main() {
         println!(
             r#"{{"bench":"matmul_512_f32","threads":{threads},"gflops":{gn:.1},"gflops_min":{gn_lo:.1},"gflops_max":{gn_hi:.1}}}"#
         );
+        if let Some((p, p_lo, p_hi)) = peak {
+            println!(
+                r#"{{"bench":"fma_peak_f32","threads":1,"gflops":{p:.1},"gflops_min":{p_lo:.1},"gflops_max":{p_hi:.1},"matmul_fraction":{:.3}}}"#,
+                g1 / p
+            );
+        }
         println!(r#"{{"bench":"dense_step_allocations","per_step":{allocs}}}"#);
     } else {
         println!("benchmark                              median        min        max");
@@ -163,6 +211,10 @@ fn main() {
         println!(
             "matmul 512³ f32, {threads} threads (GFLOP/s) {gn:>9.1}  {gn_lo:>9.1}  {gn_hi:>9.1}"
         );
+        if let Some((p, p_lo, p_hi)) = peak {
+            println!("f32 FMA peak, 1 thread (GFLOP/s)     {p:>9.1}  {p_lo:>9.1}  {p_hi:>9.1}");
+            println!("matmul 1 thread / FMA peak           {:>9.3}", g1 / p);
+        }
         println!("allocations per steady dense step    {allocs:>9.1}");
     }
 }
