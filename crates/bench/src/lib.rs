@@ -43,7 +43,7 @@ mod run;
 mod workload;
 
 pub use alloc::{CountingAllocator, allocations, counting_allocator_installed};
-pub use memory::{peak_rss_kib, reset_peak_rss};
+pub use memory::{peak_rss_kib, release_free_heap, reset_peak_rss};
 pub use run::{
     BenchError, BenchOptions, BenchResult, Harness, Prepared, param_checksum, run_bench,
     run_workload, run_workload_with,

@@ -1,7 +1,7 @@
 //! The harness: warm up, time repeated windows of training steps, and report.
 
 use crate::alloc::{allocations, counting_allocator_installed};
-use crate::memory::{peak_rss_kib, reset_peak_rss};
+use crate::memory::{peak_rss_kib, release_free_heap, reset_peak_rss};
 use crate::workload::Workload;
 use nnc_data::{Batcher, Dataset};
 use nnc_ops::{ForwardCtx, Loss, OpsError, Sequential};
@@ -250,6 +250,7 @@ pub fn run_bench(prepared: Prepared, opts: BenchOptions) -> Result<BenchResult, 
         .build()
         .map_err(|e| BenchError::Threads(e.to_string()))?;
     let counting = counting_allocator_installed();
+    release_free_heap();
     reset_peak_rss();
     let name = prepared.name.clone();
     let run = pool.install(move || match opts.harness {
