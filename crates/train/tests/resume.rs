@@ -159,3 +159,32 @@ fn a_single_leftover_row_does_not_break_batch_norm() {
     .unwrap();
     assert_eq!(s.steps, 4);
 }
+
+/// Weights of another architecture are refused with the tensor's name and both shapes, not a
+/// bare shape mismatch.
+#[test]
+fn weights_of_another_width_name_the_tensor_that_does_not_fit() {
+    let dir = std::env::temp_dir().join(format!("nnc-otherwidth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("weights.safetensors");
+    nnc_train::trainer::save_weights(&path, &model(), &[], &Default::default()).unwrap();
+    let mut narrower = Sequential::from_specs(
+        2,
+        &[
+            LayerSpec::dense(32, Init::He),
+            LayerSpec::batchnorm(),
+            LayerSpec::Activation(Activation::Relu),
+            LayerSpec::dense(3, Init::Small { std: 0.01 }),
+        ],
+        &mut rng(11),
+    )
+    .unwrap();
+    let err = nnc_train::trainer::load_weights(&path, &mut narrower)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`dense1.weight` has shape [2, 64]") && err.contains("[2, 32]"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

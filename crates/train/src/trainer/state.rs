@@ -95,16 +95,37 @@ pub fn load_weights(path: &Path, model: &mut Sequential<f32>) -> Result<(), Trai
                 path.display()
             ))
         })?;
+        check_shape(path, &name, model.params().value(id).shape(), t.shape())?;
         model.params_mut().set(id, t.clone())?;
     }
-    let buffer_names: Vec<String> = model.buffers().map(|b| b.name.to_string()).collect();
-    for name in buffer_names {
+    let buffers: Vec<(String, Vec<usize>)> = model
+        .buffers()
+        .map(|b| (b.name.to_string(), b.value.shape().to_vec()))
+        .collect();
+    for (name, shape) in buffers {
         let t = file
             .get(&name)
             .ok_or_else(|| TrainError::Config(format!("{}: no buffer `{name}`", path.display())))?;
+        check_shape(path, &name, &shape, t.shape())?;
         model.set_buffer(&name, t.clone())?;
     }
     Ok(())
+}
+
+/// Fails, naming the tensor and both shapes, when a saved tensor does not fit the model.
+fn check_shape(
+    path: &Path,
+    name: &str,
+    model: &[usize],
+    saved: &[usize],
+) -> Result<(), TrainError> {
+    if model == saved {
+        return Ok(());
+    }
+    Err(TrainError::Config(format!(
+        "{}: `{name}` has shape {saved:?} but the model's `{name}` is {model:?}: the weights do not belong to this model",
+        path.display()
+    )))
 }
 
 /// Restores a checkpoint written by [`save_checkpoint`]; returns the saved progress.
