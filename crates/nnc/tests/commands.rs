@@ -145,6 +145,13 @@ fn broken_data_files_are_located() {
     );
     let ran = nnc(&["check", &missing]).expect(1);
     assert!(ran.stderr.contains("E406"), "{}", ran.stderr);
+    // A model file in the current directory: the note names `.`, not an empty directory.
+    let ran = nnc_in(&dir, &["check", "missing.nn"]).expect(1);
+    assert!(
+        ran.stderr.contains("directory of the model file (`.`)"),
+        "{}",
+        ran.stderr
+    );
     let column = write(
         &dir,
         "column.nn",

@@ -371,7 +371,13 @@ fn probe_shape(
                     .primary(file_span(&path), reason)
                     .note(format!(
                         "relative paths are resolved from the directory of the model file (`{}`)",
-                        base_dir.display()
+                        // A model file in the current directory has an empty parent.
+                        if base_dir.as_os_str().is_empty() {
+                            Path::new(".")
+                        } else {
+                            base_dir
+                        }
+                        .display()
                     )),
             );
             None
