@@ -119,6 +119,37 @@ fn a_diverging_run_exits_3_and_names_the_op() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// An output path that is a file (or lies under one) is bad usage naming the file, reported
+/// before any work (the doctor does not run its protocol first), and the file is kept.
+#[test]
+fn an_output_path_that_is_a_file_is_bad_usage() {
+    let dir = scratch("out-is-a-file");
+    let file = write(&dir, "notes.txt", "keep me\n");
+    let under = format!("{file}/sub");
+    for args in [
+        ["run", "models/spiral.nn", "--out", &file],
+        ["run", "models/spiral.nn", "--out", &under],
+        ["doctor", "models/spiral.nn", "--out", &file],
+        ["grad", "models/spiral.nn", "--dump", &file],
+        ["search", "models/search.nn", "--out", &file],
+    ] {
+        let ran = nnc(&args).expect(2);
+        assert!(
+            ran.stderr.contains("notes.txt` is a file, not a directory")
+                && ran.stderr.contains("help: give --"),
+            "{args:?}: {}",
+            ran.stderr
+        );
+        assert!(!ran.stdout.contains("[PASS]"), "{args:?}: {}", ran.stdout);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "keep me\n",
+        "the file is untouched"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Broken data is reported with the file, line and column, as a diagnostic (exit code 1).
 #[test]
 fn broken_data_files_are_located() {

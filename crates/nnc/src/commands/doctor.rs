@@ -24,6 +24,10 @@ pub fn doctor(model: &Path, common: &Common, out: &Output) -> CommandResult {
         )
         .hint("the doctor trains with the file's optimizer and settings: add a `train` section"));
     };
+    // Before the protocol runs: a bad --out should not cost the user the whole wait.
+    if let Some(dir) = &common.out {
+        super::create_out_dir(dir, "--out")?;
+    }
     let splits = &compiled.data.splits;
     let data = TrainData {
         train: &splits.train,

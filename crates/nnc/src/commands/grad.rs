@@ -185,6 +185,9 @@ pub fn grad(
 ) -> CommandResult {
     let (loaded, compiled) = prepare(model, Purpose::Gradcheck, None, common, out)?;
     let name = loaded.checked.experiment.name.clone();
+    if let Some(dir) = dump_dir {
+        super::create_out_dir(dir, "--dump")?;
+    }
     let built = compiled.model.build(compiled.seed).map_err(failure)?;
     match dtype {
         Dtype::F64 => grad_in(built.to_f64(), &compiled, &name, "f64", dump_dir, out),

@@ -40,11 +40,11 @@ pub fn create_run_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failur
             )
             .hint("choose another --out directory, or leave it out to number runs automatically"));
         }
-        std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
+        crate::commands::create_out_dir(dir, "--out")?;
         return Ok(dir.to_path_buf());
     }
     let parent = Path::new("runs").join(sanitize(model));
-    std::fs::create_dir_all(&parent).map_err(|e| cannot(&parent, e))?;
+    crate::commands::create_out_dir(&parent, "--out")?;
     let mut n = std::fs::read_dir(&parent)
         .map_err(|e| cannot(&parent, e))?
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())

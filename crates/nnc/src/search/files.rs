@@ -46,11 +46,11 @@ pub fn new_search_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failur
                     .hint("add --resume to continue it, or choose another --out directory"),
             );
         }
-        std::fs::create_dir_all(dir).map_err(|e| cannot(dir, e))?;
+        crate::commands::create_out_dir(dir, "--out")?;
         return Ok(dir.to_path_buf());
     }
     let parent = runs_dir(model);
-    std::fs::create_dir_all(&parent).map_err(|e| cannot(&parent, e))?;
+    crate::commands::create_out_dir(&parent, "--out")?;
     let mut n = latest_number(&parent).unwrap_or(0) + 1;
     loop {
         let dir = parent.join(format!("search-{n}"));
