@@ -331,6 +331,45 @@ fn bad_uses_of_search_are_usage_errors() {
     // Zero jobs or trials.
     nnc(&["search", "models/search.nn", "--jobs", "0"]).expect(2);
     nnc(&["search", "models/search.nn", "--trials", "0"]).expect(2);
+    // An absurd trial count is refused before anything runs (it overflowed, or aborted for
+    // memory), and no search directory is created.
+    let never = scratch("search-too-many").join("never");
+    let out = never.to_str().unwrap();
+    for trials in ["18446744073709551615", "100001"] {
+        let ran = nnc(&[
+            "search",
+            "models/search.nn",
+            "--trials",
+            trials,
+            "--out",
+            out,
+        ])
+        .expect(2);
+        assert!(
+            ran.stderr.contains("nnc runs at most 100000 in one search"),
+            "{}",
+            ran.stderr
+        );
+        assert!(!never.exists());
+    }
+    // The same from the file's own `trials`: a bad model file (exit code 1).
+    let text = std::fs::read_to_string(root().join("models/search.nn"))
+        .unwrap()
+        .replace(
+            "\"data/digits.csv\"",
+            &format!("{:?}", root().join("models/data/digits.csv")),
+        )
+        .replace("stage coarse, trials: 30", "stage coarse, trials: 1e15");
+    let model = never.with_file_name("many.nn");
+    std::fs::write(&model, text).unwrap();
+    let ran = nnc(&["search", model.to_str().unwrap(), "--out", out]).expect(1);
+    assert!(
+        ran.stderr.contains("plans 1000000000000010 trials"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!never.exists());
+    std::fs::remove_dir_all(never.parent().unwrap()).unwrap();
     // Resuming where there is no search.
     let dir = scratch("search-nothing");
     let ran = nnc(&[

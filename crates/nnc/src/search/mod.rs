@@ -16,7 +16,7 @@ pub mod report;
 pub mod trial;
 
 use crate::cli::Common;
-use crate::exit::{CommandResult, DIVERGED, Failure, INTERRUPTED, OK, USAGE};
+use crate::exit::{BAD_MODEL, CommandResult, DIVERGED, Failure, INTERRUPTED, OK, USAGE};
 use crate::load;
 use crate::output::Output;
 use crate::run::files::{resolved_text, write};
@@ -109,6 +109,30 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
     {
         return Err(Failure::new(USAGE, e.to_string())
             .hint("narrow the integer ranges, or use `search random` with a trial count"));
+    }
+    // A random search plans every trial up front: refuse an absurd count (`--trials
+    // 18446744073709551615`, a file's `trials: 1e15`) here, before it overflows or aborts for
+    // memory. The limit is the grid's.
+    if !grid {
+        let total = space.plan.stages.iter().try_fold(0u64, |sum, s| {
+            sum.checked_add(s.trials.unwrap_or(nnc_train::search::DEFAULT_TRIALS))
+        });
+        if total.is_none_or(|n| n > nnc_train::search::MAX_GRID) {
+            let code = if args.trials.is_some() {
+                USAGE
+            } else {
+                BAD_MODEL
+            };
+            let planned = total.map_or("more than 2^64".into(), |n| n.to_string());
+            return Err(Failure::new(
+                code,
+                format!(
+                    "the search plans {planned} trials; nnc runs at most {} in one search",
+                    nnc_train::search::MAX_GRID
+                ),
+            )
+            .hint("lower --trials or the `trials` of the search section's stages"));
+        }
     }
     // Cross-validation: `validate kfold(k)`, or the data's own `split kfold(k)`.
     space.kfold = space.kfold.or(match experiment.data.split {
