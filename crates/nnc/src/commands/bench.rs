@@ -89,8 +89,34 @@ fn options(args: &BenchArgs, file_steps: u64, threads: usize) -> Result<BenchOpt
         }
         opts.warmup = w;
     }
+    // The timed windows are allocated up front and the step count must fit a u64: absurd
+    // values would abort for memory or overflow (a panic) instead of running.
+    if opts.repeats > MAX_REPEATS {
+        return Err(Failure::new(
+            USAGE,
+            format!("--repeats {} is more than {MAX_REPEATS}", opts.repeats),
+        )
+        .hint("the median of a few repeats is enough; 5 is the default"));
+    }
+    if (opts.repeats as u64)
+        .checked_mul(opts.steps)
+        .and_then(|timed| timed.checked_add(opts.warmup))
+        .is_none()
+    {
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "{} warm-up steps and {} × {} timed steps are more than 2^64 steps",
+                opts.warmup, opts.repeats, opts.steps
+            ),
+        )
+        .hint("give --steps and --warmup a number of steps that can run, e.g. `--steps 200`"));
+    }
     Ok(opts)
 }
+
+/// The most `--repeats` a benchmark takes.
+const MAX_REPEATS: usize = 1_000_000;
 
 fn bench_failure(e: BenchError) -> Failure {
     match e {
@@ -195,5 +221,22 @@ mod tests {
             options(&args(None, 0, None), 10, 1).unwrap_err().code,
             USAGE
         );
+    }
+
+    /// Counts that cannot run are usage errors, not an overflow panic or an allocation abort.
+    #[test]
+    fn options_refuse_counts_that_overflow_or_exhaust_memory() {
+        let max = u64::MAX;
+        for (steps, repeats, warmup) in [
+            (Some(max), 1, None),
+            (Some(1), 1, Some(max)),
+            (Some(max / 2), 3, Some(1)),
+            (Some(1), 1_000_000_000_000, Some(1)),
+        ] {
+            let e = options(&args(steps, repeats, warmup), 10, 1).unwrap_err();
+            assert_eq!(e.code, USAGE, "{e}");
+        }
+        let o = options(&args(Some(1), MAX_REPEATS, Some(1)), 10, 1).unwrap();
+        assert_eq!(o.repeats, MAX_REPEATS);
     }
 }
