@@ -226,18 +226,8 @@ where
         format: cli.common.format,
         quiet: cli.common.quiet,
     };
-    if let Some(n) = cli.common.threads {
-        if n == 0 {
-            let f = Failure::new(exit::USAGE, "--threads must be at least 1");
-            out.warn(&f.to_string());
-            return f.code;
-        }
-        // Fails only if a pool exists already (a second call in one process): keep it.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global();
-    }
-    match dispatch(&cli, &out) {
+    let result = threads(cli.common.threads).and_then(|()| dispatch(&cli, &out));
+    match result {
         Ok(code) => code,
         Err(f) => {
             if !f.message.is_empty() {
@@ -253,6 +243,29 @@ where
             f.code
         }
     }
+}
+
+/// The most `--threads`: thousands of threads take minutes just to start.
+const MAX_THREADS: usize = 1024;
+
+/// Sets up the worker threads `--threads` asks for.
+fn threads(n: Option<usize>) -> Result<(), Failure> {
+    let Some(n) = n else { return Ok(()) };
+    if n == 0 || n > MAX_THREADS {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        return Err(Failure::new(
+            exit::USAGE,
+            format!("--threads must be from 1 to {MAX_THREADS}, found {n}"),
+        )
+        .hint(format!(
+            "this machine has {cores} cores; leave --threads out to use them all"
+        )));
+    }
+    // Fails only if a pool exists already (a second call in one process): keep it.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global();
+    Ok(())
 }
 
 fn one_based(fold: Option<usize>) -> Result<Option<usize>, Failure> {

@@ -96,6 +96,27 @@ fn bad_usage_exits_2() {
         ran.stderr
     );
     nnc(&["run", "models/spiral.nn", "--threads", "0"]).expect(2);
+    // Absurd thread counts are refused at once (10,000 threads took a minute to start, and
+    // 100,000 never got going), also with JSON output, where the error was not printed at all.
+    let ran = nnc(&["check", "models/spiral.nn", "--threads", "100000"]).expect(2);
+    assert!(
+        ran.stderr
+            .contains("--threads must be from 1 to 1024, found 100000"),
+        "{}",
+        ran.stderr
+    );
+    let ran = nnc(&[
+        "run",
+        "models/spiral.nn",
+        "--threads",
+        "0",
+        "--format",
+        "json",
+    ])
+    .expect(2);
+    let record: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    assert_eq!(record["type"], "error", "{}", ran.stdout);
+    assert_eq!(record["exit_code"], 2);
     nnc(&["run", "models/spiral.nn", "--fold", "1"]).expect(1);
 }
 
