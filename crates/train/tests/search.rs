@@ -479,6 +479,14 @@ fn records_of_another_search_are_refused_on_resume() {
         err,
         nnc_train::search::SearchError::ResumeMismatch { id: 999 }
     );
+    // The message names the trial once (it used to say "trial 1000 … is not this search's
+    // trial 1000").
+    assert_eq!(
+        err.to_string(),
+        "the record of trial 1000 to resume from does not match this search's plan (its stage, \
+         values or budget differ, or the plan has no such trial): the records come from another \
+         search"
+    );
 }
 
 #[test]

@@ -273,7 +273,7 @@ pub enum SearchError {
         size: Option<u64>,
     },
     /// A record to resume from does not belong to this search.
-    #[error("trial {} in the records to resume from is not this search's trial {}: the records come from another search", id + 1, id + 1)]
+    #[error("the record of trial {} to resume from does not match this search's plan (its stage, values or budget differ, or the plan has no such trial): the records come from another search", id + 1)]
     ResumeMismatch {
         /// The trial.
         id: usize,
