@@ -197,6 +197,29 @@ fn broken_data_files_are_located() {
     );
     let ran = nnc(&["check", &missing]).expect(1);
     assert!(ran.stderr.contains("E406"), "{}", ran.stderr);
+    // An unknown label column in a wide file with no close name: the header's columns are
+    // listed (the help pointed to `nnc list columns`, which does not exist).
+    let wide = write(
+        &dir,
+        "wide.nn",
+        &std::fs::read_to_string(&model).unwrap().replace(
+            "csv(\"cells.csv\")",
+            &format!(
+                "csv({:?}, label: \"\")",
+                root().join("models/data/wine.csv")
+            ),
+        ),
+    );
+    let ran = nnc(&["check", &wide]).expect(1);
+    assert!(
+        ran.stderr.contains("E110")
+            && ran
+                .stderr
+                .contains("help: the header's columns are: alcohol, malic_acid,")
+            && !ran.stderr.contains("nnc list columns"),
+        "{}",
+        ran.stderr
+    );
     // A model file in the current directory: the note names `.`, not an empty directory.
     let ran = nnc_in(&dir, &["check", "missing.nn"]).expect(1);
     assert!(

@@ -420,7 +420,12 @@ fn probe_shape(
                 .or(args.label)
                 .unwrap_or(source.span);
             let close = suggest::closest(&column, available.iter().map(String::as_str));
-            let help = suggest::help_line(&column, available.iter().map(String::as_str), "columns");
+            // There is no `nnc list columns`: name the header's columns instead of pointing
+            // there when there are too many to list in full.
+            let help = match suggest::suggest(&column, available.iter().map(String::as_str)) {
+                suggest::Suggestion::TooMany => Some(header_columns(&available)),
+                _ => suggest::help_line(&column, available.iter().map(String::as_str), "columns"),
+            };
             let file = path.file_name().map_or(path.display().to_string(), |f| {
                 f.to_string_lossy().into_owned()
             });
@@ -435,6 +440,19 @@ fn probe_shape(
             None
         }
     }
+}
+
+/// The columns of a CSV header for a help line: the first few, and how many more there are.
+fn header_columns(available: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = format!(
+        "the header's columns are: {}",
+        available[..available.len().min(SHOWN)].join(", ")
+    );
+    if available.len() > SHOWN {
+        text.push_str(&format!(" … and {} more", available.len() - SHOWN));
+    }
+    text
 }
 
 /// The `data.*` values for expressions, from the facts (symbolic where unknown).
