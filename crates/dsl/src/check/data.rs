@@ -244,6 +244,14 @@ fn source_kind(
                 ValKind::List(items) => items.clone(),
                 _ => vec![v.clone()],
             };
+            if items.is_empty() {
+                env.report(
+                    Diagnostic::new(Code::E205, "`paths` of `cifar` is empty")
+                        .primary(v.span, "no batch file")
+                        .help("list the CIFAR-10 binary batches: `cifar(paths: [\"data_batch_1.bin\", \"data_batch_2.bin\"])`"),
+                );
+                return None;
+            }
             let mut paths = Vec::new();
             for item in &items {
                 let path = base_dir.join(expect::path(env, item, "a CIFAR batch path", text)?);
