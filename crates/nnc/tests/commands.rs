@@ -171,6 +171,33 @@ fn an_output_path_that_is_a_file_is_bad_usage() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `--out .` next to the user's own `model.nn` is refused: the run would overwrite it with the
+/// resolved copy (it did, `--set` values included).
+#[test]
+fn a_run_never_overwrites_a_file_in_its_out_directory() {
+    let dir = scratch("out-keeps-files");
+    let text = std::fs::read_to_string(root().join("models/spiral.nn")).unwrap();
+    let model = write(&dir, "model.nn", &text);
+    let ran = nnc_in(&dir, &["run", "model.nn", "--out", ".", "--set", "lr=0.5"]).expect(2);
+    assert!(
+        ran.stderr
+            .contains("`.` already holds `model.nn`, which the run would overwrite"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), text);
+    std::fs::create_dir(dir.join("checkpoints")).unwrap();
+    std::fs::remove_file(&model).unwrap();
+    write(&dir, "checkpoints/best.safetensors", "mine");
+    let out = dir.to_str().unwrap();
+    nnc(&["run", "models/spiral.nn", "--out", out]).expect(2);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("checkpoints/best.safetensors")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Broken data is reported with the file, line and column, as a diagnostic (exit code 1).
 #[test]
 fn broken_data_files_are_located() {

@@ -27,8 +27,22 @@ pub const PREPROCESS_KEY: &str = "nnc.preprocess";
 /// Metadata key of the class names (a JSON array).
 pub const CLASSES_KEY: &str = "nnc.classes";
 
-/// Creates the run directory: `out` when given (it may exist, but not hold another run), else
-/// the first free `runs/<model>/<n>/` (n = 1, 2, ...).
+/// The files a run writes into its directory.
+const RUN_FILES: [&str; 10] = [
+    "model.nn",
+    "experiment.json",
+    "metrics.jsonl",
+    "summary.json",
+    "weights.safetensors",
+    "checkpoints/last.safetensors",
+    "checkpoints/best.safetensors",
+    "loss.svg",
+    "accuracy.svg",
+    "activations.svg",
+];
+
+/// Creates the run directory: `out` when given (it may exist, but not hold another run or any
+/// file a run writes), else the first free `runs/<model>/<n>/` (n = 1, 2, ...).
 pub fn create_run_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failure> {
     let cannot =
         |p: &Path, e: std::io::Error| failure(format!("cannot create `{}`: {e}", p.display()));
@@ -39,6 +53,17 @@ pub fn create_run_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failur
                 format!("`{}` already holds a run", dir.display()),
             )
             .hint("choose another --out directory, or leave it out to number runs automatically"));
+        }
+        // Never overwrite what the user keeps there (`--out .` next to a `model.nn`).
+        if let Some(file) = RUN_FILES.iter().find(|f| dir.join(f).exists()) {
+            return Err(crate::exit::Failure::new(
+                crate::exit::USAGE,
+                format!(
+                    "`{}` already holds `{file}`, which the run would overwrite",
+                    dir.display()
+                ),
+            )
+            .hint("choose a new or empty --out directory, or leave it out to number runs automatically"));
         }
         crate::commands::create_out_dir(dir, "--out")?;
         return Ok(dir.to_path_buf());
