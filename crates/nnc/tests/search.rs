@@ -381,6 +381,21 @@ fn bad_uses_of_search_are_usage_errors() {
     ])
     .expect(2);
     assert!(ran.stderr.contains("holds no search"), "{}", ran.stderr);
+    // A directory holding a file the search writes (the user's own best.nn) is refused and
+    // the file kept.
+    std::fs::write(dir.join("best.nn"), "mine").unwrap();
+    let ran = nnc(&["search", "models/search.nn", "--out", dir.to_str().unwrap()]).expect(2);
+    assert!(
+        ran.stderr
+            .contains("already holds `best.nn`, which the search would overwrite"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("best.nn")).unwrap(),
+        "mine"
+    );
+    assert!(!dir.join("search.json").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

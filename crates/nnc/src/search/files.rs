@@ -34,8 +34,8 @@ pub struct SearchHeader {
     pub kfold: Option<u64>,
 }
 
-/// The directory of a new search: `out` when given (it must not hold a search already), else
-/// the first free `runs/<model>/search-<n>/`.
+/// The directory of a new search: `out` when given (it must not hold a search already, nor a
+/// leaderboard, best.nn or summary), else the first free `runs/<model>/search-<n>/`.
 pub fn new_search_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failure> {
     let cannot =
         |p: &Path, e: std::io::Error| failure(format!("cannot create `{}`: {e}", p.display()));
@@ -45,6 +45,20 @@ pub fn new_search_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failur
                 Failure::new(USAGE, format!("`{}` already holds a search", dir.display()))
                     .hint("add --resume to continue it, or choose another --out directory"),
             );
+        }
+        // Never overwrite what the user keeps there (`--out .` next to a `best.nn`).
+        if let Some(file) = ["leaderboard.txt", "best.nn", "summary.json"]
+            .iter()
+            .find(|f| dir.join(f).exists())
+        {
+            return Err(Failure::new(
+                USAGE,
+                format!(
+                    "`{}` already holds `{file}`, which the search would overwrite",
+                    dir.display()
+                ),
+            )
+            .hint("choose a new or empty --out directory"));
         }
         crate::commands::create_out_dir(dir, "--out")?;
         return Ok(dir.to_path_buf());
