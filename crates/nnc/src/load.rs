@@ -58,6 +58,29 @@ pub fn error_code(diagnostics: &Diagnostics) -> i32 {
     if all_in_overrides { USAGE } else { BAD_MODEL }
 }
 
+/// A model file that is not UTF-8 text: where the first bad byte is (line, column, byte
+/// offset), as a usage error (exit code 2).
+fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> Failure {
+    let at = e.valid_up_to();
+    let before = &bytes[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    // The valid prefix of the line is UTF-8: count its characters for the column.
+    let column = std::str::from_utf8(&bytes[line_start..at]).map_or(1, |s| s.chars().count() + 1);
+    Failure::new(
+        USAGE,
+        format!(
+            "`{}` is not UTF-8 text: byte 0x{:02x} at line {line}, column {column} (byte offset {at})",
+            path.display(),
+            bytes[at]
+        ),
+    )
+    .hint("model files are UTF-8 text; is this a .nn file? re-save it as UTF-8 if it is")
+}
+
 /// Reads and checks the model file at `path` for `purpose`, with `--set` overrides; `read_data`
 /// false leaves file-backed data unread (`check --no-data`). Warnings are printed (unless
 /// quiet); errors are printed and returned as a failure.
@@ -68,10 +91,12 @@ pub fn load(
     read_data: bool,
     out: &Output,
 ) -> Result<Loaded, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         Failure::new(USAGE, format!("cannot read `{}`: {e}", path.display()))
             .hint("give the path of a `.nn` model file, e.g. `nnc run models/spiral.nn`")
     })?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes(), e.utf8_error()))?;
     let overrides: Vec<Override> = overrides.iter().map(Override::parse).collect();
     let probe = FileProbe::new();
     let options = CheckOptions {

@@ -95,6 +95,19 @@ fn bad_usage_exits_2() {
         "{}",
         ran.stderr
     );
+    // A model file that is not UTF-8: where the bad byte is, not only "stream did not
+    // contain valid UTF-8".
+    let dir = scratch("not-utf8");
+    let latin1 = dir.join("latin1.nn");
+    std::fs::write(&latin1, b"nn 0.1\n# caf\xe9\n").unwrap();
+    let ran = nnc(&["check", latin1.to_str().unwrap()]).expect(2);
+    assert!(
+        ran.stderr
+            .contains("is not UTF-8 text: byte 0xe9 at line 2, column 6 (byte offset 12)"),
+        "{}",
+        ran.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
     nnc(&["run", "models/spiral.nn", "--threads", "0"]).expect(2);
     // Absurd thread counts are refused at once (10,000 threads took a minute to start, and
     // 100,000 never got going), also with JSON output, where the error was not printed at all.
