@@ -53,6 +53,7 @@ pub(crate) fn check(
     let mut preprocess = Vec::new();
     let mut fit = FitOn::Train;
     let mut seed = None;
+    let mut split_span = None;
     let locals = Vec::new();
     for command in commands {
         let Some(signature) = statement(env, command, catalogue::DATA_STATEMENTS, "data") else {
@@ -83,7 +84,10 @@ pub(crate) fn check(
                     .get("source")
                     .and_then(|v| source_kind(env, v, base_dir, text))
             }
-            "split" => split = split_spec(env, &bound, command.span),
+            "split" => {
+                split = split_spec(env, &bound, command.span);
+                split_span = Some(command.span);
+            }
             "seed" => {
                 seed = bound
                     .get("seed")
@@ -112,6 +116,20 @@ pub(crate) fn check(
     let shape = probe_shape(env, &source, &source_args, base_dir, probe);
     if let Some((test, args)) = &test {
         probe_shape(env, test, args, base_dir, probe);
+    }
+    // More folds than rows would only fail when the data is split, without a location.
+    if let (SplitSpec::KFold { k, .. }, Some(rows), Some(span)) =
+        (&split, shape.as_ref().and_then(|s| s.rows), split_span)
+        && *k > rows
+    {
+        env.report(
+            Diagnostic::new(
+                Code::E202,
+                format!("{k} folds of {rows} rows: every fold needs at least one row"),
+            )
+            .primary(span, "more folds than rows")
+            .help(format!("use at most {rows} folds, e.g. `split kfold(5)`")),
+        );
     }
     let model_features = super::preprocess::preprocess_width(env, &preprocess, shape.as_ref());
     let facts = DataFacts {
