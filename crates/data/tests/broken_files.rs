@@ -120,6 +120,26 @@ fn empty_files() {
     assert!(msg.contains("no data rows"), "{msg}");
 }
 
+/// A file separated by something else than commas (or not a CSV at all) is one column: the
+/// error shows the cell and guesses the separator (it said only "no feature columns besides
+/// the label").
+#[test]
+fn a_single_column_file_shows_the_cell_and_guesses_the_separator() {
+    let dir = std::env::temp_dir().join(format!("nnc-data-semicolons-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("semicolons.csv");
+    std::fs::write(&path, "a;b;label\n1;2;x\n3;4;y\n").unwrap();
+    let msg = load_csv(&path, &CsvOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("has a single column (\"a;b;label\")")
+            && msg.contains("nnc reads cells separated by `,`: it looks separated by `;`"),
+        "{msg}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn ragged_row() {
     let (e, msg) = csv_error("ragged.csv", &CsvOptions::default());

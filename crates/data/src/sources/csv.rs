@@ -168,6 +168,12 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
         }
         None => (0..width).filter(|&j| j != label_col).collect(),
     };
+    if feature_cols.is_empty() && width == 1 && options.columns.is_none() {
+        return Err(DataError::invalid(
+            "csv",
+            single_column(name, &record[0], options.delimiter),
+        ));
+    }
     if feature_cols.is_empty() {
         return Err(DataError::invalid(
             "csv",
@@ -323,6 +329,32 @@ fn map_labels(
     }
     let labels = raw.iter().map(|(l, _)| seen[l.as_str()]).collect();
     Ok((labels, names))
+}
+
+/// The error for a file whose first row is a single cell: usually another separator (`;`,
+/// tabs) or not a CSV file at all. Shows the start of the cell and guesses the separator.
+fn single_column(name: &str, cell: &[u8], delimiter: u8) -> String {
+    let text = String::from_utf8_lossy(cell);
+    let mut shown: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        shown.push('…');
+    }
+    let sep = char::from(delimiter);
+    let guess = [
+        (b';', "`;`"),
+        (b'\t', "tabs"),
+        (b'|', "`|`"),
+        (b' ', "spaces"),
+    ]
+    .iter()
+    .find(|(c, _)| cell.contains(c))
+    .map_or(String::new(), |(_, what)| {
+        format!(": it looks separated by {what}; replace them with `{sep}`")
+    });
+    format!(
+        "`{name}` has a single column ({shown:?}), so no feature columns besides the label; \
+         nnc reads cells separated by `{sep}`{guess}"
+    )
 }
 
 #[cfg(test)]
