@@ -211,6 +211,45 @@ fn a_run_never_overwrites_a_file_in_its_out_directory() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Weights holding a NaN are evaluated with a warning naming the tensor (the metrics looked
+/// normal: a ReLU hides the NaN).
+#[test]
+fn eval_warns_about_non_finite_weights() {
+    let dir = scratch("nan-weights");
+    let out = dir.join("run");
+    nnc(&[
+        "run",
+        "models/spiral.nn",
+        "--set",
+        "iters=5",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect(0);
+    let path = out.join("weights.safetensors");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    let at = 8 + n + header["dense1.weight"]["data_offsets"][0].as_u64().unwrap() as usize;
+    bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let ran = nnc(&[
+        "eval",
+        "models/spiral.nn",
+        "--weights",
+        path.to_str().unwrap(),
+    ])
+    .expect(0);
+    assert!(
+        ran.stderr.contains("`dense1.weight` in ")
+            && ran.stderr.contains("holds 1 NaN or infinite values"),
+        "{}",
+        ran.stderr
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Broken data is reported with the file, line and column, as a diagnostic (exit code 1).
 #[test]
 fn broken_data_files_are_located() {

@@ -53,6 +53,22 @@ pub fn eval(
             loaded.checked.experiment.name
         ))
     })?;
+    // NaN or infinite weights give metrics that mean nothing (a ReLU even hides a NaN): say so.
+    let params = m.params();
+    if let Some((name, bad)) = params
+        .ids()
+        .map(|id| {
+            let v = params.value(id).data();
+            (params.name(id), v.iter().filter(|x| !x.is_finite()).count())
+        })
+        .find(|&(_, bad)| bad > 0)
+    {
+        out.warn(&format!(
+            "warning: `{name}` in {} holds {bad} NaN or infinite values: the run that saved it \
+             diverged, or the file is corrupted; the metrics below are not meaningful",
+            weights.display()
+        ));
+    }
     let splits = &prepared.splits;
     let chosen = split.unwrap_or(if !splits.test.is_empty() {
         SplitArg::Test
