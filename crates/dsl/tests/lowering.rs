@@ -86,6 +86,51 @@ fn the_spiral_example_lowers_to_the_textbook_recipe() {
     assert_eq!(m.params().value(id), again.params().value(id));
 }
 
+/// The parameter count of the builder equals the built model's; the training-memory lower
+/// bound follows its formula; absurd widths saturate instead of overflowing.
+#[test]
+fn the_builder_counts_parameters_and_bounds_training_memory() {
+    let c = lower_file(&examples_dir().join("spiral.nn"), &[]);
+    assert_eq!(c.model.param_count(), builds(&c).num_params() as u128);
+    // 4 bytes · (2 · 603 parameters + 2 · 300 rows · (100 + 3) dense outputs).
+    assert_eq!(c.model.training_bytes(300), 4 * (2 * 603 + 2 * 300 * 103));
+    let mut huge = c.model.clone();
+    for (_, spec) in &mut huge.layers {
+        if let nnc_ops::LayerSpec::Dense { units, .. } = spec {
+            *units = usize::MAX;
+        }
+    }
+    assert_eq!(huge.param_count(), u128::MAX);
+    assert_eq!(huge.training_bytes(usize::MAX), u128::MAX);
+}
+
+/// With a memory limit, a model that cannot train within it is refused when it is lowered,
+/// naming its parameters, the memory it needs and the limit; the same file lowers without one.
+#[test]
+fn a_model_too_big_for_the_memory_limit_is_refused_when_lowered() {
+    let path = examples_dir().join("spiral.nn");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let probe = FileProbe::new();
+    let checked = nnc_dsl::check(&text, &path, &[], &probe).unwrap();
+    let with_limit = |limit| {
+        compile(
+            &checked.experiment,
+            &CompileOptions {
+                memory_limit: Some(limit),
+                ..CompileOptions::default()
+            },
+        )
+    };
+    let needed = 4 * (2 * 603 + 2 * 300 * 103);
+    assert!(with_limit(needed).is_ok());
+    let e = with_limit(needed - 1).unwrap_err();
+    let message = e.to_string();
+    assert!(message.contains("603 parameters"), "{message}");
+    assert!(message.contains("batches of 300"), "{message}");
+    assert!(message.contains("at least 246.117 KiB"), "{message}");
+    assert!(e.hint().unwrap().contains("nnc check --shapes"), "{e:?}");
+}
+
 #[test]
 fn the_variant_example_lowers_with_folds_warmup_and_cosine() {
     let c = lower_file(&examples_dir().join("variant.nn"), &[]);

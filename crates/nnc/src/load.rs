@@ -140,7 +140,24 @@ pub fn lower(loaded: &Loaded, seed: Option<u64>, fold: Option<usize>) -> Result<
             seed,
             fold,
             cache: Some(&loaded.probe),
+            memory_limit: available_memory(),
         },
     )
     .map_err(lower_failure)
+}
+
+/// The memory the system can give this process without swapping, in bytes (`MemAvailable`
+/// of `/proc/meminfo`; `None` where that is not reported). A model that needs more is refused
+/// when it is lowered, instead of aborting on a failed allocation.
+pub fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    kib.checked_mul(1024)
 }

@@ -133,6 +133,31 @@ fn bad_usage_exits_2() {
     nnc(&["run", "models/spiral.nn", "--fold", "1"]).expect(1);
 }
 
+/// A model that cannot fit in memory is refused before anything is allocated or written
+/// (it used to abort on a failed allocation, leaving a half-written run directory).
+#[test]
+fn a_model_too_big_for_memory_is_refused_before_the_run_starts() {
+    let dir = scratch("too-big");
+    let text = std::fs::read_to_string(common::root().join("models/spiral.nn"))
+        .unwrap()
+        .replace("let H = 100 ", "let H = 1e11 ");
+    let model = write(&dir, "big.nn", &text);
+    let out = dir.join("run");
+    let ran = nnc(&["run", &model, "--out", out.to_str().unwrap()]).expect(1);
+    assert!(
+        ran.stderr
+            .contains("the model has 600000000003 parameters and needs at least"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("nnc check --shapes"), "{}", ran.stderr);
+    assert!(
+        !out.exists(),
+        "no run directory for a run that cannot start"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn a_diverging_run_exits_3_and_names_the_op() {
     let dir = scratch("diverge");

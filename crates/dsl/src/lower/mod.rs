@@ -111,6 +111,11 @@ pub struct CompileOptions<'a> {
     pub fold: Option<usize>,
     /// Reuses the datasets a [`FileProbe`] already read while checking.
     pub cache: Option<&'a FileProbe>,
+    /// The memory, in bytes, the model may need to train: a model whose
+    /// [`ModelBuilder::training_bytes`] (a lower bound, with the file's batch) is larger is
+    /// refused before anything is allocated, rather than aborting when an allocation fails.
+    /// `None`: no limit.
+    pub memory_limit: Option<u64>,
 }
 
 /// An experiment lowered into library objects.
@@ -172,6 +177,15 @@ pub fn compile(
         }
         None => None,
     };
+    if let Some(limit) = options.memory_limit {
+        let rows = data.splits.train.len().max(1);
+        let batch = match train.as_ref().map(|t| t.batch) {
+            Some(nnc_data::BatchSize::Rows(b)) => b.min(rows),
+            Some(nnc_data::BatchSize::Full) => rows,
+            None => 1,
+        };
+        check_memory(&model, batch, limit)?;
+    }
     let search = experiment.search.as_ref().map(search::space);
     Ok(Compiled {
         raw,
@@ -181,4 +195,40 @@ pub fn compile(
         search,
         seed,
     })
+}
+
+/// Refuses a model whose training would need more than `limit` bytes
+/// ([`ModelBuilder::training_bytes`]).
+fn check_memory(model: &ModelBuilder, batch: usize, limit: u64) -> Result<(), LowerError> {
+    let needed = model.training_bytes(batch);
+    if needed <= u128::from(limit) {
+        return Ok(());
+    }
+    Err(LowerError::invalid(
+        format!(
+            "the model has {} parameters and needs at least {} to train with batches of \
+             {batch}, more than the {} of memory available",
+            model.param_count(),
+            human_bytes(needed),
+            human_bytes(u128::from(limit)),
+        ),
+        "make the layers narrower or fewer, or the batch smaller: `nnc check --shapes` shows \
+         the parameters of each layer",
+    ))
+}
+
+/// `bytes` in B, KiB, MiB, GiB or TiB with three significant digits (`1.5 GiB`).
+fn human_bytes(bytes: u128) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.3} {}", UNITS[unit]).replace(".000 ", " ")
+    }
 }

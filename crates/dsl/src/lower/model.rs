@@ -145,6 +145,65 @@ impl ModelBuilder {
         Ok(m)
     }
 
+    /// The number of trainable values the model will have (Σ of each layer's count, in
+    /// saturating `u128` arithmetic so that an absurd architecture cannot overflow).
+    pub fn param_count(&self) -> u128 {
+        let mut width = self.input_width as u128;
+        let mut total = 0u128;
+        for (_, spec) in &self.layers {
+            let count = match *spec {
+                LayerSpec::Dense { units, bias, .. } => {
+                    let units = units as u128;
+                    width
+                        .saturating_mul(units)
+                        .saturating_add(if bias.is_some() { units } else { 0 })
+                }
+                LayerSpec::Maxout {
+                    units,
+                    pieces,
+                    bias,
+                    ..
+                } => {
+                    let units = units as u128;
+                    width
+                        .saturating_mul(units)
+                        .saturating_add(if bias.is_some() { units } else { 0 })
+                        .saturating_mul(pieces as u128)
+                }
+                LayerSpec::BatchNorm { affine: true, .. } => width.saturating_mul(2),
+                _ => 0,
+            };
+            total = total.saturating_add(count);
+            width = match *spec {
+                LayerSpec::Dense { units, .. } | LayerSpec::Maxout { units, .. } => units as u128,
+                _ => width,
+            };
+        }
+        total
+    }
+
+    /// A lower bound of the memory, in bytes, that training with batches of `batch` rows
+    /// needs: `4 · (2·P + 2·B·W)` for `P` parameters and the `W` outputs per row of the dense
+    /// and maxout layers (each maxout piece counted), in f32 — the values and gradients of
+    /// both, leaving out optimiser state, other layers and workspace. A model above it cannot
+    /// train on a machine with less memory. Saturating, like [`Self::param_count`].
+    pub fn training_bytes(&self, batch: usize) -> u128 {
+        let outputs = self
+            .layers
+            .iter()
+            .map(|(_, spec)| match *spec {
+                LayerSpec::Dense { units, .. } => units as u128,
+                LayerSpec::Maxout { units, pieces, .. } => {
+                    (units as u128).saturating_mul(pieces as u128)
+                }
+                _ => 0,
+            })
+            .fold(0u128, u128::saturating_add);
+        let params = self.param_count().saturating_mul(2);
+        let activations = (batch as u128).saturating_mul(outputs).saturating_mul(2);
+        params.saturating_add(activations).saturating_mul(4)
+    }
+
     /// The number of outputs (class scores).
     pub fn output_width(&self) -> usize {
         self.layers

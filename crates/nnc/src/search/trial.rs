@@ -63,6 +63,7 @@ impl TrialRunner<'_> {
                 seed: self.train_seed,
                 fold: None,
                 cache: Some(self.probe),
+                memory_limit: crate::load::available_memory(),
             },
         )
         .map_err(|e| e.to_string())?;
