@@ -98,6 +98,23 @@ pub fn load(
     let text =
         String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes(), e.utf8_error()))?;
     let overrides: Vec<Override> = overrides.iter().map(Override::parse).collect();
+    if let Some((i, twice)) = overrides
+        .iter()
+        .enumerate()
+        .find(|(i, o)| overrides[..*i].iter().any(|p| p.name == o.name))
+    {
+        let first = overrides[..i].iter().find(|p| p.name == twice.name);
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "`--set {}` is given twice: `{}` and `{}`",
+                twice.name,
+                first.map_or("", |f| f.text.as_str()),
+                twice.text
+            ),
+        )
+        .hint("keep one value per name"));
+    }
     let probe = FileProbe::new();
     let options = CheckOptions {
         overrides: &overrides,

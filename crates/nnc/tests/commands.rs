@@ -131,6 +131,25 @@ fn bad_usage_exits_2() {
     assert_eq!(record["type"], "error", "{}", ran.stdout);
     assert_eq!(record["exit_code"], 2);
     nnc(&["run", "models/spiral.nn", "--fold", "1"]).expect(1);
+    // The same name twice in --set is bad usage, not a silent choice of the last value.
+    let ran = nnc(&[
+        "check",
+        "models/spiral.nn",
+        "--set",
+        "lr=1",
+        "--set",
+        "lr=2",
+    ])
+    .expect(2);
+    assert!(
+        ran.stderr
+            .contains("`--set lr` is given twice: `lr=1` and `lr=2`"),
+        "{}",
+        ran.stderr
+    );
+    // A gradient check on no examples is bad usage, not a silent check of one.
+    let ran = nnc(&["gradcheck", "models/spiral.nn", "--examples", "0"]).expect(2);
+    assert!(ran.stderr.contains("--examples 0"), "{}", ran.stderr);
 }
 
 /// A model that cannot fit in memory is refused before anything is allocated or written

@@ -3,7 +3,7 @@
 
 use super::{failure, prepare};
 use crate::cli::{Common, Dtype};
-use crate::exit::{CHECK_FAILED, CommandResult, Failure, OK};
+use crate::exit::{CHECK_FAILED, CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
 use nnc_data::{BatchSize, Batcher, Dataset};
 use nnc_dsl::Purpose;
@@ -236,9 +236,16 @@ pub fn gradcheck(
     common: &Common,
     out: &Output,
 ) -> CommandResult {
+    if examples == 0 {
+        return Err(Failure::new(
+            USAGE,
+            "--examples 0 leaves no example to check the gradients on",
+        )
+        .hint("check at least one example; the default is 8"));
+    }
     let (_, compiled) = prepare(model, Purpose::Gradcheck, None, common, out)?;
     let mut batch = first_batch(&compiled)?;
-    batch.truncate(examples.max(1));
+    batch.truncate(examples);
     let (x, y) = rows::<f64>(&compiled.data.splits.train, &batch)?;
     let mut m = compiled
         .model
