@@ -211,8 +211,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() && wants_json(&args) => {
+            parse_error_record(&e);
+            return exit::USAGE;
+        }
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
@@ -243,6 +248,46 @@ where
             f.code
         }
     }
+}
+
+/// Whether the arguments ask for JSON output (`--format json` or `--format=json`), read
+/// without the parser, for errors the parser itself reports.
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--format=json" || (a == "--format" && args.get(i + 1).is_some_and(|v| v == "json"))
+    })
+}
+
+/// Prints a command-line parsing error as the `error` record of JSON output: the message
+/// (`unexpected argument '--foo' found`), the parser's tip as the hint, and exit code 2.
+fn parse_error_record(e: &clap::Error) {
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let mut message = lines
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    // "the following required arguments were not provided:" lists them on the next lines.
+    if message.ends_with(':') {
+        let listed: Vec<&str> = lines
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        message = format!("{} {}", message, listed.join(", "));
+    }
+    let hint = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("tip: "))
+        .map(str::to_string);
+    let out = Output {
+        format: Format::Json,
+        quiet: false,
+    };
+    out.record(
+        "error",
+        &serde_json::json!({ "message": message, "hint": hint, "exit_code": exit::USAGE }),
+    );
 }
 
 /// The most `--threads`: thousands of threads take minutes just to start.

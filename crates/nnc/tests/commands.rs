@@ -147,6 +147,21 @@ fn bad_usage_exits_2() {
         "{}",
         ran.stderr
     );
+    // With JSON output, the parser's own errors are `error` records too.
+    for args in [
+        &["run", "models/spiral.nn", "--format", "json", "--bogus"][..],
+        &["run", "--format=json"][..],
+    ] {
+        let ran = nnc(args).expect(2);
+        let record: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+        assert_eq!(record["type"], "error", "{}", ran.stdout);
+        assert_eq!(record["exit_code"], 2);
+        let message = record["message"].as_str().unwrap();
+        assert!(
+            message.contains("--bogus") || message.contains("<MODEL>"),
+            "{message}"
+        );
+    }
     // A gradient check on no examples is bad usage, not a silent check of one.
     let ran = nnc(&["gradcheck", "models/spiral.nn", "--examples", "0"]).expect(2);
     assert!(ran.stderr.contains("--examples 0"), "{}", ran.stderr);
