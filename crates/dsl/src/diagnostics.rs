@@ -103,6 +103,7 @@ codes! {
     E411 => Error, "more PCA components than features";
     W412 => Warning, "normalization after whitening";
     I413 => Info, "`search` section ignored by `nnc run`";
+    E414 => Error, "only one class in the data";
     E501 => Error, "search space on a name that is not a `param`";
     E502 => Error, "unknown name in `search`";
     W503 => Warning, "searched `param` never used";

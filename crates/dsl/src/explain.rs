@@ -146,6 +146,9 @@ pub fn explanation(code: Code) -> &'static str {
         I413 => {
             "I413 `search` section ignored by `nnc run`\n\n`nnc run` trains once with the params' defaults (and `--set` overrides); the `search` section is used by `nnc search`.\n"
         }
+        E414 => {
+            "E414 only one class in the data\n\nEvery example has the same label, so a classifier has nothing to tell apart: its loss is 0 from the first step and it learns nothing. Check the `label:` column of a CSV file (or the labels file of IDX data), or the `classes:` of a generated source; at least two classes are needed.\n"
+        }
         E501 => {
             "E501 search space on a non-hyperparameter\n\nOnly `param`s can be searched; a `let` is a constant. Declare it with `param` to make it searchable.\n"
         }

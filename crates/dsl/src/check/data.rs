@@ -131,6 +131,23 @@ pub(crate) fn check(
             .help(format!("use at most {rows} folds, e.g. `split kfold(5)`")),
         );
     }
+    // One class: nothing to tell apart (the loss is 0 from the first step).
+    if let Some(rows) = shape.as_ref().filter(|s| s.classes == 1).map(|s| s.rows) {
+        let (span, label) = match (source_args.classes, source_args.label) {
+            (Some(c), _) => (c, "one class"),
+            (None, Some(l)) => (l, "every row has the same value here"),
+            _ => (source.span, "every example has the same label"),
+        };
+        let rows = rows.map_or(String::new(), |n| format!(" ({n} rows)"));
+        env.report(
+            Diagnostic::new(
+                Code::E414,
+                format!("the data has only one class{rows}: there is nothing to classify"),
+            )
+            .primary(span, label)
+            .help("a classifier needs examples of at least two classes: check the label column, or the `classes:` of a generated source"),
+        );
+    }
     let model_features = super::preprocess::preprocess_width(env, &preprocess, shape.as_ref());
     let facts = DataFacts {
         shape,
