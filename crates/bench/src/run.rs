@@ -371,6 +371,8 @@ fn time_steps(p: Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
     let mut marks: Vec<Mark> = Vec::with_capacity(opts.repeats + 1);
     let mut step = 0u64;
     let mut loss_value = f64::NAN;
+    // As the trainer does: the other workers wait for the next product spinning.
+    let _awake = nnc_tape::workers::KeepAwake::new();
     'epochs: for epoch in 0.. {
         order.clear();
         order.extend(batcher.epoch(epoch).flatten().copied());

@@ -44,6 +44,7 @@ pub mod report;
 pub mod shape;
 pub mod tape;
 pub mod tensor;
+pub mod workers;
 
 pub use error::{Result, TensorError};
 pub use float::{DType, Float};

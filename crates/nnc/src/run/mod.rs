@@ -116,15 +116,13 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         train: &splits.train,
         val: (!splits.val.is_empty()).then_some(&splits.val),
     };
-    let summary = train(
-        &mut model,
-        compiled.model.loss,
-        data,
-        &config,
-        &mut sink,
-        Some(&INTERRUPT),
-    )
-    .map_err(train_failure)?;
+    // Trained on a worker of the pool (`rayon::scope` runs its body there), as `nnc bench`
+    // times it: the step's products then split from a worker, which keeps the others awake
+    // between them, instead of handing each product over from the main thread.
+    let loss = compiled.model.loss;
+    let summary =
+        rayon::scope(|_| train(&mut model, loss, data, &config, &mut sink, Some(&INTERRUPT)))
+            .map_err(train_failure)?;
     sink.finish();
 
     let test = if splits.test.is_empty() {

@@ -254,6 +254,8 @@ impl<'a> Trainer<'a> {
         interrupt: Option<&AtomicBool>,
     ) -> Result<RunSummary, TrainError> {
         let started = Instant::now();
+        // The other workers wait for the next parallel product spinning, not asleep.
+        let _awake = nnc_tape::workers::KeepAwake::new();
         let config = self.config;
         let monitor = config.early_stop.map(|e| e.monitor);
         let mut progress = RunProgress {
