@@ -432,19 +432,23 @@ fn time_trainer(p: &Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
         let mut model = p.model.to_f32();
         let (mut start, mut end, mut last_loss) = (None, None, f64::NAN);
         let mut sink = |e: &Event| {
-            if let Event::Step { step, loss, .. } = *e {
+            if let Event::Step {
+                step,
+                loss,
+                penalty,
+                ..
+            } = *e
+            {
                 if step == opts.warmup {
                     start = Some(Mark::now());
                 } else if step == opts.warmup + opts.steps {
                     end = Some(Mark::now());
                 }
-                last_loss = loss;
+                // The objective the step harness reports: data loss + penalty.
+                last_loss = loss + penalty;
             }
         };
-        let data = TrainData {
-            train: &p.data,
-            val: None,
-        };
+        let data = TrainData::new(&p.data, None);
         nnc_train::train(&mut model, p.loss, data, &config, &mut sink, None)?;
         let (Some(s), Some(e)) = (start, end) else {
             return Err(BenchError::Usage(

@@ -214,8 +214,12 @@ pub const TRAIN_STATEMENTS: &[Signature] = &[
         &[req("metric"), kw("patience"), kw("min_delta")],
     ),
     sig("log", &[kw("every")]),
+    sig("keep", &[req("weights")]),
     sig("seed", &[req("seed")]),
 ];
+
+/// What `keep` can keep.
+pub const KEEP_CHOICES: &[&str] = &["best", "last"];
 
 /// Search strategies.
 pub const STRATEGIES: &[Signature] = &[sig("random", &[kw("seed")]), sig("grid", &[])];

@@ -242,7 +242,7 @@ where
                         &serde_json::json!({ "message": f.message, "hint": f.hint, "exit_code": f.code }),
                     );
                 } else {
-                    eprintln!("{f}");
+                    crate::output::line_err(&f.to_string());
                 }
             }
             f.code

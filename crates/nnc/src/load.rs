@@ -39,7 +39,7 @@ pub fn print_diagnostics(diagnostics: &Diagnostics, sources: &Sources, out: &Out
             &serde_json::json!({ "diagnostics": nnc_dsl::render::to_json(diagnostics, sources) }),
         );
     } else {
-        eprint!("{}", nnc_dsl::render::render_text(diagnostics, sources));
+        crate::output::text_err(&nnc_dsl::render::render_text(diagnostics, sources));
     }
 }
 

@@ -5,6 +5,55 @@
 
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once writing to standard output failed (a closed pipe: `nnc run … | head -1`).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// Set once writing to standard error failed (a closed pipe or terminal).
+static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes `text` and a newline to standard output. A closed or failing stream is not an error
+/// (the command's work matters more than its printout): the line is dropped, and so is every
+/// later line to that stream. Never panics, unlike `println!`.
+pub fn line_out(text: &str) {
+    write_line(&STDOUT_CLOSED, &mut std::io::stdout().lock(), text);
+}
+
+/// Writes `text` and a newline to standard error, as [`line_out`] does to standard output.
+pub fn line_err(text: &str) {
+    write_line(&STDERR_CLOSED, &mut std::io::stderr().lock(), text);
+}
+
+/// Writes `text` to standard error without adding a newline (see [`line_err`]).
+pub fn text_err(text: &str) {
+    write_text(&STDERR_CLOSED, &mut std::io::stderr().lock(), text);
+}
+
+/// Whether standard output or standard error was found closed.
+pub fn stream_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed) || STDERR_CLOSED.load(Ordering::Relaxed)
+}
+
+fn write_line(closed: &AtomicBool, w: &mut dyn Write, text: &str) {
+    if closed.load(Ordering::Relaxed) {
+        return;
+    }
+    if writeln!(w, "{text}").and_then(|()| w.flush()).is_err() {
+        closed.store(true, Ordering::Relaxed);
+    }
+}
+
+fn write_text(closed: &AtomicBool, w: &mut dyn Write, text: &str) {
+    if closed.load(Ordering::Relaxed) {
+        return;
+    }
+    if w.write_all(text.as_bytes())
+        .and_then(|()| w.flush())
+        .is_err()
+    {
+        closed.store(true, Ordering::Relaxed);
+    }
+}
 
 /// How diagnostics, findings and results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -34,8 +83,7 @@ impl Output {
     /// Prints a result for people (text mode only), on standard output.
     pub fn result(&self, text: &str) {
         if !self.json() {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", text.trim_end_matches('\n'));
+            line_out(text.trim_end_matches('\n'));
         }
     }
 
@@ -52,21 +100,20 @@ impl Output {
             }
             None => serde_json::json!({ "type": kind, "value": v }),
         };
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
+        line_out(&line.to_string());
     }
 
     /// Prints a note for people on standard error (not in quiet or JSON mode).
     pub fn note(&self, text: &str) {
         if !self.quiet && !self.json() {
-            eprintln!("{}", text.trim_end_matches('\n'));
+            line_err(text.trim_end_matches('\n'));
         }
     }
 
     /// Prints something people must see on standard error (not in JSON mode).
     pub fn warn(&self, text: &str) {
         if !self.json() {
-            eprintln!("{}", text.trim_end_matches('\n'));
+            line_err(text.trim_end_matches('\n'));
         }
     }
 

@@ -433,7 +433,7 @@ fn grad_dump_writes_parameters_batch_and_gradients() {
 fn the_doctor_passes_the_spiral_and_fails_a_collapsing_init() {
     let dir = scratch("doctor");
     let ran = nnc(&["doctor", "models/spiral.nn", "--out", dir.to_str().unwrap()]).expect(0);
-    assert_eq!(ran.stdout.matches("[PASS]").count(), 6, "{}", ran.stdout);
+    assert_eq!(ran.stdout.matches("[PASS]").count(), 7, "{}", ran.stdout);
     assert!(ran.stdout.contains("overall: PASS"), "{}", ran.stdout);
     assert!(dir.join("lr_range.svg").exists() && dir.join("overfit.svg").exists());
     let ran = nnc(&["doctor", "models/init.nn", "--set", "w_init=small(0.01)"]).expect(4);

@@ -226,7 +226,12 @@ fn the_digits_run_is_healthy_and_eval_reproduces_it() {
 
     // Plots.
     let loss = svg_texts(&out.join("loss.svg"));
-    for series in ["train (batch)", "train (epoch mean)", "val"] {
+    for series in [
+        "train data loss (batch)",
+        "train data loss + penalty (batch)",
+        "train data loss (epoch mean)",
+        "val data loss",
+    ] {
         assert!(
             loss.iter().any(|t| t == series),
             "loss.svg lacks `{series}`: {loss:?}"

@@ -51,8 +51,11 @@ pub enum Event {
         step: u64,
         /// Epochs completed (fractional).
         epoch: f64,
-        /// Loss of this batch (data + regularisation).
+        /// Data loss of this batch (cross-entropy, hinge or squared error), before the update.
         loss: f64,
+        /// The regularisation penalty added to it (`λ·Σw²` for L2; 0 without regularisation):
+        /// the optimiser minimises `loss + penalty`.
+        penalty: f64,
         /// Learning rate used.
         lr: f64,
         /// Steps per second since the run started.
@@ -79,7 +82,8 @@ pub enum Event {
         step: u64,
         /// The file.
         path: String,
-        /// `best` or `last`.
+        /// `best` (the best validation so far), `last` (periodic) or `last_finite` (the
+        /// weights a diverging step started from).
         kind: String,
     },
     /// The run ended.

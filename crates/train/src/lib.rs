@@ -20,5 +20,6 @@ pub mod trainer;
 pub use optim::{Optimizer, OptimizerConfig};
 pub use schedule::{Every, LrSchedule, Progress, Schedule};
 pub use trainer::{
-    Duration, EarlyStop, Monitor, RunSummary, TrainConfig, TrainData, TrainError, evaluate, train,
+    Duration, EarlyStop, Keep, KeptWeights, Monitor, RunSummary, TrainConfig, TrainData,
+    TrainError, evaluate, train,
 };

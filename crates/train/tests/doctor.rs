@@ -34,10 +34,7 @@ fn the_doctor_passes_the_textbook_spiral_recipe() {
     let report = doctor::run(
         &|| Ok(spiral_model()),
         Loss::SoftmaxCrossEntropy,
-        TrainData {
-            train: &data,
-            val: None,
-        },
+        TrainData::new(&data, None),
         &spiral_config(),
         &DoctorOptions::default(),
     )
@@ -52,7 +49,7 @@ fn the_doctor_passes_the_textbook_spiral_recipe() {
             s.summary
         );
     }
-    assert_eq!(report.steps.len(), 6);
+    assert_eq!(report.steps.len(), 7);
     let lr = report.step(CheckKind::LearningRateRange).unwrap();
     let f = &lr.findings[0];
     let (lo, hi) = (
@@ -133,10 +130,7 @@ fn the_doctor_flags_a_learning_rate_far_too_low_and_a_collapsing_init() {
     let report = doctor::run(
         &build,
         Loss::SoftmaxCrossEntropy,
-        TrainData {
-            train: &data,
-            val: None,
-        },
+        TrainData::new(&data, None),
         &config,
         &options,
     )

@@ -33,10 +33,7 @@ fn run(model: &mut Sequential<f32>, data: &Dataset, config: &TrainConfig) -> Run
     train(
         model,
         Loss::SoftmaxCrossEntropy,
-        TrainData {
-            train: data,
-            val: None,
-        },
+        TrainData::new(data, None),
         config,
         &mut Silent,
         None,
@@ -170,5 +167,10 @@ fn weights_ten_times_too_large_fail_the_initial_loss_check() {
     let f = finding(&s, CheckKind::InitialLoss).expect("no initial-loss finding");
     println!("healthy {quiet:.4}; planted: {f}");
     assert!(f.figure("loss").unwrap() > 1.1 * 3f64.ln());
-    assert!(f.advice.contains("init scale"));
+    // The advice names the layer that feeds the loss and the statement to write on it.
+    assert!(
+        f.advice.contains("`init: small(0.01)` on `dense2`"),
+        "{}",
+        f.advice
+    );
 }

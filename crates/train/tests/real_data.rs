@@ -43,10 +43,7 @@ fn fit(model: &mut Sequential<f32>, s: &Splits, config: &TrainConfig) -> RunSumm
     train(
         model,
         Loss::SoftmaxCrossEntropy,
-        TrainData {
-            train: &s.train,
-            val: Some(&s.val),
-        },
+        TrainData::new(&s.train, Some(&s.val)),
         config,
         &mut Silent,
         None,
@@ -176,10 +173,7 @@ fn early_stopping_stops_and_keeps_the_best_checkpoint() {
     let summary = train(
         &mut model,
         Loss::SoftmaxCrossEntropy,
-        TrainData {
-            train: &s.train,
-            val: Some(&s.val),
-        },
+        TrainData::new(&s.train, Some(&s.val)),
         &config,
         &mut |e: &nnc_train::events::Event| events.push(e.clone()),
         None,

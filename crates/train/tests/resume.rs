@@ -60,10 +60,7 @@ fn fit(m: &mut Sequential<f32>, c: &TrainConfig) {
     train(
         m,
         Loss::SoftmaxCrossEntropy,
-        TrainData {
-            train: &data,
-            val: None,
-        },
+        TrainData::new(&data, None),
         c,
         &mut Silent,
         None,
@@ -148,10 +145,7 @@ fn a_single_leftover_row_does_not_break_batch_norm() {
     let s = train(
         &mut m,
         Loss::SoftmaxCrossEntropy,
-        TrainData {
-            train: &data,
-            val: None,
-        },
+        TrainData::new(&data, None),
         &c,
         &mut Silent,
         None,

@@ -67,10 +67,7 @@ fn digits_trial(spec: &TrialSpec) -> TrialOutcome {
     let r = train(
         &mut model,
         Loss::SoftmaxCrossEntropy,
-        TrainData {
-            train: &s.train,
-            val: Some(&s.val),
-        },
+        TrainData::new(&s.train, Some(&s.val)),
         &c,
         &mut Silent,
         None,

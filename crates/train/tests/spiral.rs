@@ -31,10 +31,7 @@ fn the_textbook_recipe_fits_the_spiral_for_five_seeds() {
         let summary = train(
             &mut model,
             Loss::SoftmaxCrossEntropy,
-            TrainData {
-                train: &data,
-                val: None,
-            },
+            TrainData::new(&data, None),
             &config,
             &mut Silent,
             None,

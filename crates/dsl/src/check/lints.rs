@@ -49,16 +49,29 @@ pub(crate) fn structure(env: &mut Env<'_>, model: &BuiltModel, header: Span) -> 
     ok
 }
 
-/// Fills in the default weight initialization: He before a rectifier, Xavier otherwise.
+/// The standard deviation of the default init of the layer that feeds a classification loss:
+/// CS231n's "small random numbers". The scores then start near 0 (their std is about
+/// `0.01 · √fan_in` times the typical size of the layer's inputs, 0.1 for 100 unit-scale
+/// inputs), every class gets probability ≈ 1/C, and the initial loss is ≈ ln C (softmax) or
+/// (C − 1)·Δ (SVM): the value the babysitter's first check expects.
+pub const OUTPUT_INIT_STD: f64 = 0.01;
+
+/// Fills in the default weight initialization: `small(0.01)` for the layer that feeds a
+/// softmax or SVM loss, He before a rectifier, Xavier otherwise.
 pub(crate) fn default_inits(model: &mut BuiltModel) {
     let activations: Vec<Option<Activation>> = (0..model.layers.len())
         .map(|i| next_activation(model, i))
         .collect();
-    for (layer, next) in model.layers.iter_mut().zip(activations) {
+    let output = output_layer(model);
+    for (i, (layer, next)) in model.layers.iter_mut().zip(activations).enumerate() {
         if layer.explicit_init.is_some() {
             continue;
         }
-        let init = if next.is_some_and(|a| a.is_rectifier()) {
+        let init = if Some(i) == output {
+            InitSpec::Small {
+                std: OUTPUT_INIT_STD,
+            }
+        } else if next.is_some_and(|a| a.is_rectifier()) {
             InitSpec::He
         } else {
             InitSpec::Xavier
@@ -68,6 +81,25 @@ pub(crate) fn default_inits(model: &mut BuiltModel) {
             _ => {}
         }
     }
+}
+
+/// The layer whose outputs are the scores of a softmax or SVM loss: the last `dense`/`maxout`,
+/// when only dropout or an identity activation follows it.
+fn output_layer(model: &BuiltModel) -> Option<usize> {
+    if !matches!(
+        model.loss,
+        Some((LossSpec::Softmax | LossSpec::Svm { .. }, _))
+    ) {
+        return None;
+    }
+    for (i, layer) in model.layers.iter().enumerate().rev() {
+        match layer.spec.kind {
+            LayerKind::Dense { .. } | LayerKind::Maxout { .. } => return Some(i),
+            LayerKind::Dropout { .. } | LayerKind::Activation(Activation::Identity) => continue,
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// The activation that follows layer `i`, looking through batchnorm and dropout.

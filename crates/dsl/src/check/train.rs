@@ -38,6 +38,7 @@ pub(crate) fn check(
     let mut eval = None;
     let mut early_stop = None;
     let mut log_every = None;
+    let mut keep = None;
     let mut seed = None;
     let mut ok = true;
     let locals = Vec::new();
@@ -125,6 +126,7 @@ pub(crate) fn check(
                     .get("every")
                     .and_then(|v| expect::interval(env, v, "the logging period"))
             }
+            "keep" => keep = value.and_then(|v| keep_spec(env, v, uses)),
             _ => seed = value.and_then(|v| expect::integer(env, v, "`seed`", 0)),
         }
     }
@@ -173,7 +175,38 @@ pub(crate) fn check(
         early_stop,
         log_every,
         seed,
+        keep,
     })
+}
+
+/// `keep best` (needs a validation split) or `keep last`.
+fn keep_spec(env: &mut Env<'_>, v: &Val, uses: &mut SplitUses) -> Option<KeepSpec> {
+    let word = match &v.kind {
+        ValKind::Name { name, .. } => name.as_str(),
+        _ => {
+            expect::type_error(env, v, "`keep`", "`best` or `last`");
+            return None;
+        }
+    };
+    match word {
+        "best" => {
+            uses.uses
+                .push((SplitName::Val, v.span, "`keep best`".into()));
+            Some(KeepSpec::Best)
+        }
+        "last" => Some(KeepSpec::Last),
+        other => {
+            let help =
+                suggest::help_line(other, catalogue::KEEP_CHOICES.iter().copied(), "choices");
+            env.report(
+                Diagnostic::new(Code::E102, format!("`keep {other}`: keep `best` or `last`"))
+                    .primary(v.span, "not a choice of `keep`")
+                    .maybe_help(help)
+                    .note("`keep best` ends the run with the weights of the best validation evaluation, `keep last` with the last step's"),
+            );
+            None
+        }
+    }
 }
 
 /// Whether the section has a statement `word` (so a failed one is not reported as missing).

@@ -167,6 +167,13 @@ impl SplitSpec {
         }
     }
 
+    /// Whether rows are shuffled before splitting.
+    pub fn shuffled(&self) -> bool {
+        match self {
+            SplitSpec::Holdout { shuffle, .. } | SplitSpec::KFold { shuffle, .. } => *shuffle,
+        }
+    }
+
     /// The held-out test fraction.
     pub fn test_fraction(&self) -> f64 {
         match self {

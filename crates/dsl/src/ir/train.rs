@@ -30,6 +30,19 @@ pub struct TrainSpec {
     pub log_every: Option<Interval>,
     /// Seed of initialization, dropout and batching.
     pub seed: Option<u64>,
+    /// `keep best` / `keep last`: the weights the run ends with (`None`: not written, which
+    /// keeps the best validation evaluation's when there is a validation split).
+    pub keep: Option<KeepSpec>,
+}
+
+/// `keep best` or `keep last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeepSpec {
+    /// The weights of the best validation evaluation.
+    Best,
+    /// The weights of the last step.
+    Last,
 }
 
 /// Optimizers with all hyperparameters resolved.

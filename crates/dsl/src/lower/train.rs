@@ -20,12 +20,12 @@
 
 use super::LowerError;
 use crate::ir::{
-    BatchSize, EvalSpec, Interval, MetricKind, OptimizerSpec, RegularizerSpec, ScheduleSpec,
-    SplitName, TrainSpec,
+    BatchSize, EvalSpec, Interval, KeepSpec, MetricKind, OptimizerSpec, RegularizerSpec,
+    ScheduleSpec, SplitName, TrainSpec,
 };
 use nnc_ops::Penalty;
 use nnc_train::{
-    Duration, EarlyStop, Every, LrSchedule, Monitor, OptimizerConfig, Schedule, TrainConfig,
+    Duration, EarlyStop, Every, Keep, LrSchedule, Monitor, OptimizerConfig, Schedule, TrainConfig,
 };
 
 /// Evaluations of the validation split over a run without an `eval` line.
@@ -211,6 +211,10 @@ pub fn config(
         }
     };
     config.eval_every_epochs = eval_every_epochs;
+    config.keep = match spec.keep {
+        Some(KeepSpec::Last) => Keep::Last,
+        Some(KeepSpec::Best) | None => Keep::Best,
+    };
     config.early_stop = early_stop;
     config.early_stop_min_delta = spec.early_stop.map_or(0.0, |e| e.min_delta);
     config.log_every_steps = spec.log_every.map_or(0, |l| to_steps(l, spe).max(1));

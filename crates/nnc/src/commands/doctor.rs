@@ -9,7 +9,6 @@ use crate::exit::{BAD_MODEL, CHECK_FAILED, CommandResult, Failure, OK};
 use crate::output::Output;
 use crate::plots::{LineChart, Series, line_chart};
 use nnc_dsl::Purpose;
-use nnc_train::TrainData;
 use nnc_train::babysit::CheckKind;
 use nnc_train::doctor::{self, DoctorOptions, DoctorReport, Verdict};
 use std::path::Path;
@@ -29,10 +28,7 @@ pub fn doctor(model: &Path, common: &Common, out: &Output) -> CommandResult {
         super::create_out_dir(dir, "--out")?;
     }
     let splits = &compiled.data.splits;
-    let data = TrainData {
-        train: &splits.train,
-        val: (!splits.val.is_empty()).then_some(&splits.val),
-    };
+    let data = compiled.data.train_data(&loaded.checked.experiment.data);
     let seed = compiled.seed;
     let build = || {
         compiled

@@ -16,10 +16,9 @@ use crate::load;
 use crate::output::Output;
 use nnc_dsl::Purpose;
 use nnc_tape::Tape;
-use nnc_train::babysit::leakage_check;
 use nnc_train::events::StopReason;
 use nnc_train::trainer::evaluate_confusion;
-use nnc_train::{Duration, TrainData, train};
+use nnc_train::{Duration, train};
 use sink::RunSink;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -40,10 +39,10 @@ pub(crate) fn install_ctrl_c(first: &'static str) {
     // Fails only when a handler is installed already (a second run in one process).
     let _ = ctrlc::set_handler(move || {
         if PRESSES.fetch_add(1, Ordering::SeqCst) > 0 {
-            eprintln!("\ninterrupted again: quitting now");
+            crate::output::line_err("\ninterrupted again: quitting now");
             std::process::exit(INTERRUPTED);
         }
-        eprintln!("\n{first}");
+        crate::output::line_err(&format!("\n{first}"));
         INTERRUPT.store(true, Ordering::SeqCst);
     });
 }
@@ -81,16 +80,6 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
             dir.display()
         ))
     })?;
-    let leaks = compiled.data.leakage;
-    if let Some(f) = leakage_check(
-        leaks.total(),
-        &format!(
-            "{} validation rows in train, {} test rows in train, {} test rows in val",
-            leaks.val_in_train, leaks.test_in_train, leaks.test_in_val
-        ),
-    ) {
-        nnc_train::events::EventSink::event(&mut sink, &nnc_train::events::Event::Finding(f));
-    }
 
     let mut model = compiled.model.build(compiled.seed).map_err(failure)?;
     out.note(&report::model_line(experiment, &model));
@@ -112,10 +101,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     std::fs::create_dir_all(dir.join("checkpoints"))
         .map_err(|e| failure(format!("cannot create the checkpoint directory: {e}")))?;
 
-    let data = TrainData {
-        train: &splits.train,
-        val: (!splits.val.is_empty()).then_some(&splits.val),
-    };
+    let data = compiled.data.train_data(&experiment.data);
     // Trained on a worker of the pool (`rayon::scope` runs its body there), as `nnc bench`
     // times it: the step's products then split from a worker, which keeps the others awake
     // between them, instead of handing each product over from the main thread.

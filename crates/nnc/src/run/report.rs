@@ -7,9 +7,10 @@ use crate::plots::{LineChart, Series, line_chart};
 use nnc_dsl::Experiment;
 use nnc_dsl::lower::Compiled;
 use nnc_ops::Sequential;
-use nnc_train::babysit::Severity;
+use nnc_train::babysit::{Finding, Severity};
 use nnc_train::events::StopReason;
 use nnc_train::metrics::{ConfusionMatrix, Metrics};
+use nnc_train::trainer::KeptWeights;
 use nnc_train::{RunSummary, TrainConfig};
 use std::path::Path;
 
@@ -97,7 +98,7 @@ impl RunReport<'_> {
         );
         t.push_str(&format!(
             "  {:<6} {:>10} {:>10} {:>9}\n",
-            "split", "loss", "accuracy", "examples"
+            "split", "data loss", "accuracy", "examples"
         ));
         let mut row = |split: &str, m: &Metrics| {
             t.push_str(&format!(
@@ -115,35 +116,48 @@ impl RunReport<'_> {
             row("test", m);
         }
         if let Some(l) = s.initial_loss {
-            t.push_str(&format!("  initial loss {l:.4}"));
-            if let Some(b) = s.best_val {
-                t.push_str(&format!(", best validation {} {b:.4}", self.monitor_name()));
-            }
-            t.push('\n');
+            t.push_str(&format!("  initial loss {l:.4}\n"));
         }
-        let serious: Vec<_> = s
-            .findings
-            .iter()
-            .filter(|f| f.severity >= Severity::Warning)
-            .collect();
-        if serious.is_empty() {
-            t.push_str("babysitter: no warnings\n");
-        } else {
-            t.push_str(&format!(
-                "babysitter: {} warning{}\n",
-                serious.len(),
-                if serious.len() == 1 { "" } else { "s" }
-            ));
-            for f in serious {
-                for (i, line) in finding_text(f).lines().enumerate() {
-                    t.push_str(if i == 0 { "  - " } else { "    " });
-                    t.push_str(line.trim_start());
-                    t.push('\n');
-                }
-            }
+        if let Some(line) = self.best_line() {
+            t.push_str(&format!("  {line}\n"));
         }
+        t.push_str(&format!(
+            "  weights.safetensors: {} ({})\n",
+            kept_words(&s.kept),
+            s.kept.reason
+        ));
+        t.push_str(&findings_text(&s.findings));
         t.push_str(&format!("run directory: {}\n", self.dir.display()));
         t
+    }
+
+    /// `best validation loss 0.0990 after epoch 12; the last evaluation (epoch 40) had 0.1181`.
+    fn best_line(&self) -> Option<String> {
+        let s = self.summary;
+        let best = s.best.as_ref()?;
+        let name = self.monitor_name();
+        let pick = |m: &Metrics| {
+            if name == "accuracy" {
+                m.accuracy
+            } else {
+                m.loss
+            }
+        };
+        let bv = pick(best.val.as_ref()?);
+        let mut line = format!(
+            "best validation {name} {bv:.4} after epoch {}",
+            epoch_words(best.epoch)
+        );
+        if let (Some(last), Some(rec)) = (s.last_val, s.history.last())
+            && rec.step != best.step
+        {
+            line.push_str(&format!(
+                "; the last evaluation (epoch {}) had {:.4}",
+                epoch_words(rec.epoch),
+                pick(&last)
+            ));
+        }
+        Some(line)
     }
 
     fn monitor_name(&self) -> &'static str {
@@ -171,6 +185,11 @@ impl RunReport<'_> {
             "steps_per_second": self.steps_per_second(),
             "initial_loss": s.initial_loss,
             "best_val": s.best_val,
+            "best": s.best.as_ref().map(|b| serde_json::json!({
+                "epoch": b.epoch, "step": b.step, "val": b.val, "train_epoch": b.train,
+            })),
+            "last_val": s.last_val,
+            "kept": s.kept,
             "train": s.train,
             "val": s.val,
             "test": self.test.map(|(m, _)| m),
@@ -187,33 +206,136 @@ impl RunReport<'_> {
             },
             "parameters": e.shapes.total_params,
             "findings": s.findings,
+            "counts": counts(&s.findings),
             "files": {
                 "model": "model.nn",
                 "experiment": "experiment.json",
                 "metrics": "metrics.jsonl",
-                "weights": "weights.safetensors",
-                "checkpoints": "checkpoints",
+                "weights": {"file": "weights.safetensors", "holds": s.kept.reason},
+                "checkpoints": self.checkpoint_files(),
                 "plots": ["loss.svg", "accuracy.svg", "activations.svg"],
             },
         })
     }
 }
 
+impl RunReport<'_> {
+    /// The checkpoints the run left, each with what it holds.
+    fn checkpoint_files(&self) -> serde_json::Value {
+        let dir = self.dir.join("checkpoints");
+        let mut files = serde_json::Map::new();
+        for (name, holds) in [
+            (
+                "last",
+                "the latest periodic checkpoint (weights, optimiser state, progress): resume with it",
+            ),
+            ("best", "the weights of the best validation evaluation"),
+            (
+                "last_finite",
+                "the weights the diverging step started from, the last finite ones",
+            ),
+        ] {
+            let file = format!("{name}.safetensors");
+            if dir.join(&file).exists() {
+                files.insert(
+                    format!("checkpoints/{file}"),
+                    serde_json::Value::String(holds.into()),
+                );
+            }
+        }
+        serde_json::Value::Object(files)
+    }
+}
+
+/// `best validation weights (epoch 12)`, `last step's weights (step 800)`.
+fn kept_words(k: &KeptWeights) -> String {
+    match k.which.as_str() {
+        "best" => format!(
+            "the best validation weights, epoch {}",
+            epoch_words(k.epoch)
+        ),
+        "last_finite" => format!("the last finite weights, step {}", k.step),
+        _ => format!("the last step's weights, step {}", k.step),
+    }
+}
+
+/// An epoch count as people write it: `12`, or `0.38` for part of one.
+fn epoch_words(e: f64) -> String {
+    if e.fract() == 0.0 {
+        format!("{e:.0}")
+    } else {
+        format!("{e:.2}")
+    }
+}
+
+/// `{"errors": 1, "warnings": 2, "notes": 1}`: the findings the summary lists, by severity.
+fn counts(findings: &[Finding]) -> serde_json::Value {
+    let n = |pred: &dyn Fn(&Finding) -> bool| findings.iter().filter(|f| pred(f)).count();
+    serde_json::json!({
+        "errors": n(&|f| f.severity == Severity::Error),
+        "warnings": n(&|f| f.severity == Severity::Warning),
+        "notes": n(&|f| f.severity == Severity::Info && !f.advice.is_empty()),
+    })
+}
+
+/// The babysitter's part of the summary: the counts of errors and warnings, then each of them
+/// as printed when it happened (notes and passed checks were printed then and are in
+/// `summary.json`).
+pub fn findings_text(findings: &[Finding]) -> String {
+    let listed: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect();
+    let count = |sev: Severity, one: &str, many: &str| {
+        let k = listed.iter().filter(|f| f.severity == sev).count();
+        (k > 0).then(|| format!("{k} {}", if k == 1 { one } else { many }))
+    };
+    let parts: Vec<String> = [
+        count(Severity::Error, "error", "errors"),
+        count(Severity::Warning, "warning", "warnings"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut t = if parts.is_empty() {
+        "babysitter: no warnings\n".to_string()
+    } else {
+        format!("babysitter: {}\n", parts.join(", "))
+    };
+    for f in listed {
+        for (i, line) in finding_text(f).lines().enumerate() {
+            t.push_str(if i == 0 { "  - " } else { "    " });
+            t.push_str(line.trim_start());
+            t.push('\n');
+        }
+    }
+    t
+}
+
 /// Draws `loss.svg`, `accuracy.svg` and `activations.svg` into `dir`.
 pub fn plots(dir: &Path, h: &History) -> Result<(), String> {
-    let mut loss = vec![Series::new("train (batch)", h.step_loss.clone())];
+    let mut loss = vec![Series::new("train data loss (batch)", h.step_loss.clone())];
+    if !h.step_objective.is_empty() {
+        loss.push(Series::new(
+            "train data loss + penalty (batch)",
+            h.step_objective.clone(),
+        ));
+    }
     if !h.epoch_loss.is_empty() {
-        loss.push(Series::new("train (epoch mean)", h.epoch_loss.clone()));
+        loss.push(Series::new(
+            "train data loss (epoch mean)",
+            h.epoch_loss.clone(),
+        ));
     }
     if !h.val_loss.is_empty() {
-        loss.push(Series::new("val", h.val_loss.clone()));
+        loss.push(Series::new("val data loss", h.val_loss.clone()));
     }
     line_chart(
         &dir.join("loss.svg"),
         &LineChart {
             title: "loss",
             x_label: "step",
-            y_label: "loss",
+            y_label: "loss (data loss: without the penalty)",
             log_y: true,
             series: &loss,
         },

@@ -22,8 +22,10 @@ pub const DEFAULT_LOG_LINES: u64 = 10;
 /// The curves of a run.
 #[derive(Debug, Clone, Default)]
 pub struct History {
-    /// `(step, batch loss)` of logged steps.
+    /// `(step, batch data loss)` of logged steps.
     pub step_loss: Vec<(f64, f64)>,
+    /// `(step, batch data loss + penalty)` of logged steps, when there is a penalty.
+    pub step_objective: Vec<(f64, f64)>,
     /// `(step, mean training loss over the epoch)`.
     pub epoch_loss: Vec<(f64, f64)>,
     /// `(step, validation loss)`.
@@ -114,14 +116,16 @@ impl RunSink {
     fn line(&self, text: &str) {
         match &self.display {
             Display::Bar(bar) => bar.println(text),
-            Display::Lines => eprintln!("{text}"),
+            Display::Lines => crate::output::line_err(text),
             Display::Silent => {}
         }
     }
 
+    /// Appends one record to `metrics.jsonl` and flushes it, so that every record up to a
+    /// divergence, a Ctrl-C or a kill is in the file.
     fn write_record(&mut self, value: serde_json::Value) {
         if let Some(w) = self.metrics.as_mut()
-            && let Err(e) = writeln!(w, "{value}")
+            && let Err(e) = writeln!(w, "{value}").and_then(|()| w.flush())
             && self.write_error.is_none()
         {
             self.write_error = Some(e.to_string());
@@ -189,12 +193,17 @@ impl RunSink {
         }
     }
 
-    fn step(&mut self, step: u64, epoch: f64, loss: f64, lr: f64, speed: f64) {
+    fn step(&mut self, step: u64, epoch: f64, loss: f64, penalty: f64, lr: f64, speed: f64) {
         self.history.step_loss.push((step as f64, loss));
+        if penalty != 0.0 {
+            self.history
+                .step_objective
+                .push((step as f64, loss + penalty));
+        }
         self.history.steps_per_second = speed;
         self.write_record(serde_json::json!({
-            "kind": "step", "step": step, "epoch": epoch, "loss": loss, "lr": lr,
-            "steps_per_second": speed,
+            "kind": "step", "step": step, "epoch": epoch, "loss": loss, "penalty": penalty,
+            "lr": lr, "steps_per_second": speed,
         }));
         match &self.display {
             Display::Bar(bar) => {
@@ -205,10 +214,16 @@ impl RunSink {
                 while self.next_print <= step {
                     self.next_print = self.next_print.saturating_add(self.print_every);
                 }
-                eprintln!(
-                    "step {step}/{} epoch {epoch:.2}: loss {loss:.4}, lr {lr:.3e}, {speed:.0} steps/s",
+                let penalty = if penalty != 0.0 {
+                    format!(" (+ penalty {penalty:.4})")
+                } else {
+                    String::new()
+                };
+                crate::output::line_err(&format!(
+                    "step {step}/{} epoch {epoch:.2}: data loss {loss:.4}{penalty}, lr {lr:.3e}, \
+                     {speed:.0} steps/s",
                     self.total_steps
-                );
+                ));
             }
             _ => {}
         }
@@ -269,13 +284,14 @@ impl RunSink {
                     let epochs = self.total_steps.div_ceil(self.steps_per_epoch);
                     let every = epochs.div_ceil(20).max(1);
                     if last || index.is_multiple_of(every) || self.evals_with_val == 1 {
-                        eprintln!(
-                            "epoch {index}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}%",
+                        crate::output::line_err(&format!(
+                            "epoch {index}: train loss {:.4} acc {:.2}% | val loss {:.4} acc \
+                             {:.2}%",
                             train.loss,
                             100.0 * train.accuracy,
                             v.loss,
                             100.0 * v.accuracy
-                        );
+                        ));
                     }
                 }
             }
@@ -295,7 +311,9 @@ impl RunSink {
 /// A finding in plain words: `warning [dead units] relu1, step 40: … \n  advice: …`.
 pub fn finding_text(f: &Finding) -> String {
     let label = match f.severity {
-        Severity::Info => "ok",
+        // A passed check says so; other information (a note about the data) comes with advice.
+        Severity::Info if f.advice.is_empty() => "ok",
+        Severity::Info => "note",
         Severity::Warning => "warning",
         Severity::Error => "error",
     };
@@ -307,7 +325,7 @@ pub fn finding_text(f: &Finding) -> String {
         (None, None) => {}
     }
     s.push_str(&format!(": {}", f.message));
-    if !f.advice.is_empty() && f.severity >= Severity::Warning {
+    if !f.advice.is_empty() {
         s.push_str(&format!("\n  advice: {}", f.advice));
     }
     s
@@ -326,9 +344,10 @@ impl EventSink for RunSink {
                 step,
                 epoch,
                 loss,
+                penalty,
                 lr,
                 steps_per_second,
-            } => self.step(*step, *epoch, *loss, *lr, *steps_per_second),
+            } => self.step(*step, *epoch, *loss, *penalty, *lr, *steps_per_second),
             Event::Evaluation {
                 step,
                 epoch,

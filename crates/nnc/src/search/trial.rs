@@ -192,10 +192,10 @@ fn train_fold(
     let summary = nnc_train::train(
         &mut model,
         builder.loss,
-        TrainData {
-            train: &splits.train,
-            val: (!splits.val.is_empty()).then_some(&splits.val),
-        },
+        TrainData::new(
+            &splits.train,
+            (!splits.val.is_empty()).then_some(&splits.val),
+        ),
         &config,
         &mut Silent,
         None,

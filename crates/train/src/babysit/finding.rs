@@ -62,6 +62,20 @@ pub enum CheckKind {
     RangeEdge,
     /// One search trial is far better than all the others.
     OutlierTrial,
+    /// Input features on very different or very large scales (not centred and normalised).
+    FeatureScales,
+    /// Features with one value on every training row.
+    ConstantFeatures,
+    /// A split whose class proportions differ far from the whole data's.
+    SplitBalance,
+    /// Rows grouped by label and split in file order (`shuffle: false`).
+    SortedRows,
+    /// One class holds most of the rows.
+    ClassImbalance,
+    /// Far more parameters than training rows.
+    ModelSize,
+    /// The data checks together (the doctor's first step).
+    DataChecks,
 }
 
 impl CheckKind {
@@ -84,6 +98,13 @@ impl CheckKind {
             CheckKind::DataLeakage => "data leakage",
             CheckKind::RangeEdge => "search range edge",
             CheckKind::OutlierTrial => "outlier trial",
+            CheckKind::FeatureScales => "feature scales",
+            CheckKind::ConstantFeatures => "constant features",
+            CheckKind::SplitBalance => "split balance",
+            CheckKind::SortedRows => "sorted rows",
+            CheckKind::ClassImbalance => "class imbalance",
+            CheckKind::ModelSize => "model size",
+            CheckKind::DataChecks => "data",
         }
     }
 }
@@ -108,6 +129,10 @@ pub struct Finding {
     pub message: String,
     /// What to do about it.
     pub advice: String,
+    /// For a symptom (initial loss, divergence, flat loss, chance level, overfitting, ...):
+    /// the data check whose finding explains it, which the message and advice lead with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<CheckKind>,
 }
 
 impl Finding {
@@ -122,6 +147,7 @@ impl Finding {
             threshold: String::new(),
             message: message.into(),
             advice: String::new(),
+            cause: None,
         }
     }
 

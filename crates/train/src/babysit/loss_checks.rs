@@ -32,9 +32,30 @@ pub fn expected_initial_loss(kind: LossKind, classes: usize) -> Option<f64> {
 /// Relative tolerance of the initial-loss check.
 pub const INITIAL_LOSS_TOLERANCE: f64 = 0.10;
 
+/// What is known about the scores the initial loss was computed from: the layer that produced
+/// them and their standard deviation (over every example and class).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScoreFacts {
+    /// The last layer with weights before the loss (e.g. `dense2`).
+    pub layer: Option<String>,
+    /// The standard deviation of the scores.
+    pub std: Option<f64>,
+}
+
 /// Compares the data loss before any training step (regularisation off) with its expected
 /// value; passes (severity info) within 10 %.
 pub fn initial_loss_check(loss: f64, kind: LossKind, classes: usize) -> Option<Finding> {
+    initial_loss_check_with(loss, kind, classes, &ScoreFacts::default())
+}
+
+/// [`initial_loss_check`] whose advice names the layer that feeds the loss and quotes the
+/// scores' spread.
+pub fn initial_loss_check_with(
+    loss: f64,
+    kind: LossKind,
+    classes: usize,
+    scores: &ScoreFacts,
+) -> Option<Finding> {
     let expected = expected_initial_loss(kind, classes)?;
     let rel = (loss - expected).abs() / expected.max(f64::MIN_POSITIVE);
     let formula = match kind {
@@ -42,7 +63,7 @@ pub fn initial_loss_check(loss: f64, kind: LossKind, classes: usize) -> Option<F
         LossKind::Svm { margin } => format!("({classes} - 1) x {margin}"),
         LossKind::Mse => unreachable!(),
     };
-    let base = Finding::new(CheckKind::InitialLoss, Severity::Info, "")
+    let mut base = Finding::new(CheckKind::InitialLoss, Severity::Info, "")
         .measure("loss", loss)
         .measure("expected", expected)
         .measure("relative_difference", rel)
@@ -50,31 +71,42 @@ pub fn initial_loss_check(loss: f64, kind: LossKind, classes: usize) -> Option<F
             "within {:.0} % of {formula}",
             INITIAL_LOSS_TOLERANCE * 100.0
         ));
-    Some(if rel <= INITIAL_LOSS_TOLERANCE && loss.is_finite() {
-        Finding {
-            message: format!(
-                "initial loss {loss:.4}, expected {expected:.4} = {formula} for {classes} classes"
-            ),
-            ..base
-        }
+    if let Some(std) = scores.std {
+        base = base.measure("score_std", std);
+    }
+    if let Some(layer) = &scores.layer {
+        base = base.subject(layer.clone());
+    }
+    let message =
+        format!("initial loss {loss:.4}, expected {expected:.4} = {formula} for {classes} classes");
+    if rel <= INITIAL_LOSS_TOLERANCE && loss.is_finite() {
+        return Some(Finding { message, ..base });
+    }
+    let layer = scores
+        .layer
+        .as_deref()
+        .map_or("the last layer".to_string(), |l| format!("`{l}`"));
+    let advice = if loss > expected || !loss.is_finite() {
+        let spread = scores
+            .std
+            .map_or(String::new(), |s| format!(" (their std is {s:.3})"));
+        format!(
+            "the scores should start near 0 for the loss to be {formula}, but the scores of \
+             {layer} are large{spread}: write `init: small(0.01)` on {layer}, the layer that \
+             feeds the loss (and check a `default init:` scale, if one is written); also check \
+             that the labels are class indices 0..C-1"
+        )
     } else {
-        let advice = if loss > expected {
-            "the scores start too large: use a smaller init scale (e.g. small(0.01) or xavier/he \
-             instead of std 1), and check that labels are class indices 0..C-1"
-        } else {
-            "the loss starts too low for random scores: check that the labels are not leaking \
-             into the inputs and that the loss is averaged over the batch"
-        };
-        Finding {
-            severity: Severity::Warning,
-            message: format!(
-                "initial loss {loss:.4}, expected {expected:.4} = {formula} for {classes} classes \
-                 ({:.0} % off)",
-                rel * 100.0
-            ),
-            advice: advice.into(),
-            ..base
-        }
+        "the loss starts too low for random scores: check that the labels are not leaking \
+         into the inputs (a column that encodes the label) and that the loss is averaged over \
+         the batch"
+            .to_string()
+    };
+    Some(Finding {
+        severity: Severity::Warning,
+        message: format!("{message} ({:.0} % off)", rel * 100.0),
+        advice,
+        ..base
     })
 }
 
@@ -114,8 +146,11 @@ impl DivergenceMonitor {
     /// Observes the loss of `step` at learning rate `lr`; returns an error finding when the
     /// run has diverged.
     pub fn observe(&mut self, step: u64, loss: f64, lr: f64) -> Option<Finding> {
-        let advice = "lower the learning rate (try 3-10x smaller), check the initialisation scale, \
-                      and consider gradient clipping";
+        let advice = format!(
+            "lower the learning rate in the `optimizer` statement 3-10x (e.g. `lr: {:e}`), or add \
+             `clip 1.0` to the train section to cap the gradient norm",
+            lr / 10.0
+        );
         if !loss.is_finite() {
             return Some(
                 Finding::new(
@@ -127,7 +162,7 @@ impl DivergenceMonitor {
                 .measure("loss", loss)
                 .measure("lr", lr)
                 .threshold("loss must stay finite")
-                .advice(advice),
+                .advice(advice.clone()),
             );
         }
         let first = *self.first.get_or_insert(loss);
@@ -269,10 +304,12 @@ impl FlatLossMonitor {
             self.min_decrease * 100.0,
             self.window
         ))
-        .advice(
-            "the learning rate is probably too low: try 10x larger (or run `nnc doctor` for a \
-             learning-rate range test); also check that the data and labels line up",
-        );
+        .advice(format!(
+            "the learning rate is probably too low: raise `lr` in the `optimizer` statement 10x \
+             (to {:e}), or run `nnc doctor` for a learning-rate range test; also check that the \
+             data and labels line up",
+            lr * 10.0
+        ));
         if let Some(r) = update_ratio {
             f = f.measure("update_ratio", r);
             f.message.push_str(&format!(
@@ -294,7 +331,7 @@ mod tests {
         let bad = initial_loss_check(4.1, LossKind::Softmax, 10).unwrap();
         assert_eq!(bad.severity, Severity::Warning);
         assert!(bad.message.contains("initial loss 4.1000, expected 2.3026"));
-        assert!(bad.advice.contains("init scale"));
+        assert!(bad.advice.contains("init: small(0.01)"));
         let svm = initial_loss_check(9.0, LossKind::Svm { margin: 1.0 }, 10).unwrap();
         assert_eq!(svm.severity, Severity::Info);
         assert!(initial_loss_check(1.0, LossKind::Mse, 3).is_none());

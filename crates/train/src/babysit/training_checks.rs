@@ -68,12 +68,14 @@ impl UpdateRatioMonitor {
         let (what, advice) = if r > hi {
             (
                 "too large",
-                "the learning rate is probably too high: try 3-10x smaller",
+                "the learning rate is probably too high: lower `lr` in the `optimizer` statement \
+                 3-10x",
             )
         } else {
             (
                 "too small",
-                "the learning rate is probably too low: try 3-10x larger",
+                "the learning rate is probably too low: raise `lr` in the `optimizer` statement \
+                 3-10x",
             )
         };
         let table = self
@@ -126,7 +128,10 @@ pub fn overfitting_check(train_accuracy: f64, val_accuracy: f64) -> Option<Findi
         .measure("val_accuracy", val_accuracy)
         .measure("gap", gap)
         .threshold(format!("gap at most {OVERFITTING_GAP}"))
-        .advice("increase regularisation (l2, dropout), get more data, or use a smaller model")
+        .advice(
+            "regularise more (`regularize l2(…)` with a larger λ, or `dropout 0.5` after the \
+             hidden activations), give training more rows, or use a smaller model",
+        )
     })
 }
 
@@ -157,27 +162,8 @@ pub fn chance_level_check(
             "training accuracy above the majority rate + {CHANCE_MARGIN}"
         ))
         .advice(
-            "check the feature scales (normalise the inputs), the learning rate (run `nnc \
-             doctor`), and that the labels belong to the inputs",
-        )
-    })
-}
-
-/// Reports examples that appear in more than one split.
-pub fn leakage_check(duplicates: usize, description: &str) -> Option<Finding> {
-    (duplicates > 0).then(|| {
-        Finding::new(
-            CheckKind::DataLeakage,
-            Severity::Warning,
-            format!(
-                "{duplicates} identical examples appear in more than one split ({description})"
-            ),
-        )
-        .measure("duplicates", duplicates as f64)
-        .threshold("no example in two splits")
-        .advice(
-            "evaluation on examples seen in training overstates accuracy: deduplicate the data \
-             before splitting",
+            "run `nnc doctor` (its learning-rate range test and tiny-subset fit tell a learning \
+             rate problem from a data problem), and check that the labels belong to the inputs",
         )
     })
 }
@@ -185,6 +171,7 @@ pub fn leakage_check(duplicates: usize, description: &str) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::babysit::leakage_check;
 
     #[test]
     fn update_ratio_judges_the_median_over_weights() {

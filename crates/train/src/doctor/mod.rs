@@ -19,7 +19,10 @@ pub use depth::{DepthStats, activation_statistics};
 pub use lr_range::{LrRange, analyse, lr_range_test};
 pub use overfit::{OverfitResult, OverfitSettings, overfit_tiny_subset};
 
-use crate::babysit::{CheckKind, Finding, Severity, initial_loss_check};
+use crate::babysit::{
+    Causes, CheckKind, DataFacts, Finding, ScoreFacts, Severity, data_checks,
+    initial_loss_check_with,
+};
 use crate::trainer::{TrainConfig, TrainData, TrainError};
 use nnc_data::Dataset;
 use nnc_ops::{Loss, Penalty, Sequential};
@@ -175,10 +178,29 @@ pub fn run(
     let (x, y) = probe::rows(train, &probe)?;
     let mut report = DoctorReport::default();
 
+    // 0. The data checks: the causes the other steps lead with.
+    let model = build()?;
+    let found = data_checks(&DataFacts {
+        train,
+        val: data.val,
+        context: data.context,
+        parameters: model.num_params(),
+    });
+    let causes = Causes::new(&found);
+    report.steps.push(data_step(found));
+    let scores = ScoreFacts {
+        layer: model
+            .layers()
+            .filter(|l| !l.weight_ids().is_empty())
+            .last()
+            .map(|l| l.name().to_string()),
+        std: None,
+    };
+
     // 1. Initial loss, regularisation off.
     let l0 = probe::loss_on(&mut build()?, loss, None, &x, &y, options.seed)?;
     report.steps.push(
-        match initial_loss_check(l0, crate::trainer::loss_kind(loss), classes) {
+        match initial_loss_check_with(l0, crate::trainer::loss_kind(loss), classes, &scores) {
             Some(f) => DoctorStep {
                 check: CheckKind::InitialLoss,
                 verdict: if f.severity >= Severity::Warning {
@@ -218,7 +240,65 @@ pub fn run(
     // 6. Activation statistics at initialisation.
     let stats = activation_statistics(&mut build()?, &x, &y, options.seed)?;
     report.steps.push(stats.into_step());
+    lead_with_causes(&mut report, &causes);
     Ok(report)
+}
+
+/// The data checks as the protocol's first step: WARN when any of them warns.
+fn data_step(found: Vec<Finding>) -> DoctorStep {
+    let warnings = found
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .count();
+    let summary = match warnings {
+        0 => "the features, splits and classes look sound for training".to_string(),
+        1 => found
+            .iter()
+            .find(|f| f.severity >= Severity::Warning)
+            .map(|f| f.message.clone())
+            .unwrap_or_default(),
+        n => format!("{n} problems with the data (below)"),
+    };
+    let details = if warnings > 1 {
+        found
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+            .map(|f| format!("[{}] {}", f.check.title(), f.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        String::new()
+    };
+    DoctorStep {
+        check: CheckKind::DataChecks,
+        verdict: if warnings > 0 {
+            Verdict::Warn
+        } else {
+            Verdict::Pass
+        },
+        summary,
+        details,
+        findings: found,
+        curve: Vec::new(),
+    }
+}
+
+/// Every step that did not pass leads with the data finding that explains it.
+fn lead_with_causes(report: &mut DoctorReport, causes: &Causes) {
+    for step in &mut report.steps {
+        if step.check == CheckKind::DataChecks || step.verdict == Verdict::Pass {
+            continue;
+        }
+        let mut explained = false;
+        for f in &mut step.findings {
+            let e = causes.explain(f.clone());
+            explained |= e.cause.is_some();
+            *f = e;
+        }
+        if explained && let Some(f) = step.findings.first() {
+            step.summary = f.message.clone();
+        }
+    }
 }
 
 fn skipped(check: CheckKind, why: &str) -> DoctorStep {

@@ -53,6 +53,18 @@ impl Monitor {
     }
 }
 
+/// Which weights a run ends with (`keep best` / `keep last` in a `.nn` file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    /// The weights of the best validation evaluation (by the early-stopping metric, else the
+    /// validation loss); the last weights when nothing was validated.
+    #[default]
+    Best,
+    /// The weights of the last step.
+    Last,
+}
+
 /// Stop when the monitored metric has not improved for `patience` evaluations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EarlyStop {
@@ -100,6 +112,8 @@ pub struct TrainConfig {
     /// it is interrupted and before early stopping); 1 (the default) writes it every epoch.
     /// Full-batch runs have an epoch per step, where a synced write per step would dominate.
     pub checkpoint_every_epochs: u64,
+    /// Which weights the run ends with (and the final metrics are measured on).
+    pub keep: Keep,
 }
 
 /// Fails with a message naming the setting unless `ok`.
@@ -282,6 +296,7 @@ impl TrainConfig {
             resume_from: None,
             babysit: true,
             checkpoint_every_epochs: 1,
+            keep: Keep::Best,
         }
     }
 }

@@ -10,17 +10,20 @@ mod batches;
 mod config;
 mod error;
 mod evaluate;
+mod evidence;
+mod kept;
 mod monitors;
 mod run;
 mod state;
 
 pub use batches::{batch_ranges, steps_per_epoch};
-pub use config::{Duration, EarlyStop, Monitor, TrainConfig};
+pub use config::{Duration, EarlyStop, Keep, Monitor, TrainConfig};
 pub use error::TrainError;
 pub use evaluate::{EVAL_BATCH, evaluate, evaluate_confusion};
+pub use kept::KeptWeights;
 pub use state::{RunProgress, load_checkpoint, load_weights, save_checkpoint, save_weights};
 
-use crate::babysit::Finding;
+use crate::babysit::{DataContext, Finding};
 use crate::events::{EventSink, StopReason};
 use crate::metrics::Metrics;
 pub(crate) use monitors::{loss_kind, unit_kind};
@@ -30,13 +33,28 @@ use nnc_tape::{Rng, Tape, rng};
 use run::Trainer;
 use std::sync::atomic::AtomicBool;
 
-/// The data of a run: the training split and, optionally, a validation split.
+/// The data of a run: the training split and, optionally, a validation split, with what else
+/// is known about the data (for the babysitter's data checks).
 #[derive(Debug, Clone, Copy)]
 pub struct TrainData<'a> {
     /// Examples to fit.
     pub train: &'a Dataset,
     /// Examples to evaluate on (none or empty: no validation).
     pub val: Option<&'a Dataset>,
+    /// The test split, how the data was split and preprocessed, leakage: the data checks use
+    /// what is given and skip what is not.
+    pub context: DataContext<'a>,
+}
+
+impl<'a> TrainData<'a> {
+    /// Training rows and optional validation rows, with no further context.
+    pub fn new(train: &'a Dataset, val: Option<&'a Dataset>) -> Self {
+        TrainData {
+            train,
+            val,
+            context: DataContext::default(),
+        }
+    }
 }
 
 /// Metrics recorded at one evaluation.
@@ -63,17 +81,23 @@ pub struct RunSummary {
     pub epochs: f64,
     /// Why the run ended.
     pub stop: StopReason,
-    /// Final metrics on the training split (eval mode).
+    /// Final metrics on the training split (eval mode), of the kept weights.
     pub train: Metrics,
-    /// Final metrics on the validation split (eval mode).
+    /// Final metrics on the validation split (eval mode), of the kept weights.
     pub val: Option<Metrics>,
     /// The best monitored validation value, if validation ran.
     pub best_val: Option<f64>,
+    /// The evaluation that had the best validation value, if validation ran.
+    pub best: Option<EpochRecord>,
+    /// The validation metrics of the last evaluation (the last weights, whichever are kept).
+    pub last_val: Option<Metrics>,
+    /// Which weights the model holds at the end (and the final metrics are of).
+    pub kept: KeptWeights,
     /// Every finding of the babysitter, in order.
     pub findings: Vec<Finding>,
     /// One record per evaluation.
     pub history: Vec<EpochRecord>,
-    /// The initial data loss on the first batch (before any update).
+    /// The initial data loss on up to [`EVAL_BATCH`] training rows (before any update).
     pub initial_loss: Option<f64>,
     /// Wall-clock seconds of the training loop.
     pub seconds: f64,

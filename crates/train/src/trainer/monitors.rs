@@ -2,9 +2,9 @@
 //! with each (check, subject) reported at most once.
 
 use crate::babysit::{
-    ActivationMonitor, CheckKind, DivergenceMonitor, Finding, FlatLossMonitor, LayerStats,
-    LossKind, Severity, UnitKind, UpdateRatioMonitor, chance_level_check, initial_loss_check,
-    overfitting_check,
+    ActivationMonitor, Causes, CheckKind, DivergenceMonitor, Finding, FlatLossMonitor, LayerStats,
+    LossKind, ScoreFacts, Severity, UnitKind, UpdateRatioMonitor, chance_level_check,
+    initial_loss_check_with, overfitting_check,
 };
 use crate::metrics::Metrics;
 use nnc_ops::{Activation, LayerKind, LayerOutput, Loss};
@@ -50,6 +50,8 @@ pub(crate) struct LiveMonitors {
     trace_every: u64,
     /// Statistics of the last completed window.
     last_stats: Vec<LayerStats>,
+    /// The data findings symptoms lead with.
+    causes: Causes,
 }
 
 impl LiveMonitors {
@@ -69,7 +71,13 @@ impl LiveMonitors {
             activation_window: steps_per_epoch.max(50),
             trace_every: (steps_per_epoch.max(50) / 10).max(1),
             last_stats: Vec::new(),
+            causes: Causes::default(),
         }
+    }
+
+    /// Sets the data findings that symptom findings lead with.
+    pub(crate) fn set_causes(&mut self, causes: Causes) {
+        self.causes = causes;
     }
 
     /// Whether this step's layer outputs are traced for the activation statistics.
@@ -77,11 +85,11 @@ impl LiveMonitors {
         self.enabled && step.is_multiple_of(self.trace_every)
     }
 
-    /// Keeps a finding if its (check, subject) was not reported yet.
+    /// Keeps a finding if its (check, subject) was not reported yet, leading with its cause.
     fn once(&mut self, f: Finding) -> Option<Finding> {
         self.reported
             .insert((f.check, f.subject.clone()))
-            .then_some(f)
+            .then(|| self.causes.explain(f))
     }
 
     pub(crate) fn initial_loss(
@@ -89,16 +97,28 @@ impl LiveMonitors {
         loss: Loss,
         value: f64,
         classes: usize,
+        scores: &ScoreFacts,
     ) -> Option<Finding> {
         if !self.enabled {
             return None;
         }
-        initial_loss_check(value, loss_kind(loss), classes).and_then(|f| self.once(f))
+        initial_loss_check_with(value, loss_kind(loss), classes, scores).and_then(|f| self.once(f))
     }
 
     /// Divergence is checked even with the babysitter off: a diverged run must stop.
     pub(crate) fn divergence(&mut self, step: u64, loss: f64, lr: f64) -> Option<Finding> {
-        self.divergence.observe(step, loss, lr)
+        let f = self.divergence.observe(step, loss, lr)?;
+        Some(if self.enabled {
+            self.causes.explain(f)
+        } else {
+            f
+        })
+    }
+
+    /// A finding of the run itself (parameters that became non-finite), leading with its
+    /// cause.
+    pub(crate) fn explain(&self, f: Finding) -> Finding {
+        self.causes.explain(f)
     }
 
     pub(crate) fn flat(&mut self, step: u64, loss: f64, lr: f64) -> Option<Finding> {

@@ -1,14 +1,16 @@
 //! One training run: the epoch loop, the step, and the end-of-epoch bookkeeping.
 
 use super::batches::batch_ranges;
-use super::config::Monitor;
+use super::config::{Keep, Monitor};
+use super::evidence::{RecentSteps, StepLoss};
+use super::kept::{KeptWeights, Snapshot};
 use super::monitors::LiveMonitors;
-use super::state::{RunProgress, load_checkpoint, save_checkpoint};
+use super::state::{RunProgress, load_checkpoint, load_weights, save_checkpoint, saved_step};
 use super::{
     Duration, EVAL_BATCH, EpochRecord, RunSummary, TrainConfig, TrainData, TrainError, blame,
     evaluate, step_rng,
 };
-use crate::babysit::{CheckKind, Finding, Severity};
+use crate::babysit::{Causes, CheckKind, DataFacts, Finding, ScoreFacts, Severity, data_checks};
 use crate::constraints::{apply_max_norm, clip_gradient_norm};
 use crate::events::{Event, EventSink, StopReason};
 use crate::metrics::{Metrics, correct_predictions};
@@ -41,6 +43,12 @@ pub(super) struct Trainer<'a> {
     ybuf: Vec<usize>,
     trace: Vec<LayerOutput>,
     order: Vec<usize>,
+    /// The last steps' losses, reported when the run diverges between two logged steps.
+    recent: RecentSteps,
+    /// The weights of the best validation evaluation so far (`keep best`).
+    best: Option<Snapshot>,
+    /// The record of that evaluation.
+    best_record: Option<EpochRecord>,
 }
 
 /// Sums over the batches of an epoch.
@@ -53,10 +61,14 @@ struct EpochSums {
 
 /// What a step found.
 enum StepOutcome {
-    /// The update was applied; the loss of the batch (data + penalty) before it.
-    Updated(f64),
-    /// The run diverged: stop without updating.
-    Diverged(StopReason),
+    /// The update was applied; the data loss and penalty of the batch before it.
+    Updated { loss: f64, penalty: f64 },
+    /// The run diverged: stop without updating (the batch's losses, for the curve).
+    Diverged {
+        reason: StopReason,
+        loss: f64,
+        penalty: f64,
+    },
 }
 
 impl<'a> Trainer<'a> {
@@ -103,6 +115,9 @@ impl<'a> Trainer<'a> {
             ybuf: Vec::new(),
             trace: Vec::new(),
             order: Vec::new(),
+            recent: RecentSteps::default(),
+            best: None,
+            best_record: None,
         })
     }
 
@@ -139,7 +154,8 @@ impl<'a> Trainer<'a> {
     /// The data loss of the untrained model over (up to) the first [`EVAL_BATCH`] training
     /// rows, in train mode without touching buffers and without recording gradients: the
     /// number the initial-loss check compares with `ln C`. One small batch would be too noisy.
-    fn initial_loss(&mut self) -> Result<f64, TrainError> {
+    /// Also the standard deviation of the scores and the layer that produced them.
+    fn initial_loss(&mut self) -> Result<(f64, ScoreFacts), TrainError> {
         let rows = self.data.train.len().min(EVAL_BATCH);
         let indices: Vec<usize> = (0..rows).collect();
         let (mut x, mut y) = (Vec::new(), Vec::new());
@@ -153,11 +169,25 @@ impl<'a> Trainer<'a> {
             let mut ctx = ForwardCtx::train(&mut r).frozen_buffers();
             let scores = self.model.forward(&mut self.tape, xv, &mut ctx)?;
             let l = self.loss.apply(&mut self.tape, scores, &y)?;
-            Ok::<f64, TrainError>(self.tape.value(l).item()? as f64)
+            let std = std_of(self.tape.value(scores).data());
+            Ok::<_, TrainError>((self.tape.value(l).item()? as f64, std))
         })();
         self.tape.reset();
         self.tape.set_grad_enabled(true);
-        result
+        let (loss, std) = result?;
+        let layer = self
+            .model
+            .layers()
+            .filter(|l| !l.weight_ids().is_empty())
+            .last()
+            .map(|l| l.name().to_string());
+        Ok((
+            loss,
+            ScoreFacts {
+                layer,
+                std: Some(std),
+            },
+        ))
     }
 
     /// One step on the rows `indices`: forward, loss, divergence check, backward, update.
@@ -192,14 +222,19 @@ impl<'a> Trainer<'a> {
             None => data_loss,
         };
         let loss_value = self.tape.value(total).item()? as f64;
+        let penalty = loss_value - data_loss_value;
         if let Some(mut f) = self.monitors.divergence(step, loss_value, lr) {
             let (op, non_finite) = blame(&self.tape, &self.trace, &mut f);
             self.emit(f, sink);
-            return Ok(StepOutcome::Diverged(StopReason::Diverged {
-                step,
-                op,
-                non_finite,
-            }));
+            return Ok(StepOutcome::Diverged {
+                reason: StopReason::Diverged {
+                    step,
+                    op,
+                    non_finite,
+                },
+                loss: data_loss_value,
+                penalty,
+            });
         }
         sums.loss += data_loss_value * self.ybuf.len() as f64;
         sums.correct += correct_predictions(self.tape.value(scores).data(), classes, &self.ybuf);
@@ -238,7 +273,41 @@ impl<'a> Trainer<'a> {
         {
             self.emit(f, sink);
         }
-        Ok(StepOutcome::Updated(loss_value))
+        Ok(StepOutcome::Updated {
+            loss: data_loss_value,
+            penalty,
+        })
+    }
+
+    /// Reports a step's losses as an event and remembers it as reported.
+    fn report_step(&mut self, s: StepLoss, started: &Instant, sink: &mut dyn EventSink) {
+        sink.event(&Event::Step {
+            step: s.step,
+            epoch: s.epoch,
+            loss: s.loss,
+            penalty: s.penalty,
+            lr: s.lr,
+            steps_per_second: s.step as f64 / started.elapsed().as_secs_f64().max(1e-9),
+        });
+        self.recent.last_reported = s.step;
+    }
+
+    /// The data checks, before the first step: reported, kept among the run's findings, and
+    /// given to the monitors as the causes symptoms lead with.
+    fn check_data(&mut self, sink: &mut dyn EventSink) {
+        if !self.config.babysit {
+            return;
+        }
+        let found = data_checks(&DataFacts {
+            train: self.data.train,
+            val: self.data.val,
+            context: self.data.context,
+            parameters: self.model.num_params(),
+        });
+        self.monitors.set_causes(Causes::new(&found));
+        for f in found {
+            self.emit(f, sink);
+        }
     }
 
     /// True if every parameter is finite (checked before a checkpoint is written, so a kept
@@ -266,31 +335,89 @@ impl<'a> Trainer<'a> {
             optimizer_steps: 0,
         };
         if let Some(path) = &config.resume_from {
+            self.resume_best()?;
             progress = load_checkpoint(path, self.model, &mut *self.optimizer)?;
         }
         let classes = self.model.output_width();
-        let has_val = self.data.val.is_some_and(|v| !v.is_empty());
         sink.event(&Event::Started {
             parameters: self.model.num_params(),
             train_examples: self.data.train.len(),
             steps_per_epoch: self.steps_per_epoch as usize,
             total_steps: self.total_steps,
         });
+        self.check_data(sink);
 
-        let mut history = Vec::new();
         let mut initial_loss = None;
-        let mut stop = StopReason::Completed;
-        let mut step = progress.step;
-        let epochs = self.total_steps.div_ceil(self.steps_per_epoch);
-        let mut lr = config.schedule.lr(self.progress(step));
-        if step == 0 {
-            let value = self.initial_loss()?;
+        if progress.step == 0 {
+            let (value, scores) = self.initial_loss()?;
             initial_loss = Some(value);
-            if let Some(f) = self.monitors.initial_loss(self.loss, value, classes) {
+            if let Some(f) = self
+                .monitors
+                .initial_loss(self.loss, value, classes, &scores)
+            {
                 self.emit(f, sink);
             }
         }
+        let mut history = Vec::new();
+        let (stop, step) = self.epochs(&mut progress, &mut history, &started, sink, interrupt)?;
+        let kept = self.choose_weights(&stop, step, sink)?;
 
+        // Final evaluation of the kept weights, and end-of-run checks.
+        self.tape.reset();
+        let train_final = evaluate(self.model, self.loss, self.data.train, &mut self.tape)?;
+        let val_final = match self.data.val {
+            Some(v) if !v.is_empty() => Some(evaluate(self.model, self.loss, v, &mut self.tape)?),
+            _ => None,
+        };
+        if !matches!(stop, StopReason::Diverged { .. }) {
+            let counts = self.data.train.class_counts();
+            let mut end = self.monitors.flush_activations(step);
+            end.extend(
+                self.monitors
+                    .end_run(step, &train_final, val_final.as_ref(), &counts),
+            );
+            for f in end {
+                self.emit(f, sink);
+            }
+        }
+        sink.event(&Event::Stopped {
+            step,
+            reason: stop.clone(),
+        });
+        let last_val = history.iter().rev().find_map(|r: &EpochRecord| r.val);
+        Ok(RunSummary {
+            steps: step,
+            epochs: self.progress(step).epoch,
+            stop,
+            train: train_final,
+            val: val_final,
+            best_val: (!progress.best.is_nan() && progress.best.is_finite())
+                .then_some(progress.best),
+            best: self.best_record.clone(),
+            last_val,
+            kept,
+            findings: self.findings,
+            history,
+            initial_loss,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// The epoch loop, from `progress` on; returns why it stopped and the steps done.
+    fn epochs(
+        &mut self,
+        progress: &mut RunProgress,
+        history: &mut Vec<EpochRecord>,
+        started: &Instant,
+        sink: &mut dyn EventSink,
+        interrupt: Option<&AtomicBool>,
+    ) -> Result<(StopReason, u64), TrainError> {
+        let config = self.config;
+        let mut stop = StopReason::Completed;
+        let mut step = progress.step;
+        self.recent.last_reported = step;
+        let epochs = self.total_steps.div_ceil(self.steps_per_epoch);
+        let mut lr = config.schedule.lr(self.progress(step));
         // A resumed run continues inside the epoch it stopped in.
         let start_epoch = step / self.steps_per_epoch;
         let skip = (step % self.steps_per_epoch) as usize;
@@ -313,153 +440,248 @@ impl<'a> Trainer<'a> {
                     .train
                     .fill_batch(&self.order[range], &mut self.xbuf, &mut self.ybuf)?;
                 lr = config.schedule.lr(self.progress(step));
-                let loss_value = match self.step(step, lr, &mut sums, sink)? {
-                    StepOutcome::Updated(loss) => loss,
-                    StepOutcome::Diverged(reason) => {
-                        stop = reason;
-                        break 'epochs;
-                    }
+                let outcome = self.step(step, lr, &mut sums, sink)?;
+                let (loss, penalty) = match &outcome {
+                    StepOutcome::Updated { loss, penalty }
+                    | StepOutcome::Diverged { loss, penalty, .. } => (*loss, *penalty),
                 };
+                let record = StepLoss {
+                    step: step + 1,
+                    epoch: self.progress(step + 1).epoch,
+                    loss,
+                    penalty,
+                    lr,
+                };
+                self.recent.push(record);
+                if let StepOutcome::Diverged { reason, .. } = outcome {
+                    // The curve up to the blow-up, the diverging batch included.
+                    for s in self.recent.unreported() {
+                        self.report_step(s, started, sink);
+                    }
+                    stop = reason;
+                    break 'epochs;
+                }
                 step += 1;
                 if config.log_every_steps > 0 && step.is_multiple_of(config.log_every_steps) {
-                    sink.event(&Event::Step {
-                        step,
-                        epoch: self.progress(step).epoch,
-                        loss: loss_value,
-                        lr,
-                        steps_per_second: step as f64 / started.elapsed().as_secs_f64(),
-                    });
+                    self.report_step(record, started, sink);
                 }
             }
             if sums.seen == 0 {
                 // Nothing ran (interrupted at once, or the budget was already spent). With
                 // `checkpoint_every_epochs` > 1 the last epochs may not be saved yet.
                 if stop == StopReason::Interrupted && step > 0 {
-                    self.save("last", progress, sink)?;
+                    self.save("last", *progress, sink)?;
                 }
                 break;
             }
-
-            // End of the epoch (or of its part that ran): metrics, validation, checkpoints.
-            let whole_epoch = step.is_multiple_of(self.steps_per_epoch);
-            let epoch_done = step / self.steps_per_epoch;
-            let train_metrics = Metrics {
-                loss: sums.loss / sums.seen as f64,
-                accuracy: sums.correct as f64 / sums.seen as f64,
-                examples: sums.seen,
-            };
-            let last_epoch = step >= self.total_steps;
-            let evaluate_now = has_val
-                && (last_epoch
-                    || (whole_epoch
-                        && config.eval_every_epochs > 0
-                        && epoch_done.is_multiple_of(config.eval_every_epochs)));
-            let val = match self.data.val {
-                Some(v) if evaluate_now => {
-                    Some(evaluate(self.model, self.loss, v, &mut self.tape)?)
-                }
-                _ => None,
-            };
-            sink.event(&Event::Evaluation {
-                step,
-                epoch: self.progress(step).epoch,
-                train: train_metrics,
-                val,
-                activations: self.monitors.layer_stats(),
-            });
-            history.push(EpochRecord {
-                epoch: self.progress(step).epoch,
-                step,
-                train: train_metrics,
-                val,
-                lr,
-            });
-            progress.step = step;
-            progress.epoch = epoch_done;
-            progress.optimizer_steps = step;
-            let improved = self.track_best(&mut progress, val, monitor);
-            if !self.weights_finite() {
-                let f = Finding::new(
-                    CheckKind::Divergence,
-                    Severity::Error,
-                    format!(
-                        "a parameter became non-finite in the update of step {step} while the \
-                         loss was still finite"
-                    ),
-                )
-                .at_step(step)
-                .measure("lr", lr)
-                .threshold("parameters must stay finite")
-                .advice("lower the learning rate, or clip the gradient norm");
-                self.emit(f, sink);
-                stop = StopReason::Diverged {
-                    step,
-                    op: Some("update".into()),
-                    non_finite: true,
-                };
+            let interrupted = stop == StopReason::Interrupted;
+            let end = self.end_epoch(step, lr, &sums, interrupted, progress, history, sink)?;
+            if let Some(reason) = end {
+                stop = reason;
                 break;
             }
-            if improved {
-                self.save("best", progress, sink)?;
-            }
-            let early_stop = config
-                .early_stop
-                .is_some_and(|es| val.is_some() && progress.bad_evals >= es.patience);
-            if last_epoch
-                || early_stop
-                || stop == StopReason::Interrupted
-                || epoch_done.is_multiple_of(config.checkpoint_every_epochs.max(1))
-            {
-                self.save("last", progress, sink)?;
-            }
-            if let Some(es) = config.early_stop
-                && early_stop
-            {
-                stop = StopReason::EarlyStopped {
-                    patience: es.patience,
-                };
-                break;
-            }
-            if stop == StopReason::Interrupted || last_epoch {
+            if stop == StopReason::Interrupted || step >= self.total_steps {
                 break;
             }
         }
+        Ok((stop, step))
+    }
 
-        // Final evaluation and end-of-run checks.
-        self.tape.reset();
-        let train_final = evaluate(self.model, self.loss, self.data.train, &mut self.tape)?;
-        let val_final = match self.data.val {
-            Some(v) if !v.is_empty() => Some(evaluate(self.model, self.loss, v, &mut self.tape)?),
+    /// The end of an epoch (or of its part that ran): metrics, validation, the best weights,
+    /// checkpoints, early stopping. Returns a reason to stop, if any.
+    #[allow(clippy::too_many_arguments)]
+    fn end_epoch(
+        &mut self,
+        step: u64,
+        lr: f64,
+        sums: &EpochSums,
+        interrupted: bool,
+        progress: &mut RunProgress,
+        history: &mut Vec<EpochRecord>,
+        sink: &mut dyn EventSink,
+    ) -> Result<Option<StopReason>, TrainError> {
+        let config = self.config;
+        let monitor = config.early_stop.map(|e| e.monitor);
+        let has_val = self.data.val.is_some_and(|v| !v.is_empty());
+        let whole_epoch = step.is_multiple_of(self.steps_per_epoch);
+        let epoch_done = step / self.steps_per_epoch;
+        let train_metrics = Metrics {
+            loss: sums.loss / sums.seen as f64,
+            accuracy: sums.correct as f64 / sums.seen as f64,
+            examples: sums.seen,
+        };
+        let last_epoch = step >= self.total_steps;
+        let evaluate_now = has_val
+            && (last_epoch
+                || (whole_epoch
+                    && config.eval_every_epochs > 0
+                    && epoch_done.is_multiple_of(config.eval_every_epochs)));
+        let val = match self.data.val {
+            Some(v) if evaluate_now => Some(evaluate(self.model, self.loss, v, &mut self.tape)?),
             _ => None,
         };
-        if !matches!(stop, StopReason::Diverged { .. }) {
-            let counts = self.data.train.class_counts();
-            let mut end = self.monitors.flush_activations(step);
-            end.extend(
-                self.monitors
-                    .end_run(step, &train_final, val_final.as_ref(), &counts),
-            );
-            for f in end {
-                self.emit(f, sink);
+        sink.event(&Event::Evaluation {
+            step,
+            epoch: self.progress(step).epoch,
+            train: train_metrics,
+            val,
+            activations: self.monitors.layer_stats(),
+        });
+        let record = EpochRecord {
+            epoch: self.progress(step).epoch,
+            step,
+            train: train_metrics,
+            val,
+            lr,
+        };
+        history.push(record.clone());
+        progress.step = step;
+        progress.epoch = epoch_done;
+        progress.optimizer_steps = step;
+        if !self.weights_finite() {
+            let f = Finding::new(
+                CheckKind::Divergence,
+                Severity::Error,
+                format!(
+                    "a parameter became non-finite in the update of step {step} while the loss \
+                     was still finite"
+                ),
+            )
+            .at_step(step)
+            .measure("lr", lr)
+            .threshold("parameters must stay finite")
+            .advice(format!(
+                "lower the learning rate in the `optimizer` statement 3-10x (e.g. `lr: {:e}`), \
+                 or add `clip 1.0` to the train section",
+                lr / 10.0
+            ));
+            let f = self.monitors.explain(f);
+            self.emit(f, sink);
+            return Ok(Some(StopReason::Diverged {
+                step,
+                op: Some("update".into()),
+                non_finite: true,
+            }));
+        }
+        if self.track_best(progress, val, monitor) {
+            if config.keep == Keep::Best {
+                let into = self.best.take();
+                self.best = Some(Snapshot::take(self.model, step, record.epoch, into));
+            }
+            self.best_record = Some(record);
+            self.save("best", *progress, sink)?;
+        }
+        let early_stop = config
+            .early_stop
+            .is_some_and(|es| val.is_some() && progress.bad_evals >= es.patience);
+        if last_epoch
+            || early_stop
+            || interrupted
+            || epoch_done.is_multiple_of(config.checkpoint_every_epochs.max(1))
+        {
+            self.save("last", *progress, sink)?;
+        }
+        Ok(match config.early_stop {
+            Some(es) if early_stop => Some(StopReason::EarlyStopped {
+                patience: es.patience,
+            }),
+            _ => None,
+        })
+    }
+
+    /// After the loop: the weights the run ends with. After a divergence, the weights the
+    /// diverging step started from are written as `last_finite` when they are finite (else the
+    /// last periodic checkpoint, always finite, is loaded back); then `keep best` puts back the
+    /// best validation evaluation's weights.
+    fn choose_weights(
+        &mut self,
+        stop: &StopReason,
+        step: u64,
+        sink: &mut dyn EventSink,
+    ) -> Result<KeptWeights, TrainError> {
+        // The tape may still hold the parameters of the last step.
+        self.tape.reset();
+        let epoch_of = |s: u64| s as f64 / self.steps_per_epoch as f64;
+        let validated = self.data.val.is_some_and(|v| !v.is_empty());
+        let mut kept = KeptWeights {
+            which: "last".into(),
+            step,
+            epoch: epoch_of(step),
+            reason: match self.config.keep {
+                Keep::Last => "`keep last`".into(),
+                Keep::Best if validated => "nothing was validated yet".into(),
+                Keep::Best => "no validation split to choose the best by".into(),
+            },
+        };
+        if matches!(stop, StopReason::Diverged { .. }) {
+            let progress = RunProgress {
+                step,
+                epoch: step / self.steps_per_epoch,
+                best: f64::NAN,
+                bad_evals: 0,
+                optimizer_steps: step,
+            };
+            if self.weights_finite() {
+                self.save("last_finite", progress, sink)?;
+                kept = KeptWeights {
+                    which: "last_finite".into(),
+                    step,
+                    epoch: epoch_of(step),
+                    reason: format!(
+                        "the run diverged at step {step}: the weights it had then, the last \
+                         finite ones"
+                    ),
+                };
+            } else if let Some(dir) = &self.config.checkpoint_dir
+                && let last = dir.join("last.safetensors")
+                && let Some(saved) = saved_step(&last)
+            {
+                load_weights(&last, self.model)?;
+                kept = KeptWeights {
+                    which: "last_finite".into(),
+                    step: saved,
+                    epoch: epoch_of(saved),
+                    reason: format!(
+                        "the run diverged and its weights became non-finite: the last \
+                         checkpoint's, from step {saved}"
+                    ),
+                };
+            } else {
+                kept.reason = "the run diverged and no finite weights were saved: these weights \
+                               are not usable"
+                    .into();
             }
         }
-        sink.event(&Event::Stopped {
-            step,
-            reason: stop.clone(),
-        });
-        Ok(RunSummary {
-            steps: step,
-            epochs: self.progress(step).epoch,
-            stop,
-            train: train_final,
-            val: val_final,
-            best_val: (!progress.best.is_nan() && progress.best.is_finite())
-                .then_some(progress.best),
-            findings: self.findings,
-            history,
-            initial_loss,
-            seconds: started.elapsed().as_secs_f64(),
-        })
+        if self.config.keep == Keep::Best
+            && let Some(best) = &self.best
+        {
+            best.restore(self.model)?;
+            kept = KeptWeights {
+                which: "best".into(),
+                step: best.step,
+                epoch: best.epoch,
+                reason: "`keep best`".into(),
+            };
+        }
+        Ok(kept)
+    }
+
+    /// On resume with `keep best`: the best weights so far, from `best.safetensors`.
+    fn resume_best(&mut self) -> Result<(), TrainError> {
+        let Some(dir) = &self.config.checkpoint_dir else {
+            return Ok(());
+        };
+        let path = dir.join("best.safetensors");
+        if self.config.keep != Keep::Best || !path.exists() {
+            return Ok(());
+        }
+        let Some(step) = saved_step(&path) else {
+            return Ok(());
+        };
+        load_weights(&path, self.model)?;
+        let epoch = step as f64 / self.steps_per_epoch as f64;
+        self.best = Some(Snapshot::take(self.model, step, epoch, None));
+        Ok(())
     }
 
     /// Updates the best validation value and the early-stopping counter; returns whether this
@@ -489,4 +711,11 @@ impl<'a> Trainer<'a> {
             false
         }
     }
+}
+
+/// The population standard deviation of `x`.
+fn std_of(x: &[f32]) -> f64 {
+    let n = x.len().max(1) as f64;
+    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / n;
+    (x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt()
 }

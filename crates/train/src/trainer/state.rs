@@ -167,3 +167,13 @@ pub fn load_checkpoint(
     optimizer.load_state(model.params(), &opt_state, progress.optimizer_steps)?;
     Ok(progress)
 }
+
+/// The step a checkpoint was written at (`None` if the file is missing or not a checkpoint).
+pub(super) fn saved_step(path: &Path) -> Option<u64> {
+    load_tensors::<f32>(path)
+        .ok()?
+        .metadata
+        .get("step")?
+        .parse()
+        .ok()
+}

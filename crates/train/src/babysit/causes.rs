@@ -1,0 +1,126 @@
+//! Cause before symptom: a symptom finding (a bad initial loss, divergence, a flat loss, chance
+//! level, overfitting, a learning-rate range, dead units) that a data finding explains leads
+//! with that cause and its fix, instead of advice about the initialisation or learning rate
+//! that would treat the symptom.
+//!
+//! Data findings state their cause first, as a phrase before the first `": "` of the message
+//! ("the inputs are not normalised: …"); that phrase is what a symptom quotes.
+
+use super::finding::{CheckKind, Finding, Severity};
+
+/// The data findings known before training, consulted by every symptom.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Causes {
+    findings: Vec<Finding>,
+}
+
+/// The data checks that can explain `symptom`, most fundamental first.
+fn explanations(symptom: &Finding) -> &'static [CheckKind] {
+    use CheckKind::*;
+    let too_high = match (symptom.figure("loss"), symptom.figure("expected")) {
+        (Some(l), Some(e)) => l > e || !l.is_finite(),
+        _ => true,
+    };
+    match symptom.check {
+        InitialLoss if too_high => &[FeatureScales],
+        InitialLoss => &[],
+        Divergence | LearningRateRange | UpdateRatio | DeadUnits | Saturation => &[FeatureScales],
+        FlatLoss => &[ConstantFeatures, FeatureScales],
+        ChanceLevel => &[
+            ConstantFeatures,
+            SortedRows,
+            SplitBalance,
+            FeatureScales,
+            ClassImbalance,
+        ],
+        Overfitting => &[SortedRows, SplitBalance, ModelSize],
+        _ => &[],
+    }
+}
+
+impl Causes {
+    /// The causes among `findings` (warnings of the data checks; other findings are ignored).
+    pub fn new(findings: &[Finding]) -> Self {
+        Causes {
+            findings: findings
+                .iter()
+                .filter(|f| f.severity >= Severity::Warning)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Whether no cause is known.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The data finding that explains `symptom`, if any.
+    pub fn cause_of(&self, symptom: &Finding) -> Option<&Finding> {
+        explanations(symptom)
+            .iter()
+            .find_map(|kind| self.findings.iter().find(|f| f.check == *kind))
+    }
+
+    /// `symptom`, leading with the data finding that explains it: the cause's phrase before the
+    /// symptom's own message, the cause's fix before the symptom's advice, and
+    /// [`Finding::cause`] set. Unchanged when nothing explains it.
+    pub fn explain(&self, mut symptom: Finding) -> Finding {
+        let Some(cause) = self.cause_of(&symptom) else {
+            return symptom;
+        };
+        let phrase = cause
+            .message
+            .split_once(": ")
+            .map_or(cause.message.as_str(), |(p, _)| p);
+        symptom.message = format!(
+            "{phrase} (see [{}]): {}",
+            cause.check.title(),
+            symptom.message
+        );
+        symptom.advice = if symptom.advice.is_empty() {
+            format!("{}; that comes first", cause.advice)
+        } else {
+            format!(
+                "{} — that comes first; if the problem remains after it: {}",
+                cause.advice, symptom.advice
+            )
+        };
+        symptom.cause = Some(cause.check);
+        symptom
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symptom_leads_with_the_data_finding_that_explains_it() {
+        let scales = Finding::new(
+            CheckKind::FeatureScales,
+            Severity::Warning,
+            "the inputs are not normalised: `proline` is 313x the median",
+        )
+        .advice("write `preprocess center, normalize`");
+        let causes = Causes::new(&[scales]);
+        let diverged = Finding::new(CheckKind::Divergence, Severity::Error, "the loss exploded")
+            .advice("lower the learning rate");
+        let f = causes.explain(diverged);
+        assert_eq!(f.cause, Some(CheckKind::FeatureScales));
+        assert!(
+            f.message
+                .starts_with("the inputs are not normalised (see [feature scales])")
+        );
+        assert!(f.advice.starts_with("write `preprocess center, normalize`"));
+        assert!(f.advice.ends_with("lower the learning rate"));
+        // A loss that starts too low is not explained by the feature scales.
+        let low = Finding::new(CheckKind::InitialLoss, Severity::Warning, "too low")
+            .measure("loss", 0.1)
+            .measure("expected", 1.1);
+        assert_eq!(causes.explain(low).cause, None);
+        // Overfitting is not explained by the scales.
+        let over = Finding::new(CheckKind::Overfitting, Severity::Warning, "gap");
+        assert_eq!(causes.explain(over).cause, None);
+    }
+}

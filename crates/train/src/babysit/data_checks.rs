@@ -1,0 +1,628 @@
+//! Checks on the data before training: what the model is given, and how it was split.
+//!
+//! Each check looks at the rows the model trains on (after preprocessing), and, where the caller
+//! knows them, at the other splits and at how the data was split ([`DataContext`]):
+//!
+//! | check | threshold |
+//! |---|---|
+//! | feature scales | the typical input magnitude `√(mean_j E[x_j²])` above [`MAX_INPUT_RMS`], or the largest feature's `√E[x_j²]` more than [`MAX_SCALE_SPREAD`]× the median feature's |
+//! | constant features | a feature with one value on every training row (a note; a warning when every feature is) |
+//! | split balance | a class whose share of a split is under half its share of the whole data, and so far under it that a random split would do it with probability below 1e-4 (Chernoff bound `exp(−n·KL(q‖p))`) |
+//! | sorted rows | the same, with `shuffle: false` and labels grouped in file order (fewer than a quarter of the label changes a random order has) |
+//! | class imbalance | one class is at least [`IMBALANCE_SHARE`] of the rows |
+//! | model size | more than [`MAX_PARAMS_PER_ROW`] parameters per training row |
+//! | data leakage | an identical row in two splits |
+//!
+//! Thresholds and their calibration are in docs/babysitter.md.
+
+use super::finding::{CheckKind, Finding, Severity};
+use nnc_data::{Dataset, LeakageReport, Step};
+
+/// Above this typical input magnitude (`√(mean over features of E[x²])`), the inputs are far
+/// from the unit scale He and Xavier initialisation assume: at 3, the first layer's outputs
+/// start 3× too large and its effective learning rate is 9× the one written. Raw iris (4.0) and
+/// raw digits pixels (7.7) lose most of their ReLU units at the first steps; centred and
+/// normalised inputs have 1.
+pub const MAX_INPUT_RMS: f64 = 3.0;
+
+/// Above this ratio of the largest feature's magnitude to the median feature's, one feature
+/// drowns the others in every dot product (wine's `proline` is 313× the median; iris 1.6×,
+/// digits pixels 1.7×).
+pub const MAX_SCALE_SPREAD: f64 = 30.0;
+
+/// The majority-class share from which accuracy stops being informative.
+pub const IMBALANCE_SHARE: f64 = 0.9;
+
+/// Parameters per training row above which a model can memorise its training set.
+pub const MAX_PARAMS_PER_ROW: f64 = 100.0;
+
+/// A split result the random-split model would produce with probability below this is a fault.
+pub const SPLIT_SURPRISE: f64 = 1e-4;
+
+/// What the caller knows about the data besides the rows the model trains and validates on.
+/// Every field is optional: checks that need a missing fact are skipped.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DataContext<'a> {
+    /// The test split (its class proportions are checked too).
+    pub test: Option<&'a Dataset>,
+    /// Whether rows were shuffled before splitting (`split …, shuffle: false` is `Some(false)`).
+    pub shuffled: Option<bool>,
+    /// Whether the test rows come from a file of their own (not split from the source).
+    pub separate_test: bool,
+    /// The preprocessing steps written in the data section, in order (`None`: unknown).
+    pub preprocess: Option<&'a [Step]>,
+    /// Rows found in more than one split.
+    pub leakage: Option<LeakageReport>,
+}
+
+/// The data a run is given: the rows, their context and the model's size.
+#[derive(Debug, Clone, Copy)]
+pub struct DataFacts<'a> {
+    /// The training rows, as the model sees them.
+    pub train: &'a Dataset,
+    /// The validation rows, if any.
+    pub val: Option<&'a Dataset>,
+    /// What else is known.
+    pub context: DataContext<'a>,
+    /// Trainable parameters of the model.
+    pub parameters: usize,
+}
+
+/// Runs every data check; returns the findings, the most fundamental first.
+pub fn data_checks(facts: &DataFacts<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let stats = FeatureStats::of(facts.train);
+    out.extend(feature_scales(facts, &stats));
+    out.extend(constant_features(facts.train, &stats));
+    out.extend(split_balance(facts));
+    out.extend(class_imbalance(facts));
+    out.extend(model_size(facts));
+    if let Some(l) = facts.context.leakage {
+        out.extend(leakage_check(
+            l.total(),
+            &format!(
+                "{} validation rows in train, {} test rows in train, {} test rows in val",
+                l.val_in_train, l.test_in_train, l.test_in_val
+            ),
+        ));
+    }
+    out
+}
+
+/// Per-feature mean and standard deviation (population) over a dataset's rows, in f64.
+#[derive(Debug, Clone)]
+pub struct FeatureStats {
+    /// Mean of every feature.
+    pub mean: Vec<f64>,
+    /// Standard deviation of every feature.
+    pub std: Vec<f64>,
+    /// Whether every row has the same value of the feature.
+    pub constant: Vec<bool>,
+}
+
+impl FeatureStats {
+    /// The statistics of `data`'s features.
+    pub fn of(data: &Dataset) -> Self {
+        let (n, d) = (data.len(), data.features());
+        let x = data.inputs().data();
+        let mut mean = vec![0.0f64; d];
+        let mut constant = vec![true; d];
+        for i in 0..n {
+            let row = &x[i * d..(i + 1) * d];
+            for (j, &v) in row.iter().enumerate() {
+                mean[j] += v as f64;
+                constant[j] &= v == x[j];
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n.max(1) as f64);
+        let mut var = vec![0.0f64; d];
+        for i in 0..n {
+            for (j, &v) in x[i * d..(i + 1) * d].iter().enumerate() {
+                var[j] += (v as f64 - mean[j]).powi(2);
+            }
+        }
+        let std = var.iter().map(|v| (v / n.max(1) as f64).sqrt()).collect();
+        FeatureStats {
+            mean,
+            std,
+            constant,
+        }
+    }
+
+    /// `√E[x_j²] = √(mean_j² + std_j²)`, the typical magnitude of feature `j`.
+    pub fn magnitude(&self, j: usize) -> f64 {
+        self.mean[j].hypot(self.std[j])
+    }
+}
+
+/// `name (mean m, std s)` with figures to 3–4 significant digits.
+fn describe(name: &str, stats: &FeatureStats, j: usize) -> String {
+    format!(
+        "`{name}` (mean {}, std {})",
+        sig(stats.mean[j]),
+        sig(stats.std[j])
+    )
+}
+
+/// A number to about 4 significant digits, without an exponent for everyday magnitudes.
+fn sig(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-3..1e5).contains(&a) {
+        format!("{x:.3e}")
+    } else {
+        let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+        format!("{x:.decimals$}")
+    }
+}
+
+/// Whether the written pipeline already has a step that puts features on one scale.
+fn has_scaling(steps: &[Step]) -> bool {
+    steps.iter().any(|s| {
+        matches!(
+            s,
+            Step::Normalize | Step::MinMax { .. } | Step::Whiten { .. } | Step::Zca { .. }
+        )
+    })
+}
+
+/// The statement to write so that the features get mean 0 and std 1.
+fn scaling_advice(ctx: &DataContext<'_>) -> String {
+    match ctx.preprocess {
+        Some([]) => "write `preprocess center, normalize` in the data section (the means and \
+                     stds are fitted on the training split and applied to every split)"
+            .into(),
+        Some(steps) if has_scaling(steps) => {
+            "the written `preprocess` steps leave the features on these scales: put `center, \
+             normalize` first in the `preprocess` line"
+                .into()
+        }
+        Some(_) => "add `center, normalize` to the `preprocess` line of the data section".into(),
+        None => "centre and normalise every feature with statistics of the training rows (in a \
+                 .nn file: `preprocess center, normalize`)"
+            .into(),
+    }
+}
+
+/// Features on very different or very large scales.
+fn feature_scales(facts: &DataFacts<'_>, stats: &FeatureStats) -> Option<Finding> {
+    let d = stats.mean.len();
+    let varying: Vec<usize> = (0..d).filter(|&j| !stats.constant[j]).collect();
+    if varying.is_empty() {
+        return None;
+    }
+    let rms = ((0..d).map(|j| stats.magnitude(j).powi(2)).sum::<f64>() / d as f64).sqrt();
+    let mut by_size = varying.clone();
+    by_size.sort_by(|&a, &b| stats.magnitude(a).total_cmp(&stats.magnitude(b)));
+    let (smallest, largest) = (by_size[0], by_size[by_size.len() - 1]);
+    let median = stats.magnitude(by_size[by_size.len() / 2]);
+    let spread = stats.magnitude(largest) / median.max(f64::MIN_POSITIVE);
+    if rms <= MAX_INPUT_RMS && spread <= MAX_SCALE_SPREAD {
+        return None;
+    }
+    let quoted_stats = stats;
+    let names = facts.train.feature_names();
+    let range = format!(
+        "{} is the largest feature, {} the smallest",
+        describe(&names[largest], quoted_stats, largest),
+        describe(&names[smallest], quoted_stats, smallest)
+    );
+    let what = if spread > MAX_SCALE_SPREAD {
+        format!(
+            "the inputs are not normalised: the features' scales differ by {}x ({range}), so \
+             the largest drowns the others in every weighted sum",
+            sig(spread)
+        )
+    } else {
+        format!(
+            "the inputs are not centred and normalised: their typical magnitude is {} where \
+             the initialisations assume about 1 ({range})",
+            sig(rms)
+        )
+    };
+    Some(
+        Finding::new(CheckKind::FeatureScales, Severity::Warning, what)
+            .subject(names[largest].clone())
+            .measure("input_rms", rms)
+            .measure("scale_spread", spread)
+            .measure("largest_mean", quoted_stats.mean[largest])
+            .measure("largest_std", quoted_stats.std[largest])
+            .measure("smallest_mean", quoted_stats.mean[smallest])
+            .measure("smallest_std", quoted_stats.std[smallest])
+            .threshold(format!(
+                "typical input magnitude at most {MAX_INPUT_RMS}, largest feature at most \
+                 {MAX_SCALE_SPREAD}x the median one"
+            ))
+            .advice(scaling_advice(&facts.context)),
+    )
+}
+
+/// Features with one value on every training row.
+fn constant_features(train: &Dataset, stats: &FeatureStats) -> Option<Finding> {
+    let constant: Vec<usize> = (0..stats.constant.len())
+        .filter(|&j| stats.constant[j])
+        .collect();
+    if constant.is_empty() || train.len() < 2 {
+        return None;
+    }
+    let names = train.feature_names();
+    let d = names.len();
+    let mut listed: Vec<String> = constant
+        .iter()
+        .take(6)
+        .map(|&j| format!("`{}` = {}", names[j], sig(stats.mean[j])))
+        .collect();
+    if constant.len() > listed.len() {
+        listed.push(format!("and {} more", constant.len() - listed.len()));
+    }
+    let all = constant.len() == d;
+    let message = if all {
+        format!(
+            "every feature has a single value on the {} training rows ({}): the inputs carry \
+             no information, so the model can only learn the class frequencies",
+            train.len(),
+            listed.join(", ")
+        )
+    } else {
+        format!(
+            "{} of {d} features have a single value on the {} training rows ({}): they carry no \
+             information",
+            constant.len(),
+            train.len(),
+            listed.join(", ")
+        )
+    };
+    let advice = if all {
+        "check that the right columns are read (`columns:` and `label:` of the source) and \
+         that the file is not truncated or filled with a placeholder"
+    } else {
+        "harmless for training (border pixels that are always blank are typical); drop them with \
+         `columns:` in the source if they are not meant to be constant"
+    };
+    Some(
+        Finding::new(
+            CheckKind::ConstantFeatures,
+            if all {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
+            message,
+        )
+        .measure("constant", constant.len() as f64)
+        .measure("features", d as f64)
+        .threshold("a feature takes more than one value on the training rows")
+        .advice(advice),
+    )
+}
+
+/// Rows per class of a dataset, over `classes` classes.
+fn counts(data: &Dataset, classes: usize) -> Vec<usize> {
+    let mut c = data.class_counts();
+    c.resize(classes.max(c.len()), 0);
+    c
+}
+
+/// `KL(q ‖ p)` between two Bernoulli distributions (`q` observed, `p` expected share).
+fn bernoulli_kl(q: f64, p: f64) -> f64 {
+    let term = |a: f64, b: f64| if a <= 0.0 { 0.0 } else { a * (a / b).ln() };
+    term(q, p) + term(1.0 - q, 1.0 - p)
+}
+
+/// A class far under-represented in a split: `(split, class, count, expected)`.
+struct Shortfall {
+    split: &'static str,
+    class: usize,
+    count: usize,
+    expected: f64,
+}
+
+/// Class proportions of each split against the whole data; with `shuffle: false` and labels
+/// grouped in file order, the sorted-rows finding instead.
+fn split_balance(facts: &DataFacts<'_>) -> Option<Finding> {
+    let classes = facts.train.classes();
+    let mut splits: Vec<(&'static str, &Dataset)> = vec![("train", facts.train)];
+    if let Some(v) = facts.val.filter(|v| !v.is_empty()) {
+        splits.push(("val", v));
+    }
+    if let Some(t) = facts.context.test.filter(|t| !t.is_empty()) {
+        splits.push(("test", t));
+    }
+    if splits.len() < 2 || classes < 2 {
+        return None;
+    }
+    let per_split: Vec<Vec<usize>> = splits.iter().map(|(_, d)| counts(d, classes)).collect();
+    let total: Vec<usize> = (0..classes)
+        .map(|c| per_split.iter().map(|s| s[c]).sum())
+        .collect();
+    let all: usize = total.iter().sum();
+    let mut short = Vec::new();
+    for ((name, data), split_counts) in splits.iter().zip(&per_split) {
+        let n = data.len() as f64;
+        for c in 0..classes {
+            let p = total[c] as f64 / all as f64;
+            let q = split_counts[c] as f64 / n;
+            if p > 0.0 && q < p / 2.0 && n * bernoulli_kl(q, p) > (1.0 / SPLIT_SURPRISE).ln() {
+                short.push(Shortfall {
+                    split: name,
+                    class: c,
+                    count: split_counts[c],
+                    expected: p * n,
+                });
+            }
+        }
+    }
+    if short.is_empty() {
+        return None;
+    }
+    let names = facts.train.class_names();
+    let table: Vec<String> = splits
+        .iter()
+        .zip(&per_split)
+        .map(|((name, _), counts)| {
+            let cells: Vec<String> = counts
+                .iter()
+                .enumerate()
+                .map(|(c, k)| format!("{}: {k}", names[c]))
+                .collect();
+            format!("{name} {{{}}}", cells.join(", "))
+        })
+        .collect();
+    let worst: Vec<String> = short
+        .iter()
+        .take(4)
+        .map(|s| {
+            if s.count == 0 {
+                format!(
+                    "class `{}` is absent from {} (expected about {:.0} rows)",
+                    names[s.class], s.split, s.expected
+                )
+            } else {
+                format!(
+                    "class `{}` has {} rows in {} (expected about {:.0})",
+                    names[s.class], s.count, s.split, s.expected
+                )
+            }
+        })
+        .collect();
+    let grouped = facts.context.shuffled == Some(false) && labels_grouped(&splits, &facts.context);
+    let absent_from_train = short.iter().any(|s| s.split == "train" && s.count == 0);
+    let consequence = if absent_from_train {
+        "the model never sees a class it is evaluated on"
+    } else {
+        "validation and test measure a different problem than the one trained on"
+    };
+    let (check, message, advice) = if grouped {
+        (
+            CheckKind::SortedRows,
+            format!(
+                "the rows are sorted by label and `shuffle: false` splits them in file order: \
+                 {}; {consequence} (rows per class: {})",
+                worst.join("; "),
+                table.join(", ")
+            ),
+            "write `shuffle: true, stratify: true` in the `split` statement".to_string(),
+        )
+    } else {
+        let advice = if facts.context.separate_test && short.iter().all(|s| s.split == "test") {
+            "the test file's classes are distributed differently from the training file's: \
+             check that both come from the same population"
+                .to_string()
+        } else if facts.context.shuffled == Some(false) {
+            "write `shuffle: true, stratify: true` in the `split` statement".to_string()
+        } else {
+            "write `stratify: true` in the `split` statement (every split then keeps the \
+             class proportions)"
+                .to_string()
+        };
+        (
+            CheckKind::SplitBalance,
+            format!(
+                "the splits do not share the data's class proportions: {}; {consequence} (rows \
+                 per class: {})",
+                worst.join("; "),
+                table.join(", ")
+            ),
+            advice,
+        )
+    };
+    let mut f = Finding::new(check, Severity::Warning, message)
+        .threshold(format!(
+            "a class's share of a split at least half its share of the data, or a shortfall a \
+             random split would give with probability above {SPLIT_SURPRISE:e}"
+        ))
+        .advice(advice);
+    for s in &short {
+        f = f.measure(format!("{}.{}", s.split, names[s.class]), s.count as f64);
+    }
+    Some(f)
+}
+
+/// Whether the labels of the splits, in split order (the file's order when not shuffled), come
+/// in long runs: fewer than a quarter of the label changes a random order would have.
+fn labels_grouped(splits: &[(&'static str, &Dataset)], ctx: &DataContext<'_>) -> bool {
+    let labels: Vec<usize> = splits
+        .iter()
+        .filter(|(name, _)| !(ctx.separate_test && *name == "test"))
+        .flat_map(|(_, d)| d.labels().iter().copied())
+        .collect();
+    if labels.len() < 3 {
+        return false;
+    }
+    let changes = labels.windows(2).filter(|w| w[0] != w[1]).count() as f64;
+    let n = labels.len() as f64;
+    let mut freq = std::collections::HashMap::new();
+    for &l in &labels {
+        *freq.entry(l).or_insert(0usize) += 1;
+    }
+    let purity: f64 = freq.values().map(|&k| (k as f64 / n).powi(2)).sum();
+    let expected = (n - 1.0) * (1.0 - purity);
+    changes < 0.25 * expected
+}
+
+/// One class holding most of the rows.
+fn class_imbalance(facts: &DataFacts<'_>) -> Option<Finding> {
+    let counts = facts.train.class_counts();
+    let n: usize = counts.iter().sum();
+    let (major, &count) = counts.iter().enumerate().max_by_key(|(_, k)| **k)?;
+    let share = count as f64 / n.max(1) as f64;
+    if counts.len() < 2 || share < IMBALANCE_SHARE {
+        return None;
+    }
+    let name = &facts.train.class_names()[major];
+    Some(
+        Finding::new(
+            CheckKind::ClassImbalance,
+            Severity::Warning,
+            format!(
+                "class `{name}` is {:.1} % of the training rows: a model that always answers \
+                 `{name}` scores {:.1} % accuracy, so accuracy says little about the other {} \
+                 classes",
+                share * 100.0,
+                share * 100.0,
+                counts.len() - 1
+            ),
+        )
+        .subject(name.clone())
+        .measure("majority_share", share)
+        .threshold(format!(
+            "majority class below {:.0} %",
+            IMBALANCE_SHARE * 100.0
+        ))
+        .advice(
+            "judge the model by its per-class results (the confusion matrix of `nnc eval … \
+             --weights …`), not by accuracy; collect more rows of the rare classes if you can",
+        ),
+    )
+}
+
+/// Far more parameters than training rows.
+fn model_size(facts: &DataFacts<'_>) -> Option<Finding> {
+    let rows = facts.train.len().max(1) as f64;
+    let ratio = facts.parameters as f64 / rows;
+    (ratio > MAX_PARAMS_PER_ROW).then(|| {
+        Finding::new(
+            CheckKind::ModelSize,
+            Severity::Warning,
+            format!(
+                "the model has {} parameters for {} training rows ({} per row): it can memorise \
+                 the training set, so expect a large gap between training and validation",
+                facts.parameters,
+                facts.train.len(),
+                sig(ratio)
+            ),
+        )
+        .measure("parameters", facts.parameters as f64)
+        .measure("train_rows", rows)
+        .measure("parameters_per_row", ratio)
+        .threshold(format!(
+            "at most {MAX_PARAMS_PER_ROW} parameters per training row"
+        ))
+        .advice(
+            "give training more rows (a larger `train:` share in `split`), or use a smaller \
+             model (fewer or narrower `dense` layers), or regularise (`regularize l2(…)`, \
+             `dropout`)",
+        )
+    })
+}
+
+/// Reports examples that appear in more than one split.
+pub fn leakage_check(duplicates: usize, description: &str) -> Option<Finding> {
+    (duplicates > 0).then(|| {
+        Finding::new(
+            CheckKind::DataLeakage,
+            Severity::Warning,
+            format!(
+                "{duplicates} identical examples appear in more than one split ({description})"
+            ),
+        )
+        .measure("duplicates", duplicates as f64)
+        .threshold("no example in two splits")
+        .advice(
+            "evaluation on examples seen in training overstates accuracy: deduplicate the data \
+             before splitting",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nnc_tape::Tensor;
+
+    fn dataset(rows: &[Vec<f32>], labels: &[usize], names: &[&str]) -> Dataset {
+        let d = rows[0].len();
+        let x: Vec<f32> = rows.iter().flatten().copied().collect();
+        let classes = labels.iter().max().unwrap() + 1;
+        Dataset::new(
+            Tensor::from_vec(x, &[rows.len(), d]).unwrap(),
+            labels.to_vec(),
+            Dataset::numbered_classes(classes),
+            names.iter().map(|s| s.to_string()).collect(),
+        )
+        .unwrap()
+    }
+
+    fn facts(train: &Dataset) -> DataFacts<'_> {
+        DataFacts {
+            train,
+            val: None,
+            context: DataContext::default(),
+            parameters: 10,
+        }
+    }
+
+    #[test]
+    fn kl_bound_flags_an_absent_class_only_when_it_is_surprising() {
+        // An absent class with 9 rows expected in 27: probability (2/3)^27 ≈ 1.8e-5.
+        assert!(27.0 * bernoulli_kl(0.0, 1.0 / 3.0) > (1.0 / SPLIT_SURPRISE).ln());
+        // With 3 expected in 9, absence happens 2.6 % of the time: not flagged.
+        assert!(9.0 * bernoulli_kl(0.0, 1.0 / 3.0) < (1.0 / SPLIT_SURPRISE).ln());
+    }
+
+    #[test]
+    fn large_and_spread_scales_are_named_with_their_figures() {
+        let rows: Vec<Vec<f32>> = (0..40)
+            .map(|i| {
+                let small = 0.5 + 0.1 * (i % 3) as f32;
+                vec![1000.0 + 10.0 * (i % 7) as f32, small, 2.0 * small, 1.0]
+            })
+            .collect();
+        let labels: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        let d = dataset(&rows, &labels, &["proline", "hue", "ash", "one"]);
+        let found = data_checks(&facts(&d));
+        let scale = found
+            .iter()
+            .find(|f| f.check == CheckKind::FeatureScales)
+            .expect("scales");
+        assert!(
+            scale.message.contains("not normalised"),
+            "{}",
+            scale.message
+        );
+        assert!(
+            scale.message.contains("`proline` (mean 1029"),
+            "{}",
+            scale.message
+        );
+        assert!(scale.message.contains("`hue`"), "{}", scale.message);
+        assert!(scale.advice.contains("center, normalize"));
+        let constant = found
+            .iter()
+            .find(|f| f.check == CheckKind::ConstantFeatures)
+            .expect("constant");
+        assert_eq!(constant.severity, Severity::Info);
+        assert!(constant.message.contains("`one` = 1"));
+    }
+
+    #[test]
+    fn unit_scale_inputs_pass() {
+        let rows: Vec<Vec<f32>> = (0..40)
+            .map(|i| vec![(i as f32 / 20.0) - 1.0, ((i * 7) % 11) as f32 / 5.0 - 1.0])
+            .collect();
+        let labels: Vec<usize> = (0..40).map(|i| i % 2).collect();
+        let d = dataset(&rows, &labels, &["a", "b"]);
+        assert!(data_checks(&facts(&d)).is_empty());
+    }
+}
