@@ -119,6 +119,20 @@ fn every_model_runs_its_quick_checks_and_meets_their_bands() {
             if !q.conditions.iter().any(|c| c == "diverged") {
                 assert_eq!(ran.code, 0, "{name} {:?}: {}", q.args, ran.stderr);
             }
+            // A run that expects no finding is silent: no warning, no error.
+            let expects_findings = q
+                .conditions
+                .iter()
+                .any(|c| c == "diverged" || c.starts_with("finding") || c.starts_with("warnings"));
+            let loud: Vec<&serde_json::Value> = summary["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["severity"] != "info")
+                .collect();
+            if !expects_findings && !loud.is_empty() {
+                failures.push(format!("{name} {:?} is not silent: {loud:#?}", q.args));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -408,6 +422,32 @@ fn ctrl_c_stops_cleanly_and_keeps_the_last_checkpoint() {
     let last = std::fs::read(out.join("checkpoints/last.safetensors")).unwrap();
     let file = safetensors::SafeTensors::deserialize(&last).expect("a whole checkpoint");
     assert!(file.names().contains(&"dense1.weight"));
-    assert!(out.join("weights.safetensors").exists());
+    // The weights are whole and finite, and every step record up to the interruption is in
+    // metrics.jsonl (flushed as it goes).
+    let weights = std::fs::read(out.join("weights.safetensors")).unwrap();
+    let weights = safetensors::SafeTensors::deserialize(&weights).expect("whole weights");
+    for (name, view) in weights.tensors() {
+        assert!(
+            view.data()
+                .chunks_exact(4)
+                .all(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]).is_finite()),
+            "{name}"
+        );
+    }
+    let metrics = std::fs::read_to_string(out.join("metrics.jsonl")).unwrap();
+    let logged: Vec<u64> = metrics
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["kind"] == "step")
+        .map(|r| r["step"].as_u64().unwrap())
+        .collect();
+    let steps = summary["steps"].as_u64().unwrap();
+    // Every 1000 steps: the file's `log every:`, rarer than the 500 points of the curve.
+    let every = 1000;
+    assert_eq!(
+        logged.len() as u64,
+        steps / every,
+        "{steps} steps, logged {logged:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -16,9 +16,10 @@ pub enum StopReason {
         /// The evaluations waited.
         patience: usize,
     },
-    /// The loss diverged; the last good checkpoint was kept.
+    /// The loss diverged; the last finite weights were kept.
     Diverged {
-        /// The step at which divergence was detected.
+        /// The step at which divergence was detected, numbered from 1 (its loss is the last
+        /// step record; the steps completed are one fewer).
         step: u64,
         /// The operation to blame: the first that produced a non-finite value or, if every
         /// value is still finite, the one with the largest output.

@@ -288,22 +288,28 @@ impl RawData {
 impl Prepared {
     /// What the babysitter's data checks should know beyond the training and validation rows:
     /// the test split, whether rows were shuffled, the preprocessing written, leakage.
-    pub fn context<'a>(&'a self, spec: &DataSpec) -> nnc_train::babysit::DataContext<'a> {
+    /// `raw` is the data before preprocessing, for figures in the file's units.
+    pub fn context<'a>(
+        &'a self,
+        spec: &DataSpec,
+        raw: &'a RawData,
+    ) -> nnc_train::babysit::DataContext<'a> {
         nnc_train::babysit::DataContext {
             test: (!self.splits.test.is_empty()).then_some(&self.splits.test),
             shuffled: Some(spec.split.shuffled()),
             separate_test: spec.test.is_some(),
             preprocess: Some(self.pipeline.steps()),
+            raw_train: Some(&raw.splits.train),
             leakage: Some(self.leakage),
         }
     }
 
     /// The training and validation rows of the run, with their [`context`](Self::context).
-    pub fn train_data<'a>(&'a self, spec: &DataSpec) -> nnc_train::TrainData<'a> {
+    pub fn train_data<'a>(&'a self, spec: &DataSpec, raw: &'a RawData) -> nnc_train::TrainData<'a> {
         nnc_train::TrainData {
             train: &self.splits.train,
             val: (!self.splits.val.is_empty()).then_some(&self.splits.val),
-            context: self.context(spec),
+            context: self.context(spec, raw),
         }
     }
 }

@@ -28,7 +28,9 @@ pub fn doctor(model: &Path, common: &Common, out: &Output) -> CommandResult {
         super::create_out_dir(dir, "--out")?;
     }
     let splits = &compiled.data.splits;
-    let data = compiled.data.train_data(&loaded.checked.experiment.data);
+    let data = compiled
+        .data
+        .train_data(&loaded.checked.experiment.data, &compiled.raw);
     let seed = compiled.seed;
     let build = || {
         compiled

@@ -101,7 +101,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     std::fs::create_dir_all(dir.join("checkpoints"))
         .map_err(|e| failure(format!("cannot create the checkpoint directory: {e}")))?;
 
-    let data = compiled.data.train_data(&experiment.data);
+    let data = compiled.data.train_data(&experiment.data, &compiled.raw);
     // Trained on a worker of the pool (`rayon::scope` runs its body there), as `nnc bench`
     // times it: the step's products then split from a worker, which keeps the others awake
     // between them, instead of handing each product over from the main thread.

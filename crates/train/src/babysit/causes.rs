@@ -25,7 +25,7 @@ fn explanations(symptom: &Finding) -> &'static [CheckKind] {
         InitialLoss if too_high => &[FeatureScales],
         InitialLoss => &[],
         Divergence | LearningRateRange | UpdateRatio | DeadUnits | Saturation => &[FeatureScales],
-        FlatLoss => &[ConstantFeatures, FeatureScales],
+        FlatLoss | OverfitTinySubset => &[ConstantFeatures, FeatureScales],
         ChanceLevel => &[
             ConstantFeatures,
             SortedRows,
@@ -69,17 +69,25 @@ impl Causes {
         let Some(cause) = self.cause_of(&symptom) else {
             return symptom;
         };
-        let phrase = cause
-            .message
-            .split_once(": ")
-            .map_or(cause.message.as_str(), |(p, _)| p);
+        let phrase = headline(&cause.message);
+        // A train/validation gap between splits that hold different classes is not overfitting:
+        // the verdict and its advice (regularise) would be wrong, not only secondary.
+        let split_gap = symptom.check == CheckKind::Overfitting
+            && matches!(cause.check, CheckKind::SortedRows | CheckKind::SplitBalance);
+        if split_gap {
+            symptom.message = symptom.message.replace(
+                ": the model is overfitting",
+                ": the splits hold different classes, so the gap is not overfitting",
+            );
+            symptom.advice.clear();
+        }
         symptom.message = format!(
             "{phrase} (see [{}]): {}",
             cause.check.title(),
             symptom.message
         );
         symptom.advice = if symptom.advice.is_empty() {
-            format!("{}; that comes first", cause.advice)
+            cause.advice.clone()
         } else {
             format!(
                 "{} — that comes first; if the problem remains after it: {}",
@@ -91,9 +99,32 @@ impl Causes {
     }
 }
 
+/// The part of a data finding's message before its first `": "` outside backticks (a
+/// statement such as `` `shuffle: false` `` may appear in the headline).
+fn headline(message: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in message.char_indices() {
+        match c {
+            '`' => quoted = !quoted,
+            ':' if !quoted && message[i + 1..].starts_with(' ') => return &message[..i],
+            _ => {}
+        }
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_headline_ends_at_the_first_colon_outside_backticks() {
+        assert_eq!(
+            headline("rows sorted and `shuffle: false` used: class 2 is absent"),
+            "rows sorted and `shuffle: false` used"
+        );
+        assert_eq!(headline("no colon"), "no colon");
+    }
 
     #[test]
     fn a_symptom_leads_with_the_data_finding_that_explains_it() {

@@ -51,6 +51,9 @@ pub struct DataContext<'a> {
     pub separate_test: bool,
     /// The preprocessing steps written in the data section, in order (`None`: unknown).
     pub preprocess: Option<&'a [Step]>,
+    /// The training rows before preprocessing (all rows the folds draw from, with k-fold):
+    /// constant columns are found and figures quoted in the file's units.
+    pub raw_train: Option<&'a Dataset>,
     /// Rows found in more than one split.
     pub leakage: Option<LeakageReport>,
 }
@@ -72,8 +75,14 @@ pub struct DataFacts<'a> {
 pub fn data_checks(facts: &DataFacts<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let stats = FeatureStats::of(facts.train);
-    out.extend(feature_scales(facts, &stats));
-    out.extend(constant_features(facts.train, &stats));
+    // The file's own rows, when known and with the same columns (no projection).
+    let raw = facts
+        .context
+        .raw_train
+        .filter(|r| r.feature_names() == facts.train.feature_names())
+        .map(FeatureStats::of);
+    out.extend(feature_scales(facts, &stats, raw.as_ref()));
+    out.extend(constant_features(facts, raw.as_ref().unwrap_or(&stats)));
     out.extend(split_balance(facts));
     out.extend(class_imbalance(facts));
     out.extend(model_size(facts));
@@ -185,8 +194,13 @@ fn scaling_advice(ctx: &DataContext<'_>) -> String {
     }
 }
 
-/// Features on very different or very large scales.
-fn feature_scales(facts: &DataFacts<'_>, stats: &FeatureStats) -> Option<Finding> {
+/// Features on very different or very large scales, judged on the rows the model sees and
+/// quoted in the file's units (`raw`) when known.
+fn feature_scales(
+    facts: &DataFacts<'_>,
+    stats: &FeatureStats,
+    raw: Option<&FeatureStats>,
+) -> Option<Finding> {
     let d = stats.mean.len();
     let varying: Vec<usize> = (0..d).filter(|&j| !stats.constant[j]).collect();
     if varying.is_empty() {
@@ -201,7 +215,7 @@ fn feature_scales(facts: &DataFacts<'_>, stats: &FeatureStats) -> Option<Finding
     if rms <= MAX_INPUT_RMS && spread <= MAX_SCALE_SPREAD {
         return None;
     }
-    let quoted_stats = stats;
+    let quoted_stats = raw.unwrap_or(stats);
     let names = facts.train.feature_names();
     let range = format!(
         "{} is the largest feature, {} the smallest",
@@ -238,25 +252,38 @@ fn feature_scales(facts: &DataFacts<'_>, stats: &FeatureStats) -> Option<Finding
     )
 }
 
-/// Features with one value on every training row.
-fn constant_features(train: &Dataset, stats: &FeatureStats) -> Option<Finding> {
+/// Features with one value on every training row (`stats` of the file's rows when known). A
+/// column that holds one non-zero value everywhere is a placeholder, a unit or a filter
+/// artifact worth a note; all-zero columns are typical of pixels and sparse counts and are
+/// only reported when every feature is constant (nothing to learn from).
+fn constant_features(facts: &DataFacts<'_>, stats: &FeatureStats) -> Option<Finding> {
+    let train = facts.train;
     let constant: Vec<usize> = (0..stats.constant.len())
         .filter(|&j| stats.constant[j])
         .collect();
-    if constant.is_empty() || train.len() < 2 {
-        return None;
-    }
     let names = train.feature_names();
     let d = names.len();
-    let mut listed: Vec<String> = constant
+    let all = !constant.is_empty() && constant.len() == d;
+    let noted: Vec<usize> = if all {
+        constant.clone()
+    } else {
+        constant
+            .iter()
+            .copied()
+            .filter(|&j| stats.mean[j] != 0.0)
+            .collect()
+    };
+    if noted.is_empty() || train.len() < 2 {
+        return None;
+    }
+    let mut listed: Vec<String> = noted
         .iter()
         .take(6)
         .map(|&j| format!("`{}` = {}", names[j], sig(stats.mean[j])))
         .collect();
-    if constant.len() > listed.len() {
-        listed.push(format!("and {} more", constant.len() - listed.len()));
+    if noted.len() > listed.len() {
+        listed.push(format!("and {} more", noted.len() - listed.len()));
     }
-    let all = constant.len() == d;
     let message = if all {
         format!(
             "every feature has a single value on the {} training rows ({}): the inputs carry \
@@ -265,20 +292,24 @@ fn constant_features(train: &Dataset, stats: &FeatureStats) -> Option<Finding> {
             listed.join(", ")
         )
     } else {
+        let one = noted.len() == 1;
         format!(
-            "{} of {d} features have a single value on the {} training rows ({}): they carry no \
+            "{} of {d} features {} the same non-zero value on all {} training rows ({}): {} no \
              information",
-            constant.len(),
+            noted.len(),
+            if one { "has" } else { "have" },
             train.len(),
-            listed.join(", ")
+            listed.join(", "),
+            if one { "it carries" } else { "they carry" }
         )
     };
     let advice = if all {
         "check that the right columns are read (`columns:` and `label:` of the source) and \
          that the file is not truncated or filled with a placeholder"
     } else {
-        "harmless for training (border pixels that are always blank are typical); drop them with \
-         `columns:` in the source if they are not meant to be constant"
+        "harmless for training, but a column that never varies is often a placeholder or a \
+         sign that the rows were filtered to one kind: check the file, or leave the column out \
+         by listing the columns to read with `columns:` in the csv source"
     };
     Some(
         Finding::new(
@@ -290,9 +321,12 @@ fn constant_features(train: &Dataset, stats: &FeatureStats) -> Option<Finding> {
             },
             message,
         )
-        .measure("constant", constant.len() as f64)
+        .measure("constant", noted.len() as f64)
         .measure("features", d as f64)
-        .threshold("a feature takes more than one value on the training rows")
+        .threshold(
+            "a feature takes more than one value on the training rows (all-zero columns \
+             excepted)",
+        )
         .advice(advice),
     )
 }
@@ -477,11 +511,14 @@ fn class_imbalance(facts: &DataFacts<'_>) -> Option<Finding> {
             Severity::Warning,
             format!(
                 "class `{name}` is {:.1} % of the training rows: a model that always answers \
-                 `{name}` scores {:.1} % accuracy, so accuracy says little about the other {} \
-                 classes",
+                 `{name}` scores {:.1} % accuracy, so accuracy says little about {}",
                 share * 100.0,
                 share * 100.0,
-                counts.len() - 1
+                if counts.len() == 2 {
+                    "the other class".to_string()
+                } else {
+                    format!("the other {} classes", counts.len() - 1)
+                }
             ),
         )
         .subject(name.clone())
@@ -614,6 +651,10 @@ mod tests {
             .expect("constant");
         assert_eq!(constant.severity, Severity::Info);
         assert!(constant.message.contains("`one` = 1"));
+        // An all-zero column (a blank pixel) is not worth a note.
+        let zeros: Vec<Vec<f32>> = rows.iter().map(|r| vec![r[1], r[2], 0.0]).collect();
+        let blank = dataset(&zeros, &labels, &["hue", "ash", "px0"]);
+        assert!(data_checks(&facts(&blank)).is_empty());
     }
 
     #[test]

@@ -223,12 +223,13 @@ impl<'a> Trainer<'a> {
         };
         let loss_value = self.tape.value(total).item()? as f64;
         let penalty = loss_value - data_loss_value;
-        if let Some(mut f) = self.monitors.divergence(step, loss_value, lr) {
+        // Steps are numbered from 1, as in the step records: step `step + 1` blew up.
+        if let Some(mut f) = self.monitors.divergence(step + 1, loss_value, lr) {
             let (op, non_finite) = blame(&self.tape, &self.trace, &mut f);
             self.emit(f, sink);
             return Ok(StepOutcome::Diverged {
                 reason: StopReason::Diverged {
-                    step,
+                    step: step + 1,
                     op,
                     non_finite,
                 },
@@ -628,8 +629,9 @@ impl<'a> Trainer<'a> {
                     step,
                     epoch: epoch_of(step),
                     reason: format!(
-                        "the run diverged at step {step}: the weights it had then, the last \
-                         finite ones"
+                        "the weights after step {step}, the last finite ones: the loss of step \
+                         {} exploded with them",
+                        step + 1
                     ),
                 };
             } else if let Some(dir) = &self.config.checkpoint_dir
