@@ -30,6 +30,15 @@ def main():
     write("wine_constant.csv", header[:-1] + ["batch", header[-1]],
           [r[:-1] + ["7", r[-1]] for r in wine])
 
+    # Leakage: 30 rows of the file appear twice.
+    rng0 = random.Random(3)
+    write("wine_duplicates.csv", header, wine + rng0.sample(wine, 30))
+    # A separate test file that holds one class only, and its training file without those rows.
+    train_rows = [r for i, r in enumerate(wine) if i % 4 != 0]
+    test_rows = [r for i, r in enumerate(wine) if i % 4 == 0 and r[-1] == "0"]
+    write("wine_train_part.csv", header, train_rows)
+    write("wine_test_class0.csv", header, test_rows)
+
     header, digits = read("digits.csv")
     label = header.index("label")
     rng = random.Random(14)
