@@ -49,6 +49,8 @@ pub(super) struct Trainer<'a> {
     best: Option<Snapshot>,
     /// The record of that evaluation.
     best_record: Option<EpochRecord>,
+    /// One record per evaluation.
+    history: Vec<EpochRecord>,
 }
 
 /// Sums over the batches of an epoch.
@@ -118,6 +120,7 @@ impl<'a> Trainer<'a> {
             recent: RecentSteps::default(),
             best: None,
             best_record: None,
+            history: Vec::new(),
         })
     }
 
@@ -359,8 +362,7 @@ impl<'a> Trainer<'a> {
                 self.emit(f, sink);
             }
         }
-        let mut history = Vec::new();
-        let (stop, step) = self.epochs(&mut progress, &mut history, &started, sink, interrupt)?;
+        let (stop, step) = self.epochs(&mut progress, &started, sink, interrupt)?;
         let kept = self.choose_weights(&stop, step, sink)?;
 
         // Final evaluation of the kept weights, and end-of-run checks.
@@ -385,7 +387,7 @@ impl<'a> Trainer<'a> {
             step,
             reason: stop.clone(),
         });
-        let last_val = history.iter().rev().find_map(|r: &EpochRecord| r.val);
+        let last_val = self.history.iter().rev().find_map(|r| r.val);
         Ok(RunSummary {
             steps: step,
             epochs: self.progress(step).epoch,
@@ -398,7 +400,7 @@ impl<'a> Trainer<'a> {
             last_val,
             kept,
             findings: self.findings,
-            history,
+            history: self.history,
             initial_loss,
             seconds: started.elapsed().as_secs_f64(),
         })
@@ -408,7 +410,6 @@ impl<'a> Trainer<'a> {
     fn epochs(
         &mut self,
         progress: &mut RunProgress,
-        history: &mut Vec<EpochRecord>,
         started: &Instant,
         sink: &mut dyn EventSink,
         interrupt: Option<&AtomicBool>,
@@ -476,7 +477,7 @@ impl<'a> Trainer<'a> {
                 break;
             }
             let interrupted = stop == StopReason::Interrupted;
-            let end = self.end_epoch(step, lr, &sums, interrupted, progress, history, sink)?;
+            let end = self.end_epoch(step, lr, &sums, interrupted, progress, sink)?;
             if let Some(reason) = end {
                 stop = reason;
                 break;
@@ -490,7 +491,6 @@ impl<'a> Trainer<'a> {
 
     /// The end of an epoch (or of its part that ran): metrics, validation, the best weights,
     /// checkpoints, early stopping. Returns a reason to stop, if any.
-    #[allow(clippy::too_many_arguments)]
     fn end_epoch(
         &mut self,
         step: u64,
@@ -498,7 +498,6 @@ impl<'a> Trainer<'a> {
         sums: &EpochSums,
         interrupted: bool,
         progress: &mut RunProgress,
-        history: &mut Vec<EpochRecord>,
         sink: &mut dyn EventSink,
     ) -> Result<Option<StopReason>, TrainError> {
         let config = self.config;
@@ -535,28 +534,12 @@ impl<'a> Trainer<'a> {
             val,
             lr,
         };
-        history.push(record.clone());
+        self.history.push(record.clone());
         progress.step = step;
         progress.epoch = epoch_done;
         progress.optimizer_steps = step;
         if !self.weights_finite() {
-            let f = Finding::new(
-                CheckKind::Divergence,
-                Severity::Error,
-                format!(
-                    "a parameter became non-finite in the update of step {step} while the loss \
-                     was still finite"
-                ),
-            )
-            .at_step(step)
-            .measure("lr", lr)
-            .threshold("parameters must stay finite")
-            .advice(format!(
-                "lower the learning rate in the `optimizer` statement 3-10x (e.g. `lr: {:e}`), \
-                 or add `clip 1.0` to the train section",
-                lr / 10.0
-            ));
-            let f = self.monitors.explain(f);
+            let f = self.monitors.explain(non_finite_parameters(step, lr));
             self.emit(f, sink);
             return Ok(Some(StopReason::Diverged {
                 step,
@@ -713,6 +696,26 @@ impl<'a> Trainer<'a> {
             false
         }
     }
+}
+
+/// The finding of an update that made a parameter non-finite while the loss was finite.
+fn non_finite_parameters(step: u64, lr: f64) -> Finding {
+    Finding::new(
+        CheckKind::Divergence,
+        Severity::Error,
+        format!(
+            "a parameter became non-finite in the update of step {step} while the loss was \
+             still finite"
+        ),
+    )
+    .at_step(step)
+    .measure("lr", lr)
+    .threshold("parameters must stay finite")
+    .advice(format!(
+        "lower the learning rate in the `optimizer` statement 3-10x (e.g. `lr: {:e}`), or add \
+         `clip 1.0` to the train section",
+        lr / 10.0
+    ))
 }
 
 /// The population standard deviation of `x`.
