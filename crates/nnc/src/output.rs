@@ -29,6 +29,52 @@ pub fn text_err(text: &str) {
     write_text(&STDERR_CLOSED, &mut std::io::stderr().lock(), text);
 }
 
+/// The width of the terminal standard output (`stderr` false) or standard error is, or `None`
+/// when it is not a terminal (a pipe or a file gets lines unwrapped).
+pub fn terminal_width(stderr: bool) -> Option<usize> {
+    let term = if stderr {
+        console::Term::stderr()
+    } else {
+        console::Term::stdout()
+    };
+    term.is_term()
+        .then(|| usize::from(term.size().1))
+        .filter(|w| *w >= 40)
+}
+
+/// `text` with every line longer than `width` broken at spaces; a continuation line is
+/// indented two spaces more than its line (four for a `- ` list item).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / width.max(1) * 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let indent = line.len() - line.trim_start().len();
+        let extra = if line.trim_start().starts_with("- ") {
+            4
+        } else {
+            2
+        };
+        let hang = " ".repeat((indent + extra).min(width / 2));
+        let mut col = 0;
+        for (j, word) in line.split(' ').enumerate() {
+            let len = word.chars().count();
+            if j > 0 && col + 1 + len > width && col > hang.len() {
+                out.push('\n');
+                out.push_str(&hang);
+                col = hang.len();
+            } else if j > 0 {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(word);
+            col += len;
+        }
+    }
+    out
+}
+
 /// Whether standard output or standard error was found closed.
 pub fn stream_closed() -> bool {
     STDOUT_CLOSED.load(Ordering::Relaxed) || STDERR_CLOSED.load(Ordering::Relaxed)
@@ -83,7 +129,11 @@ impl Output {
     /// Prints a result for people (text mode only), on standard output.
     pub fn result(&self, text: &str) {
         if !self.json() {
-            line_out(text.trim_end_matches('\n'));
+            let text = text.trim_end_matches('\n');
+            match terminal_width(false) {
+                Some(w) => line_out(&wrap(text, w)),
+                None => line_out(text),
+            }
         }
     }
 
@@ -120,5 +170,20 @@ impl Output {
     /// Whether standard error is a terminal (for progress bars).
     pub fn interactive(&self) -> bool {
         !self.quiet && !self.json() && std::io::stderr().is_terminal()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_lines_break_at_spaces_with_a_hanging_indent() {
+        let text = "warning [x]: one two three four five six\n  advice: seven eight nine ten";
+        assert_eq!(
+            wrap(text, 20),
+            "warning [x]: one two\n  three four five\n  six\n  advice: seven\n    eight nine ten"
+        );
+        assert_eq!(wrap("short", 20), "short");
     }
 }

@@ -30,6 +30,9 @@ def main():
     write("wine_constant.csv", header[:-1] + ["batch", header[-1]],
           [r[:-1] + ["7", r[-1]] for r in wine])
 
+    # The label in another form: a cultivar code column (1, 2, 3) among the features.
+    write("wine_label_copy.csv", header[:-1] + ["cultivar_code", header[-1]],
+          [r[:-1] + [str(int(r[-1]) + 1), r[-1]] for r in wine])
     # Leakage: 30 rows of the file appear twice.
     rng0 = random.Random(3)
     write("wine_duplicates.csv", header, wine + rng0.sample(wine, 30))

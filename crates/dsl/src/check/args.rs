@@ -193,6 +193,11 @@ pub(crate) fn missing(env: &mut Env<'_>, callee: &Ident, arg: &str, form: Form) 
             format!("`{}` needs a width", callee.name),
             format!("write e.g. `{} 128`", callee.name),
         ),
+        ("keep", _) => (
+            "`keep` needs `best` or `last`".to_string(),
+            "write `keep best` (the best validation evaluation's weights) or `keep last`"
+                .to_string(),
+        ),
         _ => (
             format!("`{}` needs `{arg}`", callee.name),
             match form {

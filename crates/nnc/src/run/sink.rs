@@ -115,7 +115,10 @@ impl RunSink {
 
     fn line(&self, text: &str) {
         match &self.display {
-            Display::Bar(bar) => bar.println(text),
+            Display::Bar(bar) => bar.println(match crate::output::terminal_width(true) {
+                Some(w) => crate::output::wrap(text, w),
+                None => text.to_string(),
+            }),
             Display::Lines => crate::output::line_err(text),
             Display::Silent => {}
         }
@@ -179,8 +182,13 @@ impl RunSink {
             };
             self.next_print = self.print_every;
         }
+        let group = |n: u64| crate::commands::check::group_digits(n);
         self.out.note(&format!(
-            "training {parameters} parameters on {examples} examples: {total} steps ({epochs} epochs of {spe} steps)"
+            "training {} parameters on {} examples: {} steps ({} epochs of {spe} steps)",
+            group(parameters as u64),
+            group(examples as u64),
+            group(total),
+            group(epochs)
         ));
         if let Display::Bar(_) = self.display {
             let bar = ProgressBar::new(total);

@@ -198,7 +198,8 @@ impl ActivationMonitor {
                     .measure("std", s.std)
                     .threshold("at most 50 % of a layer's outputs saturated")
                     .advice(
-                        "the pre-activations are too large: use xavier init (or small weights), \
+                        "the pre-activations are too large: lower the learning rate if they grew \
+                         during training, use xavier init (or smaller weights) if they start so, \
                          normalise the inputs, or add batchnorm before the activation",
                     ),
                 );

@@ -24,14 +24,19 @@ fn explanations(symptom: &Finding) -> &'static [CheckKind] {
     match symptom.check {
         InitialLoss if too_high => &[FeatureScales],
         InitialLoss => &[],
-        Divergence | LearningRateRange | UpdateRatio | DeadUnits | Saturation => &[FeatureScales],
+        Divergence | Saturation => &[FeatureScales],
+        LearningRateRange | UpdateRatio | DeadUnits => &[ConstantFeatures, FeatureScales],
         FlatLoss | OverfitTinySubset => &[ConstantFeatures, FeatureScales],
+        // A run that learned nothing: the data first, then what the run itself showed (a flat
+        // loss, updates far too small: the learning rate).
         ChanceLevel => &[
             ConstantFeatures,
             SortedRows,
             SplitBalance,
             FeatureScales,
             ClassImbalance,
+            FlatLoss,
+            UpdateRatio,
         ],
         Overfitting => &[SortedRows, SplitBalance, ModelSize],
         _ => &[],
@@ -55,6 +60,14 @@ impl Causes {
         self.findings.is_empty()
     }
 
+    /// Adds a finding of the run itself that can explain a later symptom (a flat loss explains
+    /// chance-level accuracy at the end of the run).
+    pub fn add(&mut self, finding: &Finding) {
+        if finding.severity >= Severity::Warning {
+            self.findings.push(finding.clone());
+        }
+    }
+
     /// The data finding that explains `symptom`, if any.
     pub fn cause_of(&self, symptom: &Finding) -> Option<&Finding> {
         explanations(symptom)
@@ -66,6 +79,10 @@ impl Causes {
     /// symptom's own message, the cause's fix before the symptom's advice, and
     /// [`Finding::cause`] set. Unchanged when nothing explains it.
     pub fn explain(&self, mut symptom: Finding) -> Finding {
+        // A passed check needs no cause.
+        if symptom.severity < Severity::Warning {
+            return symptom;
+        }
         let Some(cause) = self.cause_of(&symptom) else {
             return symptom;
         };
@@ -79,6 +96,12 @@ impl Causes {
                 ": the model is overfitting",
                 ": the splits hold different classes, so the gap is not overfitting",
             );
+        }
+        // The cause's fix covers the symptom's own advice (regularise, for a model too large
+        // for its rows; anything, for a gap between splits of different classes).
+        if split_gap
+            || (symptom.check == CheckKind::Overfitting && cause.check == CheckKind::ModelSize)
+        {
             symptom.advice.clear();
         }
         symptom.message = format!(
@@ -90,7 +113,7 @@ impl Causes {
             cause.advice.clone()
         } else {
             format!(
-                "{} — that comes first; if the problem remains after it: {}",
+                "first, {}. If it persists after that: {}",
                 cause.advice, symptom.advice
             )
         };
@@ -143,7 +166,10 @@ mod tests {
             f.message
                 .starts_with("the inputs are not normalised (see [feature scales])")
         );
-        assert!(f.advice.starts_with("write `preprocess center, normalize`"));
+        assert!(
+            f.advice
+                .starts_with("first, write `preprocess center, normalize`")
+        );
         assert!(f.advice.ends_with("lower the learning rate"));
         // A loss that starts too low is not explained by the feature scales.
         let low = Finding::new(CheckKind::InitialLoss, Severity::Warning, "too low")

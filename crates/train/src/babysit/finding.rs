@@ -74,6 +74,8 @@ pub enum CheckKind {
     ClassImbalance,
     /// Far more parameters than training rows.
     ModelSize,
+    /// A feature that is the label in another form.
+    LabelInFeatures,
     /// The data checks together (the doctor's first step).
     DataChecks,
 }
@@ -104,6 +106,7 @@ impl CheckKind {
             CheckKind::SortedRows => "sorted rows",
             CheckKind::ClassImbalance => "class imbalance",
             CheckKind::ModelSize => "model size",
+            CheckKind::LabelInFeatures => "label in the features",
             CheckKind::DataChecks => "data",
         }
     }

@@ -32,6 +32,35 @@ pub fn expected_initial_loss(kind: LossKind, classes: usize) -> Option<f64> {
 /// Relative tolerance of the initial-loss check.
 pub const INITIAL_LOSS_TOLERANCE: f64 = 0.10;
 
+/// Scores whose standard deviation is below this start "near 0", which is what the expected
+/// value `ln C` assumes: a larger gap then comes from small scores that happen to line up with
+/// the labels (a wide last layer on strongly structured data, two classes of unequal size),
+/// not from the initialisation, and is not a finding. Weights ×10 (scores std ≥ 1) still are.
+pub const SMALL_SCORES_STD: f64 = 0.5;
+
+/// A learning rate to at most 3 significant digits, as one would write it (`1e-5`,
+/// `2.5e-3`, `0.01`, `10`).
+pub fn short_number(x: f64) -> String {
+    let a = x.abs();
+    if (1e-2..1e4).contains(&a) {
+        let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+        let s = format!("{x:.decimals$}");
+        return if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        };
+    }
+    let s = format!("{x:.2e}");
+    match s.split_once('e') {
+        Some((mantissa, exp)) => {
+            let m = mantissa.trim_end_matches('0').trim_end_matches('.');
+            format!("{m}e{exp}")
+        }
+        None => s,
+    }
+}
+
 /// What is known about the scores the initial loss was computed from: the layer that produced
 /// them and their standard deviation (over every example and class).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -68,19 +97,29 @@ pub fn initial_loss_check_with(
         .measure("expected", expected)
         .measure("relative_difference", rel)
         .threshold(format!(
-            "within {:.0} % of {formula}",
+            "within {:.0} % of {formula}, or scores with a std below {SMALL_SCORES_STD}",
             INITIAL_LOSS_TOLERANCE * 100.0
         ));
     if let Some(std) = scores.std {
         base = base.measure("score_std", std);
     }
-    if let Some(layer) = &scores.layer {
-        base = base.subject(layer.clone());
-    }
     let message =
         format!("initial loss {loss:.4}, expected {expected:.4} = {formula} for {classes} classes");
     if rel <= INITIAL_LOSS_TOLERANCE && loss.is_finite() {
         return Some(Finding { message, ..base });
+    }
+    if let Some(std) = scores
+        .std
+        .filter(|s| *s < SMALL_SCORES_STD && loss.is_finite())
+    {
+        return Some(Finding {
+            message: format!(
+                "{message} ({:.0} % off, but the scores start near 0 (std {std:.3}): they line \
+                 up with the labels by chance, the initialisation is fine)",
+                rel * 100.0
+            ),
+            ..base
+        });
     }
     let layer = scores
         .layer
@@ -104,10 +143,38 @@ pub fn initial_loss_check_with(
     };
     Some(Finding {
         severity: Severity::Warning,
+        subject: scores.layer.clone(),
         message: format!("{message} ({:.0} % off)", rel * 100.0),
         advice,
         ..base
     })
+}
+
+/// How much to raise a learning rate that moves the weights by `ratio` of their size per
+/// step (healthy: about 1e-3): the factor that brings it there, at least 10, rounded to a power
+/// of ten; 10 when the ratio is unknown.
+pub fn lr_raise_factor(ratio: Option<f64>) -> f64 {
+    let wanted = ratio
+        .filter(|r| *r > 0.0 && r.is_finite())
+        .map_or(10.0, |r| 1e-3 / r);
+    10f64.powf(wanted.log10().round()).clamp(10.0, 1e6)
+}
+
+/// "raise `lr` … 1000x (to 1e-4)": the advice of a flat loss.
+fn raise_lr_advice(lr: f64, ratio: Option<f64>) -> String {
+    let factor = lr_raise_factor(ratio);
+    format!(
+        "the learning rate is probably too low: raise `lr` in the `optimizer` statement about \
+         {}x (to {}){}, or run `nnc doctor` for a learning-rate range test; also check that \
+         the data and labels line up",
+        format!("{factor:.0}"),
+        short_number(lr * factor),
+        if ratio.is_some() {
+            ", which brings the updates near 1e-3 of the weights"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Watches for divergence: a non-finite loss; or a smoothed loss above 4× the best smoothed
@@ -147,9 +214,9 @@ impl DivergenceMonitor {
     /// run has diverged.
     pub fn observe(&mut self, step: u64, loss: f64, lr: f64) -> Option<Finding> {
         let advice = format!(
-            "lower the learning rate in the `optimizer` statement 3-10x (e.g. `lr: {:e}`), or add \
+            "lower the learning rate in the `optimizer` statement 3-10x (e.g. `lr: {}`), or add \
              `clip 1.0` to the train section to cap the gradient norm",
-            lr / 10.0
+            short_number(lr / 10.0)
         );
         if !loss.is_finite() {
             return Some(
@@ -304,12 +371,7 @@ impl FlatLossMonitor {
             self.min_decrease * 100.0,
             self.window
         ))
-        .advice(format!(
-            "the learning rate is probably too low: raise `lr` in the `optimizer` statement 10x \
-             (to {:e}), or run `nnc doctor` for a learning-rate range test; also check that the \
-             data and labels line up",
-            lr * 10.0
-        ));
+        .advice(raise_lr_advice(lr, update_ratio));
         if let Some(r) = update_ratio {
             f = f.measure("update_ratio", r);
             f.message.push_str(&format!(
@@ -335,6 +397,33 @@ mod tests {
         let svm = initial_loss_check(9.0, LossKind::Svm { margin: 1.0 }, 10).unwrap();
         assert_eq!(svm.severity, Severity::Info);
         assert!(initial_loss_check(1.0, LossKind::Mse, 3).is_none());
+    }
+
+    #[test]
+    fn numbers_and_factors_read_as_written() {
+        assert_eq!(short_number(9.999999999999999e-6), "1e-5");
+        assert_eq!(short_number(2.5e-3), "2.5e-3");
+        assert_eq!(short_number(0.01), "0.01");
+        assert_eq!(short_number(1.0), "1");
+        assert_eq!(short_number(0.3), "0.3");
+        assert_eq!(short_number(100.0), "100");
+        assert_eq!(lr_raise_factor(None), 10.0);
+        assert_eq!(lr_raise_factor(Some(2e-6)), 1000.0);
+        assert_eq!(lr_raise_factor(Some(5e-4)), 10.0);
+        // Small scores that miss ln C are not an init problem; large ones are.
+        let small = ScoreFacts {
+            layer: Some("dense2".into()),
+            std: Some(0.2),
+        };
+        let f = initial_loss_check_with(0.807, LossKind::Softmax, 2, &small).unwrap();
+        assert_eq!(f.severity, Severity::Info);
+        let large = ScoreFacts {
+            std: Some(1.3),
+            ..small
+        };
+        let f = initial_loss_check_with(2.75, LossKind::Softmax, 10, &large).unwrap();
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.advice.contains("`init: small(0.01)` on `dense2`"));
     }
 
     #[test]

@@ -65,17 +65,26 @@ impl UpdateRatioMonitor {
         if (lo..=hi).contains(&r) {
             return Vec::new();
         }
+        let factor = format!(
+            "{:.0}",
+            super::loss_checks::lr_raise_factor(Some(r.min(1e-3)))
+        );
+        let lower = format!("{:.0}", (r / 1e-3).clamp(3.0, 1e6));
         let (what, advice) = if r > hi {
             (
                 "too large",
-                "the learning rate is probably too high: lower `lr` in the `optimizer` statement \
-                 3-10x",
+                format!(
+                    "the learning rate is probably too high: lower `lr` in the `optimizer` \
+                     statement about {lower}x (updates near 1e-3 of the weights are healthy)"
+                ),
             )
         } else {
             (
                 "too small",
-                "the learning rate is probably too low: raise `lr` in the `optimizer` statement \
-                 3-10x",
+                format!(
+                    "the learning rate is probably too low: raise `lr` in the `optimizer` \
+                     statement about {factor}x (updates near 1e-3 of the weights are healthy)"
+                ),
             )
         };
         let table = self

@@ -20,10 +20,10 @@ mod probe;
 pub use depth::{DepthStats, activation_statistics};
 pub use lr_range::{LrRange, analyse, lr_range_test};
 pub use overfit::{OverfitResult, OverfitSettings, overfit_tiny_subset};
+pub(crate) use probe::initial_scores;
 
 use crate::babysit::{
-    Causes, CheckKind, DataFacts, Finding, ScoreFacts, Severity, data_checks,
-    initial_loss_check_with,
+    Causes, CheckKind, DataFacts, Finding, Severity, data_checks, initial_loss_check_with,
 };
 use crate::trainer::{TrainConfig, TrainData, TrainError};
 use nnc_data::Dataset;
@@ -190,17 +190,9 @@ pub fn run(
     });
     let causes = Causes::new(&found);
     report.steps.push(data_step(found));
-    let scores = ScoreFacts {
-        layer: model
-            .layers()
-            .filter(|l| !l.weight_ids().is_empty())
-            .last()
-            .map(|l| l.name().to_string()),
-        std: None,
-    };
 
     // 1. Initial loss, regularisation off.
-    let l0 = probe::loss_on(&mut build()?, loss, None, &x, &y, options.seed)?;
+    let (l0, scores) = probe::initial_scores(&mut build()?, loss, &x, &y, options.seed)?;
     report.steps.push(
         match initial_loss_check_with(l0, crate::trainer::loss_kind(loss), classes, &scores) {
             Some(f) => DoctorStep {

@@ -1,6 +1,7 @@
 //! Small shared pieces of the doctor: a fixed batch of rows, the data loss of a model on it,
 //! and a plain training step.
 
+use crate::babysit::ScoreFacts;
 use crate::optim::Optimizer;
 use crate::trainer::{TrainError, step_rng};
 use nnc_data::Dataset;
@@ -40,6 +41,41 @@ pub(crate) fn loss_on(
         l = tape.add(l, r)?;
     }
     Ok(tape.value(l).item()? as f64)
+}
+
+/// The data loss of the untrained `model` on a batch (as [`loss_on`], no penalty), with the
+/// standard deviation of its scores and the layer that produced them: what the initial-loss
+/// check judges.
+pub(crate) fn initial_scores(
+    model: &mut Sequential<f32>,
+    loss: Loss,
+    x: &[f32],
+    y: &[usize],
+    seed: u64,
+) -> Result<(f64, ScoreFacts), TrainError> {
+    let mut tape = Tape::<f32>::new();
+    tape.set_grad_enabled(false);
+    let xv = tape.constant_from_slice(x, &[y.len(), model.input_width()])?;
+    let mut r = step_rng(seed, u64::MAX);
+    let mut ctx = ForwardCtx::train(&mut r).frozen_buffers();
+    let scores = model.forward(&mut tape, xv, &mut ctx)?;
+    let l = loss.apply(&mut tape, scores, y)?;
+    let s = tape.value(scores).data();
+    let n = s.len().max(1) as f64;
+    let mean = s.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let std = (s.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let layer = model
+        .layers()
+        .filter(|l| !l.weight_ids().is_empty())
+        .last()
+        .map(|l| l.name().to_string());
+    Ok((
+        tape.value(l).item()? as f64,
+        ScoreFacts {
+            layer,
+            std: Some(std),
+        },
+    ))
 }
 
 /// One training step on a batch (train mode, no penalty); returns the loss before the update

@@ -126,9 +126,12 @@ impl LiveMonitors {
             return None;
         }
         let ratio = self.ratios.overall_median();
-        self.flat
+        let f = self
+            .flat
             .observe(step, loss, lr, ratio)
-            .and_then(|f| self.once(f))
+            .and_then(|f| self.once(f))?;
+        self.causes.add(&f);
+        Some(f)
     }
 
     pub(crate) fn observe_layer(&mut self, layer: &LayerOutput, values: &[f32], cols: usize) {
@@ -160,7 +163,11 @@ impl LiveMonitors {
         }
         let mut found = Vec::new();
         if step == self.ratio_window.end {
-            found.extend(self.ratios.findings(step));
+            let ratios = self.ratios.findings(step);
+            for f in &ratios {
+                self.causes.add(f);
+            }
+            found.extend(ratios);
         }
         if step.is_multiple_of(self.activation_window) {
             found.extend(self.activations.findings(step));
@@ -233,6 +240,9 @@ impl LiveMonitors {
             return Vec::new();
         }
         let mut out: Vec<Finding> = self.ratios.findings(step);
+        for f in &out {
+            self.causes.add(f);
+        }
         let total: usize = class_counts.iter().sum();
         let majority = class_counts.iter().copied().max().unwrap_or(0) as f64 / total.max(1) as f64;
         if train.accuracy.is_finite()
@@ -240,8 +250,11 @@ impl LiveMonitors {
         {
             out.push(f.at_step(step));
         }
+        // A model that learned nothing does not overfit: a gap then is noise of two poor fits.
+        let learned_nothing = out.iter().any(|f| f.check == CheckKind::ChanceLevel);
         if let Some(v) = val
             && v.examples > 0
+            && !learned_nothing
             && let Some(f) = overfitting_check(train.accuracy, v.accuracy)
         {
             out.push(f.at_step(step));

@@ -156,41 +156,14 @@ impl<'a> Trainer<'a> {
 
     /// The data loss of the untrained model over (up to) the first [`EVAL_BATCH`] training
     /// rows, in train mode without touching buffers and without recording gradients: the
-    /// number the initial-loss check compares with `ln C`. One small batch would be too noisy.
-    /// Also the standard deviation of the scores and the layer that produced them.
+    /// number the initial-loss check compares with `ln C` (one small batch would be too
+    /// noisy), with the spread of the scores and the layer that produced them.
     fn initial_loss(&mut self) -> Result<(f64, ScoreFacts), TrainError> {
         let rows = self.data.train.len().min(EVAL_BATCH);
         let indices: Vec<usize> = (0..rows).collect();
         let (mut x, mut y) = (Vec::new(), Vec::new());
         self.data.train.fill_batch(&indices, &mut x, &mut y)?;
-        self.tape.reset();
-        self.tape.set_grad_enabled(false);
-        let features = self.data.train.features();
-        let result = (|| {
-            let xv = self.tape.constant_from_slice(&x, &[rows, features])?;
-            let mut r = step_rng(self.config.seed, u64::MAX);
-            let mut ctx = ForwardCtx::train(&mut r).frozen_buffers();
-            let scores = self.model.forward(&mut self.tape, xv, &mut ctx)?;
-            let l = self.loss.apply(&mut self.tape, scores, &y)?;
-            let std = std_of(self.tape.value(scores).data());
-            Ok::<_, TrainError>((self.tape.value(l).item()? as f64, std))
-        })();
-        self.tape.reset();
-        self.tape.set_grad_enabled(true);
-        let (loss, std) = result?;
-        let layer = self
-            .model
-            .layers()
-            .filter(|l| !l.weight_ids().is_empty())
-            .last()
-            .map(|l| l.name().to_string());
-        Ok((
-            loss,
-            ScoreFacts {
-                layer,
-                std: Some(std),
-            },
-        ))
+        crate::doctor::initial_scores(self.model, self.loss, &x, &y, self.config.seed)
     }
 
     /// One step on the rows `indices`: forward, loss, divergence check, backward, update.
@@ -716,11 +689,4 @@ fn non_finite_parameters(step: u64, lr: f64) -> Finding {
          `clip 1.0` to the train section",
         lr / 10.0
     ))
-}
-
-/// The population standard deviation of `x`.
-fn std_of(x: &[f32]) -> f64 {
-    let n = x.len().max(1) as f64;
-    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / n;
-    (x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n).sqrt()
 }

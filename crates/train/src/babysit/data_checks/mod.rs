@@ -86,12 +86,16 @@ pub fn data_checks(facts: &DataFacts<'_>) -> Vec<Finding> {
         .map(FeatureStats::of);
     out.extend(feature_scales(facts, &stats, raw.as_ref()));
     out.extend(constant_features(facts, raw.as_ref().unwrap_or(&stats)));
+    out.extend(label_in_features(facts.train));
     out.extend(split_balance(facts));
     out.extend(class_imbalance(facts));
     out.extend(model_size(facts));
     if let Some(l) = facts.context.leakage {
-        out.extend(leakage_check(
+        let evaluated =
+            facts.val.map_or(0, Dataset::len) + facts.context.test.map_or(0, Dataset::len);
+        out.extend(leakage_finding(
             l.total(),
+            Some(evaluated),
             &format!(
                 "{} validation rows in train, {} test rows in train, {} test rows in val",
                 l.val_in_train, l.test_in_train, l.test_in_val
@@ -169,28 +173,65 @@ fn sig(x: f64) -> String {
     }
 }
 
-/// Whether the written pipeline already has a step that puts features on one scale.
-fn has_scaling(steps: &[Step]) -> bool {
-    steps.iter().any(|s| {
-        matches!(
-            s,
-            Step::Normalize | Step::MinMax { .. } | Step::Whiten { .. } | Step::Zca { .. }
-        )
-    })
+/// A preprocessing step as written in a `.nn` file.
+fn step_source(step: &Step) -> String {
+    match *step {
+        Step::Scale { factor } => format!("scale({factor})"),
+        Step::Center | Step::ChannelCenter => "center".into(),
+        Step::Normalize => "normalize".into(),
+        Step::MinMax { lo, hi } => format!("minmax(lo: {lo}, hi: {hi})"),
+        Step::Pca {
+            keep: nnc_data::PcaKeep::Components(k),
+        } => format!("pca(components: {k})"),
+        Step::Pca {
+            keep: nnc_data::PcaKeep::Variance(v),
+        } => format!("pca(variance: {v})"),
+        Step::Whiten { eps } => format!("whiten(eps: {eps})"),
+        Step::Zca { eps } => format!("zca(eps: {eps})"),
+    }
 }
 
-/// The statement to write so that the features get mean 0 and std 1.
+/// The statement to write so that the features get mean 0 and std 1: the exact `preprocess`
+/// line, `center, normalize` first and the written steps that still make sense after them.
 fn scaling_advice(ctx: &DataContext<'_>) -> String {
     match ctx.preprocess {
         Some([]) => "write `preprocess center, normalize` in the data section (the means and \
                      stds are fitted on the training split and applied to every split)"
             .into(),
-        Some(steps) if has_scaling(steps) => {
-            "the written `preprocess` steps leave the features on these scales: put `center, \
-             normalize` first in the `preprocess` line"
-                .into()
+        Some(steps) => {
+            let mut line = vec!["center".to_string(), "normalize".to_string()];
+            line.extend(
+                steps
+                    .iter()
+                    .filter(|s| {
+                        !matches!(
+                            s,
+                            Step::Center
+                                | Step::ChannelCenter
+                                | Step::Normalize
+                                | Step::Scale { .. }
+                                | Step::MinMax { .. }
+                        )
+                    })
+                    .map(step_source),
+            );
+            let written: Vec<String> = steps.iter().map(step_source).collect();
+            if written == line {
+                // Centred and normalised already: the projection's components differ in scale.
+                return format!(
+                    "`preprocess {}` leaves the principal components on their own scales (their \
+                     variances): replace `pca(…)` with `whiten(eps: 1e-5)`, which gives every \
+                     component unit variance",
+                    written.join(", ")
+                );
+            }
+            format!(
+                "the features reach the model on these scales after `preprocess {}`: write \
+                 `preprocess {}` instead",
+                written.join(", "),
+                line.join(", ")
+            )
         }
-        Some(_) => "add `center, normalize` to the `preprocess` line of the data section".into(),
         None => "centre and normalise every feature with statistics of the training rows (in a \
                  .nn file: `preprocess center, normalize`)"
             .into(),
@@ -334,6 +375,59 @@ fn constant_features(facts: &DataFacts<'_>, stats: &FeatureStats) -> Option<Find
     )
 }
 
+/// Rows examined by [`label_in_features`] (the first ones: enough to tell a copy of the label
+/// from a feature, without a pass over millions of rows).
+const LABEL_COPY_ROWS: usize = 20_000;
+
+/// Features that are the label in another form: exactly one value per class, each value on
+/// rows of one class only (a class code, a one-hot column of a two-class problem).
+fn label_in_features(train: &Dataset) -> Option<Finding> {
+    let classes = train.class_counts().iter().filter(|&&k| k > 0).count();
+    let (n, d) = (train.len().min(LABEL_COPY_ROWS), train.features());
+    if classes < 2 || n < 2 * classes {
+        return None;
+    }
+    let x = train.inputs().data();
+    let labels = train.labels();
+    let copies: Vec<usize> = (0..d)
+        .filter(|&j| {
+            let mut value_class: Vec<(u32, usize)> = Vec::with_capacity(classes + 1);
+            for (i, &label) in labels.iter().enumerate().take(n) {
+                let v = x[i * d + j].to_bits();
+                match value_class.iter().find(|(b, _)| *b == v) {
+                    Some(&(_, c)) if c != label => return false,
+                    Some(_) => {}
+                    None if value_class.len() == classes => return false,
+                    None => value_class.push((v, label)),
+                }
+            }
+            value_class.len() == classes
+        })
+        .collect();
+    let first = *copies.first()?;
+    let names = train.feature_names();
+    let listed: Vec<String> = copies.iter().map(|&j| format!("`{}`", names[j])).collect();
+    Some(
+        Finding::new(
+            CheckKind::LabelInFeatures,
+            Severity::Warning,
+            format!(
+                "the label is among the inputs: {} takes one value per class on the training \
+                 rows, so it alone names the class and every metric will look perfect",
+                listed.join(", ")
+            ),
+        )
+        .subject(names[first].clone())
+        .measure("features", copies.len() as f64)
+        .threshold("no feature with exactly one value per class")
+        .advice(format!(
+            "leave {} out of the inputs: list the columns to read with `columns:` in the csv \
+             source (or fix the file, if the column is a mistake)",
+            listed.join(", ")
+        )),
+    )
+}
+
 /// One class holding most of the rows.
 fn class_imbalance(facts: &DataFacts<'_>) -> Option<Finding> {
     let counts = facts.train.class_counts();
@@ -403,9 +497,26 @@ fn model_size(facts: &DataFacts<'_>) -> Option<Finding> {
     })
 }
 
-/// Reports examples that appear in more than one split.
+/// Reports examples that appear in more than one split (the count is the caller's evidence
+/// either way: `summary.json` keeps it).
 pub fn leakage_check(duplicates: usize, description: &str) -> Option<Finding> {
-    (duplicates > 0).then(|| {
+    leakage_finding(duplicates, None, description)
+}
+
+/// [`leakage_check`] knowing how many validation and test rows there are: a finding when at
+/// least 2 rows, and at least 1 % of the evaluated rows, are in two splits. Real data has the
+/// odd pair of identical measurements (two of iris's 150 flowers): one such row barely moves
+/// a metric.
+fn leakage_finding(
+    duplicates: usize,
+    evaluated_rows: Option<usize>,
+    description: &str,
+) -> Option<Finding> {
+    let share = evaluated_rows.map(|n| duplicates as f64 / n.max(1) as f64);
+    if duplicates < 2 || share.is_some_and(|s| s < 0.01) {
+        return None;
+    }
+    Some(
         Finding::new(
             CheckKind::DataLeakage,
             Severity::Warning,
@@ -414,12 +525,12 @@ pub fn leakage_check(duplicates: usize, description: &str) -> Option<Finding> {
             ),
         )
         .measure("duplicates", duplicates as f64)
-        .threshold("no example in two splits")
+        .threshold("fewer than 2 rows, or under 1 % of the evaluated rows, in two splits")
         .advice(
-            "evaluation on examples seen in training overstates accuracy: deduplicate the data \
-             before splitting",
-        )
-    })
+            "evaluation on examples seen in training overstates accuracy: remove the duplicate \
+             rows from the file before splitting",
+        ),
+    )
 }
 
 #[cfg(test)]

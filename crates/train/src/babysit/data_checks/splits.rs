@@ -121,6 +121,27 @@ fn describe(short: &[Shortfall], names: &[String]) -> String {
     parts.join("; ")
 }
 
+/// What the shortfalls mean for the run, naming the splits concerned.
+fn consequence(short: &[Shortfall]) -> String {
+    if short.iter().any(|s| s.split == "train" && s.count == 0) {
+        return "the model never sees a class it is evaluated on".into();
+    }
+    let mut evaluated: Vec<&str> = short
+        .iter()
+        .map(|s| s.split)
+        .filter(|s| *s != "train")
+        .collect();
+    evaluated.dedup();
+    match evaluated.as_slice() {
+        [] => "training under-represents a class the other splits hold".into(),
+        [one] => format!("{one} measures another mix of classes than training saw"),
+        many => format!(
+            "{} measure another mix of classes than training saw",
+            many.join(" and ")
+        ),
+    }
+}
+
 /// Class proportions of each split against the whole data; with `shuffle: false` and labels
 /// grouped in file order, the sorted-rows finding instead.
 pub(super) fn split_balance(facts: &DataFacts<'_>) -> Option<Finding> {
@@ -136,11 +157,7 @@ pub(super) fn split_balance(facts: &DataFacts<'_>) -> Option<Finding> {
     let names = facts.train.class_names();
     let what = describe(&short, names);
     let table = counts.table(names);
-    let consequence = if short.iter().any(|s| s.split == "train" && s.count == 0) {
-        "the model never sees a class it is evaluated on"
-    } else {
-        "validation and test measure a different problem than the one trained on"
-    };
+    let consequence = consequence(&short);
     let unshuffled = "write `shuffle: true, stratify: true` in the `split` statement";
     let (check, message, advice) =
         if ctx.shuffled == Some(false) && labels_grouped(&counts.splits, ctx) {
