@@ -165,9 +165,8 @@ fn raise_lr_advice(lr: f64, ratio: Option<f64>) -> String {
     let factor = lr_raise_factor(ratio);
     format!(
         "the learning rate is probably too low: raise `lr` in the `optimizer` statement about \
-         {}x (to {}){}, or run `nnc doctor` for a learning-rate range test; also check that \
-         the data and labels line up",
-        format!("{factor:.0}"),
+         {factor:.0}x (to {}){}, or run `nnc doctor` for a learning-rate range test; also check \
+         that the data and labels line up",
         short_number(lr * factor),
         if ratio.is_some() {
             ", which brings the updates near 1e-3 of the weights"
