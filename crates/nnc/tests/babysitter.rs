@@ -168,7 +168,7 @@ fn records(dir: &Path) -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn a_diverged_run_keeps_its_curve_and_its_last_finite_weights() {
+fn a_diverged_run_names_the_op_and_keeps_its_curve_and_its_last_finite_weights() {
     let dir = scratch("diverged");
     let out = dir.join("run");
     let ran = nnc(&[
@@ -180,7 +180,11 @@ fn a_diverged_run_keeps_its_curve_and_its_last_finite_weights() {
         out.to_str().unwrap(),
     ])
     .expect(3);
+    // The run says where and names the op to blame.
+    assert!(ran.stdout.contains("DIVERGED at step"), "{}", ran.stdout);
+    assert!(ran.stderr.contains("error [divergence]"), "{}", ran.stderr);
     let summary = json(&out.join("summary.json"));
+    assert!(summary["stop"]["diverged"]["op"].is_string(), "{summary:#}");
     let at = summary["stop"]["diverged"]["step"].as_u64().unwrap();
     // Every step up to the blow-up is in metrics.jsonl, the diverging one last.
     let steps: Vec<serde_json::Value> = records(&out)
@@ -312,17 +316,9 @@ fn keep_best_and_keep_last_end_with_the_weights_they_name() {
 #[test]
 fn a_closed_pipe_does_not_stop_the_run() {
     use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let dir = scratch("pipe");
     let out = dir.join("run");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nnc"))
-        .args(["run", "models/digits.nn", "--set", "n_epochs=8", "--out"])
-        .arg(&out)
-        .current_dir(root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_run(&["run", "models/digits.nn", "--set", "n_epochs=8"], &out);
     let mut first = String::new();
     BufReader::new(child.stderr.take().unwrap())
         .read_line(&mut first)

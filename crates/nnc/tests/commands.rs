@@ -192,26 +192,6 @@ fn a_model_too_big_for_memory_is_refused_before_the_run_starts() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[test]
-fn a_diverging_run_exits_3_and_names_the_op() {
-    let dir = scratch("diverge");
-    let out = dir.join("run");
-    let ran = nnc(&[
-        "run",
-        "models/spiral.nn",
-        "--set",
-        "lr=100",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .expect(3);
-    assert!(ran.stdout.contains("DIVERGED at step"), "{}", ran.stdout);
-    assert!(ran.stderr.contains("error [divergence]"), "{}", ran.stderr);
-    let summary = common::json(&out.join("summary.json"));
-    assert!(summary["stop"]["diverged"]["op"].is_string(), "{summary:#}");
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
 /// An output path that is a file (or lies under one) is bad usage naming the file, reported
 /// before any work (the doctor does not run its protocol first), and the file is kept.
 #[test]

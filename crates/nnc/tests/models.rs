@@ -382,18 +382,11 @@ fn weights_hold_every_parameter_and_buffer_under_canonical_names() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_cleanly_and_keeps_the_last_checkpoint() {
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     use std::time::{Duration, Instant};
     let dir = scratch("ctrl-c");
     let out = dir.join("run");
-    let child = Command::new(env!("CARGO_BIN_EXE_nnc"))
-        .args(["run", "models/spiral.nn", "--set", "iters=1000000", "--out"])
-        .arg(&out)
-        .current_dir(root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = common::spawn_run(&["run", "models/spiral.nn", "--set", "iters=1000000"], &out);
     // Wait until the run directory is written (training starts right after), then a little.
     let started = Instant::now();
     while !out.join("experiment.json").exists() {

@@ -61,6 +61,19 @@ pub fn nnc_in(dir: &Path, args: &[&str]) -> Ran {
     finish(out)
 }
 
+/// Starts `nnc args… --out out` in the repository root with both output streams piped.
+pub fn spawn_run(args: &[&str], out: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_nnc"))
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the nnc binary starts")
+}
+
 /// Reads a JSON file.
 pub fn json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

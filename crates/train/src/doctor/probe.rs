@@ -6,7 +6,7 @@ use crate::optim::Optimizer;
 use crate::trainer::{TrainError, step_rng};
 use nnc_data::Dataset;
 use nnc_ops::{ForwardCtx, Loss, Penalty, Sequential};
-use nnc_tape::Tape;
+use nnc_tape::{Tape, Var};
 
 /// Rows `indices` of `data` as a flat input buffer and labels.
 pub(crate) fn rows(
@@ -16,6 +16,23 @@ pub(crate) fn rows(
     let (mut x, mut y) = (Vec::new(), Vec::new());
     data.fill_batch(indices, &mut x, &mut y)?;
     Ok((x, y))
+}
+
+/// The forward pass of `model` on a batch in train mode with frozen buffers and no gradient
+/// recording (the probes of an untrained model): the tape and the scores.
+fn probe_forward(
+    model: &mut Sequential<f32>,
+    x: &[f32],
+    rows: usize,
+    seed: u64,
+) -> Result<(Tape<f32>, Var), TrainError> {
+    let mut tape = Tape::<f32>::new();
+    tape.set_grad_enabled(false);
+    let xv = tape.constant_from_slice(x, &[rows, model.input_width()])?;
+    let mut r = step_rng(seed, u64::MAX);
+    let mut ctx = ForwardCtx::train(&mut r).frozen_buffers();
+    let scores = model.forward(&mut tape, xv, &mut ctx)?;
+    Ok((tape, scores))
 }
 
 /// The data loss (plus `penalty`, if any) of `model` on a batch, in train mode with frozen
@@ -28,12 +45,7 @@ pub(crate) fn loss_on(
     y: &[usize],
     seed: u64,
 ) -> Result<f64, TrainError> {
-    let mut tape = Tape::<f32>::new();
-    tape.set_grad_enabled(false);
-    let xv = tape.constant_from_slice(x, &[y.len(), model.input_width()])?;
-    let mut r = step_rng(seed, u64::MAX);
-    let mut ctx = ForwardCtx::train(&mut r).frozen_buffers();
-    let scores = model.forward(&mut tape, xv, &mut ctx)?;
+    let (mut tape, scores) = probe_forward(model, x, y.len(), seed)?;
     let mut l = loss.apply(&mut tape, scores, y)?;
     if let Some(p) = penalty {
         let ids = model.weight_ids();
@@ -53,12 +65,7 @@ pub(crate) fn initial_scores(
     y: &[usize],
     seed: u64,
 ) -> Result<(f64, ScoreFacts), TrainError> {
-    let mut tape = Tape::<f32>::new();
-    tape.set_grad_enabled(false);
-    let xv = tape.constant_from_slice(x, &[y.len(), model.input_width()])?;
-    let mut r = step_rng(seed, u64::MAX);
-    let mut ctx = ForwardCtx::train(&mut r).frozen_buffers();
-    let scores = model.forward(&mut tape, xv, &mut ctx)?;
+    let (mut tape, scores) = probe_forward(model, x, y.len(), seed)?;
     let l = loss.apply(&mut tape, scores, y)?;
     let s = tape.value(scores).data();
     let n = s.len().max(1) as f64;
