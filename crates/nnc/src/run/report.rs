@@ -89,9 +89,10 @@ impl RunReport<'_> {
         let s = self.summary;
         let name = &self.loaded.checked.experiment.name;
         let mut t = format!(
-            "run `{name}` {}: {} steps ({:.1} epochs) in {:.1} s, {:.0} steps/s\n",
+            "run `{name}` {}: {} step{} ({:.1} epochs) in {:.1} s, {:.0} steps/s\n",
             stop_words(&s.stop),
             s.steps,
+            if s.steps == 1 { "" } else { "s" },
             s.epochs,
             s.seconds,
             self.steps_per_second()

@@ -145,7 +145,8 @@ impl ActivationMonitor {
             .collect()
     }
 
-    /// Findings for layers with more than half their units dead or their values saturated.
+    /// Findings for layers with more than half their units dead or their values saturated,
+    /// observed at `step` (0: at initialisation, as the doctor probes it).
     pub fn findings(&self, step: u64) -> Vec<Finding> {
         let mut out = Vec::new();
         for s in self.stats() {
@@ -155,10 +156,15 @@ impl ActivationMonitor {
                         CheckKind::DeadUnits,
                         Severity::Warning,
                         format!(
-                            "{:.0} % of the ReLU units of `{}` never activated during the last \
-                             epoch: they pass no gradient and will not recover",
+                            "{:.0} % of the ReLU units of `{}` never activated {}: they pass no \
+                             gradient and will not recover",
                             dead * 100.0,
-                            s.layer
+                            s.layer,
+                            if step == 0 {
+                                "on any probed example at initialisation"
+                            } else {
+                                "during the last epoch"
+                            }
                         ),
                     )
                     .subject(s.layer.clone())
@@ -166,10 +172,13 @@ impl ActivationMonitor {
                     .measure("dead_fraction", dead)
                     .measure("mean", s.mean)
                     .threshold("at most 50 % of a layer's units dead")
-                    .advice(
-                        "look for a large negative bias or a learning rate that knocked units \
-                         off the data; use He init, a smaller learning rate, or leaky_relu/elu",
-                    ),
+                    .advice(format!(
+                        "lower `lr` in the `optimizer` statement (a step too large knocks units \
+                         off the data for good), check the layer before `{}` for a large \
+                         negative `bias:` or a weight scale other than `he`, or write \
+                         `leaky_relu` or `elu` in its place (their units keep a gradient)",
+                        s.layer
+                    )),
                 );
             }
             if let Some(sat) = s
@@ -197,11 +206,13 @@ impl ActivationMonitor {
                     .measure("saturated_fraction", sat)
                     .measure("std", s.std)
                     .threshold("at most 50 % of a layer's outputs saturated")
-                    .advice(
-                        "the pre-activations are too large: lower the learning rate if they grew \
-                         during training, use xavier init (or smaller weights) if they start so, \
-                         normalise the inputs, or add batchnorm before the activation",
-                    ),
+                    .advice(format!(
+                        "the inputs of `{}` are too large: lower `lr` in the `optimizer` \
+                         statement if they grew during training; if they start so, use `xavier` \
+                         on the layer before it, normalise the data (`preprocess center, \
+                         normalize`) or add `batchnorm` before it",
+                        s.layer
+                    )),
                 );
             }
         }
