@@ -362,11 +362,10 @@ fn time_steps(p: Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
     let mut optimizer = config.optimizer.build::<f32>();
     let mut batcher = Batcher::new(p.data.len(), config.batch, true, config.seed)?;
     let steps_per_epoch = batcher.batches_per_epoch() as u64;
-    let batch_size = batcher.batch_size();
     let weight_ids = model.weight_ids();
     let features = p.data.features();
     let mut tape = Tape::<f32>::new();
-    let (mut xbuf, mut ybuf, mut order) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut xbuf, mut ybuf) = (Vec::new(), Vec::new());
     let total = opts.warmup + opts.steps * opts.repeats as u64;
     let mut marks: Vec<Mark> = Vec::with_capacity(opts.repeats + 1);
     let mut step = 0u64;
@@ -374,9 +373,7 @@ fn time_steps(p: Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
     // As the trainer does: the other workers wait for the next product spinning.
     let _awake = nnc_tape::workers::KeepAwake::new();
     'epochs: for epoch in 0.. {
-        order.clear();
-        order.extend(batcher.epoch(epoch).flatten().copied());
-        for indices in order.chunks(batch_size).take(steps_per_epoch as usize) {
+        for indices in batcher.epoch(epoch) {
             if step >= opts.warmup && (step - opts.warmup).is_multiple_of(opts.steps) {
                 marks.push(Mark::now());
             }

@@ -43,7 +43,9 @@ pub mod preprocess;
 pub mod sources;
 pub mod split;
 
-pub use batch::{Batch, BatchSize, Batcher, EpochBatches};
+pub use batch::{
+    Batch, BatchSize, Batcher, EpochBatches, EpochRows, batch_ranges, steps_per_epoch,
+};
 pub use dataset::{Dataset, ImageShape};
 pub use error::{DataError, MIN_SIMILARITY, Result, closest_name, did_you_mean};
 pub use leakage::{LeakageReport, leakage};

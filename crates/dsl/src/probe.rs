@@ -6,7 +6,7 @@
 //! magic numbers and dimensions). [`NoDataProbe`] reads nothing (`nnc check --no-data`): the
 //! shapes of file sources stay symbolic.
 
-use crate::ir::{SourceKind, SourceSpec};
+use crate::ir::{Source, SourceSpec};
 use std::path::{Path, PathBuf};
 
 /// The facts about a data source the checker uses.
@@ -84,31 +84,31 @@ impl DataProbe for NoDataProbe {
 }
 
 /// The shape of a generated source (from its arguments alone), `None` for file sources.
-pub fn generated_shape(kind: &SourceKind) -> Option<DataShape> {
-    let shape = |features, classes, rows| DataShape {
-        features,
-        classes,
-        rows: Some(rows),
+pub fn generated_shape(kind: &Source) -> Option<DataShape> {
+    let shape = |features: usize, classes: usize, rows: usize| DataShape {
+        features: features as u64,
+        classes: classes as u64,
+        rows: Some(rows as u64),
     };
     Some(match *kind {
-        SourceKind::Spiral {
+        Source::Spiral {
             points, classes, ..
         } => shape(2, classes, points.saturating_mul(classes)),
-        SourceKind::Circles { points, .. } | SourceKind::Xor { points, .. } => {
+        Source::Circles { points, .. } | Source::Xor { points, .. } => {
             shape(2, 2, points.saturating_mul(2))
         }
-        SourceKind::Blobs {
+        Source::Blobs {
             points,
             classes,
             features,
             ..
         } => shape(features, classes, points.saturating_mul(classes)),
-        SourceKind::Random {
+        Source::Random {
             rows,
             features,
             classes,
         } => shape(features, classes, rows),
-        SourceKind::Csv { .. } | SourceKind::Idx { .. } | SourceKind::Cifar { .. } => {
+        Source::Csv { .. } | Source::Idx { .. } | Source::Cifar { .. } => {
             return None;
         }
     })

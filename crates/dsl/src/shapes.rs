@@ -1,7 +1,7 @@
 //! Shape inference from the data to the loss: per layer, input width, output width and
 //! parameter count, printable as the table of `nnc check --shapes`.
 
-use crate::ir::{LayerKind, ModelSpec};
+use crate::ir::{LayerSpec, Loss, ModelSpec};
 use crate::span::Span;
 use serde::Serialize;
 use std::fmt;
@@ -73,42 +73,31 @@ pub fn infer(model: &ModelSpec, input: Width) -> ShapeTable {
     let mut rows = Vec::with_capacity(model.layers.len());
     for layer in &model.layers {
         let incoming = width.clone();
-        let (description, outgoing, params) = match &layer.kind {
-            LayerKind::Dense { units, bias, .. } => {
-                let bias = u64::from(bias.is_some());
-                let params = incoming
-                    .known()
-                    .zip(units.known())
-                    .map(|(i, u)| i.saturating_mul(u).saturating_add(bias * u));
-                (format!("dense {units}"), units.clone(), params)
+        let outgoing = layer
+            .spec
+            .units()
+            .cloned()
+            .unwrap_or_else(|| incoming.clone());
+        let params = incoming.known().and_then(|i| {
+            let spec = layer
+                .spec
+                .map_width(|w| w.known().and_then(|n| usize::try_from(n).ok()).ok_or(()))
+                .ok()?;
+            Some(spec.param_count(usize::try_from(i).unwrap_or(usize::MAX)))
+        });
+        let description = match &layer.spec {
+            LayerSpec::Dense { units, .. } => format!("dense {units}"),
+            LayerSpec::Maxout { units, pieces, .. } => format!("maxout {units}×{pieces}"),
+            LayerSpec::BatchNorm { .. } => "batchnorm".to_string(),
+            LayerSpec::Dropout { rate } => {
+                format!("dropout {}", crate::pretty::format_number(*rate))
             }
-            LayerKind::Maxout {
-                units,
-                pieces,
-                bias,
-                ..
-            } => {
-                let bias = u64::from(bias.is_some());
-                let params = incoming.known().zip(units.known()).map(|(i, u)| {
-                    pieces.saturating_mul(i.saturating_mul(u).saturating_add(bias * u))
-                });
-                (format!("maxout {units}×{pieces}"), units.clone(), params)
-            }
-            LayerKind::BatchNorm { affine, .. } => {
-                let params = if *affine {
-                    incoming.known().map(|d| d.saturating_mul(2))
-                } else {
-                    Some(0)
-                };
-                ("batchnorm".to_string(), incoming.clone(), params)
-            }
-            LayerKind::Dropout { rate } => (
-                format!("dropout {}", crate::pretty::format_number(*rate)),
-                incoming.clone(),
-                Some(0),
-            ),
-            LayerKind::Activation(a) => (a.name().to_string(), incoming.clone(), Some(0)),
+            LayerSpec::Activation(a) => a.name().to_string(),
         };
+        // A layer without parameters has none even when its width is symbolic.
+        let params = params.or((!layer.spec.has_weights()
+            && !matches!(layer.spec, LayerSpec::BatchNorm { affine: true, .. }))
+        .then_some(0));
         rows.push(ShapeRow {
             layer: layer.name.clone(),
             description,
@@ -123,11 +112,10 @@ pub fn infer(model: &ModelSpec, input: Width) -> ShapeTable {
         .iter()
         .try_fold(0u64, |acc, r| r.params.map(|p| acc.saturating_add(p)));
     let loss = match model.loss {
-        crate::ir::LossSpec::Softmax => "softmax".to_string(),
-        crate::ir::LossSpec::Svm { margin } => {
+        Loss::Svm { margin } => {
             format!("svm(margin: {})", crate::pretty::format_number(margin))
         }
-        crate::ir::LossSpec::Mse => "mse".to_string(),
+        other => other.name().to_string(),
     };
     ShapeTable {
         input,

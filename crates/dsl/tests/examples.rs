@@ -39,7 +39,7 @@ fn spiral_resolves() {
     assert_eq!(e.name, "spiral_mlp");
     assert_eq!(
         e.data.source.kind,
-        SourceKind::Spiral {
+        Source::Spiral {
             points: 100,
             classes: 3,
             noise: 0.2
@@ -47,11 +47,11 @@ fn spiral_resolves() {
     );
     assert_eq!(e.model.layers.len(), 3);
     assert_eq!(
-        e.model.layers[0].kind,
-        LayerKind::Dense {
+        e.model.layers[0].spec,
+        LayerSpec::Dense {
             units: Width::Known(100),
-            init: InitSpec::Small { std: 0.01 },
-            bias: Some(InitSpec::Zeros)
+            init: Init::Small { std: 0.01 },
+            bias: Some(Init::Zeros)
         }
     );
     assert_eq!(e.shapes.total_params, Some(2 * 100 + 100 + 100 * 3 + 3));
@@ -82,18 +82,20 @@ fn deep_bn_sweep_resolves() {
     assert_eq!(
         e.data.preprocess,
         vec![
-            PreprocessStep::Scale { c: 1.0 / 255.0 },
-            PreprocessStep::Center,
-            PreprocessStep::Normalize
+            Step::Scale {
+                factor: 1.0 / 255.0
+            },
+            Step::Center,
+            Step::Normalize
         ]
     );
     assert!(e.data.test.is_some());
     let first = &e.model.layers[0];
     assert_eq!(
-        first.kind,
-        LayerKind::Dense {
+        first.spec,
+        LayerSpec::Dense {
             units: Width::Known(256),
-            init: InitSpec::He,
+            init: Init::He,
             bias: None
         }
     );
@@ -141,7 +143,7 @@ fn maxout_resolves() {
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
     assert_eq!(
         e.data.preprocess[1],
-        PreprocessStep::Pca {
+        Step::Pca {
             keep: PcaKeep::Variance(0.99)
         }
     );
@@ -149,15 +151,15 @@ fn maxout_resolves() {
         .model
         .layers
         .iter()
-        .find(|l| matches!(l.kind, LayerKind::Maxout { .. }))
+        .find(|l| matches!(l.spec, LayerSpec::Maxout { .. }))
         .expect("maxout");
     assert_eq!(
-        maxout.kind,
-        LayerKind::Maxout {
+        maxout.spec,
+        LayerSpec::Maxout {
             units: Width::Known(240),
             pieces: 5,
-            init: InitSpec::Xavier,
-            bias: Some(InitSpec::Zeros)
+            init: Init::Xavier,
+            bias: Some(Init::Zeros)
         }
     );
     // PCA by variance: the input width is known only after fitting.
@@ -177,8 +179,8 @@ fn variant_with_crlf_tabs_bom_and_kfold_resolves() {
         .model
         .layers
         .iter()
-        .filter_map(|l| match &l.kind {
-            LayerKind::Dense { units, .. } => Some(units.clone()),
+        .filter_map(|l| match &l.spec {
+            LayerSpec::Dense { units, .. } => Some(units.clone()),
             _ => None,
         })
         .collect();
@@ -198,7 +200,7 @@ fn variant_with_crlf_tabs_bom_and_kfold_resolves() {
         e.model
             .layers
             .iter()
-            .any(|l| l.kind == LayerKind::Activation(Activation::Tanh))
+            .any(|l| l.spec == LayerSpec::Activation(Activation::Tanh))
     );
     assert_eq!(
         e.data.split,
@@ -234,11 +236,11 @@ fn no_data_mode_keeps_file_shapes_symbolic() {
     .expect("checks");
     let last = c.experiment.model.layers.last().expect("layers");
     assert_eq!(
-        last.kind,
-        LayerKind::Dense {
+        last.spec,
+        LayerSpec::Dense {
             units: Width::Symbolic("data.classes".into()),
-            init: InitSpec::Xavier,
-            bias: Some(InitSpec::Zeros)
+            init: Init::Xavier,
+            bias: Some(Init::Zeros)
         }
     );
     assert_eq!(c.experiment.shapes.total_params, None);
@@ -247,7 +249,7 @@ fn no_data_mode_keeps_file_shapes_symbolic() {
 #[test]
 fn paths_resolve_relative_to_the_model_file() {
     let (_, c) = checked("maxout.nn");
-    let SourceKind::Csv { path, .. } = &c.experiment.data.source.kind else {
+    let Source::Csv { path, .. } = &c.experiment.data.source.kind else {
         panic!("csv")
     };
     assert_eq!(

@@ -91,7 +91,7 @@ fn the_spiral_example_lowers_to_the_textbook_recipe() {
 #[test]
 fn the_builder_counts_parameters_and_bounds_training_memory() {
     let c = lower_file(&examples_dir().join("spiral.nn"), &[]);
-    assert_eq!(c.model.param_count(), builds(&c).num_params() as u128);
+    assert_eq!(c.model.param_count(), builds(&c).num_params() as u64);
     // 4 bytes · (2 · 603 parameters + 2 · 300 rows · (100 + 3) dense outputs).
     assert_eq!(c.model.training_bytes(300), 4 * (2 * 603 + 2 * 300 * 103));
     let mut huge = c.model.clone();
@@ -100,7 +100,7 @@ fn the_builder_counts_parameters_and_bounds_training_memory() {
             *units = usize::MAX;
         }
     }
-    assert_eq!(huge.param_count(), u128::MAX);
+    assert_eq!(huge.param_count(), u64::MAX);
     assert_eq!(huge.training_bytes(usize::MAX), u128::MAX);
 }
 
@@ -407,7 +407,7 @@ fn search_spaces_lower_with_stage_defaults() {
     );
     assert_eq!(
         again.model.layers[1].1,
-        nnc_ops::LayerSpec::Activation(nnc_ops::Activation::LeakyRelu { slope: 0.1 })
+        nnc_ops::LayerSpec::Activation(nnc_ops::Activation::LeakyRelu { alpha: 0.1 })
     );
 }
 
@@ -427,4 +427,50 @@ fn every_model_file_lowers_and_builds() {
         builds(&c);
         assert!(c.train.is_some(), "{}: no train section", path.display());
     }
+}
+
+/// One step arithmetic: 201 training rows in batches of 100 are 2 steps per epoch (the
+/// leftover row joins the last batch) for the lowering of fractional epochs, warm-up, logging
+/// and step-based evaluation, for the trainer that runs them, and for the step plan `nnc run`
+/// and `nnc bench` count with.
+#[test]
+fn lowering_the_trainer_and_the_step_plan_agree_on_an_epoch_of_201_rows() {
+    let dir = scratch("steps");
+    let path = dir.join("steps.nn");
+    let text = "data {\n  source random(rows: 268, features: 4, classes: 3)\n  split train: 75%, val: 25%\n  seed 1\n}\nmodel {\n  dense 8 -> relu\n  dense data.classes\n  loss softmax\n}\ntrain {\n  optimizer sgd(lr: 0.01)\n  schedule cosine, warmup: 0.5 epochs\n  batch 100\n  steps 5\n  eval val, every: 3 steps\n  log every: 0.5 epochs\n  seed 1\n}\n";
+    std::fs::write(&path, text).unwrap();
+    let c = lower_text(&path, text, &[]);
+    let rows = c.data.splits.train.len();
+    assert_eq!(rows, 201);
+    let config = c.train.clone().expect("train section");
+    // 5 steps are 2.5 epochs of 2 steps; warm-up and logging every half epoch are 1 step;
+    // evaluation every 3 steps is every 2 epochs (evaluations are at epoch ends).
+    assert_eq!(config.duration, Duration::Steps(5));
+    assert_eq!(config.schedule.warmup_steps, 1);
+    assert_eq!(config.log_every_steps, 1);
+    assert_eq!(config.eval_every_epochs, 2);
+    let plan = nnc_train::StepPlan::of(&config, rows);
+    assert_eq!((plan.per_epoch, plan.total, plan.epochs()), (2, 5, 3));
+
+    let mut model = c.model.build(c.seed).unwrap();
+    let (mut started, mut steps) = (None, Vec::new());
+    let mut sink = |e: &nnc_train::events::Event| match e {
+        nnc_train::events::Event::Started {
+            steps_per_epoch,
+            total_steps,
+            ..
+        } => started = Some((*steps_per_epoch as u64, *total_steps)),
+        nnc_train::events::Event::Step { step, epoch, .. } => steps.push((*step, *epoch)),
+        _ => {}
+    };
+    let data = nnc_train::TrainData::new(&c.data.splits.train, Some(&c.data.splits.val));
+    let summary =
+        nnc_train::train(&mut model, c.model.loss, data, &config, &mut sink, None).unwrap();
+    assert_eq!(started, Some((plan.per_epoch, plan.total)));
+    assert_eq!(summary.steps, plan.total);
+    assert_eq!(
+        steps,
+        vec![(1, 0.5), (2, 1.0), (3, 1.5), (4, 2.0), (5, 2.5)],
+        "one logged step per half epoch of 2 steps"
+    );
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::check_text;
 use nnc_dsl::Code;
-use nnc_dsl::ir::{LayerKind, Literal, OptimizerSpec, Width};
+use nnc_dsl::ir::{LayerSpec, Literal, OptimizerSpec, Width};
 
 const FILE: &str = "\
 let H = 100
@@ -38,15 +38,15 @@ fn a_param_override_changes_the_experiment() {
         matches!(e.train.as_ref().map(|t| t.optimizer), Some(OptimizerSpec::Sgd { lr, .. }) if lr == 0.5)
     );
     assert!(matches!(
-        &e.model.layers[0].kind,
-        LayerKind::Dense {
+        &e.model.layers[0].spec,
+        LayerSpec::Dense {
             units: Width::Known(32),
             ..
         }
     ));
     assert_eq!(
-        e.model.layers[1].kind,
-        LayerKind::Activation(nnc_dsl::ir::Activation::Tanh)
+        e.model.layers[1].spec,
+        LayerSpec::Activation(nnc_dsl::ir::Activation::Tanh)
     );
     let lr = e.params.iter().find(|p| p.name == "lr").expect("lr");
     assert!(lr.overridden);
@@ -65,8 +65,8 @@ fn override_values_are_expressions() {
         .expect("lr");
     assert_eq!(lr.value, Literal::Number(5e-3));
     assert_eq!(
-        c.experiment.model.layers[1].kind,
-        LayerKind::Activation(nnc_dsl::ir::Activation::LeakyRelu { alpha: 0.2 })
+        c.experiment.model.layers[1].spec,
+        LayerSpec::Activation(nnc_dsl::ir::Activation::LeakyRelu { alpha: 0.2 })
     );
 }
 

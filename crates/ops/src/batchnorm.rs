@@ -40,7 +40,7 @@ use nnc_tape::{Float, FusedGrad, FusedOp, Tape, Tensor, TensorError, Var};
 use std::marker::PhantomData;
 
 /// Settings of a batch-norm layer (PyTorch's defaults).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct BatchNormConfig {
     /// Weight of the new batch in the running averages, in `[0, 1]` (default 0.1).
     pub momentum: f64,

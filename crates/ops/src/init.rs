@@ -30,7 +30,8 @@ use crate::error::{OpsError, Result};
 use nnc_tape::{Float, Rng, Tensor};
 
 /// An initialiser (see the [module docs](self) for the formulas).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Init {
     /// `std · N(0, 1)`; the textbook uses 0.01.
     Small {

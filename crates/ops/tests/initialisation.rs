@@ -58,7 +58,7 @@ fn every_random_initialiser_matches_its_formula_within_one_percent() {
         Init::He,
         Init::HeUniform,
         Init::KaimingNormal {
-            gain: Activation::LeakyRelu { slope: 0.2 }.gain(),
+            gain: Activation::LeakyRelu { alpha: 0.2 }.gain(),
         },
         Init::KaimingUniform {
             gain: Activation::Relu.gain(),

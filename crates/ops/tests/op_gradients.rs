@@ -109,7 +109,7 @@ fn cases() -> Vec<Case> {
         activation_case("sigmoid", Activation::Sigmoid),
         activation_case("tanh", Activation::Tanh),
         activation_case("relu", Activation::Relu),
-        activation_case("leaky_relu", Activation::LeakyRelu { slope: 0.01 }),
+        activation_case("leaky_relu", Activation::LeakyRelu { alpha: 0.01 }),
         activation_case("elu", Activation::Elu { alpha: 1.0 }),
         activation_case("gelu", Activation::Gelu),
         activation_case("selu", Activation::Selu),

@@ -60,13 +60,13 @@ fn activations_match_torch() {
         ),
         (
             "leaky(0.01)",
-            Activation::LeakyRelu { slope: 0.01 },
+            Activation::LeakyRelu { alpha: 0.01 },
             &LEAKY_0_01_Y,
             &LEAKY_0_01_DX,
         ),
         (
             "leaky(0.2)",
-            Activation::LeakyRelu { slope: 0.2 },
+            Activation::LeakyRelu { alpha: 0.2 },
             &LEAKY_0_2_Y,
             &LEAKY_0_2_DX,
         ),

@@ -20,6 +20,6 @@ pub mod trainer;
 pub use optim::{Optimizer, OptimizerConfig};
 pub use schedule::{Every, LrSchedule, Progress, Schedule};
 pub use trainer::{
-    Duration, EarlyStop, Keep, KeptWeights, Monitor, RunSummary, TrainConfig, TrainData,
+    Duration, EarlyStop, Keep, KeptWeights, Monitor, RunSummary, StepPlan, TrainConfig, TrainData,
     TrainError, evaluate, train,
 };

@@ -22,7 +22,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// How string labels are numbered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum LabelOrder {
     /// Class `c` is the `c`-th distinct label in byte-wise sorted order (the default: the
     /// mapping does not depend on the order of the rows).
@@ -33,7 +34,7 @@ pub enum LabelOrder {
 }
 
 /// Options of [`load_csv`] and [`parse_csv`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CsvOptions {
     /// The label column's name; `None` means the last column.
     pub label: Option<String>,

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// One data source. Generated sources draw from the generator passed to [`Source::load`];
 /// file sources resolve relative paths against a base directory (the `.nn` file's).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Source {
     /// [`generated::spiral`].
     Spiral {
@@ -71,9 +72,9 @@ pub enum Source {
         labels: PathBuf,
     },
     /// [`cifar::load_cifar10`].
-    Cifar10 {
+    Cifar {
         /// The batch files, concatenated in this order.
-        files: Vec<PathBuf>,
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -88,8 +89,16 @@ impl Source {
             Source::Random { .. } => "random",
             Source::Csv { .. } => "csv",
             Source::Idx { .. } => "idx",
-            Source::Cifar10 { .. } => "cifar10",
+            Source::Cifar { .. } => "cifar",
         }
+    }
+
+    /// Whether the rows are generated (no file to read).
+    pub fn is_generated(&self) -> bool {
+        !matches!(
+            self,
+            Source::Csv { .. } | Source::Idx { .. } | Source::Cifar { .. }
+        )
     }
 
     /// Loads or generates the data. Relative paths are taken from `base_dir`.
@@ -120,8 +129,8 @@ impl Source {
             } => generated::random(*rows, *features, *classes, rng),
             Source::Csv { path, options } => csv::load_csv(at(path), options),
             Source::Idx { images, labels } => idx::load_idx(at(images), at(labels)),
-            Source::Cifar10 { files } => {
-                let paths: Vec<PathBuf> = files.iter().map(|f| at(f)).collect();
+            Source::Cifar { paths } => {
+                let paths: Vec<PathBuf> = paths.iter().map(|f| at(f)).collect();
                 cifar::load_cifar10(&paths)
             }
         }
@@ -152,8 +161,8 @@ mod tests {
             noise: 0.1,
         };
         assert_eq!(spiral.load(base, &mut rng(0)).unwrap().len(), 20);
-        let missing = Source::Cifar10 {
-            files: vec!["data/none.bin".into()],
+        let missing = Source::Cifar {
+            paths: vec!["data/none.bin".into()],
         };
         let e = missing.load(base, &mut rng(0)).unwrap_err();
         assert!(e.to_string().contains("none.bin"), "{e}");

@@ -1,20 +1,21 @@
 //! The `data` section: source, test set, split, preprocessing, seed; probing the data for
 //! its shape (E406–E408, E110) and the preprocessing checks (W409, E410, E411, W412).
 
-use super::args::{Form, bind};
+use super::args::{Bound, Form, bind};
 use super::expect::{self, NON_NEGATIVE, POSITIVE, UNIT};
 use super::section::{Once, eval_args, flatten, statement};
 use crate::ast::Section;
 use crate::catalogue;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Env;
-use crate::ir::{DataSpec, FitOn, SourceKind, SourceSpec, SplitSpec};
+use crate::ir::{DataSpec, FitOn, Source, SourceSpec, SplitSpec};
 use crate::probe::{DataProbe, DataShape, ProbeError, generated_shape};
 use crate::shapes::Width;
 use crate::span::Span;
 use crate::suggest;
 use crate::value::{Val, ValKind};
-use std::path::Path;
+use nnc_data::CsvOptions;
+use std::path::{Path, PathBuf};
 
 /// What the rest of the checker needs from the data section.
 pub(crate) struct DataFacts {
@@ -106,13 +107,7 @@ pub(crate) fn check(
         }
         return None;
     };
-    let split = split.unwrap_or(SplitSpec::Holdout {
-        train: 1.0,
-        val: 0.0,
-        test: 0.0,
-        shuffle: true,
-        stratify: false,
-    });
+    let split = split.unwrap_or(SplitSpec::Holdout(nnc_data::SplitSpec::new(1.0, 0.0, 0.0)));
     let shape = probe_shape(env, &source, &source_args, base_dir, probe);
     if let Some((test, args)) = &test {
         probe_shape(env, test, args, base_dir, probe);
@@ -173,6 +168,8 @@ fn once_saw(body: &crate::ast::Body, word: &str) -> bool {
     })
 }
 
+/// A `source` (or `test`) expression: the library's [`Source`] with paths resolved against
+/// `base_dir`, and the spans of its arguments.
 fn source_kind(
     env: &mut Env<'_>,
     v: &Val,
@@ -192,11 +189,30 @@ fn source_kind(
         classes: bound.get("classes").map(|v| v.span),
         ..SourceArgs::default()
     };
-    let count = |env: &mut Env<'_>, name: &str, default: u64| -> Option<u64> {
+    let kind = match signature.name {
+        "csv" => csv_source(env, &bound, base_dir, text, &mut spans)?,
+        "idx" => {
+            let images = source_file(env, &bound, "images", base_dir, text, &mut spans);
+            let labels = source_file(env, &bound, "labels", base_dir, text, &mut spans);
+            Source::Idx {
+                images: images?,
+                labels: labels?,
+            }
+        }
+        "cifar" => cifar_source(env, &bound, base_dir, text, &mut spans)?,
+        name => generated_source(env, &bound, name)?,
+    };
+    Some((SourceSpec { kind, span: v.span }, spans))
+}
+
+/// `spiral`, `circles`, `blobs`, `xor` or `random`, with the language's defaults.
+fn generated_source(env: &mut Env<'_>, bound: &Bound, name: &str) -> Option<Source> {
+    let count = |env: &mut Env<'_>, name: &str, default: u64| -> Option<usize> {
         match bound.get(name) {
-            Some(v) => expect::integer(env, v, &format!("`{name}`"), 1),
+            Some(v) => expect::integer(env, v, &format!("`{name}`"), 1)
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             None if bound.given(name) => None,
-            None => Some(default),
+            None => Some(default as usize),
         }
     };
     let points = count(env, "points", 100);
@@ -213,90 +229,110 @@ fn source_kind(
     let noise = real(env, "noise", 0.2, &NON_NEGATIVE);
     let std = real(env, "std", 1.0, &POSITIVE);
     let factor = real(env, "factor", 0.5, &expect::OPEN_UNIT);
-    let file = |env: &mut Env<'_>, name: &str, spans: &mut SourceArgs| {
-        let v = bound.get(name)?;
-        let path = base_dir.join(expect::path(env, v, &format!("`{name}`"), text)?);
-        spans.files.push((path.clone(), v.span));
-        Some(path)
-    };
-    let kind = match signature.name {
-        "spiral" => SourceKind::Spiral {
+    Some(match name {
+        "spiral" => Source::Spiral {
             points: points?,
             classes: classes?,
             noise: noise?,
         },
-        "circles" => SourceKind::Circles {
+        "circles" => Source::Circles {
             points: points?,
             noise: noise?,
             factor: factor?,
         },
-        "blobs" => SourceKind::Blobs {
+        "blobs" => Source::Blobs {
             points: points?,
             classes: classes?,
             features: features?,
             std: std?,
         },
-        "xor" => SourceKind::Xor {
+        "xor" => Source::Xor {
             points: points?,
             noise: noise?,
         },
-        "random" => SourceKind::Random {
+        _ => Source::Random {
             rows: rows?,
             features: features?,
             classes: classes?,
         },
-        "csv" => {
-            let path = file(env, "path", &mut spans);
-            let label = bound.get("label").and_then(|v| {
-                spans.label = Some(v.span);
-                expect::string(env, v, "`label`")
-            });
-            let header = match bound.get("header") {
-                Some(v) => expect::boolean(env, v, "`header`")?,
-                None => true,
-            };
-            let columns = bound
-                .get("columns")
-                .and_then(|v| column_list(env, v, &mut spans));
-            SourceKind::Csv {
-                path: path?,
-                label,
-                header,
-                columns,
-            }
-        }
-        "idx" => {
-            let images = file(env, "images", &mut spans);
-            let labels = file(env, "labels", &mut spans);
-            SourceKind::Idx {
-                images: images?,
-                labels: labels?,
-            }
-        }
-        _ => {
-            let v = bound.get("paths")?;
-            let items: Vec<Val> = match &v.kind {
-                ValKind::List(items) => items.clone(),
-                _ => vec![v.clone()],
-            };
-            if items.is_empty() {
-                env.report(
-                    Diagnostic::new(Code::E205, "`paths` of `cifar` is empty")
-                        .primary(v.span, "no batch file")
-                        .help("list the CIFAR-10 binary batches: `cifar(paths: [\"data_batch_1.bin\", \"data_batch_2.bin\"])`"),
-                );
-                return None;
-            }
-            let mut paths = Vec::new();
-            for item in &items {
-                let path = base_dir.join(expect::path(env, item, "a CIFAR batch path", text)?);
-                spans.files.push((path.clone(), item.span));
-                paths.push(path);
-            }
-            SourceKind::Cifar { paths }
-        }
+    })
+}
+
+/// The file argument `name`, resolved against `base_dir` (its span is kept for the probe's
+/// errors).
+fn source_file(
+    env: &mut Env<'_>,
+    bound: &Bound,
+    name: &str,
+    base_dir: &Path,
+    text: &str,
+    spans: &mut SourceArgs,
+) -> Option<PathBuf> {
+    let v = bound.get(name)?;
+    let path = base_dir.join(expect::path(env, v, &format!("`{name}`"), text)?);
+    spans.files.push((path.clone(), v.span));
+    Some(path)
+}
+
+/// `csv(path, label:, header:, columns:)`.
+fn csv_source(
+    env: &mut Env<'_>,
+    bound: &Bound,
+    base_dir: &Path,
+    text: &str,
+    spans: &mut SourceArgs,
+) -> Option<Source> {
+    let path = source_file(env, bound, "path", base_dir, text, spans);
+    let label = bound.get("label").and_then(|v| {
+        spans.label = Some(v.span);
+        expect::string(env, v, "`label`")
+    });
+    let header = match bound.get("header") {
+        Some(v) => expect::boolean(env, v, "`header`")?,
+        None => true,
     };
-    Some((SourceSpec { kind, span: v.span }, spans))
+    let columns = bound
+        .get("columns")
+        .and_then(|v| column_list(env, v, spans));
+    Some(Source::Csv {
+        path: path?,
+        options: CsvOptions {
+            label,
+            header,
+            columns,
+            ..CsvOptions::default()
+        },
+    })
+}
+
+/// `cifar(paths: [...])` (E205 for an empty list).
+fn cifar_source(
+    env: &mut Env<'_>,
+    bound: &Bound,
+    base_dir: &Path,
+    text: &str,
+    spans: &mut SourceArgs,
+) -> Option<Source> {
+    let v = bound.get("paths")?;
+    let items: Vec<Val> = match &v.kind {
+        ValKind::List(items) => items.clone(),
+        _ => vec![v.clone()],
+    };
+    if items.is_empty() {
+        env.report(
+            Diagnostic::new(Code::E205, "`paths` of `cifar` is empty")
+                .primary(v.span, "no batch file")
+                .help("list the CIFAR-10 binary batches: `cifar(paths: [\"data_batch_1.bin\", \"data_batch_2.bin\"])`"),
+        );
+        return None;
+    }
+    let mut paths = Vec::new();
+    for item in &items {
+        let path = base_dir.join(expect::path(env, item, "a CIFAR batch path", text)?);
+        spans.files.push((path.clone(), item.span));
+        paths.push(path);
+    }
+    Some(Source::Cifar { paths })
 }
 
 fn column_list(env: &mut Env<'_>, v: &Val, spans: &mut SourceArgs) -> Option<Vec<String>> {
@@ -380,13 +416,13 @@ fn split_spec(env: &mut Env<'_>, bound: &super::args::Bound, span: Span) -> Opti
         );
         return None;
     }
-    Some(SplitSpec::Holdout {
+    Some(SplitSpec::Holdout(nnc_data::SplitSpec {
         train,
         val,
         test,
         shuffle,
         stratify,
-    })
+    }))
 }
 
 fn probe_shape(
@@ -506,9 +542,7 @@ pub(crate) fn data_values(spec: &DataSpec, facts: &DataFacts) -> Vec<(&'static s
     };
     let rows = facts.shape.as_ref().and_then(|s| s.rows);
     let (train_share, val_share, test_share) = match spec.split {
-        SplitSpec::Holdout {
-            train, val, test, ..
-        } => (train, val, test),
+        SplitSpec::Holdout(h) => (h.train, h.val, h.test),
         SplitSpec::KFold { k, test, .. } => {
             let rest = 1.0 - test;
             (rest * (k as f64 - 1.0) / k as f64, rest / k as f64, test)

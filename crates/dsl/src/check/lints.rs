@@ -5,7 +5,7 @@ use super::data::DataFacts;
 use super::model::BuiltModel;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Env;
-use crate::ir::{Activation, InitSpec, LayerKind, LossSpec};
+use crate::ir::{Activation, Init, LayerSpec, Loss};
 use crate::shapes::Width;
 use crate::span::Span;
 
@@ -21,12 +21,7 @@ pub(crate) fn structure(env: &mut Env<'_>, model: &BuiltModel, header: Span) -> 
         );
         ok = false;
     }
-    let trainable = model.layers.iter().any(|l| {
-        matches!(
-            l.spec.kind,
-            LayerKind::Dense { .. } | LayerKind::Maxout { .. }
-        )
-    });
+    let trainable = model.layers.iter().any(|l| l.layer.spec.has_weights());
     if !trainable && !model.wrote_weighted_layer {
         env.report(
             Diagnostic::new(Code::E303, "the model has no trainable layer")
@@ -68,16 +63,16 @@ pub(crate) fn default_inits(model: &mut BuiltModel) {
             continue;
         }
         let init = if Some(i) == output {
-            InitSpec::Small {
+            Init::Small {
                 std: OUTPUT_INIT_STD,
             }
         } else if next.is_some_and(|a| a.is_rectifier()) {
-            InitSpec::He
+            Init::He
         } else {
-            InitSpec::Xavier
+            Init::Xavier
         };
-        match &mut layer.spec.kind {
-            LayerKind::Dense { init: i, .. } | LayerKind::Maxout { init: i, .. } => *i = init,
+        match &mut layer.layer.spec {
+            LayerSpec::Dense { init: i, .. } | LayerSpec::Maxout { init: i, .. } => *i = init,
             _ => {}
         }
     }
@@ -88,14 +83,14 @@ pub(crate) fn default_inits(model: &mut BuiltModel) {
 fn output_layer(model: &BuiltModel) -> Option<usize> {
     if !matches!(
         model.loss,
-        Some((LossSpec::Softmax | LossSpec::Svm { .. }, _))
+        Some((Loss::SoftmaxCrossEntropy | Loss::Svm { .. }, _))
     ) {
         return None;
     }
     for (i, layer) in model.layers.iter().enumerate().rev() {
-        match layer.spec.kind {
-            LayerKind::Dense { .. } | LayerKind::Maxout { .. } => return Some(i),
-            LayerKind::Dropout { .. } | LayerKind::Activation(Activation::Identity) => continue,
+        match layer.layer.spec {
+            LayerSpec::Dense { .. } | LayerSpec::Maxout { .. } => return Some(i),
+            LayerSpec::Dropout { .. } | LayerSpec::Activation(Activation::Identity) => continue,
             _ => return None,
         }
     }
@@ -105,9 +100,9 @@ fn output_layer(model: &BuiltModel) -> Option<usize> {
 /// The activation that follows layer `i`, looking through batchnorm and dropout.
 fn next_activation(model: &BuiltModel, i: usize) -> Option<Activation> {
     for layer in &model.layers[i + 1..] {
-        match layer.spec.kind {
-            LayerKind::Activation(a) => return Some(a),
-            LayerKind::BatchNorm { .. } | LayerKind::Dropout { .. } => continue,
+        match layer.layer.spec {
+            LayerSpec::Activation(a) => return Some(a),
+            LayerSpec::BatchNorm { .. } | LayerSpec::Dropout { .. } => continue,
             _ => return None,
         }
     }
@@ -117,12 +112,12 @@ fn next_activation(model: &BuiltModel, i: usize) -> Option<Activation> {
 /// Warnings about likely mistakes (W306–W309).
 pub(crate) fn lints(env: &mut Env<'_>, model: &BuiltModel) {
     let layers = &model.layers;
-    if let (Some((LossSpec::Softmax | LossSpec::Svm { .. }, loss_span)), Some(last)) =
+    if let (Some((Loss::SoftmaxCrossEntropy | Loss::Svm { .. }, loss_span)), Some(last)) =
         (model.loss, layers.last())
-        && let LayerKind::Activation(a) = last.spec.kind
+        && let LayerSpec::Activation(a) = last.layer.spec
         && a != Activation::Identity
     {
-        let loss = if matches!(model.loss, Some((LossSpec::Softmax, _))) {
+        let loss = if matches!(model.loss, Some((Loss::SoftmaxCrossEntropy, _))) {
             "softmax"
         } else {
             "svm"
@@ -132,15 +127,15 @@ pub(crate) fn lints(env: &mut Env<'_>, model: &BuiltModel) {
                 Code::W306,
                 format!("`{}` right before `loss {loss}`", a.name()),
             )
-            .primary(last.spec.span, "squashes the scores")
+            .primary(last.layer.span, "squashes the scores")
             .secondary(loss_span, format!("{loss} loss expects raw class scores"))
             .help(format!("remove the trailing `{}`", a.name())),
         );
     }
     for pair in layers.windows(2) {
-        let (prev, next) = (&pair[0].spec, &pair[1].spec);
-        match (&prev.kind, &next.kind) {
-            (LayerKind::Activation(a), LayerKind::Activation(b)) if *b != Activation::Identity => {
+        let (prev, next) = (&pair[0].layer, &pair[1].layer);
+        match (&prev.spec, &next.spec) {
+            (LayerSpec::Activation(a), LayerSpec::Activation(b)) if *b != Activation::Identity => {
                 env.report(
                     Diagnostic::new(
                         Code::W307,
@@ -155,7 +150,7 @@ pub(crate) fn lints(env: &mut Env<'_>, model: &BuiltModel) {
                     .help("keep one of them"),
                 );
             }
-            (LayerKind::Maxout { .. }, LayerKind::Activation(b)) if *b != Activation::Identity => {
+            (LayerSpec::Maxout { .. }, LayerSpec::Activation(b)) if *b != Activation::Identity => {
                 env.report(
                     Diagnostic::new(Code::W307, format!("`{}` right after `maxout`", b.name()))
                         .primary(next.span, "redundant activation")
@@ -164,8 +159,8 @@ pub(crate) fn lints(env: &mut Env<'_>, model: &BuiltModel) {
                 );
             }
             (
-                LayerKind::Dense { bias: Some(_), .. } | LayerKind::Maxout { bias: Some(_), .. },
-                LayerKind::BatchNorm { .. },
+                LayerSpec::Dense { bias: Some(_), .. } | LayerSpec::Maxout { bias: Some(_), .. },
+                LayerSpec::BatchNorm { .. },
             ) => {
                 env.report(
                     Diagnostic::new(Code::W308, "bias right before `batchnorm`")
@@ -183,7 +178,7 @@ pub(crate) fn lints(env: &mut Env<'_>, model: &BuiltModel) {
 fn init_hints(env: &mut Env<'_>, model: &BuiltModel) {
     let layers = &model.layers;
     let xavier_relu = (0..layers.len()).find(|&i| {
-        matches!(layers[i].explicit_init, Some((InitSpec::Xavier, _)))
+        matches!(layers[i].explicit_init, Some((Init::Xavier, _)))
             && next_activation(model, i)
                 .is_some_and(|a| matches!(a, Activation::Relu | Activation::LeakyRelu { .. }))
     });
@@ -198,24 +193,16 @@ fn init_hints(env: &mut Env<'_>, model: &BuiltModel) {
                 .help("use `init: he` for ReLU layers (He et al. 2015)"),
         );
     }
-    let weighted = layers
-        .iter()
-        .filter(|l| {
-            matches!(
-                l.spec.kind,
-                LayerKind::Dense { .. } | LayerKind::Maxout { .. }
-            )
-        })
-        .count();
+    let weighted = layers.iter().filter(|l| l.layer.spec.has_weights()).count();
     let saturating = layers
         .iter()
-        .filter_map(|l| match l.spec.kind {
-            LayerKind::Activation(a) => Some(a),
+        .filter_map(|l| match l.layer.spec {
+            LayerSpec::Activation(a) => Some(a),
             _ => None,
         })
         .any(|a| a.is_saturating());
     let small = layers.iter().find_map(|l| match l.explicit_init {
-        Some((InitSpec::Small { std }, span)) if std <= 0.01 => Some(span),
+        Some((Init::Small { std }, span)) if std <= 0.01 => Some(span),
         _ => None,
     });
     if weighted >= 5
@@ -261,7 +248,7 @@ pub(crate) fn shapes(
     let Some((loss, loss_span)) = model.loss else {
         return;
     };
-    if matches!(loss, LossSpec::Mse) {
+    if matches!(loss, Loss::MeanSquaredError) {
         return;
     }
     let (Some(classes), Width::Known(out)) =
@@ -272,13 +259,12 @@ pub(crate) fn shapes(
     if classes == *out {
         return;
     }
-    let last = model.layers.iter().rev().find(|l| {
-        matches!(
-            l.spec.kind,
-            LayerKind::Dense { .. } | LayerKind::Maxout { .. }
-        )
-    });
-    let loss_name = if matches!(loss, LossSpec::Softmax) {
+    let last = model
+        .layers
+        .iter()
+        .rev()
+        .find(|l| l.layer.spec.has_weights());
+    let loss_name = if matches!(loss, Loss::SoftmaxCrossEntropy) {
         "softmax"
     } else {
         "svm"
@@ -288,7 +274,7 @@ pub(crate) fn shapes(
         format!("output width {out} does not match the {classes} classes of the data"),
     );
     if let Some(last) = last {
-        diagnostic = diagnostic.primary(last.spec.span, format!("produces {out} scores"));
+        diagnostic = diagnostic.primary(last.layer.span, format!("produces {out} scores"));
     } else {
         diagnostic = diagnostic.primary(loss_span, format!("receives {out} scores"));
     }

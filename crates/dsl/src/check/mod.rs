@@ -24,7 +24,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::eval::{DataState, Env, GlobalKind};
 use crate::ir::*;
 use crate::probe::DataProbe;
-use crate::shapes::{self, Width};
+use crate::shapes::{self, ShapeTable, Width};
 use crate::span::Span;
 use crate::value::{Val, ValKind};
 use std::path::Path;
@@ -111,31 +111,12 @@ pub fn check_with(
     }
 
     let model = items.model.and_then(|section| {
-        let mut built = model::expand(&mut env, &section.body, &items.blocks);
-        if !lints::structure(&mut env, &built, section.header_span) {
-            return None;
-        }
-        lints::default_inits(&mut built);
-        lints::lints(&mut env, &built);
-        let input = data
-            .as_ref()
-            .map(|(_, f)| f.model_features.clone())
-            .or_else(|| built.input.map(|(w, _)| Width::Known(w)))
-            .unwrap_or(Width::Symbolic("data.features".into()));
-        let (loss, loss_span) = built.loss?;
-        let spec = ModelSpec {
-            name: match &section.kind {
-                crate::ast::SectionKind::Model(Some(name)) => Some(name.name.clone()),
-                _ => None,
-            },
-            input: built.input.map(|(w, _)| w),
-            layers: built.layers.iter().map(|l| l.spec.clone()).collect(),
-            loss,
-            loss_span,
-        };
-        let table = shapes::infer(&spec, input);
-        lints::shapes(&mut env, &built, data.as_ref().map(|(_, f)| f), &table);
-        Some((spec, table))
+        check_model(
+            &mut env,
+            section,
+            &items.blocks,
+            data.as_ref().map(|(_, f)| f),
+        )
     });
     if items.model.is_none() {
         env.report(missing_section("model", options.purpose));
@@ -181,25 +162,14 @@ pub fn check_with(
     if train.is_none() && items.train.is_some() {
         return Err(diags);
     }
-    let name = model.name.clone().unwrap_or_else(|| {
-        path.file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "model".into())
-    });
-    let data_shape = DataShapeInfo {
-        features: facts.shape.as_ref().map(|s| s.features),
-        model_features: facts.model_features.known(),
-        classes: facts.shape.as_ref().map(|s| s.classes),
-        rows: facts.shape.as_ref().and_then(|s| s.rows),
-    };
     Ok(Checked {
         experiment: Experiment {
-            name,
+            name: experiment_name(&model, path),
             version: file.header.as_ref().map(|h| h.version.clone()),
             base_dir,
             params,
             data,
-            data_shape,
+            data_shape: shape_info(&facts),
             model,
             shapes,
             train,
@@ -207,6 +177,59 @@ pub fn check_with(
         },
         diagnostics: diags,
     })
+}
+
+/// The `model` section: expanded, linted, with default initializers and shapes (`None` when
+/// it cannot be used).
+fn check_model(
+    env: &mut Env<'_>,
+    section: &crate::ast::Section,
+    blocks: &std::collections::HashMap<String, &crate::ast::BlockDef>,
+    facts: Option<&data::DataFacts>,
+) -> Option<(ModelSpec, ShapeTable)> {
+    let mut built = model::expand(env, &section.body, blocks);
+    if !lints::structure(env, &built, section.header_span) {
+        return None;
+    }
+    lints::default_inits(&mut built);
+    lints::lints(env, &built);
+    let input = facts
+        .map(|f| f.model_features.clone())
+        .or_else(|| built.input.map(|(w, _)| Width::Known(w)))
+        .unwrap_or(Width::Symbolic("data.features".into()));
+    let (loss, loss_span) = built.loss?;
+    let spec = ModelSpec {
+        name: match &section.kind {
+            crate::ast::SectionKind::Model(Some(name)) => Some(name.name.clone()),
+            _ => None,
+        },
+        input: built.input.map(|(w, _)| w),
+        layers: built.layers.iter().map(|l| l.layer.clone()).collect(),
+        loss,
+        loss_span,
+    };
+    let table = shapes::infer(&spec, input);
+    lints::shapes(env, &built, facts, &table);
+    Some((spec, table))
+}
+
+/// The experiment's name: the model's, else the file's stem.
+fn experiment_name(model: &ModelSpec, path: &Path) -> String {
+    model.name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into())
+    })
+}
+
+/// What the probe reported about the data.
+fn shape_info(facts: &data::DataFacts) -> DataShapeInfo {
+    DataShapeInfo {
+        features: facts.shape.as_ref().map(|s| s.features),
+        model_features: facts.model_features.known(),
+        classes: facts.shape.as_ref().map(|s| s.classes),
+        rows: facts.shape.as_ref().and_then(|s| s.rows),
+    }
 }
 
 fn missing_section(name: &str, purpose: Purpose) -> Diagnostic {
@@ -241,7 +264,7 @@ fn missing_section(name: &str, purpose: Purpose) -> Diagnostic {
 fn cross_checks(
     env: &mut Env<'_>,
     data: Option<&DataSpec>,
-    model: Option<&(ModelSpec, shapes::ShapeTable)>,
+    model: Option<&(ModelSpec, ShapeTable)>,
     train: Option<&TrainSpec>,
     search: Option<&SearchSpec>,
     uses: &train::SplitUses,
@@ -282,11 +305,11 @@ fn cross_checks(
         }
     }
     if let (Some((model, _)), Some(train)) = (model, train)
-        && train.batch == BatchSize::Examples(1)
+        && train.batch == BatchSize::Rows(1)
         && let Some(bn) = model
             .layers
             .iter()
-            .find(|l| matches!(l.kind, LayerKind::BatchNorm { .. }))
+            .find(|l| matches!(l.spec, LayerSpec::BatchNorm { .. }))
     {
         env.report(
             Diagnostic::new(Code::W311, "`batchnorm` with `batch 1`")

@@ -9,7 +9,7 @@ use crate::ast::{BlockDef, Body, Command, Expr, ExprKind, Stmt};
 use crate::catalogue;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{Env, Locals};
-use crate::ir::{InitSpec, LayerKind, LayerSpec, LossSpec};
+use crate::ir::{BatchNormConfig, Init, LayerSpec, Loss, ModelLayer, Width};
 use crate::span::Span;
 use crate::suggest;
 use crate::value::{Val, ValArg, ValKind};
@@ -24,9 +24,9 @@ const MAX_VISITED: usize = 200_000;
 /// A layer with what the lints need to know about how it was written.
 #[derive(Debug, Clone)]
 pub(crate) struct BuiltLayer {
-    pub spec: LayerSpec,
+    pub layer: ModelLayer,
     /// The weight initializer as written (explicitly or through `default`), with its span.
-    pub explicit_init: Option<(InitSpec, Span)>,
+    pub explicit_init: Option<(Init, Span)>,
 }
 
 /// The expanded model.
@@ -34,7 +34,7 @@ pub(crate) struct BuiltLayer {
 pub(crate) struct BuiltModel {
     pub layers: Vec<BuiltLayer>,
     pub input: Option<(u64, Span)>,
-    pub loss: Option<(LossSpec, Span)>,
+    pub loss: Option<(Loss, Span)>,
     /// Whether a `dense`/`maxout` statement was written (even if invalid).
     pub wrote_weighted_layer: bool,
     /// Whether a `loss` statement was written (even if invalid).
@@ -45,8 +45,8 @@ pub(crate) struct BuiltModel {
 
 #[derive(Default)]
 struct Defaults {
-    init: Option<(InitSpec, Span)>,
-    bias: Option<Option<InitSpec>>,
+    init: Option<(Init, Span)>,
+    bias: Option<Option<Init>>,
 }
 
 struct Expander<'b> {
@@ -332,11 +332,10 @@ impl Expander<'_> {
         let bound = bind(env, &callee, args, signature, Form::Call);
         if let Some(activation) = activation(env, signature.name, &bound) {
             self.push(
-                LayerKind::Activation(activation),
+                LayerSpec::Activation(activation),
                 command.span,
                 call_site,
                 None,
-                signature.name,
             );
         }
     }
@@ -394,16 +393,16 @@ impl Expander<'_> {
                 };
                 let inner = bind(env, &callee, args, signature, Form::Call);
                 let loss = match signature.name {
-                    "softmax" => LossSpec::Softmax,
-                    "mse" => LossSpec::Mse,
+                    "softmax" => Loss::SoftmaxCrossEntropy,
+                    "mse" => Loss::MeanSquaredError,
                     _ => match inner.get("margin") {
                         Some(m) => {
                             match expect::ranged(env, m, "the SVM margin", &expect::POSITIVE) {
-                                Some(margin) => LossSpec::Svm { margin },
+                                Some(margin) => Loss::Svm { margin },
                                 None => return,
                             }
                         }
-                        None => LossSpec::Svm { margin: 1.0 },
+                        None => Loss::Svm { margin: 1.0 },
                     },
                 };
                 self.out.loss = Some((loss, command.span));
@@ -419,161 +418,142 @@ impl Expander<'_> {
         call_site: Option<Span>,
     ) {
         let name = command.name.name.as_str();
-        let span = command.span;
-        match name {
-            "dense" | "maxout" => {
-                let units = bound
-                    .get("width")
-                    .and_then(|v| expect::width(env, v, &format!("`{name}` width")));
-                let pieces = if name == "maxout" {
-                    match bound.get("pieces") {
-                        Some(v) => {
-                            let p = expect::integer(env, v, "`maxout` pieces", 0);
-                            match p {
-                                Some(p) if p < 2 => {
-                                    env.report(
-                                        Diagnostic::new(Code::E305, format!("`maxout` needs at least 2 pieces, found {p}"))
-                                            .primary(v.span, "fewer than 2 pieces")
-                                            .help("with one piece maxout is a plain linear layer; use `pieces: 2` or more"),
-                                    );
-                                    None
-                                }
-                                other => other,
-                            }
-                        }
-                        None => {
-                            if !bound.given("pieces") {
-                                super::args::missing(env, &command.name, "pieces", Form::Statement);
-                            }
-                            None
-                        }
-                    }
-                } else {
-                    Some(1)
-                };
-                let explicit_init = match bound.get("init") {
-                    Some(v) => weight_init(env, v).map(|i| (i, v.span)),
-                    None if bound.given("init") => return,
-                    None => self.defaults.init,
-                };
-                if let Some((InitSpec::Zeros, init_span)) = explicit_init {
-                    env.report(
-                        Diagnostic::new(Code::E310, format!("`{name}` weights initialized to zeros"))
-                            .primary(init_span, "all-zero weights")
-                            .help("every unit would compute the same output and get the same gradient; use `he`, `xavier` or `small(0.01)`")
-                            .note("zero initialization is only for biases"),
-                    );
-                }
-                let bias = match bound.get("bias") {
-                    Some(v) => match bias_init(env, v) {
-                        Some(b) => b,
-                        None => return,
-                    },
-                    None => self.defaults.bias.unwrap_or(Some(InitSpec::Zeros)),
-                };
-                let (Some(units), Some(pieces)) = (units, pieces) else {
-                    return;
-                };
-                let init = explicit_init.map_or(InitSpec::Xavier, |(i, _)| i);
-                let kind = if name == "dense" {
-                    LayerKind::Dense { units, init, bias }
-                } else {
-                    LayerKind::Maxout {
-                        units,
-                        pieces,
-                        init,
-                        bias,
-                    }
-                };
-                self.push(
-                    kind,
-                    span,
-                    call_site,
-                    explicit_init,
-                    if name == "dense" { "dense" } else { "maxout" },
-                );
-            }
-            "batchnorm" => {
-                let momentum = match bound.get("momentum") {
-                    Some(v) => expect::ranged(env, v, "`batchnorm` momentum", &expect::UNIT),
-                    None => Some(0.1),
-                };
-                let eps = match bound.get("eps") {
-                    Some(v) => expect::ranged(env, v, "`batchnorm` eps", &expect::POSITIVE),
-                    None => Some(1e-5),
-                };
-                let affine = match bound.get("affine") {
-                    Some(v) => expect::boolean(env, v, "`affine`"),
-                    None => Some(true),
-                };
-                if let (Some(momentum), Some(eps), Some(affine)) = (momentum, eps, affine) {
-                    self.push(
-                        LayerKind::BatchNorm {
-                            momentum,
-                            eps,
-                            affine,
-                        },
-                        span,
-                        call_site,
-                        None,
-                        "batchnorm",
-                    );
-                }
-            }
-            "dropout" => {
-                if let Some(rate) = bound
-                    .get("rate")
-                    .and_then(|v| expect::fraction(env, v, "`dropout` rate", &PROBABILITY))
-                {
-                    self.push(
-                        LayerKind::Dropout { rate },
-                        span,
-                        call_site,
-                        None,
-                        "dropout",
-                    );
-                }
-            }
-            _ => {
-                let signature =
-                    catalogue::find(catalogue::ACTIVATIONS, name).expect("checked by caller");
-                if let Some(a) = activation(env, name, bound) {
-                    self.push(
-                        LayerKind::Activation(a),
-                        span,
-                        call_site,
-                        None,
-                        signature.name,
-                    );
-                }
-            }
+        let built = match name {
+            "dense" | "maxout" => self.weighted_layer(env, command, bound),
+            "batchnorm" => batchnorm_layer(env, bound).map(|spec| (spec, None)),
+            "dropout" => bound
+                .get("rate")
+                .and_then(|v| expect::fraction(env, v, "`dropout` rate", &PROBABILITY))
+                .map(|rate| (LayerSpec::Dropout { rate }, None)),
+            _ => activation(env, name, bound).map(|a| (LayerSpec::Activation(a), None)),
+        };
+        if let Some((spec, explicit_init)) = built {
+            self.push(spec, command.span, call_site, explicit_init);
         }
+    }
+
+    /// `dense` or `maxout`: the width, the pieces, the weight initializer (explicit, the
+    /// model's `default`, else resolved later by the lints) and the bias.
+    fn weighted_layer(
+        &self,
+        env: &mut Env<'_>,
+        command: &Command,
+        bound: &Bound,
+    ) -> Option<(LayerSpec<Width>, Option<(Init, Span)>)> {
+        let name = command.name.name.as_str();
+        let units = bound
+            .get("width")
+            .and_then(|v| expect::width(env, v, &format!("`{name}` width")));
+        let pieces = if name == "maxout" {
+            maxout_pieces(env, command, bound)
+        } else {
+            Some(1)
+        };
+        let explicit_init = match bound.get("init") {
+            Some(v) => weight_init(env, v).map(|i| (i, v.span)),
+            None if bound.given("init") => return None,
+            None => self.defaults.init,
+        };
+        if let Some((Init::Zeros, init_span)) = explicit_init {
+            env.report(
+                Diagnostic::new(Code::E310, format!("`{name}` weights initialized to zeros"))
+                    .primary(init_span, "all-zero weights")
+                    .help("every unit would compute the same output and get the same gradient; use `he`, `xavier` or `small(0.01)`")
+                    .note("zero initialization is only for biases"),
+            );
+        }
+        let bias = match bound.get("bias") {
+            Some(v) => bias_init(env, v)?,
+            None => self.defaults.bias.unwrap_or(Some(Init::Zeros)),
+        };
+        let (units, pieces) = (units?, pieces?);
+        let init = explicit_init.map_or(Init::Xavier, |(i, _)| i);
+        let spec = if name == "dense" {
+            LayerSpec::Dense { units, init, bias }
+        } else {
+            LayerSpec::Maxout {
+                units,
+                pieces: usize::try_from(pieces).unwrap_or(usize::MAX),
+                init,
+                bias,
+            }
+        };
+        Some((spec, explicit_init))
     }
 
     fn push(
         &mut self,
-        kind: LayerKind,
+        spec: LayerSpec<Width>,
         span: Span,
         call_site: Option<Span>,
-        explicit_init: Option<(InitSpec, Span)>,
-        counter: &'static str,
+        explicit_init: Option<(Init, Span)>,
     ) {
         if let Some((_, loss_span)) = self.out.loss {
             self.out.after_loss.get_or_insert((span, loss_span));
             return;
         }
         self.first_layer.get_or_insert(span);
+        let counter = spec.kind().name();
         let n = self.counters.entry(counter).or_insert(0);
         *n += 1;
         let name = format!("{counter}{n}");
         self.out.layers.push(BuiltLayer {
-            spec: LayerSpec {
+            layer: ModelLayer {
                 name,
-                kind,
+                spec,
                 span,
                 call_site,
             },
             explicit_init,
         });
     }
+}
+
+/// `maxout`'s `pieces` (E305 below 2).
+fn maxout_pieces(env: &mut Env<'_>, command: &Command, bound: &Bound) -> Option<u64> {
+    let Some(v) = bound.get("pieces") else {
+        if !bound.given("pieces") {
+            super::args::missing(env, &command.name, "pieces", Form::Statement);
+        }
+        return None;
+    };
+    match expect::integer(env, v, "`maxout` pieces", 0)? {
+        p if p < 2 => {
+            env.report(
+                Diagnostic::new(
+                    Code::E305,
+                    format!("`maxout` needs at least 2 pieces, found {p}"),
+                )
+                .primary(v.span, "fewer than 2 pieces")
+                .help("with one piece maxout is a plain linear layer; use `pieces: 2` or more"),
+            );
+            None
+        }
+        p => Some(p),
+    }
+}
+
+/// `batchnorm`, with the library's defaults ([`BatchNormConfig::default`]) for what is not
+/// written.
+fn batchnorm_layer(env: &mut Env<'_>, bound: &Bound) -> Option<LayerSpec<Width>> {
+    let defaults = BatchNormConfig::default();
+    let momentum = match bound.get("momentum") {
+        Some(v) => expect::ranged(env, v, "`batchnorm` momentum", &expect::UNIT),
+        None => Some(defaults.momentum),
+    };
+    let eps = match bound.get("eps") {
+        Some(v) => expect::ranged(env, v, "`batchnorm` eps", &expect::POSITIVE),
+        None => Some(defaults.eps),
+    };
+    let affine = match bound.get("affine") {
+        Some(v) => expect::boolean(env, v, "`affine`"),
+        None => Some(true),
+    };
+    Some(LayerSpec::BatchNorm {
+        config: BatchNormConfig {
+            momentum: momentum?,
+            eps: eps?,
+        },
+        affine: affine?,
+    })
 }

@@ -7,7 +7,7 @@ use super::expect::{self, NON_NEGATIVE, POSITIVE};
 use crate::catalogue;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Env;
-use crate::ir::{FitOn, PcaKeep, PreprocessStep};
+use crate::ir::{FitOn, PcaKeep, Step};
 use crate::probe::DataShape;
 use crate::shapes::Width;
 use crate::span::Span;
@@ -18,7 +18,7 @@ pub(super) fn preprocess_steps(
     env: &mut Env<'_>,
     span: Span,
     args: &[crate::value::ValArg],
-) -> (Vec<(PreprocessStep, Span)>, FitOn) {
+) -> (Vec<(Step, Span)>, FitOn) {
     let mut steps = Vec::new();
     let mut fit = FitOn::Train;
     for arg in args {
@@ -59,7 +59,7 @@ pub(super) fn preprocess_steps(
     (steps, fit)
 }
 
-fn preprocess_step(env: &mut Env<'_>, v: &Val) -> Option<PreprocessStep> {
+fn preprocess_step(env: &mut Env<'_>, v: &Val) -> Option<Step> {
     let (signature, callee, args) = expect::callee(
         env,
         v,
@@ -75,11 +75,11 @@ fn preprocess_step(env: &mut Env<'_>, v: &Val) -> Option<PreprocessStep> {
         None => Some(default),
     };
     Some(match signature.name {
-        "scale" => PreprocessStep::Scale {
-            c: expect::ranged(env, bound.get("c")?, "the scale factor", &POSITIVE)?,
+        "scale" => Step::Scale {
+            factor: expect::ranged(env, bound.get("c")?, "the scale factor", &POSITIVE)?,
         },
-        "center" => PreprocessStep::Center,
-        "normalize" => PreprocessStep::Normalize,
+        "center" => Step::Center,
+        "normalize" => Step::Normalize,
         "minmax" => {
             let lo = real(
                 env,
@@ -110,11 +110,14 @@ fn preprocess_step(env: &mut Env<'_>, v: &Val) -> Option<PreprocessStep> {
                 );
                 return None;
             }
-            PreprocessStep::MinMax { lo, hi }
+            Step::MinMax { lo, hi }
         }
         "pca" => {
             let keep = match (bound.get("components"), bound.get("variance")) {
-                (Some(c), None) => PcaKeep::Components(expect::integer(env, c, "`components`", 1)?),
+                (Some(c), None) => PcaKeep::Components(
+                    usize::try_from(expect::integer(env, c, "`components`", 1)?)
+                        .unwrap_or(usize::MAX),
+                ),
                 (None, Some(var)) => PcaKeep::Variance(expect::ranged(
                     env,
                     var,
@@ -143,24 +146,24 @@ fn preprocess_step(env: &mut Env<'_>, v: &Val) -> Option<PreprocessStep> {
                     return None;
                 }
             };
-            PreprocessStep::Pca { keep }
+            Step::Pca { keep }
         }
-        "whiten" => PreprocessStep::Whiten {
+        "whiten" => Step::Whiten {
             eps: real(env, "eps", 1e-5, &NON_NEGATIVE)?,
         },
-        _ => PreprocessStep::Zca {
+        _ => Step::Zca {
             eps: real(env, "eps", 1e-5, &NON_NEGATIVE)?,
         },
     })
 }
 
-fn order_checks(env: &mut Env<'_>, steps: &[(PreprocessStep, Span)]) {
+fn order_checks(env: &mut Env<'_>, steps: &[(Step, Span)]) {
     let mut centered = false;
     let mut whitened: Option<Span> = None;
     for (step, span) in steps {
         match step {
-            PreprocessStep::Center => centered = true,
-            PreprocessStep::Whiten { .. } | PreprocessStep::Zca { .. } => {
+            Step::Center | Step::ChannelCenter => centered = true,
+            Step::Whiten { .. } | Step::Zca { .. } => {
                 if !centered {
                     env.report(
                         Diagnostic::new(Code::E410, "whitening needs centered data")
@@ -170,7 +173,7 @@ fn order_checks(env: &mut Env<'_>, steps: &[(PreprocessStep, Span)]) {
                 }
                 whitened = Some(*span);
             }
-            PreprocessStep::Normalize => {
+            Step::Normalize => {
                 if let Some(w) = whitened {
                     env.report(
                         Diagnostic::new(
@@ -183,15 +186,15 @@ fn order_checks(env: &mut Env<'_>, steps: &[(PreprocessStep, Span)]) {
                     );
                 }
             }
-            PreprocessStep::Scale { .. } | PreprocessStep::MinMax { .. } => centered = false,
-            PreprocessStep::Pca { .. } => {}
+            Step::Scale { .. } | Step::MinMax { .. } => centered = false,
+            Step::Pca { .. } => {}
         }
     }
 }
 
 pub(super) fn preprocess_width(
     env: &mut Env<'_>,
-    steps: &[(PreprocessStep, Span)],
+    steps: &[(Step, Span)],
     shape: Option<&DataShape>,
 ) -> Width {
     let mut width = match shape {
@@ -199,9 +202,9 @@ pub(super) fn preprocess_width(
         None => Width::Symbolic("data.features".into()),
     };
     for (step, span) in steps {
-        if let PreprocessStep::Pca { keep } = step {
+        if let Step::Pca { keep } = step {
             width = match (keep, &width) {
-                (PcaKeep::Components(k), Width::Known(f)) if k > f => {
+                (PcaKeep::Components(k), Width::Known(f)) if *k as u64 > *f => {
                     env.report(
                         Diagnostic::new(
                             Code::E411,
@@ -214,7 +217,7 @@ pub(super) fn preprocess_width(
                     );
                     Width::Known(*f)
                 }
-                (PcaKeep::Components(k), _) => Width::Known(*k),
+                (PcaKeep::Components(k), _) => Width::Known(*k as u64),
                 (PcaKeep::Variance(_), _) => Width::Symbolic("data.features".into()),
             };
         }

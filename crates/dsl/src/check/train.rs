@@ -12,6 +12,7 @@ use crate::ir::*;
 use crate::span::Span;
 use crate::suggest;
 use crate::value::{Val, ValKind};
+use nnc_train::optim;
 
 /// Where metrics and splits were named, for the cross-section checks (E405).
 #[derive(Debug, Default)]
@@ -33,7 +34,7 @@ pub(crate) fn check(
     let mut regularize = RegularizerSpec::None;
     let mut maxnorm = None;
     let mut clip = None;
-    let mut batch = BatchSize::Examples(32);
+    let mut batch = BatchSize::Rows(32);
     let mut length = None;
     let mut eval = None;
     let mut early_stop = None;
@@ -103,7 +104,7 @@ pub(crate) fn check(
                         Some("full") => batch = BatchSize::Full,
                         _ => {
                             if let Some(n) = expect::integer(env, v, "the batch size", 1) {
-                                batch = BatchSize::Examples(n);
+                                batch = BatchSize::Rows(usize::try_from(n).unwrap_or(usize::MAX));
                             }
                         }
                     }
@@ -249,7 +250,11 @@ fn optimizer_spec(env: &mut Env<'_>, v: &Val) -> Option<OptimizerSpec> {
         return None;
     }
     let lr = real(env, &b, "lr", default_lr, &POSITIVE);
-    let eps_default = if sig.name == "adagrad" { 1e-10 } else { 1e-8 };
+    let eps_default = if sig.name == "adagrad" {
+        optim::ADAGRAD_EPS
+    } else {
+        optim::ADAM_EPS
+    };
     let eps = real(env, &b, "eps", eps_default, &POSITIVE);
     Some(match sig.name {
         "sgd" => {
@@ -277,13 +282,13 @@ fn optimizer_spec(env: &mut Env<'_>, v: &Val) -> Option<OptimizerSpec> {
         }
         "adagrad" => OptimizerSpec::Adagrad { lr: lr?, eps: eps? },
         "rmsprop" => OptimizerSpec::RmsProp {
-            decay: real(env, &b, "decay", 0.99, &OPEN_UNIT)?,
+            decay: real(env, &b, "decay", optim::RMSPROP_DECAY, &OPEN_UNIT)?,
             lr: lr?,
             eps: eps?,
         },
         name => {
-            let beta1 = real(env, &b, "beta1", 0.9, &PROBABILITY)?;
-            let beta2 = real(env, &b, "beta2", 0.999, &PROBABILITY)?;
+            let beta1 = real(env, &b, "beta1", optim::ADAM_BETA1, &PROBABILITY)?;
+            let beta2 = real(env, &b, "beta2", optim::ADAM_BETA2, &PROBABILITY)?;
             if name == "adam" {
                 OptimizerSpec::Adam {
                     lr: lr?,
@@ -293,7 +298,13 @@ fn optimizer_spec(env: &mut Env<'_>, v: &Val) -> Option<OptimizerSpec> {
                 }
             } else {
                 OptimizerSpec::AdamW {
-                    weight_decay: real(env, &b, "weight_decay", 0.01, &NON_NEGATIVE)?,
+                    weight_decay: real(
+                        env,
+                        &b,
+                        "weight_decay",
+                        optim::ADAMW_WEIGHT_DECAY,
+                        &NON_NEGATIVE,
+                    )?,
                     lr: lr?,
                     beta1,
                     beta2,

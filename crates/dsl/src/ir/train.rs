@@ -1,6 +1,7 @@
 //! The resolved `train` section.
 
 use super::Interval;
+pub use nnc_data::BatchSize;
 use serde::Serialize;
 
 /// The `train` section.
@@ -18,7 +19,7 @@ pub struct TrainSpec {
     pub maxnorm: Option<f64>,
     /// Clip the global gradient norm to this value.
     pub clip_grad_norm: Option<f64>,
-    /// Examples per step.
+    /// Rows per step.
     pub batch: BatchSize,
     /// How long to train.
     pub length: Interval,
@@ -179,16 +180,6 @@ pub enum RegularizerSpec {
         /// L2 strength.
         l2: f64,
     },
-}
-
-/// Examples per step.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(tag = "kind", content = "size", rename_all = "lowercase")]
-pub enum BatchSize {
-    /// This many.
-    Examples(u64),
-    /// The whole training split.
-    Full,
 }
 
 /// A data split.

@@ -7,10 +7,8 @@
 
 use super::LowerError;
 use super::file_probe::FileProbe;
-use crate::ir::{DataSpec, FitOn, PcaKeep, PreprocessStep, SourceKind, SplitSpec};
-use nnc_data::{
-    CsvOptions, Dataset, FittedPipeline, Fold, LeakageReport, Pipeline, Source, Splits, Step,
-};
+use crate::ir::{DataSpec, FitOn, SplitSpec};
+use nnc_data::{Dataset, FittedPipeline, Fold, LeakageReport, Pipeline, Source, Splits};
 use nnc_tape::{Rng, rng};
 use std::path::Path;
 
@@ -21,106 +19,24 @@ fn data_rng(seed: u64, stream: u64) -> Rng {
     r
 }
 
-/// The library's description of a source. `classes` fixes the class list of a CSV file (for
-/// a test file read with the training file's classes).
-pub fn source(kind: &SourceKind, classes: Option<Vec<String>>) -> Source {
-    let n = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
-    match kind {
-        SourceKind::Spiral {
-            points,
-            classes,
-            noise,
-        } => Source::Spiral {
-            points: n(*points),
-            classes: n(*classes),
-            noise: *noise,
-        },
-        SourceKind::Circles {
-            points,
-            noise,
-            factor,
-        } => Source::Circles {
-            points: n(*points),
-            noise: *noise,
-            factor: *factor,
-        },
-        SourceKind::Blobs {
-            points,
-            classes,
-            features,
-            std,
-        } => Source::Blobs {
-            points: n(*points),
-            classes: n(*classes),
-            features: n(*features),
-            std: *std,
-        },
-        SourceKind::Xor { points, noise } => Source::Xor {
-            points: n(*points),
-            noise: *noise,
-        },
-        SourceKind::Random {
-            rows,
-            features,
-            classes,
-        } => Source::Random {
-            rows: n(*rows),
-            features: n(*features),
-            classes: n(*classes),
-        },
-        SourceKind::Csv {
-            path,
-            label,
-            header,
-            columns,
-        } => Source::Csv {
-            path: path.clone(),
-            options: CsvOptions {
-                label: label.clone(),
-                header: *header,
-                columns: columns.clone(),
-                classes,
-                ..CsvOptions::default()
-            },
-        },
-        SourceKind::Idx { images, labels } => Source::Idx {
-            images: images.clone(),
-            labels: labels.clone(),
-        },
-        SourceKind::Cifar { paths } => Source::Cifar10 {
-            files: paths.clone(),
-        },
+/// The source to load: `kind` with, for a CSV file, its class list fixed to `classes` (a test
+/// file is read with the training file's classes).
+pub fn source(kind: &Source, classes: Option<Vec<String>>) -> Source {
+    let mut source = kind.clone();
+    if let Source::Csv { options, .. } = &mut source {
+        options.classes = classes;
     }
-}
-
-/// The library's preprocessing step.
-pub fn step(step: &PreprocessStep) -> Step {
-    match *step {
-        PreprocessStep::Scale { c } => Step::Scale { factor: c },
-        PreprocessStep::Center => Step::Center,
-        PreprocessStep::Normalize => Step::Normalize,
-        PreprocessStep::MinMax { lo, hi } => Step::MinMax { lo, hi },
-        PreprocessStep::Pca { keep } => Step::Pca {
-            keep: match keep {
-                PcaKeep::Components(k) => {
-                    nnc_data::PcaKeep::Components(usize::try_from(k).unwrap_or(usize::MAX))
-                }
-                PcaKeep::Variance(v) => nnc_data::PcaKeep::Variance(v),
-            },
-        },
-        PreprocessStep::Whiten { eps } => Step::Whiten { eps },
-        PreprocessStep::Zca { eps } => Step::Zca { eps },
-    }
+    source
 }
 
 /// The preprocessing pipeline of the section (unfitted).
 pub fn pipeline(spec: &DataSpec) -> Result<Pipeline, LowerError> {
-    Ok(Pipeline::new(spec.preprocess.iter().map(step).collect())?)
+    Ok(Pipeline::new(spec.preprocess.clone())?)
 }
 
 /// Loads `kind` (generated sources draw from `rng`), reusing a dataset the probe already read.
 fn load_source(
-    kind: &SourceKind,
+    kind: &Source,
     classes: Option<Vec<String>>,
     cache: Option<&FileProbe>,
     rng: &mut Rng,
@@ -154,8 +70,8 @@ impl RawData {
             Some(t) => {
                 // A CSV test file is read with the training file's class list, so class `c`
                 // means the same in both.
-                let classes = matches!(t.kind, SourceKind::Csv { .. })
-                    .then(|| dataset.class_names().to_vec());
+                let classes =
+                    matches!(t.kind, Source::Csv { .. }).then(|| dataset.class_names().to_vec());
                 Some(load_source(
                     &t.kind,
                     classes,
@@ -167,22 +83,7 @@ impl RawData {
         };
         let mut split_rng = data_rng(seed, 2);
         let (splits, folds) = match spec.split {
-            SplitSpec::Holdout {
-                train,
-                val,
-                test,
-                shuffle,
-                stratify,
-            } => {
-                let s = nnc_data::SplitSpec {
-                    train,
-                    val,
-                    test,
-                    shuffle,
-                    stratify,
-                };
-                (dataset.split(&s, &mut split_rng)?, None)
-            }
+            SplitSpec::Holdout(s) => (dataset.split(&s, &mut split_rng)?, None),
             SplitSpec::KFold {
                 k,
                 test,

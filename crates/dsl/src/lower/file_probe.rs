@@ -3,7 +3,7 @@
 //! [`ProbeError`]s (E406 unreadable, E407 bad IDX, E408 bad CSV with line and column, E110
 //! unknown column). What it read is kept, so lowering does not read the files again.
 
-use crate::ir::{SourceKind, SourceSpec};
+use crate::ir::SourceSpec;
 use crate::lower::data::source;
 use crate::probe::{DataProbe, DataShape, ProbeError};
 use nnc_data::{DataError, Dataset, Source};
@@ -60,11 +60,11 @@ impl DataProbe for FileProbe {
 
 /// The file of `kind` an error message names (the data crate names files by their display
 /// form, with ` (decompressed)` for gzip files).
-fn file_of(kind: &SourceKind, named: &str) -> PathBuf {
+fn file_of(kind: &Source, named: &str) -> PathBuf {
     let files: Vec<&PathBuf> = match kind {
-        SourceKind::Csv { path, .. } => vec![path],
-        SourceKind::Idx { images, labels } => vec![images, labels],
-        SourceKind::Cifar { paths } => paths.iter().collect(),
+        Source::Csv { path, .. } => vec![path],
+        Source::Idx { images, labels } => vec![images, labels],
+        Source::Cifar { paths } => paths.iter().collect(),
         _ => Vec::new(),
     };
     files
@@ -79,7 +79,7 @@ fn file_of(kind: &SourceKind, named: &str) -> PathBuf {
 }
 
 /// The checker's view of a data error.
-pub fn probe_error(kind: &SourceKind, e: DataError) -> ProbeError {
+pub fn probe_error(kind: &Source, e: DataError) -> ProbeError {
     let reason = e.to_string();
     let csv = |path: &str, line: u64, column: Option<&str>| ProbeError::Csv {
         path: file_of(kind, path),
@@ -87,7 +87,7 @@ pub fn probe_error(kind: &SourceKind, e: DataError) -> ProbeError {
         column: column.map(str::to_string),
         reason: reason.clone(),
     };
-    let is_csv = matches!(kind, SourceKind::Csv { .. });
+    let is_csv = matches!(kind, Source::Csv { .. });
     match &e {
         DataError::Io { path, source, .. } => ProbeError::Unreadable {
             path: file_of(kind, path),
@@ -128,7 +128,7 @@ pub fn probe_error(kind: &SourceKind, e: DataError) -> ProbeError {
         | DataError::IdxTooLarge { path, .. }
         | DataError::BadLabel { path, .. }
         | DataError::Gzip { path, .. }
-            if matches!(kind, SourceKind::Idx { .. }) =>
+            if matches!(kind, Source::Idx { .. }) =>
         {
             ProbeError::Idx {
                 path: file_of(kind, path),
@@ -152,11 +152,11 @@ pub fn probe_error(kind: &SourceKind, e: DataError) -> ProbeError {
     }
 }
 
-fn file_name(kind: &SourceKind) -> String {
+fn file_name(kind: &Source) -> String {
     match kind {
-        SourceKind::Csv { path, .. } => path.display().to_string(),
-        SourceKind::Idx { images, .. } => images.display().to_string(),
-        SourceKind::Cifar { paths } => paths
+        Source::Csv { path, .. } => path.display().to_string(),
+        Source::Idx { images, .. } => images.display().to_string(),
+        Source::Cifar { paths } => paths
             .first()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
@@ -171,11 +171,12 @@ mod tests {
 
     fn csv_spec(path: PathBuf, label: Option<&str>) -> SourceSpec {
         SourceSpec {
-            kind: SourceKind::Csv {
+            kind: Source::Csv {
                 path,
-                label: label.map(str::to_string),
-                header: true,
-                columns: None,
+                options: nnc_data::CsvOptions {
+                    label: label.map(str::to_string),
+                    ..nnc_data::CsvOptions::default()
+                },
             },
             span: Span::default(),
         }
@@ -262,7 +263,7 @@ mod tests {
             &encode_idx(IdxType::U8, &[3], &[0.0, 1.0, 2.0]),
         );
         let spec = |images: &PathBuf, labels: &PathBuf| SourceSpec {
-            kind: SourceKind::Idx {
+            kind: Source::Idx {
                 images: images.clone(),
                 labels: labels.clone(),
             },

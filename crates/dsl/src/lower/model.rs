@@ -1,13 +1,13 @@
 //! The `model` section lowered: layer specs under their canonical names, built into a fresh
 //! [`Sequential`] from a seed, and the loss.
 //!
-//! Initializers are already resolved by the checker (an explicit `init`, else the model's
-//! `default`, else `he` before a rectifier and `xavier` otherwise), so lowering maps them one
-//! to one.
+//! The checker already resolved the layers into the library's [`LayerSpec`]s (initializers
+//! included: an explicit `init`, else the model's `default`, else `he` before a rectifier and
+//! `xavier` otherwise); lowering only fixes the widths that depend on the data.
 
 use super::LowerError;
-use crate::ir::{Activation, InitSpec, LayerKind, LossSpec, ModelSpec, Width};
-use nnc_ops::{BatchNormConfig, Init, LayerSpec, Loss, Sequential};
+use crate::ir::{ModelSpec, Width};
+use nnc_ops::{LayerSpec, Loss, Sequential};
 use nnc_tape::{Rng, rng};
 
 /// The ChaCha stream initial weights are drawn from (the trainer draws batch orders from
@@ -19,44 +19,6 @@ pub fn init_rng(seed: u64) -> Rng {
     let mut r = rng(seed);
     r.set_stream(INIT_STREAM);
     r
-}
-
-/// The library's initializer.
-pub fn init(spec: InitSpec) -> Init {
-    match spec {
-        InitSpec::Small { std } => Init::Small { std },
-        InitSpec::Xavier => Init::Xavier,
-        InitSpec::He => Init::He,
-        InitSpec::Uniform { a } => Init::Uniform { a },
-        InitSpec::Zeros => Init::Zeros,
-        InitSpec::Constant { value } => Init::Constant { value },
-    }
-}
-
-/// The library's activation (`leaky_relu`'s `alpha` is the library's `slope`).
-pub fn activation(a: Activation) -> nnc_ops::Activation {
-    use nnc_ops::Activation as A;
-    match a {
-        Activation::Sigmoid => A::Sigmoid,
-        Activation::Tanh => A::Tanh,
-        Activation::Relu => A::Relu,
-        Activation::LeakyRelu { alpha } => A::LeakyRelu { slope: alpha },
-        Activation::Elu { alpha } => A::Elu { alpha },
-        Activation::Gelu => A::Gelu,
-        Activation::Selu => A::Selu,
-        Activation::Softplus => A::Softplus,
-        Activation::Swish => A::Swish,
-        Activation::Identity => A::Identity,
-    }
-}
-
-/// The library's loss.
-pub fn loss(spec: LossSpec) -> Loss {
-    match spec {
-        LossSpec::Softmax => Loss::SoftmaxCrossEntropy,
-        LossSpec::Svm { margin } => Loss::Svm { margin },
-        LossSpec::Mse => Loss::MeanSquaredError,
-    }
 }
 
 /// Builds fresh instances of the model: the architecture, without parameters.
@@ -89,49 +51,18 @@ impl ModelBuilder {
                 )),
             }
         };
-        let mut layers = Vec::with_capacity(model.layers.len());
-        for layer in &model.layers {
-            let spec = match &layer.kind {
-                LayerKind::Dense {
-                    units,
-                    init: i,
-                    bias,
-                } => LayerSpec::Dense {
-                    units: width(units, &layer.name)?,
-                    init: init(*i),
-                    bias: bias.map(init),
-                },
-                LayerKind::Maxout {
-                    units,
-                    pieces,
-                    init: i,
-                    bias,
-                } => LayerSpec::Maxout {
-                    units: width(units, &layer.name)?,
-                    pieces: usize::try_from(*pieces).unwrap_or(usize::MAX),
-                    init: init(*i),
-                    bias: bias.map(init),
-                },
-                LayerKind::BatchNorm {
-                    momentum,
-                    eps,
-                    affine,
-                } => LayerSpec::BatchNorm {
-                    config: BatchNormConfig {
-                        momentum: *momentum,
-                        eps: *eps,
-                    },
-                    affine: *affine,
-                },
-                LayerKind::Dropout { rate } => LayerSpec::Dropout { rate: *rate },
-                LayerKind::Activation(a) => LayerSpec::Activation(activation(*a)),
-            };
-            layers.push((layer.name.clone(), spec));
-        }
+        let layers = model
+            .layers
+            .iter()
+            .map(|layer| {
+                let spec = layer.spec.map_width(|w| width(w, &layer.name))?;
+                Ok((layer.name.clone(), spec))
+            })
+            .collect::<Result<Vec<_>, LowerError>>()?;
         Ok(ModelBuilder {
             input_width: features,
             layers,
-            loss: loss(model.loss),
+            loss: model.loss,
         })
     }
 
@@ -145,41 +76,11 @@ impl ModelBuilder {
         Ok(m)
     }
 
-    /// The number of trainable values the model will have (Σ of each layer's count, in
-    /// saturating `u128` arithmetic so that an absurd architecture cannot overflow).
-    pub fn param_count(&self) -> u128 {
-        let mut width = self.input_width as u128;
-        let mut total = 0u128;
-        for (_, spec) in &self.layers {
-            let count = match *spec {
-                LayerSpec::Dense { units, bias, .. } => {
-                    let units = units as u128;
-                    width
-                        .saturating_mul(units)
-                        .saturating_add(if bias.is_some() { units } else { 0 })
-                }
-                LayerSpec::Maxout {
-                    units,
-                    pieces,
-                    bias,
-                    ..
-                } => {
-                    let units = units as u128;
-                    width
-                        .saturating_mul(units)
-                        .saturating_add(if bias.is_some() { units } else { 0 })
-                        .saturating_mul(pieces as u128)
-                }
-                LayerSpec::BatchNorm { affine: true, .. } => width.saturating_mul(2),
-                _ => 0,
-            };
-            total = total.saturating_add(count);
-            width = match *spec {
-                LayerSpec::Dense { units, .. } | LayerSpec::Maxout { units, .. } => units as u128,
-                _ => width,
-            };
-        }
-        total
+    /// The number of trainable values the model will have
+    /// ([`LayerSpec::total_param_count`]: saturating, so that an absurd architecture cannot
+    /// overflow).
+    pub fn param_count(&self) -> u64 {
+        LayerSpec::total_param_count(self.input_width, self.layers.iter().map(|(_, s)| s))
     }
 
     /// A lower bound of the memory, in bytes, that training with batches of `batch` rows
@@ -199,7 +100,7 @@ impl ModelBuilder {
                 _ => 0,
             })
             .fold(0u128, u128::saturating_add);
-        let params = self.param_count().saturating_mul(2);
+        let params = u128::from(self.param_count()).saturating_mul(2);
         let activations = (batch as u128).saturating_mul(outputs).saturating_mul(2);
         params.saturating_add(activations).saturating_mul(4)
     }

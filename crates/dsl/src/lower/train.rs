@@ -1,8 +1,9 @@
 //! The `train` section lowered into a [`TrainConfig`].
 //!
 //! Amounts of time keep the unit they were written in wherever the library can (schedules
-//! count epochs or steps); where it needs one unit they are converted with the number of
-//! batches per epoch, `ceil(training rows / batch)`:
+//! count epochs or steps); where it needs one unit they are converted with the trainer's own
+//! steps per epoch ([`StepPlan`]: the batches of an epoch, a one-row leftover joining the last
+//! batch):
 //!
 //! | statement | library | conversion |
 //! |---|---|---|
@@ -20,24 +21,17 @@
 
 use super::LowerError;
 use crate::ir::{
-    BatchSize, EvalSpec, Interval, KeepSpec, MetricKind, OptimizerSpec, RegularizerSpec,
-    ScheduleSpec, SplitName, TrainSpec,
+    EvalSpec, Interval, KeepSpec, MetricKind, OptimizerSpec, RegularizerSpec, ScheduleSpec,
+    SplitName, TrainSpec,
 };
 use nnc_ops::Penalty;
 use nnc_train::{
-    Duration, EarlyStop, Every, Keep, LrSchedule, Monitor, OptimizerConfig, Schedule, TrainConfig,
+    Duration, EarlyStop, Every, Keep, LrSchedule, Monitor, OptimizerConfig, Schedule, StepPlan,
+    TrainConfig,
 };
 
 /// Evaluations of the validation split over a run without an `eval` line.
 pub const DEFAULT_EVALUATIONS: u64 = 100;
-
-/// Batches per epoch: `ceil(rows / batch)` (one for `batch full`).
-pub fn steps_per_epoch(rows: usize, batch: BatchSize) -> u64 {
-    match batch {
-        BatchSize::Full => 1,
-        BatchSize::Examples(b) => (rows as u64).div_ceil(b.max(1)).max(1),
-    }
-}
 
 /// The optimiser and its base learning rate.
 pub fn optimizer(spec: OptimizerSpec) -> (OptimizerConfig, f64) {
@@ -95,10 +89,10 @@ fn every(i: Interval) -> Every {
     }
 }
 
-fn to_steps(i: Interval, spe: u64) -> u64 {
+fn to_steps(i: Interval, plan: StepPlan) -> u64 {
     match i {
         Interval::Steps(s) => s,
-        Interval::Epochs(e) => (e * spe as f64).round().max(0.0) as u64,
+        Interval::Epochs(e) => plan.steps_in(e),
     }
 }
 
@@ -152,17 +146,14 @@ pub fn config(
     train_rows: usize,
     has_val: bool,
 ) -> Result<TrainConfig, LowerError> {
-    let spe = steps_per_epoch(train_rows, spec.batch);
+    let epoch = StepPlan::new(train_rows, spec.batch, Duration::Epochs(1));
     let (optimizer, lr) = optimizer(spec.optimizer);
     let duration = match spec.length {
         Interval::Steps(s) => Duration::Steps(s),
         Interval::Epochs(e) if e.fract() == 0.0 => Duration::Epochs(e as u64),
-        Interval::Epochs(e) => Duration::Steps((e * spe as f64).ceil() as u64),
+        Interval::Epochs(e) => Duration::Steps(epoch.run_steps_in(e)),
     };
-    let total_epochs = match duration {
-        Duration::Epochs(e) => e,
-        Duration::Steps(s) => s.div_ceil(spe),
-    };
+    let total_epochs = StepPlan::new(train_rows, spec.batch, duration).epochs();
     let early_stop = match &spec.early_stop {
         Some(es) => {
             if es.metric.split != SplitName::Val {
@@ -189,7 +180,7 @@ pub fn config(
         Some(EvalSpec {
             split: SplitName::Val,
             every: Interval::Steps(s),
-        }) => s.div_ceil(spe).max(1),
+        }) => epoch.epochs_in(s),
         _ if early_stop.is_some() => 1,
         _ if has_val => total_epochs.div_ceil(DEFAULT_EVALUATIONS).max(1),
         _ => 0,
@@ -199,17 +190,12 @@ pub fn config(
     config.schedule = LrSchedule {
         base_lr: lr,
         schedule: schedule(&spec.schedule, spec.length),
-        warmup_steps: spec.warmup.map_or(0, |w| to_steps(w, spe)),
+        warmup_steps: spec.warmup.map_or(0, |w| to_steps(w, epoch)),
     };
     config.penalty = penalty(spec.regularize);
     config.max_norm = spec.maxnorm;
     config.clip_grad_norm = spec.clip_grad_norm;
-    config.batch = match spec.batch {
-        BatchSize::Full => nnc_data::BatchSize::Full,
-        BatchSize::Examples(n) => {
-            nnc_data::BatchSize::Rows(usize::try_from(n).unwrap_or(usize::MAX))
-        }
-    };
+    config.batch = spec.batch;
     config.eval_every_epochs = eval_every_epochs;
     config.keep = match spec.keep {
         Some(KeepSpec::Last) => Keep::Last,
@@ -217,7 +203,7 @@ pub fn config(
     };
     config.early_stop = early_stop;
     config.early_stop_min_delta = spec.early_stop.map_or(0.0, |e| e.min_delta);
-    config.log_every_steps = spec.log_every.map_or(0, |l| to_steps(l, spe).max(1));
+    config.log_every_steps = spec.log_every.map_or(0, |l| to_steps(l, epoch).max(1));
     config.seed = spec.seed.unwrap_or(0);
     Ok(config)
 }

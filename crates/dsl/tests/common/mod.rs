@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use nnc_dsl::ir::{SourceKind, SourceSpec};
+use nnc_dsl::ir::{Source, SourceSpec};
 use nnc_dsl::{Checked, DataProbe, DataShape, Diagnostics, Override, ProbeError, Sources};
 use std::path::{Path, PathBuf};
 
@@ -17,12 +17,8 @@ impl DataProbe for FakeProbe {
                 .unwrap_or_default()
         };
         match &source.kind {
-            SourceKind::Csv {
-                path,
-                label,
-                columns,
-                ..
-            } => {
+            Source::Csv { path, options } => {
+                let (label, columns) = (&options.label, &options.columns);
                 let header = [
                     "letter", "x-box", "y-box", "width", "high", "onpix", "x-bar", "y-bar",
                 ];
@@ -61,7 +57,7 @@ impl DataProbe for FakeProbe {
                     rows: Some(20_000),
                 })
             }
-            SourceKind::Idx { images, .. } => match name(images).as_str() {
+            Source::Idx { images, .. } => match name(images).as_str() {
                 n if n.contains("bad-magic") => Err(ProbeError::Idx {
                     path: images.clone(),
                     reason: "magic number 0x00000801 is a label file, expected 0x00000803 (images)"
@@ -77,7 +73,7 @@ impl DataProbe for FakeProbe {
                     reason: "No such file or directory (os error 2)".into(),
                 }),
             },
-            SourceKind::Cifar { .. } => Ok(DataShape {
+            Source::Cifar { .. } => Ok(DataShape {
                 features: 3072,
                 classes: 10,
                 rows: Some(50_000),

@@ -8,9 +8,8 @@ use crate::exit::{CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
 use clap::{Args, ValueEnum};
 use nnc_bench::{BenchError, BenchOptions, BenchResult, Harness, Prepared, run_bench};
-use nnc_data::BatchSize;
 use nnc_dsl::Purpose;
-use nnc_train::Duration;
+use nnc_train::StepPlan;
 use std::path::{Path, PathBuf};
 
 /// The arguments of `nnc bench`.
@@ -47,20 +46,6 @@ impl From<HarnessArg> for Harness {
         match h {
             HarnessArg::Step => Harness::Step,
             HarnessArg::Trainer => Harness::Trainer,
-        }
-    }
-}
-
-/// Training steps the file's `train` section asks for (`epochs` converted with the batch size).
-fn file_steps(duration: Duration, batch: BatchSize, rows: usize) -> u64 {
-    match duration {
-        Duration::Steps(s) => s,
-        Duration::Epochs(e) => {
-            let per_epoch = match batch {
-                BatchSize::Full => 1,
-                BatchSize::Rows(b) => rows.div_ceil(b.max(1)) as u64,
-            };
-            e * per_epoch
         }
     }
 }
@@ -147,7 +132,7 @@ pub fn bench(args: &BenchArgs, common: &Common, out: &Output) -> CommandResult {
     };
     let opts = options(
         args,
-        file_steps(config.duration, config.batch, rows.len()),
+        StepPlan::of(&config, rows.len()).total,
         common.threads.unwrap_or_else(rayon::current_num_threads),
     )?;
     let prepared = Prepared {
@@ -197,13 +182,6 @@ mod tests {
             warmup,
             harness: HarnessArg::Trainer,
         }
-    }
-
-    #[test]
-    fn epochs_become_steps() {
-        assert_eq!(file_steps(Duration::Steps(7), BatchSize::Full, 10), 7);
-        assert_eq!(file_steps(Duration::Epochs(3), BatchSize::Full, 10), 3);
-        assert_eq!(file_steps(Duration::Epochs(3), BatchSize::Rows(4), 10), 9);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use nnc_dsl::Purpose;
 use nnc_tape::Tape;
 use nnc_train::events::StopReason;
 use nnc_train::trainer::evaluate_confusion;
-use nnc_train::{Duration, train};
+use nnc_train::{StepPlan, train};
 use sink::RunSink;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -83,13 +83,9 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
 
     let mut model = compiled.model.build(compiled.seed).map_err(failure)?;
     out.note(&report::model_line(experiment, &model));
-    let spe = nnc_train::trainer::steps_per_epoch(splits.train.len(), config.batch);
-    let total = match config.duration {
-        Duration::Epochs(e) => e * spe,
-        Duration::Steps(s) => s,
-    };
+    let plan = StepPlan::of(&config, splits.train.len());
     let file_log_every = config.log_every_steps;
-    config.log_every_steps = RunSink::record_every(total);
+    config.log_every_steps = RunSink::record_every(plan.total);
     if file_log_every > 0 {
         // Keep the file's log points among the recorded steps when they are rarer.
         config.log_every_steps = config.log_every_steps.min(file_log_every);
@@ -97,7 +93,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     config.checkpoint_dir = Some(dir.join("checkpoints"));
     // About 20 periodic checkpoints per run (plus the last one, which Ctrl-C also writes):
     // a synced write every epoch would dominate full-batch runs, where an epoch is one step.
-    config.checkpoint_every_epochs = total.div_ceil(spe).div_ceil(CHECKPOINTS).max(1);
+    config.checkpoint_every_epochs = plan.epochs().div_ceil(CHECKPOINTS).max(1);
     std::fs::create_dir_all(dir.join("checkpoints"))
         .map_err(|e| failure(format!("cannot create the checkpoint directory: {e}")))?;
 

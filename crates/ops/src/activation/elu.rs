@@ -10,8 +10,8 @@
 //! * **Bad at**: computing `exp` for every negative input costs more than a `max`; `α` is one
 //!   more hyperparameter (1.0 is standard).
 
-use super::{Pointwise, apply_pointwise};
-use crate::error::{OpsError, Result};
+use super::Pointwise;
+use crate::error::Result;
 use nnc_tape::{Float, Tape, Var};
 
 /// ELU as a [`Pointwise`] function (`a` is α).
@@ -38,13 +38,7 @@ impl Pointwise for EluFn {
 /// ELU with `alpha > 0` elementwise, as one fused node (backward `ḡ ⊙ (y > 0 ? 1 : y + α)`).
 /// Fails for a non-positive or non-finite alpha.
 pub fn elu<T: Float>(tape: &mut Tape<T>, x: Var, alpha: f64) -> Result<Var> {
-    if !(alpha.is_finite() && alpha > 0.0) {
-        return Err(OpsError::config(
-            "elu",
-            format!("alpha must be a finite number > 0 (1.0 is common), got {alpha}"),
-        ));
-    }
-    apply_pointwise::<T, EluFn>(tape, x, alpha)
+    super::Activation::Elu { alpha }.apply(tape, x)
 }
 
 #[cfg(test)]

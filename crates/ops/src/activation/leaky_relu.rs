@@ -9,8 +9,8 @@
 //! * **Bad at**: the benefit over ReLU is not consistent across problems, and the slope is one
 //!   more hyperparameter (0.01 is common). Init gain `√(2 / (1 + s²))`.
 
-use super::{Pointwise, apply_pointwise};
-use crate::error::{OpsError, Result};
+use super::Pointwise;
+use crate::error::Result;
 use nnc_tape::{Float, Tape, Var};
 
 /// Leaky ReLU as a [`Pointwise`] function (`a` is the slope).
@@ -34,16 +34,10 @@ impl Pointwise for LeakyReluFn {
     }
 }
 
-/// Leaky ReLU with `slope ≥ 0` elementwise, as one fused node (backward `ḡ ⊙ (y > 0 ? 1 : s)`).
-/// Fails for a negative or non-finite slope.
-pub fn leaky_relu<T: Float>(tape: &mut Tape<T>, x: Var, slope: f64) -> Result<Var> {
-    if !(slope.is_finite() && slope >= 0.0) {
-        return Err(OpsError::config(
-            "leaky_relu",
-            format!("the slope must be a finite number ≥ 0 (0.01 is common), got {slope}"),
-        ));
-    }
-    apply_pointwise::<T, LeakyReluFn>(tape, x, slope)
+/// Leaky ReLU with slope `alpha ≥ 0` for negative inputs, elementwise, as one fused node
+/// (backward `ḡ ⊙ (y > 0 ? 1 : α)`). Fails for a negative or non-finite `alpha`.
+pub fn leaky_relu<T: Float>(tape: &mut Tape<T>, x: Var, alpha: f64) -> Result<Var> {
+    super::Activation::LeakyRelu { alpha }.apply(tape, x)
 }
 
 #[cfg(test)]

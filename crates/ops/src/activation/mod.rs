@@ -169,7 +169,8 @@ pub(crate) fn apply_pointwise<T: Float, P: Pointwise>(
 /// assert_eq!(tape.value(y).data(), &[0.0, 0.0, 2.0]);
 /// # Ok::<(), nnc_ops::OpsError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Activation {
     /// `σ(x) = 1 / (1 + e^{−x})`.
     Sigmoid,
@@ -177,10 +178,11 @@ pub enum Activation {
     Tanh,
     /// `max(0, x)`, with ReLU'(0) = 0.
     Relu,
-    /// `x` for `x > 0`, else `slope · x` (the `.nn` language calls the slope `alpha`).
+    /// `x` for `x > 0`, else `α · x`: `α` is the slope for negative inputs (PyTorch's
+    /// `negative_slope`).
     LeakyRelu {
-        /// Slope for negative inputs, `≥ 0` (0.01 is common).
-        slope: f64,
+        /// Slope `α ≥ 0` for negative inputs (0.01 is common).
+        alpha: f64,
     },
     /// `x` for `x > 0`, else `α (eˣ − 1)`.
     Elu {
@@ -255,7 +257,7 @@ impl Activation {
         Activation::Sigmoid,
         Activation::Tanh,
         Activation::Relu,
-        Activation::LeakyRelu { slope: 0.01 },
+        Activation::LeakyRelu { alpha: 0.01 },
         Activation::Elu { alpha: 1.0 },
         Activation::Gelu,
         Activation::Selu,
@@ -280,11 +282,31 @@ impl Activation {
         }
     }
 
+    /// The activation named `name` as in the `.nn` language (`relu`, `leaky_relu`, `none`),
+    /// with its typical parameter (see [`Activation::ALL`]).
+    pub fn from_name(name: &str) -> Option<Activation> {
+        Activation::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Whether it takes a parameter (leaky ReLU's and ELU's `alpha`).
+    pub fn has_parameter(&self) -> bool {
+        matches!(self, Activation::LeakyRelu { .. } | Activation::Elu { .. })
+    }
+
+    /// The same activation with its parameter set to `alpha` (unchanged for those without
+    /// one).
+    pub fn with_parameter(self, alpha: f64) -> Activation {
+        match self {
+            Activation::LeakyRelu { .. } => Activation::LeakyRelu { alpha },
+            Activation::Elu { .. } => Activation::Elu { alpha },
+            other => other,
+        }
+    }
+
     /// The activation's parameter (leaky slope, ELU alpha), or 0 for those without one.
     pub fn parameter(&self) -> f64 {
         match *self {
-            Activation::LeakyRelu { slope } => slope,
-            Activation::Elu { alpha } => alpha,
+            Activation::LeakyRelu { alpha } | Activation::Elu { alpha } => alpha,
             _ => 0.0,
         }
     }
@@ -294,10 +316,12 @@ impl Activation {
     /// exactly these ranges).
     pub fn validate(&self) -> Result<()> {
         match *self {
-            Activation::LeakyRelu { slope } if !(slope.is_finite() && slope >= 0.0) => {
+            Activation::LeakyRelu { alpha } if !(alpha.is_finite() && alpha >= 0.0) => {
                 Err(OpsError::config(
                     "leaky_relu",
-                    format!("the slope must be a finite number ≥ 0 (0.01 is common), got {slope}"),
+                    format!(
+                        "alpha (the slope for negative inputs) must be a finite number ≥ 0 (0.01 is common), got {alpha}"
+                    ),
                 ))
             }
             Activation::Elu { alpha } if !(alpha.is_finite() && alpha > 0.0) => {
@@ -328,7 +352,7 @@ impl Activation {
         with_pointwise!(*self, P => P::value(x, a))
     }
 
-    /// `f'(x)` for one value (at kinks: ReLU'(0) = 0, leaky ReLU'(0) = slope, ELU'(0) = α, the left limit).
+    /// `f'(x)` for one value (at kinks: ReLU'(0) = 0, leaky ReLU'(0) = α, ELU'(0) = α, the left limit).
     pub fn derivative<T: Float>(&self, x: T) -> T {
         let a = T::from_f64(self.parameter());
         with_pointwise!(*self, P => P::derivative(x, P::value(x, a), a))
@@ -341,14 +365,14 @@ impl Activation {
     }
 
     /// The initialisation gain for weights feeding this activation (PyTorch's
-    /// `calculate_gain`): linear and sigmoid 1, tanh 5/3, ReLU √2, leaky ReLU √(2 / (1 + s²)),
+    /// `calculate_gain`): linear and sigmoid 1, tanh 5/3, ReLU √2, leaky ReLU √(2 / (1 + α²)),
     /// SELU 3/4. ELU, GELU, softplus and swish have no standard gain and use ReLU's √2 (they are
     /// rectifiers for large inputs).
     pub fn gain(&self) -> f64 {
         match *self {
             Activation::Identity | Activation::Sigmoid => 1.0,
             Activation::Tanh => 5.0 / 3.0,
-            Activation::LeakyRelu { slope } => (2.0 / (1.0 + slope * slope)).sqrt(),
+            Activation::LeakyRelu { alpha } => (2.0 / (1.0 + alpha * alpha)).sqrt(),
             Activation::Selu => 0.75,
             Activation::Relu
             | Activation::Elu { .. }
@@ -382,7 +406,7 @@ impl Activation {
 impl std::fmt::Display for Activation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match *self {
-            Activation::LeakyRelu { slope } => write!(f, "leaky_relu(slope: {slope})"),
+            Activation::LeakyRelu { alpha } => write!(f, "leaky_relu(alpha: {alpha})"),
             Activation::Elu { alpha } => write!(f, "elu(alpha: {alpha})"),
             a => f.write_str(a.name()),
         }
@@ -426,13 +450,10 @@ mod tests {
     fn invalid_parameters_are_rejected_with_a_message() {
         let mut tape = Tape::<f64>::new();
         let x = tape.constant(nnc_tape::Tensor::zeros(&[1, 2]));
-        let e = Activation::LeakyRelu { slope: -1.0 }
+        let e = Activation::LeakyRelu { alpha: -1.0 }
             .apply(&mut tape, x)
             .unwrap_err();
-        assert!(
-            e.to_string().contains("slope must be a finite number ≥ 0"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("must be a finite number ≥ 0"), "{e}");
         let e = Activation::Elu { alpha: 0.0 }
             .apply(&mut tape, x)
             .unwrap_err();
@@ -460,7 +481,7 @@ mod tests {
         assert_eq!(Activation::Selu.gain(), 0.75);
         let s = 0.2;
         assert_eq!(
-            Activation::LeakyRelu { slope: s }.gain(),
+            Activation::LeakyRelu { alpha: s }.gain(),
             (2.0 / (1.0 + s * s)).sqrt()
         );
     }

@@ -8,13 +8,19 @@ use crate::init::Init;
 use nnc_tape::{Float, Parameters, Rng};
 
 /// One entry of a model architecture: what to build, without parameters. The `.nn` language's
-/// `model` section lowers to a list of these; [`Sequential`](crate::Sequential) builds them.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum LayerSpec {
+/// `model` section resolves to a list of these; [`Sequential`](crate::Sequential) builds them.
+///
+/// `W` is the type of a layer's output width: a number of units for a layer that can be
+/// built; the language's checker holds widths that may still depend on the data (a
+/// `pca(variance: v)` leaves `data.features` unknown until the data is read) and resolves them
+/// with [`LayerSpec::map_width`].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum LayerSpec<W = usize> {
     /// `dense N` with a weight initialiser and an optional bias initialiser.
     Dense {
         /// Output width.
-        units: usize,
+        units: W,
         /// Weight initialiser.
         init: Init,
         /// Bias initialiser; `None` for no bias (before batch norm).
@@ -23,7 +29,7 @@ pub enum LayerSpec {
     /// `maxout N, pieces: k`.
     Maxout {
         /// Output width.
-        units: usize,
+        units: W,
         /// Pieces per unit (≥ 2).
         pieces: usize,
         /// Weight initialiser.
@@ -34,6 +40,7 @@ pub enum LayerSpec {
     /// `batchnorm momentum: m, eps: e, affine: a`.
     BatchNorm {
         /// Momentum and eps.
+        #[serde(flatten)]
         config: BatchNormConfig,
         /// Learnable γ and β.
         affine: bool,
@@ -45,6 +52,62 @@ pub enum LayerSpec {
     },
     /// An activation.
     Activation(Activation),
+}
+
+impl<W> LayerSpec<W> {
+    /// The kind of layer it builds.
+    pub fn kind(&self) -> LayerKind {
+        match *self {
+            LayerSpec::Dense { .. } => LayerKind::Dense,
+            LayerSpec::Maxout { pieces, .. } => LayerKind::Maxout { pieces },
+            LayerSpec::BatchNorm { .. } => LayerKind::BatchNorm,
+            LayerSpec::Dropout { .. } => LayerKind::Dropout,
+            LayerSpec::Activation(a) => LayerKind::Activation(a),
+        }
+    }
+
+    /// The declared output width of a dense or maxout layer (`None` for layers that keep
+    /// their input's width).
+    pub fn units(&self) -> Option<&W> {
+        match self {
+            LayerSpec::Dense { units, .. } | LayerSpec::Maxout { units, .. } => Some(units),
+            _ => None,
+        }
+    }
+
+    /// Whether it has trainable weights (dense, maxout).
+    pub fn has_weights(&self) -> bool {
+        self.units().is_some()
+    }
+
+    /// The same layer with its width mapped by `f` (e.g. a width expression resolved to a
+    /// number once the data is read).
+    pub fn map_width<U, E>(&self, f: impl FnOnce(&W) -> Result<U, E>) -> Result<LayerSpec<U>, E> {
+        Ok(match self {
+            LayerSpec::Dense { units, init, bias } => LayerSpec::Dense {
+                units: f(units)?,
+                init: *init,
+                bias: *bias,
+            },
+            LayerSpec::Maxout {
+                units,
+                pieces,
+                init,
+                bias,
+            } => LayerSpec::Maxout {
+                units: f(units)?,
+                pieces: *pieces,
+                init: *init,
+                bias: *bias,
+            },
+            LayerSpec::BatchNorm { config, affine } => LayerSpec::BatchNorm {
+                config: *config,
+                affine: *affine,
+            },
+            LayerSpec::Dropout { rate } => LayerSpec::Dropout { rate: *rate },
+            LayerSpec::Activation(a) => LayerSpec::Activation(*a),
+        })
+    }
 }
 
 impl LayerSpec {
@@ -80,17 +143,6 @@ impl LayerSpec {
         LayerSpec::Dropout { rate }
     }
 
-    /// The kind of layer it builds.
-    pub fn kind(&self) -> LayerKind {
-        match *self {
-            LayerSpec::Dense { .. } => LayerKind::Dense,
-            LayerSpec::Maxout { pieces, .. } => LayerKind::Maxout { pieces },
-            LayerSpec::BatchNorm { .. } => LayerKind::BatchNorm,
-            LayerSpec::Dropout { .. } => LayerKind::Dropout,
-            LayerSpec::Activation(a) => LayerKind::Activation(a),
-        }
-    }
-
     /// The output width for an input of `input_width` features.
     pub fn output_width(&self, input_width: usize) -> usize {
         match *self {
@@ -100,28 +152,44 @@ impl LayerSpec {
     }
 
     /// The number of trainable values it will have for an input of `input_width` features:
-    /// dense `in·units + units`, maxout `pieces` times that, batch norm `2·width` (0 when not
-    /// affine).
-    pub fn param_count(&self, input_width: usize) -> usize {
+    /// dense `in·units + units` (no `+ units` without a bias), maxout `pieces` times that,
+    /// batch norm `2·width` (0 when not affine), others 0. Saturating, so that an absurd
+    /// architecture reports `u64::MAX` instead of overflowing.
+    pub fn param_count(&self, input_width: usize) -> u64 {
+        let affine = |units: usize, bias: bool| {
+            let units = units as u64;
+            (input_width as u64)
+                .saturating_mul(units)
+                .saturating_add(if bias { units } else { 0 })
+        };
         match *self {
-            LayerSpec::Dense { units, bias, .. } => {
-                input_width * units + if bias.is_some() { units } else { 0 }
-            }
+            LayerSpec::Dense { units, bias, .. } => affine(units, bias.is_some()),
             LayerSpec::Maxout {
                 units,
                 pieces,
                 bias,
                 ..
-            } => pieces * (input_width * units + if bias.is_some() { units } else { 0 }),
-            LayerSpec::BatchNorm { affine, .. } => {
-                if affine {
-                    2 * input_width
-                } else {
-                    0
-                }
-            }
-            LayerSpec::Dropout { .. } | LayerSpec::Activation(_) => 0,
+            } => affine(units, bias.is_some()).saturating_mul(pieces as u64),
+            LayerSpec::BatchNorm { affine: true, .. } => (input_width as u64).saturating_mul(2),
+            LayerSpec::BatchNorm { affine: false, .. }
+            | LayerSpec::Dropout { .. }
+            | LayerSpec::Activation(_) => 0,
         }
+    }
+
+    /// The trainable values of a stack of `layers` fed `input_width` features: the sum of
+    /// each layer's [`LayerSpec::param_count`] (saturating).
+    pub fn total_param_count<'a>(
+        input_width: usize,
+        layers: impl IntoIterator<Item = &'a LayerSpec>,
+    ) -> u64 {
+        let mut width = input_width;
+        let mut total = 0u64;
+        for layer in layers {
+            total = total.saturating_add(layer.param_count(width));
+            width = layer.output_width(width);
+        }
+        total
     }
 
     /// Builds the layer `name` for `input_width` input features, adding its parameters to

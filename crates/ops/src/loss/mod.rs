@@ -80,9 +80,11 @@ pub fn one_hot<T: Float>(labels: &[usize], classes: usize) -> Result<Tensor<T>> 
 }
 
 /// A classification loss, as a model's `loss` statement names it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Loss {
     /// Softmax cross-entropy (`loss softmax`).
+    #[serde(rename = "softmax")]
     SoftmaxCrossEntropy,
     /// Multiclass SVM hinge loss with margin Δ (`loss svm(margin: 1)`).
     Svm {
@@ -90,6 +92,7 @@ pub enum Loss {
         margin: f64,
     },
     /// Mean squared error against one-hot class targets (`loss mse`).
+    #[serde(rename = "mse")]
     MeanSquaredError,
 }
 

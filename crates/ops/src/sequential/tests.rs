@@ -97,14 +97,15 @@ fn spec_param_counts_match_the_built_layers() {
         LayerSpec::batchnorm(),
         LayerSpec::dropout(0.5),
     ];
-    let mut width = 4;
-    let mut expected = 0;
-    for s in &specs {
-        expected += s.param_count(width);
-        width = s.output_width(width);
-    }
     let m = Sequential::<f32>::from_specs(4, &specs, &mut rng(0)).unwrap();
-    assert_eq!(m.num_params(), expected);
+    assert_eq!(
+        m.num_params() as u64,
+        LayerSpec::total_param_count(4, &specs)
+    );
+    assert_eq!(
+        LayerSpec::total_param_count(4, &specs),
+        (4 * 6 + 6) + 3 * (6 * 5 + 5) + 2 * 5
+    );
 }
 
 #[test]

@@ -49,14 +49,10 @@ pub fn lr_range_test(
     let beta = 0.9;
     let (mut avg, mut best) = (0.0, f64::INFINITY);
     let mut curve = Vec::new();
-    let mut order: Vec<usize> = Vec::new();
     let mut epoch = 0;
     let mut k = 0u64;
     'sweep: loop {
-        order.clear();
-        order.extend(batcher.epoch(epoch).flatten().copied());
-        let bs = batcher.batch_size();
-        for indices in order.chunks(bs).take(batcher.batches_per_epoch()) {
+        for indices in batcher.epoch(epoch) {
             if k >= steps {
                 break 'sweep;
             }

@@ -18,6 +18,19 @@ pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 use nnc_tape::{Float, Gradients, Parameters, Result, Tensor};
+
+/// Adam's first-moment decay β1 when none is given (PyTorch's).
+pub const ADAM_BETA1: f64 = 0.9;
+/// Adam's second-moment decay β2 when none is given (PyTorch's).
+pub const ADAM_BETA2: f64 = 0.999;
+/// Adam's and RMSProp's ε when none is given (PyTorch's Adam).
+pub const ADAM_EPS: f64 = 1e-8;
+/// Adagrad's ε when none is given (PyTorch's).
+pub const ADAGRAD_EPS: f64 = 1e-10;
+/// RMSProp's decay of the squared-gradient average when none is given (PyTorch's `alpha`).
+pub const RMSPROP_DECAY: f64 = 0.99;
+/// AdamW's decoupled weight decay when none is given (PyTorch's).
+pub const ADAMW_WEIGHT_DECAY: f64 = 0.01;
 use serde::{Deserialize, Serialize};
 
 /// An update rule.
@@ -90,12 +103,13 @@ impl OptimizerConfig {
         }
     }
 
-    /// Adam with PyTorch's defaults (β1 0.9, β2 0.999, ε 1e-8).
+    /// Adam with PyTorch's defaults ([`ADAM_BETA1`] 0.9, [`ADAM_BETA2`] 0.999, [`ADAM_EPS`]
+    /// 1e-8).
     pub fn adam() -> Self {
         OptimizerConfig::Adam {
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
+            beta1: ADAM_BETA1,
+            beta2: ADAM_BETA2,
+            eps: ADAM_EPS,
             weight_decay: 0.0,
         }
     }

@@ -6,7 +6,6 @@
 //! gives bit-identical weights, and a run resumed from a checkpoint ends exactly where an
 //! uninterrupted run would.
 
-mod batches;
 mod config;
 mod error;
 mod evaluate;
@@ -15,13 +14,14 @@ mod kept;
 mod monitors;
 mod run;
 mod state;
+mod steps;
 
-pub use batches::{batch_ranges, steps_per_epoch};
 pub use config::{Duration, EarlyStop, Keep, Monitor, TrainConfig};
 pub use error::TrainError;
 pub use evaluate::{EVAL_BATCH, evaluate, evaluate_confusion};
 pub use kept::KeptWeights;
 pub use state::{RunProgress, load_checkpoint, load_weights, save_checkpoint, save_weights};
+pub use steps::{StepPlan, batch_ranges, steps_per_epoch};
 
 use crate::babysit::{DataContext, Finding};
 use crate::events::{EventSink, StopReason};

@@ -1,14 +1,14 @@
 //! One training run: the epoch loop, the step, and the end-of-epoch bookkeeping.
 
-use super::batches::batch_ranges;
 use super::config::{Keep, Monitor};
 use super::evidence::{RecentSteps, StepLoss};
 use super::kept::{KeptWeights, Snapshot};
 use super::monitors::LiveMonitors;
 use super::state::{RunProgress, load_checkpoint, load_weights, save_checkpoint, saved_step};
+use super::steps::StepPlan;
 use super::{
-    Duration, EVAL_BATCH, EpochRecord, RunSummary, TrainConfig, TrainData, TrainError, blame,
-    evaluate, step_rng,
+    EVAL_BATCH, EpochRecord, RunSummary, TrainConfig, TrainData, TrainError, blame, evaluate,
+    step_rng,
 };
 use crate::babysit::{Causes, CheckKind, DataFacts, Finding, ScoreFacts, Severity, data_checks};
 use crate::constraints::{apply_max_norm, clip_gradient_norm};
@@ -92,12 +92,9 @@ impl<'a> Trainer<'a> {
             )));
         }
         let batcher = Batcher::new(data.train.len(), config.batch, true, config.seed)?;
-        let batches = batch_ranges(data.train.len(), config.batch);
-        let steps_per_epoch = batches.len() as u64;
-        let total_steps = match config.duration {
-            Duration::Epochs(e) => e * steps_per_epoch,
-            Duration::Steps(s) => s,
-        };
+        let batches = batcher.ranges().to_vec();
+        let plan = StepPlan::of(config, data.train.len());
+        let (steps_per_epoch, total_steps) = (plan.per_epoch, plan.total);
         let weight_ids = model.weight_ids();
         Ok(Trainer {
             model,
