@@ -112,36 +112,11 @@ pub(crate) fn check(
     if let Some((test, args)) = &test {
         probe_shape(env, test, args, base_dir, probe);
     }
-    // More folds than rows would only fail when the data is split, without a location.
-    if let (SplitSpec::KFold { k, .. }, Some(rows), Some(span)) =
-        (&split, shape.as_ref().and_then(|s| s.rows), split_span)
-        && *k > rows
-    {
-        env.report(
-            Diagnostic::new(
-                Code::E202,
-                format!("{k} folds of {rows} rows: every fold needs at least one row"),
-            )
-            .primary(span, "more folds than rows")
-            .help(format!("use at most {rows} folds, e.g. `split kfold(5)`")),
-        );
+    if let (Some(shape), Some(span)) = (&shape, split_span) {
+        folds_fit_the_rows(env, &split, shape, span);
     }
-    // One class: nothing to tell apart (the loss is 0 from the first step).
-    if let Some(rows) = shape.as_ref().filter(|s| s.classes == 1).map(|s| s.rows) {
-        let (span, label) = match (source_args.classes, source_args.label) {
-            (Some(c), _) => (c, "one class"),
-            (None, Some(l)) => (l, "every row has the same value here"),
-            _ => (source.span, "every example has the same label"),
-        };
-        let rows = rows.map_or(String::new(), |n| format!(" ({n} rows)"));
-        env.report(
-            Diagnostic::new(
-                Code::E414,
-                format!("the data has only one class{rows}: there is nothing to classify"),
-            )
-            .primary(span, label)
-            .help("a classifier needs examples of at least two classes: check the label column, or the `classes:` of a generated source"),
-        );
+    if let Some(shape) = &shape {
+        more_than_one_class(env, shape, &source, &source_args);
     }
     let model_features = super::preprocess::preprocess_width(env, &preprocess, shape.as_ref());
     let facts = DataFacts {
@@ -159,6 +134,48 @@ pub(crate) fn check(
         seed,
     };
     Some((spec, facts))
+}
+
+/// More folds than rows would only fail when the data is split, without a location (E202).
+fn folds_fit_the_rows(env: &mut Env<'_>, split: &SplitSpec, shape: &DataShape, span: Span) {
+    if let (SplitSpec::KFold { k, .. }, Some(rows)) = (split, shape.rows)
+        && *k > rows
+    {
+        env.report(
+            Diagnostic::new(
+                Code::E202,
+                format!("{k} folds of {rows} rows: every fold needs at least one row"),
+            )
+            .primary(span, "more folds than rows")
+            .help(format!("use at most {rows} folds, e.g. `split kfold(5)`")),
+        );
+    }
+}
+
+/// One class: nothing to tell apart, the loss is 0 from the first step (E414).
+fn more_than_one_class(
+    env: &mut Env<'_>,
+    shape: &DataShape,
+    source: &SourceSpec,
+    args: &SourceArgs,
+) {
+    if shape.classes != 1 {
+        return;
+    }
+    let (span, label) = match (args.classes, args.label) {
+        (Some(c), _) => (c, "one class"),
+        (None, Some(l)) => (l, "every row has the same value here"),
+        _ => (source.span, "every example has the same label"),
+    };
+    let rows = shape.rows.map_or(String::new(), |n| format!(" ({n} rows)"));
+    env.report(
+        Diagnostic::new(
+            Code::E414,
+            format!("the data has only one class{rows}: there is nothing to classify"),
+        )
+        .primary(span, label)
+        .help("a classifier needs examples of at least two classes: check the label column, or the `classes:` of a generated source"),
+    );
 }
 
 fn once_saw(body: &crate::ast::Body, word: &str) -> bool {

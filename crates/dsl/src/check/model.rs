@@ -29,6 +29,9 @@ pub(crate) struct BuiltLayer {
     pub explicit_init: Option<(Init, Span)>,
 }
 
+/// A weight initializer as written, with its span.
+type WrittenInit = (Init, Span);
+
 /// The expanded model.
 #[derive(Debug, Default)]
 pub(crate) struct BuiltModel {
@@ -439,7 +442,7 @@ impl Expander<'_> {
         env: &mut Env<'_>,
         command: &Command,
         bound: &Bound,
-    ) -> Option<(LayerSpec<Width>, Option<(Init, Span)>)> {
+    ) -> Option<(LayerSpec<Width>, Option<WrittenInit>)> {
         let name = command.name.name.as_str();
         let units = bound
             .get("width")

@@ -20,6 +20,43 @@ pub(crate) struct SplitUses {
     pub uses: Vec<(SplitName, Span, String)>,
 }
 
+/// The statements of a `train` section as they are read (each at most once).
+struct TrainDraft {
+    optimizer: Option<OptimizerSpec>,
+    schedule: ScheduleSpec,
+    warmup: Option<Interval>,
+    regularize: RegularizerSpec,
+    maxnorm: Option<f64>,
+    clip: Option<f64>,
+    batch: BatchSize,
+    length: Option<Interval>,
+    eval: Option<EvalSpec>,
+    early_stop: Option<EarlyStopSpec>,
+    log_every: Option<Interval>,
+    keep: Option<KeepSpec>,
+    seed: Option<u64>,
+}
+
+impl Default for TrainDraft {
+    fn default() -> Self {
+        TrainDraft {
+            optimizer: None,
+            schedule: ScheduleSpec::None,
+            warmup: None,
+            regularize: RegularizerSpec::None,
+            maxnorm: None,
+            clip: None,
+            batch: BatchSize::Rows(32),
+            length: None,
+            eval: None,
+            early_stop: None,
+            log_every: None,
+            keep: None,
+            seed: None,
+        }
+    }
+}
+
 /// Checks the `train` section.
 pub(crate) fn check(
     env: &mut Env<'_>,
@@ -28,19 +65,7 @@ pub(crate) fn check(
 ) -> Option<TrainSpec> {
     let (commands, _) = flatten(env, &section.body, "train", false);
     let mut once = Once::default();
-    let mut optimizer = None;
-    let mut schedule = ScheduleSpec::None;
-    let mut warmup = None;
-    let mut regularize = RegularizerSpec::None;
-    let mut maxnorm = None;
-    let mut clip = None;
-    let mut batch = BatchSize::Rows(32);
-    let mut length = None;
-    let mut eval = None;
-    let mut early_stop = None;
-    let mut log_every = None;
-    let mut keep = None;
-    let mut seed = None;
+    let mut draft = TrainDraft::default();
     let mut ok = true;
     let locals = Vec::new();
     for command in commands {
@@ -63,78 +88,76 @@ pub(crate) fn check(
             continue;
         }
         let bound = bind(env, &command.name, &args, signature, Form::Statement);
-        let first = signature.args.first().map(|a| a.name).unwrap_or("");
+        draft.read(env, signature.name, &bound, uses);
+    }
+    draft.finish(env, section, &once, ok)
+}
+
+impl TrainDraft {
+    /// Reads the statement `name` with its bound arguments.
+    fn read(&mut self, env: &mut Env<'_>, name: &str, bound: &Bound, uses: &mut SplitUses) {
+        let first = catalogue::find(catalogue::TRAIN_STATEMENTS, name)
+            .and_then(|s| s.args.first())
+            .map_or("", |a| a.name);
         let value = bound.get(first);
-        match signature.name {
-            "optimizer" => optimizer = value.and_then(|v| optimizer_spec(env, v)),
+        match name {
+            "optimizer" => self.optimizer = value.and_then(|v| optimizer_spec(env, v)),
             "schedule" => {
                 if let Some(s) = value.and_then(|v| schedule_spec(env, v)) {
-                    schedule = s;
+                    self.schedule = s;
                 }
-                warmup = bound
+                self.warmup = bound
                     .get("warmup")
                     .and_then(|v| expect::interval(env, v, "`warmup`"));
             }
             "regularize" => {
                 if let Some(r) = value.and_then(|v| regularizer_spec(env, v)) {
-                    regularize = r;
+                    self.regularize = r;
                 }
             }
-            "constrain" => {
-                maxnorm = value.and_then(|v| {
-                    let (sig, callee, args) = expect::callee(
-                        env,
-                        v,
-                        "`constrain`",
-                        catalogue::CONSTRAINTS,
-                        "constraint",
-                        "constraints",
-                    )?;
-                    let inner = bind(env, &callee, args, sig, Form::Call);
-                    expect::ranged(env, inner.get("c")?, "the max-norm bound", &POSITIVE)
-                })
-            }
+            "constrain" => self.maxnorm = value.and_then(|v| max_norm(env, v)),
             "clip" => {
-                clip =
+                self.clip =
                     value.and_then(|v| expect::ranged(env, v, "the gradient-norm bound", &POSITIVE))
             }
             "batch" => {
-                if let Some(v) = value {
-                    match v.head_name() {
-                        Some("full") => batch = BatchSize::Full,
-                        _ => {
-                            if let Some(n) = expect::integer(env, v, "the batch size", 1) {
-                                batch = BatchSize::Rows(usize::try_from(n).unwrap_or(usize::MAX));
-                            }
-                        }
-                    }
+                if let Some(b) = value.and_then(|v| batch_size(env, v)) {
+                    self.batch = b;
                 }
             }
             "epochs" => {
-                length = value
+                self.length = value
                     .and_then(|v| expect::integer(env, v, "the number of epochs", 1))
                     .map(|n| Interval::Epochs(n as f64))
             }
             "steps" => {
-                length = value
+                self.length = value
                     .and_then(|v| expect::integer(env, v, "the number of steps", 1))
                     .map(Interval::Steps)
             }
-            "eval" => eval = eval_spec(env, &bound, uses),
-            "early_stop" => early_stop = early_stop_spec(env, &bound, uses),
+            "eval" => self.eval = eval_spec(env, bound, uses),
+            "early_stop" => self.early_stop = early_stop_spec(env, bound, uses),
             "log" => {
-                log_every = bound
+                self.log_every = bound
                     .get("every")
                     .and_then(|v| expect::interval(env, v, "the logging period"))
             }
-            "keep" => keep = value.and_then(|v| keep_spec(env, v, uses)),
-            _ => seed = value.and_then(|v| expect::integer(env, v, "`seed`", 0)),
+            "keep" => self.keep = value.and_then(|v| keep_spec(env, v, uses)),
+            _ => self.seed = value.and_then(|v| expect::integer(env, v, "`seed`", 0)),
         }
     }
-    let optimizer = match optimizer {
-        Some(o) => o,
-        None => {
-            if ok && !once_has(&once, env, section, "optimizer") {
+
+    /// The section, when it has an optimizer and a length (E106 otherwise) and every
+    /// statement was valid.
+    fn finish(
+        self,
+        env: &mut Env<'_>,
+        section: &Section,
+        once: &Once,
+        ok: bool,
+    ) -> Option<TrainSpec> {
+        let Some(optimizer) = self.optimizer else {
+            if ok && !once_has(once, env, section, "optimizer") {
                 env.report(
                     Diagnostic::new(Code::E106, "the `train` section has no `optimizer`")
                         .primary(section.header_span, "how should the weights be updated?")
@@ -142,14 +165,11 @@ pub(crate) fn check(
                 );
             }
             return None;
-        }
-    };
-    let length = match length {
-        Some(l) => l,
-        None => {
+        };
+        let Some(length) = self.length else {
             if ok
-                && !once_has(&once, env, section, "epochs")
-                && !once_has(&once, env, section, "steps")
+                && !once_has(once, env, section, "epochs")
+                && !once_has(once, env, section, "steps")
             {
                 env.report(
                     Diagnostic::new(
@@ -161,23 +181,46 @@ pub(crate) fn check(
                 );
             }
             return None;
-        }
-    };
-    ok.then_some(TrainSpec {
-        optimizer,
-        schedule,
-        warmup,
-        regularize,
-        maxnorm,
-        clip_grad_norm: clip,
-        batch,
-        length,
-        eval,
-        early_stop,
-        log_every,
-        seed,
-        keep,
-    })
+        };
+        ok.then_some(TrainSpec {
+            optimizer,
+            schedule: self.schedule,
+            warmup: self.warmup,
+            regularize: self.regularize,
+            maxnorm: self.maxnorm,
+            clip_grad_norm: self.clip,
+            batch: self.batch,
+            length,
+            eval: self.eval,
+            early_stop: self.early_stop,
+            log_every: self.log_every,
+            seed: self.seed,
+            keep: self.keep,
+        })
+    }
+}
+
+/// `constrain maxnorm(c)`: the bound `c`.
+fn max_norm(env: &mut Env<'_>, v: &Val) -> Option<f64> {
+    let (sig, callee, args) = expect::callee(
+        env,
+        v,
+        "`constrain`",
+        catalogue::CONSTRAINTS,
+        "constraint",
+        "constraints",
+    )?;
+    let inner = bind(env, &callee, args, sig, Form::Call);
+    expect::ranged(env, inner.get("c")?, "the max-norm bound", &POSITIVE)
+}
+
+/// `batch full` or `batch N` (N ≥ 1).
+fn batch_size(env: &mut Env<'_>, v: &Val) -> Option<BatchSize> {
+    match v.head_name() {
+        Some("full") => Some(BatchSize::Full),
+        _ => expect::integer(env, v, "the batch size", 1)
+            .map(|n| BatchSize::Rows(usize::try_from(n).unwrap_or(usize::MAX))),
+    }
 }
 
 /// `keep best` (needs a validation split) or `keep last`.

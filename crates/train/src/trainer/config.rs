@@ -116,6 +116,113 @@ pub struct TrainConfig {
     pub keep: Keep,
 }
 
+/// Checks the optimiser's hyperparameters (momenta and decays in `[0, 1)`, positive ε).
+fn validate_optimizer(optimizer: &OptimizerConfig) -> Result<(), TrainError> {
+    match *optimizer {
+        OptimizerConfig::Sgd {
+            momentum,
+            dampening,
+            nesterov,
+        } => {
+            require(
+                unit_interval_open(momentum),
+                "sgd momentum must be in [0, 1)",
+                momentum,
+            )?;
+            require(
+                (0.0..=1.0).contains(&dampening),
+                "sgd dampening must be in [0, 1]",
+                dampening,
+            )?;
+            require(
+                !nesterov || (momentum > 0.0 && dampening == 0.0),
+                "nesterov momentum needs momentum > 0 and no dampening",
+                format!("momentum {momentum}, dampening {dampening}"),
+            )?;
+        }
+        OptimizerConfig::Adagrad { eps } => {
+            require(positive(eps), "adagrad eps must be positive", eps)?
+        }
+        OptimizerConfig::RmsProp { decay, eps } => {
+            require(
+                unit_interval_open(decay),
+                "rmsprop decay must be in [0, 1)",
+                decay,
+            )?;
+            require(positive(eps), "rmsprop eps must be positive", eps)?;
+        }
+        OptimizerConfig::Adam {
+            beta1,
+            beta2,
+            eps,
+            weight_decay,
+        } => {
+            require(
+                unit_interval_open(beta1),
+                "adam beta1 must be in [0, 1)",
+                beta1,
+            )?;
+            require(
+                unit_interval_open(beta2),
+                "adam beta2 must be in [0, 1)",
+                beta2,
+            )?;
+            require(positive(eps), "adam eps must be positive", eps)?;
+            require(
+                weight_decay.is_finite() && weight_decay >= 0.0,
+                "weight decay must be zero or positive",
+                weight_decay,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the schedule's periods, factors and milestones.
+fn validate_schedule(schedule: &Schedule) -> Result<(), TrainError> {
+    match schedule {
+        Schedule::Constant => {}
+        Schedule::Step { every, factor } => {
+            check_every(*every, "the step schedule's period")?;
+            require(
+                positive(*factor),
+                "the step schedule's factor must be positive",
+                factor,
+            )?;
+        }
+        Schedule::Exponential { k, unit } | Schedule::Inverse { k, unit, .. } => {
+            check_every(*unit, "the schedule's unit")?;
+            require(
+                k.is_finite() && *k >= 0.0,
+                "the decay constant k must be zero or positive",
+                k,
+            )?;
+        }
+        Schedule::MultiStep { at, factor, unit } => {
+            check_every(*unit, "the schedule's unit")?;
+            require(
+                positive(*factor),
+                "the multistep factor must be positive",
+                factor,
+            )?;
+            require(
+                at.iter().all(|m| m.is_finite()) && at.windows(2).all(|w| w[0] < w[1]),
+                "multistep milestones must increase",
+                format!("{at:?}"),
+            )?;
+        }
+        Schedule::Cosine { period, min_lr } => {
+            check_every(*period, "the cosine period")?;
+            require(
+                min_lr.is_finite() && *min_lr >= 0.0,
+                "the cosine min_lr must be zero or positive",
+                min_lr,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Fails with a message naming the setting unless `ok`.
 fn require(ok: bool, what: &str, value: impl std::fmt::Display) -> Result<(), TrainError> {
     if ok {
@@ -151,103 +258,8 @@ impl TrainConfig {
             "the learning rate must be a positive number",
             self.schedule.base_lr,
         )?;
-        match self.optimizer {
-            OptimizerConfig::Sgd {
-                momentum,
-                dampening,
-                nesterov,
-            } => {
-                require(
-                    unit_interval_open(momentum),
-                    "sgd momentum must be in [0, 1)",
-                    momentum,
-                )?;
-                require(
-                    (0.0..=1.0).contains(&dampening),
-                    "sgd dampening must be in [0, 1]",
-                    dampening,
-                )?;
-                require(
-                    !nesterov || (momentum > 0.0 && dampening == 0.0),
-                    "nesterov momentum needs momentum > 0 and no dampening",
-                    format!("momentum {momentum}, dampening {dampening}"),
-                )?;
-            }
-            OptimizerConfig::Adagrad { eps } => {
-                require(positive(eps), "adagrad eps must be positive", eps)?
-            }
-            OptimizerConfig::RmsProp { decay, eps } => {
-                require(
-                    unit_interval_open(decay),
-                    "rmsprop decay must be in [0, 1)",
-                    decay,
-                )?;
-                require(positive(eps), "rmsprop eps must be positive", eps)?;
-            }
-            OptimizerConfig::Adam {
-                beta1,
-                beta2,
-                eps,
-                weight_decay,
-            } => {
-                require(
-                    unit_interval_open(beta1),
-                    "adam beta1 must be in [0, 1)",
-                    beta1,
-                )?;
-                require(
-                    unit_interval_open(beta2),
-                    "adam beta2 must be in [0, 1)",
-                    beta2,
-                )?;
-                require(positive(eps), "adam eps must be positive", eps)?;
-                require(
-                    weight_decay.is_finite() && weight_decay >= 0.0,
-                    "weight decay must be zero or positive",
-                    weight_decay,
-                )?;
-            }
-        }
-        match &self.schedule.schedule {
-            Schedule::Constant => {}
-            Schedule::Step { every, factor } => {
-                check_every(*every, "the step schedule's period")?;
-                require(
-                    positive(*factor),
-                    "the step schedule's factor must be positive",
-                    factor,
-                )?;
-            }
-            Schedule::Exponential { k, unit } | Schedule::Inverse { k, unit, .. } => {
-                check_every(*unit, "the schedule's unit")?;
-                require(
-                    k.is_finite() && *k >= 0.0,
-                    "the decay constant k must be zero or positive",
-                    k,
-                )?;
-            }
-            Schedule::MultiStep { at, factor, unit } => {
-                check_every(*unit, "the schedule's unit")?;
-                require(
-                    positive(*factor),
-                    "the multistep factor must be positive",
-                    factor,
-                )?;
-                require(
-                    at.iter().all(|m| m.is_finite()) && at.windows(2).all(|w| w[0] < w[1]),
-                    "multistep milestones must increase",
-                    format!("{at:?}"),
-                )?;
-            }
-            Schedule::Cosine { period, min_lr } => {
-                check_every(*period, "the cosine period")?;
-                require(
-                    min_lr.is_finite() && *min_lr >= 0.0,
-                    "the cosine min_lr must be zero or positive",
-                    min_lr,
-                )?;
-            }
-        }
+        validate_optimizer(&self.optimizer)?;
+        validate_schedule(&self.schedule.schedule)?;
         if let Some(p) = self.penalty {
             let (a, b) = match p {
                 nnc_ops::Penalty::L2(l) | nnc_ops::Penalty::L1(l) => (l, 0.0),
