@@ -78,7 +78,9 @@ pub const MODEL_STATEMENTS: &[Signature] = &[
     sig("loss", &[req("loss")]),
 ];
 
-/// Activation functions (usable as layers and as values).
+/// Activation functions (usable as layers and as values): the library's
+/// [`nnc_ops::Activation::ALL`], in its order, with `alpha` for those that take a parameter
+/// (a test keeps the two lists equal).
 pub const ACTIVATIONS: &[Signature] = &[
     sig("sigmoid", &[]),
     sig("tanh", &[]),
@@ -313,4 +315,25 @@ pub fn is_known_word(word: &str) -> bool {
         || METRICS.contains(&word)
         || SPLITS.contains(&word)
         || matches!(word, "full" | "max" | "min" | "train" | "all")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nnc_ops::Activation;
+
+    /// The language offers exactly the library's activations, each with an `alpha` argument
+    /// when it takes a parameter: adding one to the library and this list is all it needs.
+    #[test]
+    fn the_activations_are_the_librarys() {
+        let library: Vec<(&str, bool)> = Activation::ALL
+            .iter()
+            .map(|a| (a.name(), a.has_parameter()))
+            .collect();
+        let language: Vec<(&str, bool)> = ACTIVATIONS
+            .iter()
+            .map(|s| (s.name, s.args.iter().any(|a| a.name == "alpha")))
+            .collect();
+        assert_eq!(language, library);
+    }
 }
