@@ -18,3 +18,4 @@ pub mod output;
 pub mod plots;
 pub mod run;
 pub mod search;
+pub mod shared;

@@ -21,7 +21,9 @@ pub(crate) fn check(
 ) -> Option<SearchSpec> {
     let strategy = match &section.kind {
         SectionKind::Search(Some(expr)) => strategy(env, expr)?,
-        _ => Strategy::Random { seed: None },
+        _ => Strategy::Random {
+            seed: DEFAULT_SAMPLER_SEED,
+        },
     };
     let (commands, samples) = flatten(env, &section.body, "search", true);
     let mut space: Vec<SearchDim> = Vec::new();
@@ -185,8 +187,8 @@ fn strategy(env: &mut Env<'_>, expr: &Expr) -> Option<Strategy> {
         "grid" => Strategy::Grid,
         _ => Strategy::Random {
             seed: match b.get("seed") {
-                Some(s) => Some(expect::integer(env, s, "`seed`", 0)?),
-                None => None,
+                Some(s) => expect::integer(env, s, "`seed`", 0)?,
+                None => DEFAULT_SAMPLER_SEED,
             },
         },
     })
@@ -281,8 +283,8 @@ fn sample_dim(
     })
 }
 
-fn choice_types(env: &mut Env<'_>, dist: &Distribution, v: &Val, default: &Val, name: &str) {
-    let (Distribution::Choice(_), ValKind::Call { args, .. }) = (dist, &v.kind) else {
+fn choice_types(env: &mut Env<'_>, dist: &Dist, v: &Val, default: &Val, name: &str) {
+    let (Dist::Choice(_), ValKind::Call { args, .. }) = (dist, &v.kind) else {
         return;
     };
     let Some(expected) = default.type_class() else {
@@ -314,7 +316,7 @@ fn choice_types(env: &mut Env<'_>, dist: &Distribution, v: &Val, default: &Val, 
     }
 }
 
-fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Distribution> {
+fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Dist> {
     let (sig, callee, args) = expect::callee(
         env,
         v,
@@ -350,12 +352,12 @@ fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Distribution> {
                 .is_some_and(|n| catalogue::find(catalogue::DISTRIBUTIONS, n).is_some())
                 && matches!(arg.value.kind, ValKind::Call { .. });
             if nested {
-                options.push(ChoiceOption::Dist(distribution(env, &arg.value)?));
+                options.push(Choice::Dist(distribution(env, &arg.value)?));
             } else {
-                options.push(ChoiceOption::Value(super::literal(&arg.value)?));
+                options.push(Choice::Value(choice_value(&super::literal(&arg.value)?)));
             }
         }
-        return Some(Distribution::Choice(options));
+        return Some(Dist::Choice(options));
     }
     let b = bind(env, &callee, args, sig, Form::Call);
     let lo_v = b.get("lo")?;
@@ -414,17 +416,17 @@ fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Distribution> {
         );
     }
     Some(match sig.name {
-        "uniform" => Distribution::Uniform { lo, hi },
-        "loguniform" => Distribution::LogUniform { lo, hi },
-        "int" => Distribution::Int {
+        "uniform" => Dist::Uniform { lo, hi },
+        "loguniform" => Dist::LogUniform { lo, hi },
+        "int" => Dist::Int {
             lo: lo as i64,
             hi: hi as i64,
         },
-        "logint" => Distribution::LogInt {
+        "logint" => Dist::LogInt {
             lo: lo as i64,
             hi: hi as i64,
         },
-        _ => Distribution::Log1m { lo, hi },
+        _ => Dist::Log1m { lo, hi },
     })
 }
 

@@ -8,7 +8,7 @@ use super::{failure, prepare};
 use crate::cli::{Common, SplitArg};
 use crate::exit::{CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
-use crate::run::files::PREPROCESS_KEY;
+use crate::shared::weights::PREPROCESS_KEY;
 use nnc_data::FittedPipeline;
 use nnc_dsl::Purpose;
 use nnc_tape::Tape;

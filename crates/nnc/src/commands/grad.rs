@@ -186,7 +186,7 @@ pub fn grad(
     let (loaded, compiled) = prepare(model, Purpose::Gradcheck, None, common, out)?;
     let name = loaded.checked.experiment.name.clone();
     if let Some(dir) = dump_dir {
-        super::create_out_dir(dir, "--dump")?;
+        crate::shared::files::create_out_dir(dir, "--dump")?;
     }
     let built = compiled.model.build(compiled.seed).map_err(failure)?;
     match dtype {

@@ -7,9 +7,8 @@ pub mod eval;
 pub mod grad;
 pub mod list;
 
-use crate::exit::{BAD_MODEL, Failure, USAGE};
+use crate::exit::{BAD_MODEL, Failure};
 use nnc_train::TrainError;
-use std::path::Path;
 
 /// A training-library error as a failure (exit code 1).
 pub fn train_failure(e: TrainError) -> Failure {
@@ -19,27 +18,6 @@ pub fn train_failure(e: TrainError) -> Failure {
 /// Any other library error (tensor, ops) as a failure (exit code 1).
 pub fn failure(e: impl std::fmt::Display) -> Failure {
     Failure::new(BAD_MODEL, e.to_string())
-}
-
-/// Creates the output directory `dir` that `flag` names, with its parents. A path that is (or
-/// lies under) an existing file is bad usage (exit code 2) naming that file, rather than the
-/// bare "File exists" or "Not a directory" of the file system; other errors exit with code 1.
-pub fn create_out_dir(dir: &Path, flag: &str) -> Result<(), Failure> {
-    if let Some(file) = dir.ancestors().find(|p| p.exists() && !p.is_dir()) {
-        return Err(Failure::new(
-            USAGE,
-            format!(
-                "cannot create `{}`: `{}` is a file, not a directory",
-                dir.display(),
-                file.display()
-            ),
-        )
-        .hint(format!(
-            "give {flag} a directory: a new one is created, an existing one is reused"
-        )));
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| failure(format!("cannot create `{}`: {e}", dir.display())))
 }
 
 /// Reads, checks and lowers a model file.
