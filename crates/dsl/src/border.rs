@@ -3,10 +3,42 @@
 //! [`EDGE_FRACTION`] of the range, in log space for log distributions), so the optimum may lie
 //! outside.
 
-use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::SearchDim;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::ir::{SearchDim, SearchSpec};
+use nnc_train::babysit::{CheckKind, Finding};
 pub use nnc_train::search::EDGE_FRACTION;
-use nnc_train::search::range_edge;
+use nnc_train::search::{TrialRecord, range_edge};
+
+/// W506 for every searched param whose value in the `best` trial lies on the border of its
+/// range ([`best_value_on_border`]). The engine's `range edge` finding for the param among
+/// `findings` names a wider range to try: its advice replaces the generic help.
+pub fn best_values_on_border(
+    search: &SearchSpec,
+    best: &TrialRecord,
+    findings: &[Finding],
+) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for dim in &search.space {
+        let Some(value) = best
+            .spec
+            .params
+            .iter()
+            .find(|(n, _)| *n == dim.param)
+            .and_then(|(_, v)| v.as_f64())
+        else {
+            continue;
+        };
+        if let Some(mut d) = best_value_on_border(dim, value) {
+            if let Some(f) = findings.iter().find(|f| {
+                f.check == CheckKind::RangeEdge && f.subject.as_deref() == Some(&dim.param)
+            }) {
+                d.help = vec![f.advice.clone()];
+            }
+            out.push(d);
+        }
+    }
+    out
+}
 
 /// The warning for `best`, the best trial's value of `dim`, when it lies on the border of
 /// the range ([`range_edge`]). Choices and degenerate ranges never warn.

@@ -111,3 +111,32 @@ fn the_data_s_own_kfold_split_validates_the_search() {
     assert_eq!(kfold, Some(3));
     assert_eq!(outcome.fold_metrics.len(), 3, "{outcome:?}");
 }
+
+#[test]
+fn an_experiment_with_a_choice_serialises_its_search_in_the_engine_s_shape() {
+    let source = "data { source spiral(points: 40, classes: 3); split train: 80%, val: 20% }\n\
+                  model { dense width; act; dense data.classes; loss softmax }\n\
+                  train { optimizer sgd(lr: 0.5); batch full; steps 5 }\n\
+                  param width = 8\n\
+                  param act = relu\n\
+                  search { width ~ choice(4, int(6, 8)); act ~ choice(relu, tanh); trials 2 }\n";
+    let checked = check(source);
+    let json = serde_json::to_value(&checked.experiment).expect("serialises");
+    let search = &json["search"];
+    assert_eq!(
+        search["strategy"],
+        serde_json::json!({"kind": "random", "seed": 0})
+    );
+    assert_eq!(search["goal"], "max");
+    assert_eq!(
+        search["space"][0]["dist"],
+        serde_json::json!({"kind": "choice", "args": [
+            {"value": 4.0},
+            {"dist": {"kind": "int", "args": {"lo": 6, "hi": 8}}},
+        ]})
+    );
+    assert_eq!(
+        search["space"][1]["dist"]["args"],
+        serde_json::json!([{"value": "relu"}, {"value": "tanh"}])
+    );
+}

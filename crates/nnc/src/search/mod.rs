@@ -25,6 +25,7 @@ use crate::shared::files::{SEARCH_TRIALS, new_search_dir, resume_dir, write};
 use crate::shared::findings::finding_text;
 use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
 use files::{SearchHeader, TrialsWriter};
+use nnc_dsl::border::best_values_on_border;
 use nnc_dsl::lower::SearchSpace;
 use nnc_dsl::search::TrialRunner;
 use nnc_dsl::{CheckOptions, Override, Purpose};
@@ -243,7 +244,10 @@ fn finish(
     out.result(&report::result_text(&loaded.path, plan, result, dir));
     // A best value on the border of its range is W506, pointing at the range in the file;
     // the other warnings are findings.
-    let border = border_diagnostics(loaded, best, &result.warnings);
+    let border = match (best, &loaded.checked.experiment.search) {
+        (Some(best), Some(search)) => best_values_on_border(search, best, &result.warnings),
+        _ => nnc_dsl::Diagnostics::new(),
+    };
     load::print_diagnostics(&border, &loaded.sources(), out);
     for f in &result.warnings {
         out.record("finding", f);
@@ -263,41 +267,6 @@ fn finish(
     } else {
         OK
     })
-}
-
-/// W506 for every searched param whose best value lies at the edge of its range (the engine's
-/// rule, [`nnc_train::search::range_edge`]), with the engine's suggested wider range as a help
-/// line.
-fn border_diagnostics(
-    loaded: &load::Loaded,
-    best: Option<&TrialRecord>,
-    warnings: &[nnc_train::babysit::Finding],
-) -> nnc_dsl::Diagnostics {
-    let mut out = nnc_dsl::Diagnostics::new();
-    let (Some(best), Some(search)) = (best, &loaded.checked.experiment.search) else {
-        return out;
-    };
-    for dim in &search.space {
-        let Some(value) = best
-            .spec
-            .params
-            .iter()
-            .find(|(n, _)| *n == dim.param)
-            .and_then(|(_, v)| v.as_f64())
-        else {
-            continue;
-        };
-        if let Some(mut d) = nnc_dsl::border::best_value_on_border(dim, value) {
-            // The engine's advice names a wider range to try: it replaces the generic help.
-            if let Some(f) = warnings.iter().find(|f| {
-                f.check == CheckKind::RangeEdge && f.subject.as_deref() == Some(&dim.param)
-            }) {
-                d.help = vec![f.advice.clone()];
-            }
-            out.push(d);
-        }
-    }
-    out
 }
 
 /// The model file with the best trial's values written into its `param`s.
