@@ -3,8 +3,9 @@
 //! step with a verdict and one overall line. With `--out DIR`, the learning-rate sweep and the
 //! tiny-subset curve are drawn there.
 
-use super::{failure, prepare};
+use super::prepare;
 use crate::cli::Common;
+use crate::exit::failure;
 use crate::exit::{BAD_MODEL, CHECK_FAILED, CommandResult, Failure, OK};
 use crate::output::Output;
 use crate::plots::{LineChart, Series, line_chart};
@@ -49,7 +50,7 @@ pub fn doctor(model: &Path, common: &Common, out: &Output) -> CommandResult {
         ..DoctorOptions::default()
     };
     let report = doctor::run(&build, compiled.model.loss, data, &config, &options)
-        .map_err(super::train_failure)?;
+        .map_err(crate::exit::train_failure)?;
     out.result(&report.to_string());
     out.record("doctor", &json(&report));
     if let Some(dir) = &common.out {

@@ -1,8 +1,9 @@
 //! `nnc grad` (the stable gradient report of the model on its first batch) and `nnc gradcheck`
 //! (every parameter against f64 central differences).
 
-use super::{failure, prepare};
+use super::prepare;
 use crate::cli::{Common, Dtype};
+use crate::exit::failure;
 use crate::exit::{CHECK_FAILED, CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
 use nnc_data::{BatchSize, Batcher, Dataset};

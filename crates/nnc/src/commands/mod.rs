@@ -1,4 +1,5 @@
-//! The commands other than `run` (which has its own module, [`crate::run`]).
+//! The commands other than `run` and `search` (which have their own modules, [`crate::run`]
+//! and [`crate::search`]), and [`prepare`], which most of them start with.
 
 pub mod bench;
 pub mod check;
@@ -7,18 +8,7 @@ pub mod eval;
 pub mod grad;
 pub mod list;
 
-use crate::exit::{BAD_MODEL, Failure};
-use nnc_train::TrainError;
-
-/// A training-library error as a failure (exit code 1).
-pub fn train_failure(e: TrainError) -> Failure {
-    Failure::new(BAD_MODEL, e.to_string())
-}
-
-/// Any other library error (tensor, ops) as a failure (exit code 1).
-pub fn failure(e: impl std::fmt::Display) -> Failure {
-    Failure::new(BAD_MODEL, e.to_string())
-}
+use crate::exit::Failure;
 
 /// Reads, checks and lowers a model file.
 pub fn prepare(

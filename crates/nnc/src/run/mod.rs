@@ -10,8 +10,8 @@ pub mod report;
 pub mod sink;
 
 use crate::cli::Common;
-use crate::commands::{failure, train_failure};
 use crate::exit::{CommandResult, DIVERGED, INTERRUPTED, OK};
+use crate::exit::{failure, train_failure};
 use crate::load;
 use crate::output::Output;
 use crate::shared::files::{create_run_dir, write};

@@ -183,7 +183,7 @@ impl RunSink {
             };
             self.next_print = self.print_every;
         }
-        let group = |n: u64| crate::commands::check::group_digits(n);
+        let group = |n: u64| crate::shared::numbers::group_digits(n);
         self.out.note(&format!(
             "training {} parameters on {} examples: {} steps ({} epochs of {spe} steps)",
             group(parameters as u64),

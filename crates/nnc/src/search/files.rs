@@ -12,7 +12,7 @@
 //!   plots/<param>.svg  the metric of every trial against each numeric hyperparameter
 //! ```
 
-use crate::commands::failure;
+use crate::exit::failure;
 use crate::exit::{Failure, USAGE};
 use crate::shared::files::write;
 use crate::shared::files::{SEARCH_HEADER, SEARCH_TRIALS};

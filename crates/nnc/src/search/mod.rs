@@ -284,7 +284,7 @@ fn best_model(
         purpose: Purpose::Search,
     };
     let checked = nnc_dsl::check_with(&loaded.text, &loaded.path, &options).map_err(|_| {
-        crate::commands::failure("the best trial's values no longer check (the file changed?)")
+        crate::exit::failure("the best trial's values no longer check (the file changed?)")
     })?;
     let text = resolved_text(
         &loaded.path,

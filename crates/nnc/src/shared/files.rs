@@ -7,7 +7,7 @@
 //! runs/<model>/search-<n>/    a search (see crate::search::files)
 //! ```
 
-use crate::commands::failure;
+use crate::exit::failure;
 use crate::exit::{Failure, USAGE};
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! `weights.safetensors`, as `nnc run` writes it and `nnc eval` reads it back.
 
-use crate::commands::failure;
 use crate::exit::Failure;
+use crate::exit::failure;
 use nnc_data::FittedPipeline;
 use nnc_ops::Sequential;
 use nnc_tape::Tensor;
