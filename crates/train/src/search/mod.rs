@@ -3,8 +3,11 @@
 //! jobs and an interrupted search can resume.
 //!
 //! The engine knows nothing of models: a trial is a function from sampled values to an
-//! outcome ([`TrialOutcome`]), supplied by the caller (the `nnc search` command compiles the
-//! experiment with the sampled `param`s and trains it).
+//! outcome ([`TrialOutcome`]), supplied by the caller (the language's `TrialRunner` checks the
+//! experiment again with the sampled `param`s and trains it, on every fold with k-fold, whose
+//! results [`summarize`] turns into the outcome). Here too: the plan's limits
+//! ([`SearchPlan::check_limits`]), the one range-edge rule ([`range_edge`]) and the warnings
+//! about a finished search ([`search_warnings`]).
 
 mod edge;
 mod folds;
