@@ -1,5 +1,5 @@
 //! Ctrl-C: the first press asks the running command to stop cleanly (the trainer checks
-//! [`INTERRUPT`] before every step, the search runner before every trial); a second one quits
+//! `INTERRUPT` before every step, the search runner before every trial); a second one quits
 //! at once with exit code 130.
 
 use crate::exit::INTERRUPTED;
