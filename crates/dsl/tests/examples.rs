@@ -104,11 +104,11 @@ fn deep_bn_sweep_resolves() {
         "layers from a block remember the call site"
     );
     let search = e.search.as_ref().expect("search");
-    assert_eq!(search.strategy, Strategy::Random { seed: Some(7) });
+    assert_eq!(search.strategy, Strategy::Random { seed: 7 });
     assert_eq!(search.space.len(), 4);
     assert_eq!(
         search.space[0].dist,
-        Distribution::LogUniform { lo: 1e-5, hi: 1e-1 }
+        Dist::LogUniform { lo: 1e-5, hi: 1e-1 }
     );
     assert_eq!(search.stages.len(), 2);
     assert_eq!(search.stages[1].keep, Some(5));

@@ -69,3 +69,13 @@ impl fmt::Display for Failure {
 
 /// The result of a command: its exit code, or why it failed.
 pub type CommandResult = Result<i32, Failure>;
+
+/// A training-library error as a failure (exit code 1).
+pub fn train_failure(e: nnc_train::TrainError) -> Failure {
+    Failure::new(BAD_MODEL, e.to_string())
+}
+
+/// Any other library error (tensor, ops) as a failure (exit code 1).
+pub fn failure(e: impl fmt::Display) -> Failure {
+    Failure::new(BAD_MODEL, e.to_string())
+}

@@ -8,7 +8,9 @@
 //! (`explain`). `docs/cli.md` is the guide.
 //!
 //! The binary is a thin wrapper around [`cli::main`], which returns the process exit code
-//! ([`exit`]).
+//! ([`exit`]). `run` and `search` have their own modules ([`run`], [`search`]), the other
+//! commands live in [`commands`], and what several of them use (Ctrl-C, output directories,
+//! writing files, finding text) is in [`shared`].
 
 pub mod cli;
 pub mod commands;
@@ -18,3 +20,4 @@ pub mod output;
 pub mod plots;
 pub mod run;
 pub mod search;
+pub mod shared;

@@ -400,45 +400,6 @@ fn bad_uses_of_search_are_usage_errors() {
 }
 
 #[test]
-fn validation_folds_put_every_training_row_in_exactly_one_fold_and_keep_test_rows_out() {
-    let source = "data { source spiral(points: 40, classes: 3); split train: 70%, val: 10%, test: 20%; seed 3 }\n\
-                  model { dense 8 -> relu; dense data.classes; loss softmax }\n\
-                  train { optimizer sgd(lr: 0.5); batch full; steps 5 }\n\
-                  param lr = 0.5\n\
-                  search random(seed: 1) { lr ~ loguniform(1e-2, 1); metric val.accuracy; trials 2; validate kfold(5) }\n";
-    let checked =
-        nnc_dsl::check(source, Path::new("folds.nn"), &[], &nnc_dsl::NoDataProbe).expect("checks");
-    let experiment = &checked.experiment;
-    let compiled = nnc_dsl::lower::compile(experiment, &Default::default()).unwrap();
-    let (train, val, test) = (
-        compiled.raw.splits.train.len(),
-        compiled.raw.splits.val.len(),
-        compiled.raw.splits.test.len(),
-    );
-    let raw = nnc::search::trial::validation_folds(&compiled.raw, experiment, 5).unwrap();
-    let folds = raw.folds.as_ref().unwrap();
-    assert_eq!(folds.len(), 5);
-    // The pool is the training and validation rows; the test rows are untouched.
-    let pool = raw.splits.train.len();
-    assert_eq!(pool, train + val);
-    assert_eq!(raw.splits.test.len(), test);
-    let mut seen = vec![0usize; pool];
-    for f in folds {
-        for &i in &f.val {
-            seen[i] += 1;
-        }
-        // A fold trains on everything but its own rows.
-        assert_eq!(f.train.len() + f.val.len(), pool);
-        assert!(f.train.iter().all(|i| !f.val.contains(i)));
-    }
-    assert!(seen.iter().all(|&n| n == 1), "{seen:?}");
-    // Prepared folds: preprocessing fitted per fold, validation rows as the fold says.
-    let prepared = raw.prepare(&experiment.data, Some(2)).unwrap();
-    assert_eq!(prepared.splits.val.len(), folds[2].val.len());
-    assert_eq!(prepared.splits.test.len(), test);
-}
-
-#[test]
 fn ctrl_c_lets_the_running_trial_finish_and_keeps_every_finished_one() {
     let dir = scratch("search-ctrl-c");
     let out = dir.join("s");

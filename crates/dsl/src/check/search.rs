@@ -21,11 +21,50 @@ pub(crate) fn check(
 ) -> Option<SearchSpec> {
     let strategy = match &section.kind {
         SectionKind::Search(Some(expr)) => strategy(env, expr)?,
-        _ => Strategy::Random { seed: None },
+        _ => Strategy::Random {
+            seed: DEFAULT_SAMPLER_SEED,
+        },
     };
     let (commands, samples) = flatten(env, &section.body, "search", true);
-    let mut space: Vec<SearchDim> = Vec::new();
     let mut ok = true;
+    let space = space(env, &samples, &strategy, &mut ok);
+    let statements = statements(env, &commands, uses, &mut ok);
+    let ok = consistent(env, section, &strategy, &statements, ok);
+    let Statements {
+        metric,
+        trials,
+        epochs,
+        stages,
+        validate,
+    } = statements;
+    let (metric, goal) = metric.unwrap_or((
+        MetricRef {
+            split: SplitName::Val,
+            kind: MetricKind::Accuracy,
+        },
+        Goal::Max,
+    ));
+    ok.then_some(SearchSpec {
+        strategy,
+        space,
+        metric,
+        goal,
+        trials,
+        epochs,
+        stages,
+        validate,
+    })
+}
+
+/// The searched dimensions, one per `name ~ distribution` line (E105 for a param given two);
+/// clears `ok` when one is wrong.
+fn space(
+    env: &mut Env<'_>,
+    samples: &[&crate::ast::Sample],
+    strategy: &Strategy,
+    ok: &mut bool,
+) -> Vec<SearchDim> {
+    let mut space: Vec<SearchDim> = Vec::new();
     for sample in samples {
         if let Some(first) = space.iter().find(|d| d.param == sample.name.name) {
             env.report(
@@ -37,25 +76,46 @@ pub(crate) fn check(
                 .secondary(first.span, "first space")
                 .help("keep one"),
             );
-            ok = false;
+            *ok = false;
             continue;
         }
-        match sample_dim(env, sample, &strategy) {
+        match sample_dim(env, sample, strategy) {
             Some(dim) => space.push(dim),
-            None => ok = false,
+            None => *ok = false,
         }
     }
+    space
+}
+
+/// The section's statements, as written.
+#[derive(Default)]
+struct Statements {
+    /// `metric split.kind, goal: …` with its goal.
+    metric: Option<(MetricRef, Goal)>,
+    /// `trials n`.
+    trials: Option<u64>,
+    /// `epochs n`.
+    epochs: Option<u64>,
+    /// `stage …` lines.
+    stages: Vec<StageSpec>,
+    /// `validate kfold(k)`.
+    validate: Option<Validation>,
+}
+
+/// Reads the statements (each but `stage` at most once); clears `ok` when one is wrong.
+fn statements(
+    env: &mut Env<'_>,
+    commands: &[&crate::ast::Command],
+    uses: &mut SplitUses,
+    ok: &mut bool,
+) -> Statements {
     let mut once = Once::default();
-    let mut metric = None;
-    let mut trials = None;
-    let mut epochs = None;
-    let mut stages: Vec<StageSpec> = Vec::new();
-    let mut validate = None;
+    let mut found = Statements::default();
     let locals = Vec::new();
     for command in commands {
         let Some(signature) = statement(env, command, catalogue::SEARCH_STATEMENTS, "search")
         else {
-            ok = false;
+            *ok = false;
             continue;
         };
         let args = eval_args(env, command, &locals);
@@ -73,60 +133,88 @@ pub(crate) fn check(
         match signature.name {
             "metric" => {
                 let Some(v) = b.get("metric") else { continue };
-                let Some(m) = metric_ref(env, v, "`metric`") else {
-                    ok = false;
-                    continue;
-                };
-                let goal = match b.get("goal") {
-                    Some(g) => match g.head_name() {
-                        Some("max") => Goal::Max,
-                        Some("min") => Goal::Min,
-                        _ => {
-                            expect::type_error(env, g, "`goal`", "`max` or `min`");
-                            ok = false;
-                            continue;
-                        }
-                    },
-                    None => m.kind.natural_goal(),
-                };
-                uses.uses
-                    .push((m.split, v.span, format!("`metric {}`", v.to_source())));
-                metric = Some((m, goal));
+                match metric_and_goal(env, v, &b, uses) {
+                    Some(m) => found.metric = Some(m),
+                    None => *ok = false,
+                }
             }
             "trials" => {
-                trials = b
+                found.trials = b
                     .get("count")
                     .and_then(|v| expect::integer(env, v, "the number of trials", 1))
             }
             "epochs" => {
-                epochs = b
+                found.epochs = b
                     .get("count")
                     .and_then(|v| expect::integer(env, v, "the epochs per trial", 1))
             }
-            "stage" => match stage(env, &b, command.span, stages.last()) {
-                Some(s) => stages.push(s),
-                None => ok = false,
+            "stage" => match stage(env, &b, command.span, found.stages.last()) {
+                Some(s) => found.stages.push(s),
+                None => *ok = false,
             },
             _ => {
-                let Some(v) = b.get("method") else { continue };
-                let Some((sig, callee, args)) = expect::callee(
-                    env,
-                    v,
-                    "`validate`",
-                    catalogue::VALIDATION,
-                    "validation method",
-                    "validation",
-                ) else {
-                    continue;
-                };
-                let inner = bind(env, &callee, args, sig, Form::Call);
-                validate = inner
-                    .get("k")
-                    .and_then(|k| expect::integer(env, k, "the number of folds", 2))
-                    .map(|k| Validation::KFold { k });
+                if let Some(v) = b.get("method") {
+                    found.validate = validation(env, v);
+                }
             }
         }
     }
+    found
+}
+
+/// `metric split.kind` and its goal (`goal: max|min`, else the metric's natural goal); the
+/// split's use is recorded in `uses`.
+fn metric_and_goal(
+    env: &mut Env<'_>,
+    v: &Val,
+    b: &super::args::Bound,
+    uses: &mut SplitUses,
+) -> Option<(MetricRef, Goal)> {
+    let m = metric_ref(env, v, "`metric`")?;
+    let goal = match b.get("goal") {
+        Some(g) => match g.head_name() {
+            Some("max") => Goal::Max,
+            Some("min") => Goal::Min,
+            _ => {
+                expect::type_error(env, g, "`goal`", "`max` or `min`");
+                return None;
+            }
+        },
+        None => m.kind.natural_goal(),
+    };
+    uses.uses
+        .push((m.split, v.span, format!("`metric {}`", v.to_source())));
+    Some((m, goal))
+}
+
+/// `validate kfold(k)`.
+fn validation(env: &mut Env<'_>, v: &Val) -> Option<Validation> {
+    let (sig, callee, args) = expect::callee(
+        env,
+        v,
+        "`validate`",
+        catalogue::VALIDATION,
+        "validation method",
+        "validation",
+    )?;
+    let inner = bind(env, &callee, args, sig, Form::Call);
+    inner
+        .get("k")
+        .and_then(|k| expect::integer(env, k, "the number of folds", 2))
+        .map(|k| Validation::KFold { k })
+}
+
+/// `ok` and whether the trials and stages fit together, with E505 where not: `trials` with
+/// `stage` lines, a grid with several stages, a random search without a number of trials (only
+/// said when everything else is right).
+fn consistent(
+    env: &mut Env<'_>,
+    section: &Section,
+    strategy: &Strategy,
+    statements: &Statements,
+    mut ok: bool,
+) -> bool {
+    let Statements { trials, stages, .. } = statements;
     if trials.is_some() && !stages.is_empty() {
         env.report(
             Diagnostic::new(Code::E505, "`trials` and `stage` lines cannot be combined")
@@ -151,25 +239,10 @@ pub(crate) fn check(
         );
         ok = false;
     }
-    let (metric, goal) = metric.unwrap_or((
-        MetricRef {
-            split: SplitName::Val,
-            kind: MetricKind::Accuracy,
-        },
-        Goal::Max,
-    ));
-    ok.then_some(SearchSpec {
-        strategy,
-        space,
-        metric,
-        goal,
-        trials,
-        epochs,
-        stages,
-        validate,
-    })
+    ok
 }
 
+/// `search random(seed: …)` or `search grid`.
 fn strategy(env: &mut Env<'_>, expr: &Expr) -> Option<Strategy> {
     let v = env.eval(expr, &Vec::new());
     let (sig, callee, args) = expect::callee(
@@ -185,13 +258,14 @@ fn strategy(env: &mut Env<'_>, expr: &Expr) -> Option<Strategy> {
         "grid" => Strategy::Grid,
         _ => Strategy::Random {
             seed: match b.get("seed") {
-                Some(s) => Some(expect::integer(env, s, "`seed`", 0)?),
-                None => None,
+                Some(s) => expect::integer(env, s, "`seed`", 0)?,
+                None => DEFAULT_SAMPLER_SEED,
             },
         },
     })
 }
 
+/// One `name ~ distribution` line: a searchable, used `param` whose space fits its uses.
 fn sample_dim(
     env: &mut Env<'_>,
     sample: &crate::ast::Sample,
@@ -281,8 +355,9 @@ fn sample_dim(
     })
 }
 
-fn choice_types(env: &mut Env<'_>, dist: &Distribution, v: &Val, default: &Val, name: &str) {
-    let (Distribution::Choice(_), ValKind::Call { args, .. }) = (dist, &v.kind) else {
+/// E201 for a choice whose values are not of the type of the param's default.
+fn choice_types(env: &mut Env<'_>, dist: &Dist, v: &Val, default: &Val, name: &str) {
+    let (Dist::Choice(_), ValKind::Call { args, .. }) = (dist, &v.kind) else {
         return;
     };
     let Some(expected) = default.type_class() else {
@@ -314,7 +389,8 @@ fn choice_types(env: &mut Env<'_>, dist: &Distribution, v: &Val, default: &Val, 
     }
 }
 
-fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Distribution> {
+/// A search space: `choice(…)`, or a distribution over `[lo, hi]` (E202 for bad bounds).
+fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Dist> {
     let (sig, callee, args) = expect::callee(
         env,
         v,
@@ -324,38 +400,7 @@ fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Distribution> {
         "distributions",
     )?;
     if sig.name == "choice" {
-        if args.is_empty() {
-            env.report(
-                Diagnostic::new(Code::E106, "`choice` needs at least one value")
-                    .primary(v.span, "empty choice")
-                    .help("write e.g. `choice(128, 256, 512)`"),
-            );
-            return None;
-        }
-        let mut options = Vec::new();
-        for arg in args {
-            if let Some(keyword) = &arg.name {
-                env.report(
-                    Diagnostic::new(
-                        Code::E103,
-                        format!("`choice` has no argument `{}`", keyword.name),
-                    )
-                    .primary(keyword.span, "choices are listed without names"),
-                );
-                return None;
-            }
-            let nested = arg
-                .value
-                .head_name()
-                .is_some_and(|n| catalogue::find(catalogue::DISTRIBUTIONS, n).is_some())
-                && matches!(arg.value.kind, ValKind::Call { .. });
-            if nested {
-                options.push(ChoiceOption::Dist(distribution(env, &arg.value)?));
-            } else {
-                options.push(ChoiceOption::Value(super::literal(&arg.value)?));
-            }
-        }
-        return Some(Distribution::Choice(options));
+        return choice(env, v, args);
     }
     let b = bind(env, &callee, args, sig, Form::Call);
     let lo_v = b.get("lo")?;
@@ -414,20 +459,59 @@ fn distribution(env: &mut Env<'_>, v: &Val) -> Option<Distribution> {
         );
     }
     Some(match sig.name {
-        "uniform" => Distribution::Uniform { lo, hi },
-        "loguniform" => Distribution::LogUniform { lo, hi },
-        "int" => Distribution::Int {
+        "uniform" => Dist::Uniform { lo, hi },
+        "loguniform" => Dist::LogUniform { lo, hi },
+        "int" => Dist::Int {
             lo: lo as i64,
             hi: hi as i64,
         },
-        "logint" => Distribution::LogInt {
+        "logint" => Dist::LogInt {
             lo: lo as i64,
             hi: hi as i64,
         },
-        _ => Distribution::Log1m { lo, hi },
+        _ => Dist::Log1m { lo, hi },
     })
 }
 
+/// `choice(…)`: its options, fixed values or nested spaces (E106 for none, E103 for a named
+/// one).
+fn choice(env: &mut Env<'_>, v: &Val, args: &[crate::value::ValArg]) -> Option<Dist> {
+    if args.is_empty() {
+        env.report(
+            Diagnostic::new(Code::E106, "`choice` needs at least one value")
+                .primary(v.span, "empty choice")
+                .help("write e.g. `choice(128, 256, 512)`"),
+        );
+        return None;
+    }
+    let mut options = Vec::new();
+    for arg in args {
+        if let Some(keyword) = &arg.name {
+            env.report(
+                Diagnostic::new(
+                    Code::E103,
+                    format!("`choice` has no argument `{}`", keyword.name),
+                )
+                .primary(keyword.span, "choices are listed without names"),
+            );
+            return None;
+        }
+        let nested = arg
+            .value
+            .head_name()
+            .is_some_and(|n| catalogue::find(catalogue::DISTRIBUTIONS, n).is_some())
+            && matches!(arg.value.kind, ValKind::Call { .. });
+        if nested {
+            options.push(Choice::Dist(distribution(env, &arg.value)?));
+        } else {
+            options.push(Choice::Value(choice_value(&super::literal(&arg.value)?)));
+        }
+    }
+    Some(Dist::Choice(options))
+}
+
+/// `stage name, trials: n, epochs: e, keep: k, shrink: s`, checked against the stage before
+/// (E505 where they do not fit).
 fn stage(
     env: &mut Env<'_>,
     b: &super::args::Bound,

@@ -1,13 +1,16 @@
-//! The resolved `search` section.
+//! The resolved `search` section. Its strategy, spaces and goal are the search engine's own
+//! types ([`nnc_train::search`]); the language adds the source spans diagnostics point at.
 
-use super::{Goal, Literal, MetricRef};
+use super::{Goal, Interval, Literal, MetricRef};
 use crate::span::Span;
+pub use nnc_train::search::{Choice, Dist, Strategy, Value};
 use serde::Serialize;
 
 /// The `search` section.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchSpec {
-    /// How points are chosen.
+    /// How points are chosen (a random search without `seed:` samples with
+    /// [`DEFAULT_SAMPLER_SEED`]).
     pub strategy: Strategy,
     /// One searched dimension per `name ~ distribution` line.
     pub space: Vec<SearchDim>,
@@ -25,108 +28,57 @@ pub struct SearchSpec {
     pub validate: Option<Validation>,
 }
 
-/// How trials are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Strategy {
-    /// Independent random samples.
-    Random {
-        /// Seed of the sampler.
-        seed: Option<u64>,
-    },
-    /// Every combination of finite spaces.
-    Grid,
-}
-
 /// `name ~ distribution`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchDim {
     /// The searched `param`.
     pub param: String,
-    /// Its space.
-    pub dist: Distribution,
+    /// Its space (a choice's options as the engine's values: numbers, or the source text
+    /// of anything else, see [`choice_value`]).
+    pub dist: Dist,
     /// The line.
     pub span: Span,
 }
 
-/// Search spaces (closed intervals; integers inclusive at both ends).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Distribution {
-    /// Uniform on `[lo, hi]`.
-    Uniform {
-        /// Lower bound.
-        lo: f64,
-        /// Upper bound.
-        hi: f64,
-    },
-    /// Log-uniform on `[lo, hi]`, `0 < lo`.
-    LogUniform {
-        /// Lower bound.
-        lo: f64,
-        /// Upper bound.
-        hi: f64,
-    },
-    /// Uniform integers in `lo..=hi`.
-    Int {
-        /// Lower bound.
-        lo: i64,
-        /// Upper bound.
-        hi: i64,
-    },
-    /// Log-uniform integers in `lo..=hi`, `0 < lo`.
-    LogInt {
-        /// Lower bound.
-        lo: i64,
-        /// Upper bound.
-        hi: i64,
-    },
-    /// `1 − x` log-uniform, for momentum-like values in `[lo, hi] ⊂ (0, 1)`.
-    Log1m {
-        /// Lower bound.
-        lo: f64,
-        /// Upper bound.
-        hi: f64,
-    },
-    /// One of the options, uniformly.
-    Choice(Vec<ChoiceOption>),
-}
+/// The sampler seed of a `search random` without `seed:`.
+pub const DEFAULT_SAMPLER_SEED: u64 = 0;
 
-impl Distribution {
-    /// Whether every value it can produce is an integer.
-    pub fn is_integer(&self) -> bool {
-        match self {
-            Distribution::Int { .. } | Distribution::LogInt { .. } => true,
-            Distribution::Choice(options) => options.iter().all(|o| match o {
-                ChoiceOption::Value(Literal::Number(n)) => n.fract() == 0.0,
-                ChoiceOption::Value(_) => true,
-                ChoiceOption::Dist(d) => d.is_integer(),
-            }),
-            _ => false,
-        }
-    }
-
-    /// Whether it has finitely many values (a grid can enumerate it).
-    pub fn is_finite(&self) -> bool {
-        match self {
-            Distribution::Int { .. } | Distribution::LogInt { .. } => true,
-            Distribution::Choice(options) => options.iter().all(|o| match o {
-                ChoiceOption::Value(_) => true,
-                ChoiceOption::Dist(d) => d.is_finite(),
-            }),
-            _ => false,
-        }
+/// A choice's option written in the file as the engine's value: numbers stay numbers;
+/// everything else becomes the source text a `--set` override parses back (`relu`,
+/// `leaky_relu(0.1)`, `5 epochs`).
+pub fn choice_value(literal: &Literal) -> Value {
+    match literal {
+        Literal::Number(n) => Value::Number(*n),
+        other => Value::Name(source_text(other)),
     }
 }
 
-/// An option of `choice`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChoiceOption {
-    /// A fixed value.
-    Value(Literal),
-    /// A nested space.
-    Dist(Distribution),
+/// A literal as the source text that reads back to it.
+fn source_text(literal: &Literal) -> String {
+    match literal {
+        Literal::Number(n) => number_text(*n),
+        Literal::Bool(b) => b.to_string(),
+        Literal::Str(s) | Literal::Name(s) | Literal::Call(s) => s.clone(),
+        Literal::Quantity(Interval::Epochs(e)) => format!("{} epochs", number_text(*e)),
+        Literal::Quantity(Interval::Steps(s)) => format!("{s} steps"),
+        Literal::Percent(p) => format!("{}%", number_text(*p)),
+        Literal::List(items) => format!(
+            "[{}]",
+            items.iter().map(source_text).collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// A number as the shortest text that reads back to the same `f64`: plain decimals from 1e-4
+/// to 1e15 (`0.04216454286861573`), scientific notation outside (`1.37e-5`).
+pub fn number_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else if (1e-4..1e15).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
 }
 
 /// One stage of a coarse-to-fine search.

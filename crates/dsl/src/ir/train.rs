@@ -213,15 +213,8 @@ pub struct MetricRef {
     pub kind: MetricKind,
 }
 
-/// Whether a metric should go up or down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Goal {
-    /// Larger is better.
-    Max,
-    /// Smaller is better.
-    Min,
-}
+/// Whether a metric should go up or down: the search engine's goal.
+pub use nnc_train::search::Goal;
 
 impl MetricKind {
     /// The natural goal: accuracy up, loss down.

@@ -3,11 +3,8 @@
 //! `param` values, so structural params (widths, depth, pieces) work.
 
 use crate::check::Override;
-use crate::ir::{ChoiceOption, Distribution, Goal, Literal, MetricKind, SearchSpec, SplitName};
-use nnc_train::search::{
-    Choice, Dim, Dist, Goal as SearchGoal, SearchPlan, Stage, Strategy as SearchStrategy,
-    TrialSpec, Value,
-};
+use crate::ir::{MetricKind, SearchSpec, SplitName, number_text};
+use nnc_train::search::{Dim, SearchPlan, Stage, TrialSpec, Value};
 
 /// Shrink factor of a later stage that does not give `shrink:`.
 pub const DEFAULT_SHRINK: f64 = 0.5;
@@ -23,73 +20,10 @@ pub struct SearchSpace {
     pub kfold: Option<u64>,
 }
 
-/// A value written in the file as the engine's value: numbers stay numbers; everything else
-/// becomes the source text a `--set` override parses back (`relu`, `leaky_relu(0.1)`,
-/// `5 epochs`).
-pub fn value(literal: &Literal) -> Value {
-    match literal {
-        Literal::Number(n) => Value::Number(*n),
-        other => Value::Name(source_text(other)),
-    }
-}
-
-fn source_text(literal: &Literal) -> String {
-    match literal {
-        Literal::Number(n) => number_text(*n),
-        Literal::Bool(b) => b.to_string(),
-        Literal::Str(s) | Literal::Name(s) | Literal::Call(s) => s.clone(),
-        Literal::Quantity(crate::ir::Interval::Epochs(e)) => format!("{} epochs", number_text(*e)),
-        Literal::Quantity(crate::ir::Interval::Steps(s)) => format!("{s} steps"),
-        Literal::Percent(p) => format!("{}%", number_text(*p)),
-        Literal::List(items) => format!(
-            "[{}]",
-            items.iter().map(source_text).collect::<Vec<_>>().join(", ")
-        ),
-    }
-}
-
-/// A number as the shortest text that reads back to the same `f64`: plain decimals from 1e-4
-/// to 1e15 (`0.04216454286861573`), scientific notation outside (`1.37e-5`).
-fn number_text(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else if (1e-4..1e15).contains(&x.abs()) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
-}
-
-/// The engine's distribution.
-pub fn dist(d: &Distribution) -> Dist {
-    match d {
-        Distribution::Uniform { lo, hi } => Dist::Uniform { lo: *lo, hi: *hi },
-        Distribution::LogUniform { lo, hi } => Dist::LogUniform { lo: *lo, hi: *hi },
-        Distribution::Int { lo, hi } => Dist::Int { lo: *lo, hi: *hi },
-        Distribution::LogInt { lo, hi } => Dist::LogInt { lo: *lo, hi: *hi },
-        Distribution::Log1m { lo, hi } => Dist::Log1m { lo: *lo, hi: *hi },
-        Distribution::Choice(options) => Dist::Choice(
-            options
-                .iter()
-                .map(|o| match o {
-                    ChoiceOption::Value(l) => Choice::Value(value(l)),
-                    ChoiceOption::Dist(d) => Choice::Dist(dist(d)),
-                })
-                .collect(),
-        ),
-    }
-}
-
 /// The search plan of a `search` section. A single-stage search becomes one stage named
 /// `search`; later stages default to keeping the best [`DEFAULT_KEEP`] trials and shrinking
 /// by [`DEFAULT_SHRINK`].
 pub fn space(spec: &SearchSpec) -> SearchSpace {
-    let strategy = match spec.strategy {
-        crate::ir::Strategy::Random { seed } => SearchStrategy::Random {
-            seed: seed.unwrap_or(0),
-        },
-        crate::ir::Strategy::Grid => SearchStrategy::Grid,
-    };
     let stages = if spec.stages.is_empty() {
         vec![Stage {
             name: "search".into(),
@@ -131,21 +65,18 @@ pub fn space(spec: &SearchSpec) -> SearchSpace {
     };
     SearchSpace {
         plan: SearchPlan {
-            strategy,
+            strategy: spec.strategy,
             space: spec
                 .space
                 .iter()
                 .map(|d| Dim {
                     name: d.param.clone(),
-                    dist: dist(&d.dist),
+                    dist: d.dist.clone(),
                 })
                 .collect(),
             stages,
             metric: format!("{split}.{kind}"),
-            goal: match spec.goal {
-                Goal::Max => SearchGoal::Max,
-                Goal::Min => SearchGoal::Min,
-            },
+            goal: spec.goal,
         },
         kfold: spec.validate.map(|v| match v {
             crate::ir::Validation::KFold { k } => k,

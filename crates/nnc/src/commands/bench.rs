@@ -2,8 +2,9 @@
 //! check and lowering) and reports the median, minimum and maximum milliseconds per step over
 //! several repeats, steps per second, peak resident memory and allocations per step.
 
-use super::{failure, prepare};
+use super::prepare;
 use crate::cli::Common;
+use crate::exit::failure;
 use crate::exit::{CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
 use clap::{Args, ValueEnum};

@@ -5,6 +5,7 @@ use crate::cli::Common;
 use crate::exit::{BAD_MODEL, CommandResult, OK};
 use crate::load::load;
 use crate::output::Output;
+use crate::shared::numbers::group_digits;
 use nnc_dsl::{Purpose, Severity};
 use std::path::Path;
 
@@ -58,27 +59,4 @@ pub fn check(
         return Ok(BAD_MODEL);
     }
     Ok(OK)
-}
-
-/// `1234567` as `1,234,567`.
-pub fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn digits_are_grouped_by_thousands() {
-        assert_eq!(super::group_digits(603), "603");
-        assert_eq!(super::group_digits(26_122), "26,122");
-        assert_eq!(super::group_digits(1_234_567), "1,234,567");
-    }
 }

@@ -3,11 +3,13 @@
 //! step with a verdict and one overall line. With `--out DIR`, the learning-rate sweep and the
 //! tiny-subset curve are drawn there.
 
-use super::{failure, prepare};
+use super::prepare;
 use crate::cli::Common;
+use crate::exit::failure;
 use crate::exit::{BAD_MODEL, CHECK_FAILED, CommandResult, Failure, OK};
 use crate::output::Output;
 use crate::plots::{LineChart, Series, line_chart};
+use crate::shared::files::create_out_dir;
 use nnc_dsl::Purpose;
 use nnc_train::babysit::CheckKind;
 use nnc_train::doctor::{self, DoctorOptions, DoctorReport, Verdict};
@@ -25,7 +27,7 @@ pub fn doctor(model: &Path, common: &Common, out: &Output) -> CommandResult {
     };
     // Before the protocol runs: a bad --out should not cost the user the whole wait.
     if let Some(dir) = &common.out {
-        super::create_out_dir(dir, "--out")?;
+        create_out_dir(dir, "--out")?;
     }
     let splits = &compiled.data.splits;
     let data = compiled
@@ -48,7 +50,7 @@ pub fn doctor(model: &Path, common: &Common, out: &Output) -> CommandResult {
         ..DoctorOptions::default()
     };
     let report = doctor::run(&build, compiled.model.loss, data, &config, &options)
-        .map_err(super::train_failure)?;
+        .map_err(crate::exit::train_failure)?;
     out.result(&report.to_string());
     out.record("doctor", &json(&report));
     if let Some(dir) = &common.out {
@@ -77,8 +79,7 @@ fn json(report: &DoctorReport) -> serde_json::Value {
 }
 
 fn plot(dir: &Path, report: &DoctorReport) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| failure(format!("cannot create `{}`: {e}", dir.display())))?;
+    create_out_dir(dir, "--out")?;
     if let Some(step) = report.step(CheckKind::LearningRateRange)
         && !step.curve.is_empty()
     {

@@ -4,11 +4,12 @@
 //! same as in the run), and preprocessed with the pipeline saved in the weights' metadata, so
 //! the model sees exactly the inputs it was trained on.
 
-use super::{failure, prepare};
+use super::prepare;
 use crate::cli::{Common, SplitArg};
+use crate::exit::failure;
 use crate::exit::{CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
-use crate::run::files::PREPROCESS_KEY;
+use crate::shared::weights::PREPROCESS_KEY;
 use nnc_data::FittedPipeline;
 use nnc_dsl::Purpose;
 use nnc_tape::Tape;
@@ -95,7 +96,7 @@ pub fn eval(
     }
     let (metrics, confusion) =
         evaluate_confusion(&mut m, compiled.model.loss, data, &mut Tape::new())
-            .map_err(super::train_failure)?;
+            .map_err(crate::exit::train_failure)?;
     let names = data.class_names();
     out.result(&format!(
         "{}: loss {:.4}, accuracy {:.2}% ({} examples)\n\nconfusion matrix ({}):\n{}",

@@ -1,8 +1,9 @@
 //! `nnc grad` (the stable gradient report of the model on its first batch) and `nnc gradcheck`
 //! (every parameter against f64 central differences).
 
-use super::{failure, prepare};
+use super::prepare;
 use crate::cli::{Common, Dtype};
+use crate::exit::failure;
 use crate::exit::{CHECK_FAILED, CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
 use nnc_data::{BatchSize, Batcher, Dataset};
@@ -186,7 +187,7 @@ pub fn grad(
     let (loaded, compiled) = prepare(model, Purpose::Gradcheck, None, common, out)?;
     let name = loaded.checked.experiment.name.clone();
     if let Some(dir) = dump_dir {
-        super::create_out_dir(dir, "--dump")?;
+        crate::shared::files::create_out_dir(dir, "--dump")?;
     }
     let built = compiled.model.build(compiled.seed).map_err(failure)?;
     match dtype {

@@ -10,10 +10,13 @@ pub mod report;
 pub mod sink;
 
 use crate::cli::Common;
-use crate::commands::{failure, train_failure};
 use crate::exit::{CommandResult, DIVERGED, INTERRUPTED, OK};
+use crate::exit::{failure, train_failure};
 use crate::load;
 use crate::output::Output;
+use crate::shared::files::{create_run_dir, write};
+use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
+use crate::shared::weights::write_weights;
 use nnc_dsl::Purpose;
 use nnc_tape::Tape;
 use nnc_train::events::StopReason;
@@ -21,31 +24,9 @@ use nnc_train::trainer::evaluate_confusion;
 use nnc_train::{StepPlan, train};
 use sink::RunSink;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Periodic checkpoints written over a run.
 pub const CHECKPOINTS: u64 = 20;
-
-/// Set by Ctrl-C; the trainer checks it before every step (the search runner before every
-/// trial).
-pub(crate) static INTERRUPT: AtomicBool = AtomicBool::new(false);
-static PRESSES: AtomicUsize = AtomicUsize::new(0);
-
-/// Installs the Ctrl-C handler: the first press sets [`INTERRUPT`] and prints `first`; a second
-/// one quits at once.
-pub(crate) fn install_ctrl_c(first: &'static str) {
-    INTERRUPT.store(false, Ordering::SeqCst);
-    PRESSES.store(0, Ordering::SeqCst);
-    // Fails only when a handler is installed already (a second run in one process).
-    let _ = ctrlc::set_handler(move || {
-        if PRESSES.fetch_add(1, Ordering::SeqCst) > 0 {
-            crate::output::line_err("\ninterrupted again: quitting now");
-            std::process::exit(INTERRUPTED);
-        }
-        crate::output::line_err(&format!("\n{first}"));
-        INTERRUPT.store(true, Ordering::SeqCst);
-    });
-}
 
 /// Runs `nnc run`.
 pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> CommandResult {
@@ -57,12 +38,12 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         return Err(failure("the file has no `train` section"));
     };
     let splits = &compiled.data.splits;
-    let dir = files::create_run_dir(common.out.as_deref(), &experiment.name)?;
-    files::write(
+    let dir = create_run_dir(common.out.as_deref(), &experiment.name)?;
+    write(
         &dir.join("model.nn"),
         &files::resolved_model(&loaded, common.seed, "nnc run", &dir),
     )?;
-    files::write(
+    write(
         &dir.join("experiment.json"),
         &serde_json::to_string_pretty(experiment).unwrap_or_default(),
     )?;
@@ -120,7 +101,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
             .map_err(train_failure)?,
         )
     };
-    files::write_weights(
+    write_weights(
         &dir.join("weights.safetensors"),
         &model,
         &compiled.data.pipeline,
@@ -137,7 +118,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         history: &sink.history,
         dir: &dir,
     };
-    files::write(
+    write(
         &dir.join("summary.json"),
         &serde_json::to_string_pretty(&run.json()).unwrap_or_default(),
     )?;

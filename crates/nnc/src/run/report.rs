@@ -1,9 +1,10 @@
 //! What `nnc run` says at the start and at the end, `summary.json`, and the plots.
 
-use super::sink::{History, finding_text};
-use crate::commands::check::group_digits;
+use super::sink::History;
 use crate::load::Loaded;
 use crate::plots::{LineChart, Series, line_chart};
+use crate::shared::findings::finding_text;
+use crate::shared::numbers::group_digits;
 use nnc_dsl::Experiment;
 use nnc_dsl::lower::Compiled;
 use nnc_ops::Sequential;

@@ -3,6 +3,7 @@
 //! plots are drawn from.
 
 use crate::output::Output;
+use crate::shared::findings::finding_text;
 use indicatif::{ProgressBar, ProgressStyle};
 use nnc_train::babysit::{Finding, LayerStats, Severity};
 use nnc_train::events::{Event, EventSink};
@@ -182,7 +183,7 @@ impl RunSink {
             };
             self.next_print = self.print_every;
         }
-        let group = |n: u64| crate::commands::check::group_digits(n);
+        let group = |n: u64| crate::shared::numbers::group_digits(n);
         self.out.note(&format!(
             "training {} parameters on {} examples: {} steps ({} epochs of {spe} steps)",
             group(parameters as u64),
@@ -314,29 +315,6 @@ impl RunSink {
             self.line(&finding_text(f));
         }
     }
-}
-
-/// A finding in plain words: `warning [dead units] relu1, step 40: … \n  advice: …`.
-pub fn finding_text(f: &Finding) -> String {
-    let label = match f.severity {
-        // A passed check says so; other information (a note about the data) comes with advice.
-        Severity::Info if f.advice.is_empty() => "ok",
-        Severity::Info => "note",
-        Severity::Warning => "warning",
-        Severity::Error => "error",
-    };
-    let mut s = format!("{label} [{}]", f.check.title());
-    match (&f.subject, f.step) {
-        (Some(subject), Some(step)) => s.push_str(&format!(" {subject}, step {step}")),
-        (Some(subject), None) => s.push_str(&format!(" {subject}")),
-        (None, Some(step)) => s.push_str(&format!(" step {step}")),
-        (None, None) => {}
-    }
-    s.push_str(&format!(": {}", f.message));
-    if !f.advice.is_empty() {
-        s.push_str(&format!("\n  advice: {}", f.advice));
-    }
-    s
 }
 
 impl EventSink for RunSink {

@@ -1,4 +1,6 @@
-//! The search directory, and `trials.jsonl`, which an interrupted search resumes from.
+//! The search directory's files: `search.json`, and `trials.jsonl`, which an interrupted search
+//! resumes from. The directory itself is made (or found again) by
+//! [`crate::shared::files::new_search_dir`] and [`crate::shared::files::resume_dir`].
 //!
 //! ```text
 //! runs/<model>/search-<n>/
@@ -10,8 +12,10 @@
 //!   plots/<param>.svg  the metric of every trial against each numeric hyperparameter
 //! ```
 
-use crate::commands::failure;
+use crate::exit::failure;
 use crate::exit::{Failure, USAGE};
+use crate::shared::files::write;
+use crate::shared::files::{SEARCH_HEADER, SEARCH_TRIALS};
 use nnc_train::search::{SearchPlan, TrialRecord};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -34,100 +38,6 @@ pub struct SearchHeader {
     pub kfold: Option<u64>,
 }
 
-/// The directory of a new search: `out` when given (it must not hold a search already, nor a
-/// leaderboard, best.nn or summary), else the first free `runs/<model>/search-<n>/`.
-pub fn new_search_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failure> {
-    let cannot =
-        |p: &Path, e: std::io::Error| failure(format!("cannot create `{}`: {e}", p.display()));
-    if let Some(dir) = out {
-        if dir.join(HEADER).exists() || dir.join(TRIALS).exists() {
-            return Err(
-                Failure::new(USAGE, format!("`{}` already holds a search", dir.display()))
-                    .hint("add --resume to continue it, or choose another --out directory"),
-            );
-        }
-        // Never overwrite what the user keeps there (`--out .` next to a `best.nn`).
-        if let Some(file) = ["leaderboard.txt", "best.nn", "summary.json"]
-            .iter()
-            .find(|f| dir.join(f).exists())
-        {
-            return Err(Failure::new(
-                USAGE,
-                format!(
-                    "`{}` already holds `{file}`, which the search would overwrite",
-                    dir.display()
-                ),
-            )
-            .hint("choose a new or empty --out directory"));
-        }
-        crate::commands::create_out_dir(dir, "--out")?;
-        return Ok(dir.to_path_buf());
-    }
-    let parent = runs_dir(model);
-    crate::commands::create_out_dir(&parent, "--out")?;
-    let mut n = latest_number(&parent).unwrap_or(0) + 1;
-    loop {
-        let dir = parent.join(format!("search-{n}"));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
-            Err(e) => return Err(cannot(&dir, e)),
-        }
-    }
-}
-
-/// The directory of a search to resume: `out` when given, else the latest
-/// `runs/<model>/search-<n>/`.
-pub fn resume_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failure> {
-    let dir = match out {
-        Some(dir) => dir.to_path_buf(),
-        None => {
-            let parent = runs_dir(model);
-            let n = latest_number(&parent).ok_or_else(|| {
-                Failure::new(
-                    USAGE,
-                    format!(
-                        "there is no search of `{model}` to resume in `{}`",
-                        parent.display()
-                    ),
-                )
-                .hint("start one without --resume, or give its directory with --out")
-            })?;
-            parent.join(format!("search-{n}"))
-        }
-    };
-    if !dir.join(HEADER).exists() {
-        return Err(Failure::new(
-            USAGE,
-            format!(
-                "`{}` holds no search to resume (no {HEADER})",
-                dir.display()
-            ),
-        )
-        .hint("give the directory of an earlier `nnc search` with --out"));
-    }
-    Ok(dir)
-}
-
-fn runs_dir(model: &str) -> PathBuf {
-    Path::new("runs").join(crate::run::files::sanitize(model))
-}
-
-/// The highest `n` of the `search-<n>` directories in `parent`.
-fn latest_number(parent: &Path) -> Option<u64> {
-    std::fs::read_dir(parent)
-        .ok()?
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .to_str()?
-                .strip_prefix("search-")?
-                .parse::<u64>()
-                .ok()
-        })
-        .max()
-}
-
 /// A stable 64-bit FNV-1a hash of `text`, in hex.
 pub fn content_hash(text: &str) -> String {
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
@@ -136,21 +46,19 @@ pub fn content_hash(text: &str) -> String {
     format!("{hash:016x}")
 }
 
-/// The header file's name.
-pub const HEADER: &str = "search.json";
-/// The trial records' file name.
-pub const TRIALS: &str = "trials.jsonl";
-
 /// Writes the header of a new search.
 pub fn write_header(dir: &Path, header: &SearchHeader) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(header)
-        .map_err(|e| failure(format!("cannot describe the search in {HEADER}: {e}")))?;
-    crate::run::files::write(&dir.join(HEADER), &text)
+    let text = serde_json::to_string_pretty(header).map_err(|e| {
+        failure(format!(
+            "cannot describe the search in {SEARCH_HEADER}: {e}"
+        ))
+    })?;
+    write(&dir.join(SEARCH_HEADER), &text)
 }
 
 /// Reads the header of a search to resume and checks that it describes this search.
 pub fn check_header(dir: &Path, header: &SearchHeader) -> Result<(), Failure> {
-    let path = dir.join(HEADER);
+    let path = dir.join(SEARCH_HEADER);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| failure(format!("cannot read `{}`: {e}", path.display())))?;
     let saved: SearchHeader = serde_json::from_str(&text).map_err(|e| {
@@ -186,7 +94,7 @@ pub fn check_header(dir: &Path, header: &SearchHeader) -> Result<(), Failure> {
         ),
     )
     .hint(format!(
-        "resume with the same model file and flags as it was started with (see {HEADER}), or start a new search without --resume"
+        "resume with the same model file and flags as it was started with (see {SEARCH_HEADER}), or start a new search without --resume"
     )))
 }
 
@@ -194,7 +102,7 @@ pub fn check_header(dir: &Path, header: &SearchHeader) -> Result<(), Failure> {
 /// process was killed while writing it) is dropped, and the file rewritten without it, so
 /// appending continues on a fresh line; any other bad line is an error naming it.
 pub fn read_trials(dir: &Path) -> Result<Vec<TrialRecord>, Failure> {
-    let path = dir.join(TRIALS);
+    let path = dir.join(SEARCH_TRIALS);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -227,7 +135,7 @@ pub fn read_trials(dir: &Path) -> Result<Vec<TrialRecord>, Failure> {
         for r in &records {
             clean.push_str(&record_line(r));
         }
-        crate::run::files::write(&path, &clean)?;
+        write(&path, &clean)?;
     }
     Ok(records)
 }
@@ -249,7 +157,7 @@ pub struct TrialsWriter {
 impl TrialsWriter {
     /// Opens `trials.jsonl` of `dir` for appending.
     pub fn open(dir: &Path) -> Result<TrialsWriter, Failure> {
-        let path = dir.join(TRIALS);
+        let path = dir.join(SEARCH_TRIALS);
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

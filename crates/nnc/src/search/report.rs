@@ -2,28 +2,52 @@
 //! the scatter plots of the metric against each hyperparameter, and the summary.
 
 use crate::plots::{ScatterChart, Series, scatter_chart};
-use nnc_train::search::{Dist, Goal, SearchPlan, Strategy, TrialRecord, TrialStatus, Value};
+use nnc_dsl::lower::SearchSpace;
+use nnc_train::search::{
+    Dist, Goal, SearchPlan, SearchResult, TrialRecord, TrialStatus, Value, leaderboard,
+};
 use std::path::Path;
 
-/// The number of trials the plan will run (grids: every combination, cut to `trials`; random
-/// stages without a count: [`nnc_train::search::DEFAULT_TRIALS`]).
-pub fn planned_trials(plan: &SearchPlan) -> usize {
-    let grid = nnc_train::search::grid_size(&plan.space).unwrap_or(0) as usize;
-    plan.stages
-        .iter()
-        .map(|s| match plan.strategy {
-            Strategy::Random { .. } => {
-                s.trials.unwrap_or(nnc_train::search::DEFAULT_TRIALS) as usize
-            }
-            Strategy::Grid => s.trials.map_or(grid, |t| grid.min(t as usize)),
-        })
-        .sum()
+/// The number of trials the plan runs ([`SearchPlan::planned_trials`]; a search checks it
+/// within the limits before it starts).
+pub fn planned_trials(plan: &SearchPlan) -> u64 {
+    plan.planned_trials().unwrap_or(u64::MAX)
+}
+
+/// The line that opens a search: how many trials of which model, stage by stage, how many at
+/// a time, the metric and its goal, the folds, and the directory.
+pub fn announcement(name: &str, space: &SearchSpace, jobs: usize, dir: &Path) -> String {
+    let plan = &space.plan;
+    format!(
+        "search: {} trials of `{name}` ({}), {jobs} at a time{}, judged on {} ({}){}; directory {}",
+        planned_trials(plan),
+        plan.stages
+            .iter()
+            .map(|s| format!(
+                "{} {}{}",
+                s.name,
+                s.trials.map_or("all".into(), |t| t.to_string()),
+                s.epochs.map_or(String::new(), |e| format!(" × {e} epochs"))
+            ))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if jobs > 1 { " (one thread each)" } else { "" },
+        plan.metric,
+        match plan.goal {
+            Goal::Max => "higher is better",
+            Goal::Min => "lower is better",
+        },
+        space
+            .kfold
+            .map_or(String::new(), |k| format!(", mean over {k} folds")),
+        dir.display()
+    )
 }
 
 /// The live table of finished trials: a header, then a row per trial as it finishes.
 pub struct LiveTable<'a> {
     plan: &'a SearchPlan,
-    total: usize,
+    total: u64,
     best: f64,
 }
 
@@ -173,7 +197,7 @@ pub fn scatter_plots(
             (false, true) => format!("{} (log scale)", d.name),
             _ => d.name.clone(),
         };
-        let path = plots.join(format!("{}.svg", crate::run::files::sanitize(&d.name)));
+        let path = plots.join(format!("{}.svg", crate::shared::files::sanitize(&d.name)));
         scatter_chart(
             &path,
             &ScatterChart {
@@ -192,6 +216,45 @@ pub fn scatter_plots(
     Ok(written)
 }
 
+/// Trials the printed leaderboard shows (the file has them all).
+pub const LEADERBOARD_ROWS: usize = 10;
+
+/// What a finished search prints: the leaderboard's top [`LEADERBOARD_ROWS`], the best trial
+/// with the commands that train it, and the directory.
+pub fn result_text(model: &Path, plan: &SearchPlan, result: &SearchResult, dir: &Path) -> String {
+    let shown = leaderboard(plan, &result.records, LEADERBOARD_ROWS);
+    let mut text = format!(
+        "\nleaderboard ({} of {} trials{}):\n{shown}",
+        result.records.len().min(LEADERBOARD_ROWS),
+        result.records.len(),
+        if result.interrupted {
+            ", interrupted"
+        } else {
+            ""
+        }
+    );
+    if let Some(best) = result.best_record() {
+        text.push_str(&format!(
+            "\nbest: trial {} with {} = {:.4}{}\n  train it: nnc run {}\n        or: nnc run {} {}\n",
+            best.spec.id + 1,
+            plan.metric,
+            best.outcome.metric,
+            best.outcome
+                .spread
+                .map_or(String::new(), |s| format!(" ± {s:.4}")),
+            dir.join("best.nn").display(),
+            model.display(),
+            best_sets(best)
+                .iter()
+                .map(|s| format!("--set {s}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
+    text.push_str(&format!("search directory: {}", dir.display()));
+    text
+}
+
 /// The best trial's values as `name=value` texts, as `--set` takes them.
 pub fn best_sets(best: &TrialRecord) -> Vec<String> {
     nnc_dsl::lower::search::trial_overrides(&best.spec)
@@ -201,28 +264,18 @@ pub fn best_sets(best: &TrialRecord) -> Vec<String> {
 }
 
 /// `summary.json`: counts, the best trial and the warnings.
-pub fn summary_json(
-    plan: &SearchPlan,
-    result: &nnc_train::search::SearchResult,
-    dir: &Path,
-) -> serde_json::Value {
-    let count = |f: &dyn Fn(&TrialStatus) -> bool| {
-        result
-            .records
-            .iter()
-            .filter(|r| f(&r.outcome.status))
-            .count()
-    };
-    let best = result.best.map(|b| &result.records[b]);
+pub fn summary_json(plan: &SearchPlan, result: &SearchResult, dir: &Path) -> serde_json::Value {
+    let counts = result.counts();
+    let best = result.best_record();
     serde_json::json!({
         "directory": dir.display().to_string(),
         "metric": plan.metric,
-        "goal": match plan.goal { Goal::Max => "max", Goal::Min => "min" },
+        "goal": plan.goal,
         "trials": result.records.len(),
         "planned": planned_trials(plan),
-        "ok": count(&|s| *s == TrialStatus::Ok),
-        "diverged": count(&|s| *s == TrialStatus::Diverged),
-        "failed": count(&|s| matches!(s, TrialStatus::Failed(_))),
+        "ok": counts.ok,
+        "diverged": counts.diverged,
+        "failed": counts.failed,
         "interrupted": result.interrupted,
         "best": best,
         "best_set": best.map(best_sets),

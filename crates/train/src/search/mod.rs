@@ -3,29 +3,29 @@
 //! jobs and an interrupted search can resume.
 //!
 //! The engine knows nothing of models: a trial is a function from sampled values to an
-//! outcome ([`TrialOutcome`]), supplied by the caller (the `nnc search` command compiles the
-//! experiment with the sampled `param`s and trains it).
+//! outcome ([`TrialOutcome`]), supplied by the caller (the language's `TrialRunner` checks the
+//! experiment again with the sampled `param`s and trains it, on every fold with k-fold, whose
+//! results [`summarize`] turns into the outcome). Here too: the plan's limits
+//! ([`SearchPlan::check_limits`]), the one range-edge rule ([`range_edge`]) and the warnings
+//! about a finished search ([`search_warnings`]).
 
+mod edge;
+mod folds;
+mod leaderboard;
+mod limits;
 mod narrow;
-mod report;
 mod runner;
 mod space;
+mod warnings;
 
+pub use edge::{EDGE_FRACTION, Edge, range_edge, widened};
+pub use folds::{FoldResult, fold_mean_and_spread, summarize};
+pub use leaderboard::leaderboard;
+pub use limits::{DEFAULT_TRIALS, MAX_GRID, grid_size, stage_trial_count};
 pub use narrow::narrow;
-pub use report::{leaderboard, search_warnings, widened};
-pub use runner::{DEFAULT_TRIALS, MAX_GRID, SearchError, SearchResult, grid_size, run_search};
+pub use runner::{SearchError, SearchResult, TrialCounts, run_search};
 pub use space::{Choice, Dim, Dist, Value};
-
-/// Mean and (population) standard deviation of per-fold metrics; `(NaN, 0)` for none.
-pub fn fold_mean_and_spread(values: &[f64]) -> (f64, f64) {
-    if values.is_empty() {
-        return (f64::NAN, 0.0);
-    }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    (mean, var.sqrt())
-}
+pub use warnings::search_warnings;
 
 use serde::{Deserialize, Serialize};
 

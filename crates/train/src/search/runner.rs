@@ -1,8 +1,9 @@
 //! Running a search: stage by stage, trials in parallel on `jobs` worker threads (each trial
 //! single-threaded when several run), records delivered in trial order.
 
+use super::limits::{MAX_GRID, stage_trial_count};
 use super::narrow::narrow;
-use super::report::search_warnings;
+use super::warnings::search_warnings;
 use super::{Dim, Goal, SearchPlan, Strategy, TrialOutcome, TrialRecord, TrialSpec, TrialStatus};
 use crate::babysit::Finding;
 use nnc_tape::rng;
@@ -23,13 +24,42 @@ pub struct SearchResult {
     pub interrupted: bool,
 }
 
+impl SearchResult {
+    /// The best trial's record.
+    pub fn best_record(&self) -> Option<&TrialRecord> {
+        self.best.map(|b| &self.records[b])
+    }
+
+    /// How many trials ended each way.
+    pub fn counts(&self) -> TrialCounts {
+        let count = |f: &dyn Fn(&TrialStatus) -> bool| {
+            self.records.iter().filter(|r| f(&r.outcome.status)).count()
+        };
+        TrialCounts {
+            ok: count(&|s| *s == TrialStatus::Ok),
+            diverged: count(&|s| *s == TrialStatus::Diverged),
+            failed: count(&|s| matches!(s, TrialStatus::Failed(_))),
+        }
+    }
+}
+
+/// How many trials of a search ended each way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TrialCounts {
+    /// Trained to the end (or early-stopped).
+    pub ok: usize,
+    /// Diverged.
+    pub diverged: usize,
+    /// Could not run.
+    pub failed: usize,
+}
+
 /// The trials of one stage: sampled (random) or enumerated (grid), with ids from `first_id`.
 fn stage_trials(plan: &SearchPlan, space: &[Dim], stage: usize, first_id: usize) -> Vec<TrialSpec> {
     let s = &plan.stages[stage];
     let assignments: Vec<Vec<(String, super::Value)>> = match plan.strategy {
         Strategy::Random { seed } => {
-            let n = s.trials.unwrap_or(DEFAULT_TRIALS) as usize;
-            (0..n)
+            (0..stage_trial_count(plan.strategy, space, s) as usize)
                 .map(|i| {
                     // Each trial's values depend only on the seed and its id.
                     let mut r = rng(seed);
@@ -47,9 +77,7 @@ fn stage_trials(plan: &SearchPlan, space: &[Dim], stage: usize, first_id: usize)
                 .iter()
                 .map(|d| d.dist.grid_values().unwrap_or_default())
                 .collect();
-            let total = grid_size(space).unwrap_or(0) as usize;
-            let n = s.trials.map_or(total, |t| total.min(t as usize));
-            (0..n)
+            (0..stage_trial_count(plan.strategy, space, s) as usize)
                 .map(|mut i| {
                     let mut combo = vec![(String::new(), super::Value::Number(0.0)); space.len()];
                     for (k, d) in space.iter().enumerate().rev() {
@@ -201,12 +229,7 @@ pub fn run_search(
     interrupt: Option<&AtomicBool>,
     on_record: &mut dyn FnMut(&TrialRecord, bool),
 ) -> Result<SearchResult, SearchError> {
-    if plan.strategy == Strategy::Grid {
-        match grid_size(&plan.space) {
-            Some(n) if n <= MAX_GRID => {}
-            size => return Err(SearchError::GridTooLarge { size }),
-        }
-    }
+    plan.check_limits()?;
     let done: BTreeMap<usize, TrialRecord> =
         resume.iter().map(|r| (r.spec.id, r.clone())).collect();
     let mut space = plan.space.clone();
@@ -249,20 +272,6 @@ pub fn run_search(
     })
 }
 
-/// Trials of a random stage that gives no count.
-pub const DEFAULT_TRIALS: u64 = 10;
-
-/// The largest grid a search runs.
-pub const MAX_GRID: u64 = 100_000;
-
-/// The number of combinations of a grid over `space` (`None` if a dimension is continuous
-/// or the count overflows).
-pub fn grid_size(space: &[Dim]) -> Option<u64> {
-    space
-        .iter()
-        .try_fold(1u64, |n, d| n.checked_mul(d.dist.grid_len()?))
-}
-
 /// Why a search cannot run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SearchError {
@@ -271,6 +280,12 @@ pub enum SearchError {
     GridTooLarge {
         /// The number of combinations, if it fits in a `u64`.
         size: Option<u64>,
+    },
+    /// A random search of more than [`MAX_GRID`] trials in all.
+    #[error("the search plans {} trials; nnc runs at most {MAX_GRID} in one search", planned.map_or("more than 2^64".to_string(), |n| n.to_string()))]
+    TooManyTrials {
+        /// The planned trials, if their count fits in a `u64`.
+        planned: Option<u64>,
     },
     /// A record to resume from does not belong to this search.
     #[error("the record of trial {} to resume from does not match this search's plan (its stage, values or budget differ, or the plan has no such trial): the records come from another search", id + 1)]

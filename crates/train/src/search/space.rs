@@ -191,6 +191,32 @@ impl Dist {
         }
     }
 
+    /// Whether every value it can produce is a whole number (names count as whole: they are
+    /// not numbers at all).
+    pub fn is_integer(&self) -> bool {
+        match self {
+            Dist::Int { .. } | Dist::LogInt { .. } => true,
+            Dist::Choice(options) => options.iter().all(|o| match o {
+                Choice::Value(Value::Number(n)) => n.fract() == 0.0,
+                Choice::Value(Value::Name(_)) => true,
+                Choice::Dist(d) => d.is_integer(),
+            }),
+            _ => false,
+        }
+    }
+
+    /// Whether it has finitely many values (a grid can enumerate it).
+    pub fn is_finite(&self) -> bool {
+        match self {
+            Dist::Int { .. } | Dist::LogInt { .. } => true,
+            Dist::Choice(options) => options.iter().all(|o| match o {
+                Choice::Value(_) => true,
+                Choice::Dist(d) => d.is_finite(),
+            }),
+            _ => false,
+        }
+    }
+
     /// The bounds and whether the scale is logarithmic, for continuous and integer spaces.
     pub fn bounds(&self) -> Option<(f64, f64, bool)> {
         match *self {
@@ -305,29 +331,5 @@ mod tests {
         assert!(m.position(0.5).unwrap().abs() < 1e-12);
         assert!((m.position(0.98).unwrap() - 1.0).abs() < 1e-12);
         assert!((m.position(0.9).unwrap() - 0.5).abs() < 1e-12);
-    }
-
-    #[test]
-    fn widened_ranges_keep_their_kind() {
-        use crate::search::report::widened;
-        let w = |d: Dist, lower| widened(&d, lower).to_string();
-        assert_eq!(
-            w(Dist::LogUniform { lo: 1e-7, hi: 1e-5 }, false),
-            "loguniform(1e-7, 0.001)"
-        );
-        assert_eq!(w(Dist::LogInt { lo: 2, hi: 64 }, true), "logint(1, 64)");
-        assert_eq!(
-            w(Dist::Log1m { lo: 0.5, hi: 0.99 }, false),
-            "log1m(0.5, 0.999)"
-        );
-        assert_eq!(
-            w(Dist::Log1m { lo: 0.5, hi: 0.99 }, true),
-            "log1m(0.25, 0.99)"
-        );
-        assert_eq!(
-            w(Dist::Uniform { lo: 0.0, hi: 0.5 }, false),
-            "uniform(0, 1)"
-        );
-        assert_eq!(w(Dist::Int { lo: 1, hi: 4 }, true), "int(-2, 4)");
     }
 }

@@ -1,0 +1,33 @@
+//! Running a search's trials: each trial checks the model file again with its sampled values as
+//! `--set` overrides (so structural params such as widths and depth work), cuts training to the
+//! stage's epoch budget, lowers and trains without output, and measures the search's metric —
+//! on every fold with `validate kfold(k)` (or the data's own `split kfold(k)`), whose metric is
+//! the mean over the folds.
+//!
+//! * [`trial`]: [`TrialRunner`], the function the engine
+//!   ([`nnc_train::search::run_search`]) calls for every trial.
+//! * [`folds`]: the cross-validation folds and the training of one fold.
+//!
+//! The engine itself (sampling, stages, parallel trials, warnings) is in
+//! [`nnc_train::search`]; the `search` section is lowered into its plan by
+//! [`crate::lower::search`].
+
+pub mod folds;
+pub mod trial;
+
+pub use folds::{train_fold, validation_folds};
+pub use trial::TrialRunner;
+
+use crate::ir::{Experiment, SplitSpec};
+use crate::lower::search::{SearchSpace, space};
+
+/// The search of `experiment` (`None` without a `search` section): its plan, validated by
+/// `validate kfold(k)` or else by the data's own `split kfold(k)`.
+pub fn search_space(experiment: &Experiment) -> Option<SearchSpace> {
+    let mut searched = space(experiment.search.as_ref()?);
+    searched.kfold = searched.kfold.or(match experiment.data.split {
+        SplitSpec::KFold { k, .. } => Some(k),
+        _ => None,
+    });
+    Some(searched)
+}

@@ -1,0 +1,58 @@
+//! The leaderboard: the finished trials ranked best first, as a text table.
+
+use super::{SearchPlan, TrialRecord, TrialStatus};
+
+/// The finished trials ranked best first, as a text table (top `n`). Trials are numbered
+/// from 1 (`id + 1`) in everything people read.
+pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> String {
+    let mut ranked: Vec<&TrialRecord> = records.iter().collect();
+    ranked.sort_by(|a, b| super::rank(plan.goal, a, b));
+    let mut out = format!("{:>4}  {:>6}  {:<8}  ", "rank", "trial", "stage");
+    for d in &plan.space {
+        out.push_str(&format!("{:>10}  ", truncate(&d.name, 10)));
+    }
+    out.push_str(&format!(
+        "{:>18}  {:>6}  {:>7}  status\n",
+        plan.metric, "epochs", "time"
+    ));
+    for (rank, r) in ranked.iter().take(n).enumerate() {
+        out.push_str(&format!(
+            "{:>4}  {:>6}  {:<8}  ",
+            rank + 1,
+            r.spec.id + 1,
+            truncate(&r.spec.stage, 8)
+        ));
+        for d in &plan.space {
+            let v = r
+                .spec
+                .params
+                .iter()
+                .find(|(n, _)| *n == d.name)
+                .map_or(String::from("-"), |(_, v)| v.to_string());
+            out.push_str(&format!("{:>10}  ", truncate(&v, 10)));
+        }
+        let metric = match (r.outcome.metric.is_finite(), r.outcome.spread) {
+            (false, _) => "-".to_string(),
+            (true, Some(s)) => format!("{:.4} ± {:.4}", r.outcome.metric, s),
+            (true, None) => format!("{:.4}", r.outcome.metric),
+        };
+        let status = match &r.outcome.status {
+            TrialStatus::Ok => "ok".to_string(),
+            TrialStatus::Diverged => "diverged".to_string(),
+            TrialStatus::Failed(m) => format!("failed: {m}"),
+        };
+        out.push_str(&format!(
+            "{metric:>18}  {:>6.1}  {:>6.2}s  {status}\n",
+            r.outcome.epochs_run, r.outcome.seconds
+        ));
+    }
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(std::iter::once('…')).collect()
+    }
+}
