@@ -10,7 +10,7 @@ pub mod report;
 pub mod sink;
 
 use crate::cli::Common;
-use crate::exit::{CommandResult, DIVERGED, INTERRUPTED, OK};
+use crate::exit::{CommandResult, DIVERGED, Failure, INTERRUPTED, OK};
 use crate::exit::{failure, train_failure};
 use crate::load;
 use crate::output::Output;
@@ -21,12 +21,33 @@ use nnc_dsl::Purpose;
 use nnc_tape::Tape;
 use nnc_train::events::StopReason;
 use nnc_train::trainer::evaluate_confusion;
-use nnc_train::{StepPlan, train};
+use nnc_train::{StepPlan, TrainConfig, train};
 use sink::RunSink;
 use std::path::Path;
 
 /// Periodic checkpoints written over a run.
 pub const CHECKPOINTS: u64 = 20;
+
+/// Sets the run's recording cadence on `config`: the steps recorded in `metrics.jsonl` (the
+/// file's `log every` points kept among them when they are rarer) and about [`CHECKPOINTS`]
+/// periodic checkpoints in `dir/checkpoints` (plus the last one, which Ctrl-C also writes: a
+/// synced write every epoch would dominate full-batch runs, where an epoch is one step).
+fn record_and_checkpoint(
+    config: &mut TrainConfig,
+    train_rows: usize,
+    dir: &Path,
+) -> Result<(), Failure> {
+    let plan = StepPlan::of(config, train_rows);
+    let record_every = RunSink::record_every(plan.total);
+    config.log_every_steps = match config.log_every_steps {
+        0 => record_every,
+        file => record_every.min(file),
+    };
+    config.checkpoint_dir = Some(dir.join("checkpoints"));
+    config.checkpoint_every_epochs = plan.epochs().div_ceil(CHECKPOINTS).max(1);
+    std::fs::create_dir_all(dir.join("checkpoints"))
+        .map_err(|e| failure(format!("cannot create the checkpoint directory: {e}")))
+}
 
 /// Runs `nnc run`.
 pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> CommandResult {
@@ -64,19 +85,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
 
     let mut model = compiled.model.build(compiled.seed).map_err(failure)?;
     out.note(&report::model_line(experiment, &model));
-    let plan = StepPlan::of(&config, splits.train.len());
-    let file_log_every = config.log_every_steps;
-    config.log_every_steps = RunSink::record_every(plan.total);
-    if file_log_every > 0 {
-        // Keep the file's log points among the recorded steps when they are rarer.
-        config.log_every_steps = config.log_every_steps.min(file_log_every);
-    }
-    config.checkpoint_dir = Some(dir.join("checkpoints"));
-    // About 20 periodic checkpoints per run (plus the last one, which Ctrl-C also writes):
-    // a synced write every epoch would dominate full-batch runs, where an epoch is one step.
-    config.checkpoint_every_epochs = plan.epochs().div_ceil(CHECKPOINTS).max(1);
-    std::fs::create_dir_all(dir.join("checkpoints"))
-        .map_err(|e| failure(format!("cannot create the checkpoint directory: {e}")))?;
+    record_and_checkpoint(&mut config, splits.train.len(), &dir)?;
 
     let data = compiled.data.train_data(&experiment.data, &compiled.raw);
     // Trained on a worker of the pool (`rayon::scope` runs its body there), as `nnc bench`
@@ -91,15 +100,9 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     let test = if splits.test.is_empty() {
         None
     } else {
-        Some(
-            evaluate_confusion(
-                &mut model,
-                compiled.model.loss,
-                &splits.test,
-                &mut Tape::new(),
-            )
-            .map_err(train_failure)?,
-        )
+        let mut tape = Tape::new();
+        let confusion = evaluate_confusion(&mut model, loss, &splits.test, &mut tape);
+        Some(confusion.map_err(train_failure)?)
     };
     write_weights(
         &dir.join("weights.safetensors"),
