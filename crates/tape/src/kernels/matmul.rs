@@ -120,6 +120,10 @@ pub fn matmul_into_then<T: Float>(
     product(dst, a, b, Dest::Assign, Some(epilogue));
 }
 
+/// `dst ⊕= a·b` behind every matmul entry point: the checks, the f32 kernel (`sgemm`) and the
+/// `gemm` crate for the rest. One function (of ~100 lines) on purpose: both `unsafe` calls
+/// rely on the bounds asserted at its top, and keeping them beside those asserts keeps the
+/// safety argument in one place.
 fn product<T: Float>(
     dst: &mut [T],
     a: MatRef<'_, T>,
