@@ -48,7 +48,10 @@ mod tests {
                     "{}",
                     path.display()
                 );
-                let stem = path.file_stem().and_then(|s| s.to_str()).expect("a file name");
+                let stem = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .expect("a file name");
                 stem.to_string()
             })
             .collect();
