@@ -60,7 +60,15 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     let dir = files::create_run_dir(common.out.as_deref(), &experiment.name)?;
     files::write(
         &dir.join("model.nn"),
-        &files::resolved_model(&loaded, common.seed, "nnc run", &dir),
+        &nnc_dsl::resolve::resolved_text(
+            &loaded.path,
+            &loaded.text,
+            &loaded.overrides,
+            experiment,
+            common.seed,
+            "nnc run",
+            &dir,
+        ),
     )?;
     files::write(
         &dir.join("experiment.json"),

@@ -19,7 +19,7 @@ use crate::cli::Common;
 use crate::exit::{BAD_MODEL, CommandResult, DIVERGED, Failure, INTERRUPTED, OK, USAGE};
 use crate::load;
 use crate::output::Output;
-use crate::run::files::{resolved_text, write};
+use crate::run::files::write;
 use crate::run::sink::finding_text;
 use crate::run::{INTERRUPT, install_ctrl_c};
 use files::{SearchHeader, TrialsWriter};
@@ -364,7 +364,7 @@ fn best_model(
     let checked = nnc_dsl::check_with(&loaded.text, &loaded.path, &options).map_err(|_| {
         crate::commands::failure("the best trial's values no longer check (the file changed?)")
     })?;
-    let text = resolved_text(
+    let text = nnc_dsl::resolve::resolved_text(
         &loaded.path,
         &loaded.text,
         &overrides,
