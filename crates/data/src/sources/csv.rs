@@ -268,16 +268,19 @@ fn choose_columns(
     Ok(ChosenColumns { label, features })
 }
 
+/// A label cell as read, with its 1-based line.
+type LabelCell = (String, u64);
+
 /// Reads every data row: the feature values (row-major) and each row's label cell with its
 /// line. A missing label or no data row at all is an error.
 fn read_rows(
     rows: &mut Rows<'_>,
     columns: &[String],
     chosen: &ChosenColumns,
-) -> Result<(Vec<f32>, Vec<(String, u64)>)> {
+) -> Result<(Vec<f32>, Vec<LabelCell>)> {
     let name = rows.name;
     let mut x: Vec<f32> = Vec::new();
-    let mut raw_labels: Vec<(String, u64)> = Vec::new();
+    let mut raw_labels: Vec<LabelCell> = Vec::new();
     while let Some(line) = rows.next_data_row()? {
         for &j in &chosen.features {
             x.push(parse_feature(&rows.record[j], name, line, &columns[j])?);
@@ -344,7 +347,7 @@ fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) -> Result<f32
 
 /// Class indices and class names for the raw label cells (see the module docs).
 fn map_labels(
-    raw: &[(String, u64)],
+    raw: &[LabelCell],
     options: &CsvOptions,
     path: &str,
     column: &str,
