@@ -1,8 +1,8 @@
 //! The harness: warm up, time repeated windows of training steps, and report.
 
-use crate::alloc::{allocations, counting_allocator_installed};
 use crate::memory::{peak_rss_kib, release_free_heap, reset_peak_rss};
 use crate::workload::Workload;
+use crate::{allocations, counting_allocator_installed};
 use nnc_data::{Batcher, Dataset};
 use nnc_ops::{ForwardCtx, Loss, OpsError, Sequential};
 use nnc_tape::{Float, Tape, TensorError};

@@ -53,6 +53,19 @@ macro_rules! codes {
                     $(Code::$code => $title,)*
                 }
             }
+
+            /// The long explanation printed by `nnc explain`: the Markdown file
+            /// `crates/dsl/explain/<code>.md`, included at build time.
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $(Code::$code => include_str!(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/explain/",
+                        stringify!($code),
+                        ".md"
+                    )),)*
+                }
+            }
         }
     };
 }

@@ -25,6 +25,7 @@ pub mod parse;
 pub mod pretty;
 pub mod probe;
 pub mod render;
+pub mod resolve;
 pub mod search;
 pub mod shapes;
 pub mod span;

@@ -4,17 +4,19 @@
 mod common;
 
 use common::{FakeProbe, tests_dir};
-use nnc_dsl::{NoDataProbe, Override, Sources};
+use nnc_dsl::{Code, Diagnostics, NoDataProbe, Override, SourceId, Sources};
 use proptest::prelude::*;
 use std::path::Path;
 
-/// Runs the whole front end on `text` and renders whatever comes out.
-fn front_end(text: &str, overrides: &[String]) {
+/// Runs the whole front end on `text` and renders whatever comes out; returns the diagnostics
+/// of the check with each probe (a fake one that knows the data, and none).
+fn front_end(text: &str, overrides: &[String]) -> Vec<Diagnostics> {
     let overrides: Vec<Override> = overrides
         .iter()
         .map(|o| Override::parse(o.as_str()))
         .collect();
     let _ = nnc_dsl::parse(text);
+    let mut all = Vec::new();
     for probe in [&FakeProbe as &dyn nnc_dsl::DataProbe, &NoDataProbe] {
         let diagnostics = match nnc_dsl::check(text, Path::new("fuzz/model.nn"), &overrides, probe)
         {
@@ -28,7 +30,9 @@ fn front_end(text: &str, overrides: &[String]) {
         let sources = Sources::new("model.nn", text).with_overrides(&overrides);
         let _ = nnc_dsl::render::render_text(&diagnostics, &sources);
         let _ = nnc_dsl::render::render_json(&diagnostics, &sources);
+        all.push(diagnostics);
     }
+    all
 }
 
 fn examples() -> Vec<String> {
@@ -177,20 +181,58 @@ proptest! {
     }
 }
 
+/// Runs the front end on `text` and asserts that, with either probe, it reports the codes
+/// `expected` (in order, repeats removed), each diagnostic with a location: a non-empty span
+/// in the file, or the whole file for a missing section (E401, E402).
+fn assert_reported(text: &str, expected: &[Code]) {
+    for diagnostics in front_end(text, &[]) {
+        let mut codes = diagnostics.codes();
+        codes.dedup();
+        assert_eq!(codes, expected, "{diagnostics:?}");
+        for d in diagnostics.iter() {
+            match &d.primary {
+                Some(label) => {
+                    let span = label.span;
+                    assert!(
+                        span.source == SourceId::MODEL
+                            && span.start < span.end
+                            && text.get(span.start..span.end).is_some(),
+                        "{} is not located in the file: {d:?}",
+                        d.code
+                    );
+                }
+                None => assert!(
+                    [Code::E401, Code::E402].contains(&d.code),
+                    "{} has no location: {d:?}",
+                    d.code
+                ),
+            }
+        }
+    }
+}
+
 #[test]
 fn pathological_nesting_and_lengths_are_errors_not_crashes() {
+    // Brackets nested 10,000 deep, 100,000 operators on one line: syntax limits (E001).
     let deep = format!("let a = {}1{}\n", "(".repeat(10_000), ")".repeat(10_000));
-    front_end(&deep, &[]);
+    assert_reported(&deep, &[Code::E001]);
     let long = format!("let a = {}1\n", "-".repeat(100_000));
-    front_end(&long, &[]);
+    assert_reported(&long, &[Code::E001]);
     let sum = format!("let a = 1{}\n", " + 1".repeat(100_000));
-    front_end(&sum, &[]);
+    assert_reported(&sum, &[Code::E001]);
+    // 5,000 definitions each referring to the next: too deep (E108); no data, no model.
     let chain: String = (0..5_000)
         .map(|i| format!("let a{i} = a{}\n", i + 1))
         .collect();
-    front_end(&chain, &[]);
+    assert_reported(&chain, &[Code::E401, Code::E402, Code::E108]);
+    // A statement after `}` on the same line is a syntax error before any expansion.
     let repeats = "model { repeat 100000 { repeat 100000 { } } dense 3; loss softmax }\n";
-    front_end(repeats, &[]);
+    assert_reported(repeats, &[Code::E001]);
+    // 10^10 layers: the expansion stops at its limit (E202).
+    let repeats =
+        "model {\n  repeat 100000 { repeat 100000 { dense 3 } }\n  dense 3; loss softmax\n}\n";
+    assert_reported(repeats, &[Code::E401, Code::E202]);
+    // Blocks using each other (E109) leave a model without a trainable layer (E303).
     let blocks = "block a() { b() }\nblock b() { a() }\nmodel { a(); loss softmax }\n";
-    front_end(blocks, &[]);
+    assert_reported(blocks, &[Code::E401, Code::E109, Code::E303]);
 }

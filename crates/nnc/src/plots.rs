@@ -2,6 +2,8 @@
 //! statistics (the curves the CS231n notes teach to read); and of a search: the metric of every
 //! trial against each hyperparameter (a scatter plot, log axis for log spaces).
 
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -194,31 +196,80 @@ pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String
     let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
     let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let keep = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite() && (!chart.log_x || x > 0.0);
-    let kept: Vec<Series> = chart
-        .series
-        .iter()
-        .map(|s| {
-            Series::new(
-                s.label.clone(),
-                s.points.iter().copied().filter(keep).collect(),
-            )
-        })
-        .collect();
-    let failed: Vec<f64> = chart
-        .failed
-        .iter()
-        .copied()
-        .filter(|&x| x.is_finite() && (!chart.log_x || x > 0.0))
-        .collect();
-    let ((mut x0, mut x1), (y0, y1)) = bounds(&kept, false);
-    if !failed.is_empty() {
-        let (lo, hi) = failed
+    let marks = ScatterMarks::of(chart);
+    let (x_range, (y0, y1)) = bounds(&marks.series, false);
+    let (x0, x1) = scatter_x_range(chart, &marks, x_range);
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .caption(chart.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70);
+    // Crosses for failed trials along the bottom of the plot.
+    let failed_y = y0 + (y1 - y0) * 0.03;
+    if chart.log_x {
+        let mut ctx = builder
+            .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
+            .map_err(|e| err(&e))?;
+        draw_scatter(&mut ctx, chart, &marks, failed_y).map_err(|e| err(&e))?;
+    } else {
+        let mut ctx = builder
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| err(&e))?;
+        draw_scatter(&mut ctx, chart, &marks, failed_y).map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// What a scatter plot can draw: the finite points of each series, and the finite x positions
+/// of failed trials (on a log axis, positive x only).
+struct ScatterMarks {
+    series: Vec<Series>,
+    failed: Vec<f64>,
+}
+
+impl ScatterMarks {
+    fn of(chart: &ScatterChart<'_>) -> ScatterMarks {
+        let series = chart
+            .series
+            .iter()
+            .map(|s| {
+                let points = s.points.iter().copied().filter(|&p| plottable(chart, p));
+                Series::new(s.label.clone(), points.collect())
+            })
+            .collect();
+        let failed = chart
+            .failed
+            .iter()
+            .copied()
+            .filter(|&x| plottable(chart, (x, 0.0)))
+            .collect();
+        ScatterMarks { series, failed }
+    }
+}
+
+/// Whether a point can be drawn: finite, and with a positive x on a log axis.
+fn plottable(chart: &ScatterChart<'_>, (x, y): (f64, f64)) -> bool {
+    x.is_finite() && y.is_finite() && (!chart.log_x || x > 0.0)
+}
+
+/// The x range of a scatter plot: the points' range `(x0, x1)` widened to the failed
+/// trials, then one slot per category, a factor 1.25 each side on a log axis, or 4 % padding.
+fn scatter_x_range(
+    chart: &ScatterChart<'_>,
+    marks: &ScatterMarks,
+    (x0, x1): (f64, f64),
+) -> (f64, f64) {
+    let (mut x0, mut x1) = (x0, x1);
+    if !marks.failed.is_empty() {
+        let (lo, hi) = marks
+            .failed
             .iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
                 (a.min(x), b.max(x))
             });
-        if kept.iter().all(|s| s.points.is_empty()) {
+        if marks.series.iter().all(|s| s.points.is_empty()) {
             (x0, x1) = (lo, if hi > lo { hi } else { lo + lo.abs().max(1.0) });
         } else {
             (x0, x1) = (x0.min(lo), x1.max(hi));
@@ -235,88 +286,75 @@ pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String
         let pad = (x1 - x0) * 0.04;
         (x0, x1) = (x0 - pad, x1 + pad);
     }
-    let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(chart.title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70);
-    macro_rules! draw {
-        ($ctx:expr) => {{
-            let mut ctx = $ctx;
-            let name_of = |x: &f64| {
-                let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 {
-                    chart
-                        .categories
-                        .get(i as usize)
-                        .cloned()
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            };
-            let mut mesh = ctx.configure_mesh();
-            mesh.x_desc(chart.x_label).y_desc(chart.y_label);
-            let number = |x: &f64| tick(*x);
-            if !chart.categories.is_empty() {
-                mesh.x_labels(chart.categories.len() + 1)
-                    .x_label_formatter(&name_of);
-            } else {
-                mesh.x_label_formatter(&number);
-            }
-            mesh.draw().map_err(|e| err(&e))?;
-            for (i, s) in kept.iter().enumerate() {
-                let color = PALETTE[i % PALETTE.len()];
-                ctx.draw_series(
-                    s.points
-                        .iter()
-                        .map(|&p| Circle::new(p, 4, color.mix(0.75).filled())),
-                )
-                .map_err(|e| err(&e))?
-                .label(s.label.clone())
-                .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
-            }
-            if !failed.is_empty() {
-                let y = y0 + (y1 - y0) * 0.03;
-                let red = RGBColor(214, 39, 40);
-                ctx.draw_series(
-                    failed
-                        .iter()
-                        .map(|&x| Cross::new((x, y), 5, red.stroke_width(2))),
-                )
-                .map_err(|e| err(&e))?
-                .label("diverged / failed")
-                .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
-            }
-            if let Some(p) = chart.highlight.filter(keep) {
-                ctx.draw_series(std::iter::once(Circle::new(p, 9, BLACK.stroke_width(2))))
-                    .map_err(|e| err(&e))?
-                    .label("best")
-                    .legend(|(x, y)| Circle::new((x + 10, y), 6, BLACK.stroke_width(2)));
-            }
-            ctx.configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()
-                .map_err(|e| err(&e))?;
-        }};
-    }
-    if chart.log_x {
-        draw!(
-            builder
-                .build_cartesian_2d((x0..x1).log_scale(), y0..y1)
-                .map_err(|e| err(&e))?
-        );
+    (x0, x1)
+}
+
+/// The error of drawing on an SVG file.
+type DrawError = DrawingAreaErrorKind<std::io::Error>;
+
+/// Draws the mesh (category names or numeric ticks on x), the series, the failed trials'
+/// crosses at height `failed_y`, the ringed best point and the legend.
+fn draw_scatter<'a, X>(
+    ctx: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, RangedCoordf64>>,
+    chart: &ScatterChart<'_>,
+    marks: &ScatterMarks,
+    failed_y: f64,
+) -> Result<(), DrawError>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let name_of = |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            chart
+                .categories
+                .get(i as usize)
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let number = |x: &f64| tick(*x);
+    let mut mesh = ctx.configure_mesh();
+    mesh.x_desc(chart.x_label).y_desc(chart.y_label);
+    if !chart.categories.is_empty() {
+        mesh.x_labels(chart.categories.len() + 1)
+            .x_label_formatter(&name_of);
     } else {
-        draw!(
-            builder
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(|e| err(&e))?
-        );
+        mesh.x_label_formatter(&number);
     }
-    root.present().map_err(|e| err(&e))?;
-    Ok(())
+    mesh.draw()?;
+    for (i, s) in marks.series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        ctx.draw_series(
+            s.points
+                .iter()
+                .map(|&p| Circle::new(p, 4, color.mix(0.75).filled())),
+        )?
+        .label(s.label.clone())
+        .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+    }
+    if !marks.failed.is_empty() {
+        let red = RGBColor(214, 39, 40);
+        ctx.draw_series(
+            marks
+                .failed
+                .iter()
+                .map(|&x| Cross::new((x, failed_y), 5, red.stroke_width(2))),
+        )?
+        .label("diverged / failed")
+        .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
+    }
+    if let Some(p) = chart.highlight.filter(|&p| plottable(chart, p)) {
+        ctx.draw_series(std::iter::once(Circle::new(p, 9, BLACK.stroke_width(2))))?
+            .label("best")
+            .legend(|(x, y)| Circle::new((x + 10, y), 6, BLACK.stroke_width(2)));
+    }
+    ctx.configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
 }
 
 #[cfg(test)]

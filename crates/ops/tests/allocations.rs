@@ -11,41 +11,11 @@ use nnc_ops::{
     Activation, BatchNormConfig, ForwardCtx, Init, LayerOutput, LayerSpec, Loss, Penalty,
     Sequential, batch_norm_train, dropout, l1_penalty, multiclass_hinge,
 };
+use nnc_tape::alloc_counter::{CountingAllocator, thread_allocations as allocations};
 use nnc_tape::{Parameters, Tape, Tensor, rng};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
-/// Counts allocations made by the current thread (so parallel tests do not interfere).
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: defers to the system allocator; only counts.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(|c| c.get())
-}
 
 /// Mean allocations of `step` over ten calls after three warm-up calls.
 fn allocations_per_step(mut step: impl FnMut()) -> f64 {

@@ -8,33 +8,11 @@
 //!
 //! Prints a table and, with `--json`, one JSON line per figure.
 
+use nnc_tape::alloc_counter::{CountingAllocator, allocations};
 use nnc_tape::kernels::matmul::{MatRef, matmul_into};
 use nnc_tape::{Parameters, Tape, Tensor, rng};
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-struct CountingAllocator;
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: defers to the system allocator; only counts.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -160,11 +138,11 @@ fn allocations_per_dense_step() -> f64 {
     for _ in 0..5 {
         step();
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for _ in 0..100 {
         step();
     }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / 100.0
+    (allocations() - before) as f64 / 100.0
 }
 
 fn main() {

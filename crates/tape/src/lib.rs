@@ -34,6 +34,7 @@
 //! # Ok::<(), nnc_tape::TensorError>(())
 //! ```
 
+pub mod alloc_counter;
 pub mod error;
 pub mod float;
 pub mod gradcheck;

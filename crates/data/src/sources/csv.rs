@@ -86,57 +86,141 @@ const MAX_INTEGER_LABEL: u64 = 1_000_000;
 
 /// Parses CSV text held in memory; `name` is used in error messages.
 pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Dataset> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(DataError::Empty {
-            path: name.to_string(),
-            what: "no header row and no data".into(),
-        });
-    }
-    let mut reader = ::csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(options.delimiter)
-        .trim(::csv::Trim::All)
-        .from_reader(bytes);
-    let mut record = ::csv::ByteRecord::new();
-    let syntax = |e: ::csv::Error| DataError::CsvSyntax {
-        path: name.to_string(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
-    };
+    let mut rows = Rows::open(bytes, name, options)?;
+    let columns = column_names(&rows.record, name, options.header)?;
+    let chosen = choose_columns(&columns, &rows.record, name, options)?;
+    let (x, raw_labels) = read_rows(&mut rows, &columns, &chosen)?;
+    let label_name = &columns[chosen.label];
+    let (labels, class_names) = map_labels(&raw_labels, options, name, label_name)?;
+    let n = labels.len();
+    Dataset::new(
+        Tensor::from_vec(x, &[n, chosen.features.len()])?,
+        labels,
+        class_names,
+        chosen
+            .features
+            .iter()
+            .map(|&j| columns[j].clone())
+            .collect(),
+    )
+}
 
-    // Header (or the first row, which fixes the width).
-    if !reader.read_byte_record(&mut record).map_err(syntax)? {
-        return Err(DataError::Empty {
+/// A CSV reader over the file's bytes, holding the first row (which fixes the width) until
+/// it is known whether that row is a header or data.
+struct Rows<'a> {
+    bytes: &'a [u8],
+    name: &'a str,
+    reader: ::csv::Reader<&'a [u8]>,
+    /// The row last read: the first row after [`Rows::open`].
+    record: ::csv::ByteRecord,
+    /// Whether `record` is a data row not yet handed out (a file without a header).
+    pending_first: bool,
+    /// The number of cells of the first row, which every row must have.
+    width: usize,
+}
+
+impl<'a> Rows<'a> {
+    /// Reads the first row; an empty file, or a first row without cells, is an error.
+    fn open(bytes: &'a [u8], name: &'a str, options: &CsvOptions) -> Result<Rows<'a>> {
+        let empty = |what: &str| DataError::Empty {
             path: name.to_string(),
-            what: "no header row and no data".into(),
-        });
-    }
-    let width = record.len();
-    if width == 0 {
-        return Err(DataError::Empty {
-            path: name.to_string(),
-            what: "the first row has no cells".into(),
-        });
-    }
-    let (columns, mut pending_first) = if options.header {
-        let mut cols = Vec::with_capacity(width);
-        for (j, cell) in record.iter().enumerate() {
-            let text = String::from_utf8_lossy(cell).into_owned();
-            if let Some(first) = cols.iter().position(|c| *c == text) {
-                return Err(DataError::DuplicateColumn {
-                    path: name.to_string(),
-                    name: text,
-                    first: first + 1,
-                    second: j + 1,
-                });
-            }
-            cols.push(text);
+            what: what.into(),
+        };
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(empty("no header row and no data"));
         }
-        (cols, false)
-    } else {
-        ((1..=width).map(|j| format!("column{j}")).collect(), true)
-    };
+        let mut rows = Rows {
+            bytes,
+            name,
+            reader: ::csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(options.delimiter)
+                .trim(::csv::Trim::All)
+                .from_reader(bytes),
+            record: ::csv::ByteRecord::new(),
+            pending_first: !options.header,
+            width: 0,
+        };
+        if !rows.read()? {
+            return Err(empty("no header row and no data"));
+        }
+        rows.width = rows.record.len();
+        if rows.width == 0 {
+            return Err(empty("the first row has no cells"));
+        }
+        Ok(rows)
+    }
+
+    /// Reads the next record into `record`; `false` at the end of the file.
+    fn read(&mut self) -> Result<bool> {
+        self.reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| DataError::CsvSyntax {
+                path: self.name.to_string(),
+                line: e.position().map_or(0, |p| p.line()),
+                message: e.to_string(),
+            })
+    }
+
+    /// Moves to the next data row (the held first row of a file without a header comes
+    /// first); `Ok(Some(line))` with its 1-based line, `Ok(None)` at the end. A row of
+    /// another width than the first is an error.
+    fn next_data_row(&mut self) -> Result<Option<u64>> {
+        if self.pending_first {
+            self.pending_first = false;
+        } else if !self.read()? {
+            return Ok(None);
+        }
+        let line = record_line(self.bytes, self.record.position());
+        if self.record.len() != self.width {
+            return Err(DataError::RaggedRow {
+                path: self.name.to_string(),
+                line,
+                expected: self.width,
+                got: self.record.len(),
+            });
+        }
+        Ok(Some(line))
+    }
+}
+
+/// The column names: the header's cells (each name once), or `column1`, `column2`, ...
+fn column_names(first: &::csv::ByteRecord, name: &str, header: bool) -> Result<Vec<String>> {
+    if !header {
+        return Ok((1..=first.len()).map(|j| format!("column{j}")).collect());
+    }
+    let mut columns: Vec<String> = Vec::with_capacity(first.len());
+    for (j, cell) in first.iter().enumerate() {
+        let text = String::from_utf8_lossy(cell).into_owned();
+        if let Some(earlier) = columns.iter().position(|c| *c == text) {
+            return Err(DataError::DuplicateColumn {
+                path: name.to_string(),
+                name: text,
+                first: earlier + 1,
+                second: j + 1,
+            });
+        }
+        columns.push(text);
+    }
+    Ok(columns)
+}
+
+/// The label column and the feature columns, by index.
+struct ChosenColumns {
+    label: usize,
+    features: Vec<usize>,
+}
+
+/// Picks the label column (by name, else the last) and the feature columns (those listed,
+/// else all others); at least one feature column is needed. `first` is the first row, shown
+/// when the file seems to have a single column.
+fn choose_columns(
+    columns: &[String],
+    first: &::csv::ByteRecord,
+    name: &str,
+    options: &CsvOptions,
+) -> Result<ChosenColumns> {
     let find = |wanted: &str| -> Result<usize> {
         columns
             .iter()
@@ -144,70 +228,70 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
             .ok_or_else(|| DataError::UnknownColumn {
                 path: name.to_string(),
                 name: wanted.to_string(),
-                suggestion: did_you_mean(wanted, &columns),
-                available: columns.clone(),
+                suggestion: did_you_mean(wanted, columns),
+                available: columns.to_vec(),
             })
     };
-    let label_col = match &options.label {
+    let width = columns.len();
+    let label = match &options.label {
         Some(l) => find(l)?,
         None => width - 1,
     };
-    let feature_cols: Vec<usize> = match &options.columns {
+    let features: Vec<usize> = match &options.columns {
         Some(list) => {
-            let mut cols = Vec::with_capacity(list.len());
+            let mut features = Vec::with_capacity(list.len());
             for c in list {
                 let j = find(c)?;
-                if j == label_col {
+                if j == label {
                     return Err(DataError::invalid(
                         "csv",
                         format!("`{name}`: column `{c}` is the label; it cannot also be a feature"),
                     ));
                 }
-                cols.push(j);
+                features.push(j);
             }
-            cols
+            features
         }
-        None => (0..width).filter(|&j| j != label_col).collect(),
+        None => (0..width).filter(|&j| j != label).collect(),
     };
-    if feature_cols.is_empty() && width == 1 && options.columns.is_none() {
+    if features.is_empty() && width == 1 && options.columns.is_none() {
         return Err(DataError::invalid(
             "csv",
-            single_column(name, &record[0], options.delimiter),
+            single_column(name, &first[0], options.delimiter),
         ));
     }
-    if feature_cols.is_empty() {
+    if features.is_empty() {
         return Err(DataError::invalid(
             "csv",
             format!("`{name}` has no feature columns besides the label"),
         ));
     }
+    Ok(ChosenColumns { label, features })
+}
 
+/// A label cell as read, with its 1-based line.
+type LabelCell = (String, u64);
+
+/// Reads every data row: the feature values (row-major) and each row's label cell with its
+/// line. A missing label or no data row at all is an error.
+fn read_rows(
+    rows: &mut Rows<'_>,
+    columns: &[String],
+    chosen: &ChosenColumns,
+) -> Result<(Vec<f32>, Vec<LabelCell>)> {
+    let name = rows.name;
     let mut x: Vec<f32> = Vec::new();
-    let mut raw_labels: Vec<(String, u64)> = Vec::new();
-    loop {
-        if pending_first {
-            pending_first = false;
-        } else if !reader.read_byte_record(&mut record).map_err(syntax)? {
-            break;
+    let mut raw_labels: Vec<LabelCell> = Vec::new();
+    while let Some(line) = rows.next_data_row()? {
+        for &j in &chosen.features {
+            x.push(parse_feature(&rows.record[j], name, line, &columns[j])?);
         }
-        let line = record_line(bytes, record.position());
-        if record.len() != width {
-            return Err(DataError::RaggedRow {
-                path: name.to_string(),
-                line,
-                expected: width,
-                got: record.len(),
-            });
-        }
-        for &j in &feature_cols {
-            x.push(parse_feature(&record[j], name, line, &columns[j])?);
-        }
-        let label = String::from_utf8_lossy(&record[label_col]).into_owned();
+        let label = String::from_utf8_lossy(&rows.record[chosen.label]).into_owned();
         if MISSING.contains(&label.as_str()) {
             return Err(DataError::MissingValue {
                 path: name.to_string(),
                 line,
-                column: columns[label_col].clone(),
+                column: columns[chosen.label].clone(),
             });
         }
         raw_labels.push((label, line));
@@ -218,15 +302,7 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
             what: "the header is there but no data rows follow".into(),
         });
     }
-
-    let (labels, class_names) = map_labels(&raw_labels, options, name, &columns[label_col])?;
-    let n = labels.len();
-    Dataset::new(
-        Tensor::from_vec(x, &[n, feature_cols.len()])?,
-        labels,
-        class_names,
-        feature_cols.iter().map(|&j| columns[j].clone()).collect(),
-    )
+    Ok((x, raw_labels))
 }
 
 /// The 1-based line where a record starts. The csv reader reports the position before any
@@ -272,7 +348,7 @@ fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) -> Result<f32
 
 /// Class indices and class names for the raw label cells (see the module docs).
 fn map_labels(
-    raw: &[(String, u64)],
+    raw: &[LabelCell],
     options: &CsvOptions,
     path: &str,
     column: &str,

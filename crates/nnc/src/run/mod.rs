@@ -1,11 +1,24 @@
 //! `nnc run`: train and evaluate the experiment while the babysitter watches, and leave a run
-//! directory (see [`files`]) with the resolved model, metrics, plots and weights.
+//! directory with the resolved model, metrics, plots and weights. The directory is made by
+//! [`crate::shared::files::create_run_dir`]; the weights are written by
+//! [`crate::shared::weights::write_weights`]:
+//!
+//! ```text
+//! runs/<model>/<n>/
+//!   model.nn              the model file as run (`nnc_dsl::resolve`: overridden params and
+//!                         data paths rewritten, a header comment)
+//!   experiment.json       the resolved experiment (every default filled in)
+//!   metrics.jsonl         one JSON object per logged step and per (thinned) epoch
+//!   summary.json          metrics, timings, findings, data and run settings
+//!   weights.safetensors   parameters, buffers and preprocessing statistics
+//!   checkpoints/          last.safetensors and best.safetensors (resumable)
+//!   loss.svg accuracy.svg activations.svg
+//! ```
 //!
 //! Ctrl-C stops the run cleanly after the current step: the last checkpoint
 //! (`checkpoints/last.safetensors`) is kept, the weights and summary are written, and the exit
 //! code is 130. A second Ctrl-C quits at once.
 
-pub mod files;
 pub mod report;
 pub mod sink;
 
@@ -62,7 +75,15 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     let dir = create_run_dir(common.out.as_deref(), &experiment.name)?;
     write(
         &dir.join("model.nn"),
-        &files::resolved_model(&loaded, common.seed, "nnc run", &dir),
+        &nnc_dsl::resolve::resolved_text(
+            &loaded.path,
+            &loaded.text,
+            &loaded.overrides,
+            experiment,
+            common.seed,
+            "nnc run",
+            &dir,
+        ),
     )?;
     write(
         &dir.join("experiment.json"),

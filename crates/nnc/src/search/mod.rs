@@ -20,7 +20,6 @@ use crate::cli::Common;
 use crate::exit::{BAD_MODEL, CommandResult, DIVERGED, Failure, INTERRUPTED, OK, USAGE};
 use crate::load;
 use crate::output::Output;
-use crate::run::files::resolved_text;
 use crate::shared::files::{SEARCH_TRIALS, new_search_dir, resume_dir, write};
 use crate::shared::findings::finding_text;
 use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
@@ -286,7 +285,7 @@ fn best_model(
     let checked = nnc_dsl::check_with(&loaded.text, &loaded.path, &options).map_err(|_| {
         crate::exit::failure("the best trial's values no longer check (the file changed?)")
     })?;
-    let text = resolved_text(
+    let text = nnc_dsl::resolve::resolved_text(
         &loaded.path,
         &loaded.text,
         &overrides,

@@ -3,7 +3,7 @@
 //! the file.
 //!
 //! ```text
-//! runs/<model>/<n>/           a run (see crate::run::files)
+//! runs/<model>/<n>/           a run (see crate::run)
 //! runs/<model>/search-<n>/    a search (see crate::search::files)
 //! ```
 

@@ -1,0 +1,75 @@
+//! Rewriting a data path written relative to the model file's directory so that it is
+//! relative to another directory (where a resolved copy of the file is written).
+
+use std::path::{Path, PathBuf};
+
+/// Rebases relative file paths from one directory to another (both canonical).
+#[derive(Debug, Clone)]
+pub(crate) struct Rebase {
+    from: PathBuf,
+    to: PathBuf,
+}
+
+impl Rebase {
+    /// From `from` (the model file's directory) to `to`; `None` when either does not exist.
+    pub fn new(from: &Path, to: &Path) -> Option<Rebase> {
+        Some(Rebase {
+            from: from.canonicalize().ok()?,
+            to: to.canonicalize().ok()?,
+        })
+    }
+
+    /// `literal` rewritten relative to `to`, when it is a relative path naming an existing
+    /// file relative to `from`, and the result can be written inside a string literal
+    /// without escapes (no `"`, `\` or newline).
+    pub fn path(&self, literal: &str) -> Option<String> {
+        if literal.is_empty() || !Path::new(literal).is_relative() {
+            return None;
+        }
+        let target = self.from.join(literal);
+        if !target.is_file() {
+            return None;
+        }
+        let rebased = relative_path(&self.to, &target.canonicalize().ok()?);
+        (!rebased.contains(['"', '\\', '\n'])).then_some(rebased)
+    }
+}
+
+/// The path of `file` relative to the directory `dir` (both absolute), with `/` separators;
+/// the absolute path when they share nothing but the root.
+fn relative_path(dir: &Path, file: &Path) -> String {
+    let d: Vec<_> = dir.components().collect();
+    let f: Vec<_> = file.components().collect();
+    let common = d.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    if common <= 1 {
+        return file.display().to_string();
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); d.len() - common];
+    parts.extend(
+        f[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_ancestor() {
+        assert_eq!(
+            relative_path(Path::new("/a/runs/m/1"), Path::new("/a/models/d.csv")),
+            "../../../models/d.csv"
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/b"), Path::new("/a/b/c/d.csv")),
+            "c/d.csv"
+        );
+        assert_eq!(
+            relative_path(Path::new("/x"), Path::new("/y/d.csv")),
+            "/y/d.csv"
+        );
+    }
+}
