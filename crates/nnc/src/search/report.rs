@@ -4,7 +4,7 @@
 use crate::plots::{ScatterChart, Series, scatter_chart};
 use nnc_dsl::lower::SearchSpace;
 use nnc_train::search::{
-    Dist, Goal, SearchPlan, SearchResult, TrialRecord, TrialStatus, Value, leaderboard,
+    Dist, Goal, SearchPlan, SearchResult, TrialRecord, TrialStatus, Value, fit_width, leaderboard,
 };
 use std::path::Path;
 
@@ -67,7 +67,10 @@ impl<'a> LiveTable<'a> {
     pub fn header(&self) -> String {
         let mut s = format!("{:>9}  {:<8}", "trial", "stage");
         for d in &self.plan.space {
-            s.push_str(&format!(" {:>PARAM_WIDTH$}", cut(&d.name, PARAM_WIDTH)));
+            s.push_str(&format!(
+                " {:>PARAM_WIDTH$}",
+                fit_width(&d.name, PARAM_WIDTH)
+            ));
         }
         s.push_str(&format!(
             "  {:>18}  {:>6}  {:>6}  {:>7}",
@@ -81,7 +84,7 @@ impl<'a> LiveTable<'a> {
         let mut s = format!(
             "{:>9}  {:<8}",
             format!("{}/{}", r.spec.id + 1, self.total),
-            cut(&r.spec.stage, 8)
+            fit_width(&r.spec.stage, 8)
         );
         for d in &self.plan.space {
             let v = r
@@ -90,7 +93,7 @@ impl<'a> LiveTable<'a> {
                 .iter()
                 .find(|(n, _)| *n == d.name)
                 .map_or("-".to_string(), |(_, v)| v.to_string());
-            s.push_str(&format!(" {:>PARAM_WIDTH$}", cut(&v, PARAM_WIDTH)));
+            s.push_str(&format!(" {:>PARAM_WIDTH$}", fit_width(&v, PARAM_WIDTH)));
         }
         let o = &r.outcome;
         let metric = match (&o.status, o.spread) {
@@ -120,14 +123,6 @@ impl<'a> LiveTable<'a> {
             s.push_str(&format!("  {m}"));
         }
         s
-    }
-}
-
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n - 1).chain(std::iter::once('…')).collect()
     }
 }
 

@@ -9,7 +9,7 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
     ranked.sort_by(|a, b| super::rank(plan.goal, a, b));
     let mut out = format!("{:>4}  {:>6}  {:<8}  ", "rank", "trial", "stage");
     for d in &plan.space {
-        out.push_str(&format!("{:>10}  ", truncate(&d.name, 10)));
+        out.push_str(&format!("{:>10}  ", fit_width(&d.name, 10)));
     }
     out.push_str(&format!(
         "{:>18}  {:>6}  {:>7}  status\n",
@@ -20,7 +20,7 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
             "{:>4}  {:>6}  {:<8}  ",
             rank + 1,
             r.spec.id + 1,
-            truncate(&r.spec.stage, 8)
+            fit_width(&r.spec.stage, 8)
         ));
         for d in &plan.space {
             let v = r
@@ -29,7 +29,7 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
                 .iter()
                 .find(|(n, _)| *n == d.name)
                 .map_or(String::from("-"), |(_, v)| v.to_string());
-            out.push_str(&format!("{:>10}  ", truncate(&v, 10)));
+            out.push_str(&format!("{:>10}  ", fit_width(&v, 10)));
         }
         let metric = match (r.outcome.metric.is_finite(), r.outcome.spread) {
             (false, _) => "-".to_string(),
@@ -49,7 +49,9 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
     out
 }
 
-fn truncate(s: &str, n: usize) -> String {
+/// `s` cut to `n` characters (`n ≥ 1`) for a table column, its last one replaced by `…` when
+/// cut.
+pub fn fit_width(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {

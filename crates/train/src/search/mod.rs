@@ -20,7 +20,7 @@ mod warnings;
 
 pub use edge::{EDGE_FRACTION, Edge, range_edge, widened};
 pub use folds::{FoldResult, fold_mean_and_spread, summarize};
-pub use leaderboard::leaderboard;
+pub use leaderboard::{fit_width, leaderboard};
 pub use limits::{DEFAULT_TRIALS, MAX_GRID, grid_size, stage_trial_count};
 pub use narrow::narrow;
 pub use runner::{SearchError, SearchResult, TrialCounts, run_search};
