@@ -50,7 +50,8 @@ pub enum LayerSpec<W = usize> {
         /// Drop probability in `[0, 1)`.
         rate: f64,
     },
-    /// An activation.
+    /// An activation (serialised as the activation itself: `{"kind": "relu"}`).
+    #[serde(untagged)]
     Activation(Activation),
 }
 
@@ -232,5 +233,32 @@ impl LayerSpec {
             LayerSpec::Dropout { rate } => Box::new(Dropout::new(name, rate)?),
             LayerSpec::Activation(a) => Box::new(ActivationLayer::new(name, a)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every layer serialises with one `kind` key: the layer's, or the activation's.
+    #[test]
+    fn layers_serialise_with_one_kind() {
+        let json = |spec: LayerSpec| serde_json::to_string(&spec).unwrap();
+        assert_eq!(
+            json(LayerSpec::Activation(Activation::Relu)),
+            r#"{"kind":"relu"}"#
+        );
+        assert_eq!(
+            json(LayerSpec::Activation(Activation::LeakyRelu { alpha: 0.1 })),
+            r#"{"kind":"leaky_relu","alpha":0.1}"#
+        );
+        assert_eq!(
+            json(LayerSpec::batchnorm()),
+            r#"{"kind":"batchnorm","momentum":0.1,"eps":0.00001,"affine":true}"#
+        );
+        assert_eq!(
+            json(LayerSpec::dense(3, Init::He)),
+            r#"{"kind":"dense","units":3,"init":{"kind":"he"},"bias":{"kind":"zeros"}}"#
+        );
     }
 }
