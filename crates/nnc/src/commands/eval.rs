@@ -12,10 +12,31 @@ use crate::output::Output;
 use crate::shared::weights::PREPROCESS_KEY;
 use nnc_data::FittedPipeline;
 use nnc_dsl::Purpose;
+use nnc_ops::Sequential;
 use nnc_tape::Tape;
 use nnc_train::checkpoint::load_tensors;
 use nnc_train::trainer::{evaluate_confusion, load_weights};
 use std::path::Path;
+
+/// Warns when a parameter holds NaN or infinite values: the metrics of such weights mean
+/// nothing (a ReLU even hides a NaN).
+fn warn_non_finite(model: &Sequential<f32>, weights: &Path, out: &Output) {
+    let params = model.params();
+    if let Some((name, bad)) = params
+        .ids()
+        .map(|id| {
+            let v = params.value(id).data();
+            (params.name(id), v.iter().filter(|x| !x.is_finite()).count())
+        })
+        .find(|&(_, bad)| bad > 0)
+    {
+        out.warn(&format!(
+            "warning: `{name}` in {} holds {bad} NaN or infinite values: the run that saved it \
+             diverged, or the file is corrupted; the metrics below are not meaningful",
+            weights.display()
+        ));
+    }
+}
 
 /// Runs `nnc eval`.
 pub fn eval(
@@ -54,22 +75,7 @@ pub fn eval(
             loaded.checked.experiment.name
         ))
     })?;
-    // NaN or infinite weights give metrics that mean nothing (a ReLU even hides a NaN): say so.
-    let params = m.params();
-    if let Some((name, bad)) = params
-        .ids()
-        .map(|id| {
-            let v = params.value(id).data();
-            (params.name(id), v.iter().filter(|x| !x.is_finite()).count())
-        })
-        .find(|&(_, bad)| bad > 0)
-    {
-        out.warn(&format!(
-            "warning: `{name}` in {} holds {bad} NaN or infinite values: the run that saved it \
-             diverged, or the file is corrupted; the metrics below are not meaningful",
-            weights.display()
-        ));
-    }
+    warn_non_finite(&m, weights, out);
     let splits = &prepared.splits;
     let chosen = split.unwrap_or(if !splits.test.is_empty() {
         SplitArg::Test
