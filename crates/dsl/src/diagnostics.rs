@@ -314,6 +314,31 @@ impl Diagnostics {
     }
 }
 
+impl fmt::Display for Diagnostics {
+    /// One line per diagnostic, `error[E101]: unknown layer `dens``, with its help lines
+    /// indented; without the source text (render with [`crate::render::render_text`] for the
+    /// located version the command line prints).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            let severity = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            };
+            write!(f, "{severity}[{}]: {}", d.code.as_str(), d.message)?;
+            for help in &d.help {
+                write!(f, "\n  help: {help}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
 impl From<Vec<Diagnostic>> for Diagnostics {
     fn from(items: Vec<Diagnostic>) -> Diagnostics {
         Diagnostics { items }

@@ -67,7 +67,7 @@ pub struct Common {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train and evaluate the model, babysitting the run; writes a run directory.
-    #[command(after_help = "Example: nnc run models/spiral.nn --set steps=2000 --out /tmp/spiral")]
+    #[command(after_help = "Example: nnc run models/spiral.nn --set iters=2000 --out /tmp/spiral")]
     Run {
         /// The model file.
         model: PathBuf,

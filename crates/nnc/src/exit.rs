@@ -67,6 +67,8 @@ impl fmt::Display for Failure {
     }
 }
 
+impl std::error::Error for Failure {}
+
 /// The result of a command: its exit code, or why it failed.
 pub type CommandResult = Result<i32, Failure>;
 

@@ -337,6 +337,17 @@ impl<T: Float> Sequential<T> {
         Ok(())
     }
 
+    /// The same model over `U` (f32 or f64): [`Sequential::to_f32`] or
+    /// [`Sequential::to_f64`], for code generic over the float type.
+    pub fn cast<U: Float>(&self) -> Sequential<U> {
+        let any: Box<dyn std::any::Any> = match U::DTYPE {
+            nnc_tape::DType::F32 => Box::new(self.to_f32()),
+            nnc_tape::DType::F64 => Box::new(self.to_f64()),
+        };
+        *any.downcast::<Sequential<U>>()
+            .expect("a Float's DTYPE names its type")
+    }
+
     /// The same model over `f64` — parameters and buffers cast, ids unchanged — for gradient
     /// checks and gradient snapshots.
     pub fn to_f64(&self) -> Sequential<f64> {

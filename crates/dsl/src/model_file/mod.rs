@@ -1,0 +1,231 @@
+//! A `.nn` file as a Rust program uses it: read, checked and lowered in one call, then asked
+//! for what the command line prints — the first batch, the gradient report of `nnc grad`, the
+//! gradient check of `nnc gradcheck` — or trained with the events of `nnc run`.
+//!
+//! ```
+//! use nnc_dsl::ModelFile;
+//!
+//! let text = "param lr = 0.5\n\
+//!             data { source spiral(points: 20, classes: 3); seed 1 }\n\
+//!             model { dense 8 -> relu; dense data.classes; loss softmax }\n\
+//!             train { optimizer sgd(lr: lr); batch 30; steps 4; seed 2 }\n";
+//! let file = ModelFile::from_text("spiral.nn", text, &["lr=0.1"])?;
+//! let report = file.gradient_report::<f64>()?;
+//! assert!(report.to_string().starts_with("gradients of `spiral` on its first batch (30 examples, f64, seed 2)"));
+//! let (_, summary) = file.train(&mut nnc_train::events::Silent)?;
+//! assert_eq!(summary.steps, 4);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod gradients;
+
+pub use error::ModelFileError;
+pub use gradients::{DEFAULT_BATCH, GradientPass, ModelAndBatch, batch_rows, gradient_pass};
+
+use crate::lower::{CompileOptions, Compiled, FileProbe, compile};
+use crate::{CheckOptions, Checked, Diagnostics, Experiment, Override, Purpose, Sources};
+use nnc_ops::Sequential;
+use nnc_train::RunSummary;
+use nnc_train::events::EventSink;
+use std::path::{Path, PathBuf};
+
+/// A `.nn` model file that checked clean and was lowered: its data loaded, split and
+/// preprocessed, its model ready to build, its training configuration resolved.
+#[derive(Debug)]
+pub struct ModelFile {
+    path: PathBuf,
+    text: String,
+    overrides: Vec<Override>,
+    checked: Checked,
+    compiled: Compiled,
+}
+
+/// How to load a model file beyond its text: what `nnc`'s common flags say.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--set name=value` overrides of the file's `param`s.
+    pub set: Vec<String>,
+    /// Replaces the `train` section's seed (`--seed`).
+    pub seed: Option<u64>,
+    /// With a k-fold split: the fold to train on and validate with, 0-based (the command
+    /// line's `--fold` counts from 1).
+    pub fold: Option<usize>,
+    /// Refuse a model whose training needs more bytes than this (`None`: no limit).
+    pub memory_limit: Option<u64>,
+    /// What the file is loaded for (which sections it must have); `Run` by default.
+    pub purpose: Option<Purpose>,
+}
+
+impl ModelFile {
+    /// Reads, checks and lowers the file at `path` with `--set`-style overrides
+    /// (`"lr=0.1"`).
+    pub fn open(path: impl AsRef<Path>, set: &[&str]) -> Result<ModelFile, ModelFileError> {
+        ModelFile::open_with(path, &LoadOptions::with_set(set))
+    }
+
+    /// [`ModelFile::open`] with every option.
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<ModelFile, ModelFileError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| ModelFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| ModelFileError::NotUtf8 {
+            path: path.to_path_buf(),
+            offset: e.utf8_error().valid_up_to(),
+        })?;
+        ModelFile::from_text_with(path, &text, options)
+    }
+
+    /// Checks and lowers `text` as the model file at `path` (relative data paths are taken
+    /// from `path`'s directory; diagnostics name `path`).
+    pub fn from_text(
+        path: impl AsRef<Path>,
+        text: &str,
+        set: &[&str],
+    ) -> Result<ModelFile, ModelFileError> {
+        ModelFile::from_text_with(path, text, &LoadOptions::with_set(set))
+    }
+
+    /// [`ModelFile::from_text`] with every option.
+    pub fn from_text_with(
+        path: impl AsRef<Path>,
+        text: &str,
+        options: &LoadOptions,
+    ) -> Result<ModelFile, ModelFileError> {
+        let path = path.as_ref();
+        let overrides: Vec<Override> = options.set.iter().map(Override::parse).collect();
+        let probe = FileProbe::new();
+        let check_options = CheckOptions {
+            overrides: &overrides,
+            probe: &probe,
+            purpose: options.purpose.unwrap_or(Purpose::Run),
+        };
+        let sources = Sources::new(path.display().to_string(), text).with_overrides(&overrides);
+        let checked = crate::check_with(text, path, &check_options).map_err(|diagnostics| {
+            ModelFileError::Check {
+                rendered: crate::render::render_text(&diagnostics, &sources),
+                diagnostics,
+            }
+        })?;
+        let compiled = compile(
+            &checked.experiment,
+            &CompileOptions {
+                seed: options.seed,
+                fold: options.fold,
+                cache: Some(&probe),
+                memory_limit: options.memory_limit,
+            },
+        )?;
+        Ok(ModelFile::from_parts(
+            path.to_path_buf(),
+            text.to_string(),
+            overrides,
+            checked,
+            compiled,
+        ))
+    }
+
+    /// A file the caller checked and lowered itself (the command line does, to print its
+    /// diagnostics as it goes).
+    pub fn from_parts(
+        path: PathBuf,
+        text: String,
+        overrides: Vec<Override>,
+        checked: Checked,
+        compiled: Compiled,
+    ) -> ModelFile {
+        ModelFile {
+            path,
+            text,
+            overrides,
+            checked,
+            compiled,
+        }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The overrides applied.
+    pub fn overrides(&self) -> &[Override] {
+        &self.overrides
+    }
+
+    /// The resolved experiment (every default filled in).
+    pub fn experiment(&self) -> &Experiment {
+        &self.checked.experiment
+    }
+
+    /// The warnings and notes of the check (no errors: the file checked clean).
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.checked.diagnostics
+    }
+
+    /// The warnings rendered as `nnc check` prints them (empty when there are none).
+    pub fn rendered_warnings(&self) -> String {
+        if self.checked.diagnostics.is_empty() {
+            return String::new();
+        }
+        let sources = Sources::new(self.path.display().to_string(), self.text.as_str())
+            .with_overrides(&self.overrides);
+        crate::render::render_text(&self.checked.diagnostics, &sources)
+    }
+
+    /// The lowered experiment: data, model builder, training configuration, search plan.
+    pub fn compiled(&self) -> &Compiled {
+        &self.compiled
+    }
+
+    /// A fresh model with the file's initial weights (the run's seed).
+    pub fn build(&self) -> Result<Sequential<f32>, ModelFileError> {
+        Ok(self.compiled.model.build(self.compiled.seed)?)
+    }
+
+    /// Trains a fresh model as `nnc run` does (without its files), reporting to `sink`: the
+    /// summary's findings hold the data checks made before training and every live finding.
+    /// Returns the trained model (the kept weights: best or last, as the file says).
+    pub fn train(
+        &self,
+        sink: &mut dyn EventSink,
+    ) -> Result<(Sequential<f32>, RunSummary), ModelFileError> {
+        let Some(config) = &self.compiled.train else {
+            return Err(ModelFileError::NoTrainSection);
+        };
+        let mut model = self.build()?;
+        let data = self
+            .compiled
+            .data
+            .train_data(&self.checked.experiment.data, &self.compiled.raw);
+        let summary = nnc_train::train(
+            &mut model,
+            self.compiled.model.loss,
+            data,
+            config,
+            sink,
+            None,
+        )?;
+        Ok((model, summary))
+    }
+}
+
+impl LoadOptions {
+    /// Options with these `--set` overrides and nothing else.
+    pub fn with_set(set: &[&str]) -> LoadOptions {
+        LoadOptions {
+            set: set.iter().map(|s| s.to_string()).collect(),
+            ..LoadOptions::default()
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The library as a Rust user calls it, through public API only: a model built in code and two
+//! `.nn` files pinned with insta (the `.nn` snapshots are what `nnc grad` prints, byte for
+//! byte: `crates/nnc/tests/commands.rs` compares them), `?` from every public error type,
+//! and a planted data fault found in a training summary.
+
+use nnc_dsl::ModelFile;
+use nnc_ops::{Activation, ForwardCtx, Init, LayerSpec, Loss, Sequential};
+use nnc_tape::{GradientReport, Tape, Tensor, rng};
+use nnc_train::babysit::CheckKind;
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+#[test]
+fn a_model_built_in_code_pins_its_gradients() -> Result<(), Box<dyn Error>> {
+    let specs = [
+        LayerSpec::dense(5, Init::He),
+        LayerSpec::Activation(Activation::Tanh),
+        LayerSpec::dense(3, Init::Xavier),
+    ];
+    let model = Sequential::<f32>::from_specs(4, &specs, &mut rng(7))?;
+    let mut model = model.to_f64();
+    let x = Tensor::from_vec((0..8).map(|i| (i as f64 - 3.5) / 4.0).collect(), &[2, 4])?;
+    let mut tape = Tape::new();
+    let xv = tape.constant(x);
+    let mut r = rng(0);
+    let scores = model.forward(&mut tape, xv, &mut ForwardCtx::train(&mut r))?;
+    let loss = Loss::SoftmaxCrossEntropy.apply(&mut tape, scores, &[0, 2])?;
+    let grads = tape.backward(loss)?;
+    insta::assert_snapshot!(GradientReport::from_gradients(model.params(), &grads).to_string());
+    Ok(())
+}
+
+#[test]
+fn the_spiral_files_gradients_are_what_nnc_grad_prints() -> Result<(), Box<dyn Error>> {
+    let file = ModelFile::open(models().join("spiral.nn"), &[])?;
+    insta::assert_snapshot!(
+        "spiral_grad_f64",
+        file.gradient_report::<f64>()?.to_string()
+    );
+    Ok(())
+}
+
+#[test]
+fn the_deep_batchnorm_files_gradients_are_what_nnc_grad_prints() -> Result<(), Box<dyn Error>> {
+    let file = ModelFile::open(models().join("deep_bn.nn"), &["width=16"])?;
+    insta::assert_snapshot!(
+        "deep_bn_grad_f64",
+        file.gradient_report::<f64>()?.to_string()
+    );
+    Ok(())
+}
+
+/// Every public error type converts with `?` into `Box<dyn Error>` and keeps its message.
+#[test]
+fn every_public_error_composes_with_the_question_mark() {
+    fn boxed<E: Error + 'static>(e: E) -> Box<dyn Error> {
+        let r: Result<(), Box<dyn Error>> = (|| Err(e)?)();
+        r.unwrap_err()
+    }
+    let tensor = Tensor::<f32>::from_vec(vec![1.0], &[2]).unwrap_err();
+    let ops = Activation::Elu { alpha: -1.0 }.validate().unwrap_err();
+    let data = nnc_data::Batcher::new(0, nnc_data::BatchSize::Full, true, 0).unwrap_err();
+    let check = ModelFile::from_text("bad.nn", "model { dens 3 }", &[]).unwrap_err();
+    let read = ModelFile::open("/nonexistent/model.nn", &[]).unwrap_err();
+    let diagnostics = match &check {
+        nnc_dsl::ModelFileError::Check { diagnostics, .. } => diagnostics.clone(),
+        other => panic!("expected check errors, got {other}"),
+    };
+    let train = nnc_train::TrainError::Config("the batch size must be at least 1".into());
+    let messages = [
+        boxed(tensor).to_string(),
+        boxed(ops).to_string(),
+        boxed(data).to_string(),
+        boxed(diagnostics).to_string(),
+        boxed(check).to_string(),
+        boxed(read).to_string(),
+        boxed(train).to_string(),
+    ];
+    assert!(
+        messages[3].contains("error[E101]: unknown layer `dens`"),
+        "{}",
+        messages[3]
+    );
+    assert!(
+        messages[4].contains("bad.nn:1:"),
+        "rendered with its location: {}",
+        messages[4]
+    );
+    assert!(
+        messages[5].contains("cannot read `/nonexistent/model.nn`"),
+        "{}",
+        messages[5]
+    );
+    assert!(messages.iter().all(|m| !m.is_empty()));
+}
+
+/// Raw wine features span three orders of magnitude: the summary of a run says so before
+/// training, with the `preprocess` line to write.
+#[test]
+fn a_planted_data_fault_is_in_the_training_summary() -> Result<(), Box<dyn Error>> {
+    let text = std::fs::read_to_string(models().join("wine.nn"))?;
+    let raw = text.replace("  preprocess center, normalize", "");
+    let file = ModelFile::from_text(models().join("wine_raw.nn"), &raw, &["n_epochs=1"])?;
+    let (_, summary) = file.train(&mut nnc_train::events::Silent)?;
+    let scales = summary
+        .findings
+        .iter()
+        .find(|f| f.check == CheckKind::FeatureScales)
+        .expect("the feature-scale finding");
+    assert!(scales.advice.contains("preprocess"), "{}", scales.advice);
+    Ok(())
+}
