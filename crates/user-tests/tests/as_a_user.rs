@@ -34,6 +34,45 @@ fn a_model_built_in_code_pins_its_gradients() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// Snapshots pin the mathematics, not the rounding: the gradient of a bias right before batch
+/// norm is 0 analytically (the mean subtraction cancels it) and prints as exact zeros, and
+/// the builder says the bias is wasted.
+#[test]
+fn a_bias_behind_batch_norm_prints_exact_zeros() -> Result<(), Box<dyn Error>> {
+    let specs = [
+        LayerSpec::dense(4, Init::He),
+        LayerSpec::batchnorm(),
+        LayerSpec::Activation(Activation::Relu),
+        LayerSpec::dense(3, Init::Xavier),
+    ];
+    assert_eq!(LayerSpec::biases_before_batchnorm(&specs), vec![0]);
+    let mut model = Sequential::<f32>::from_specs(3, &specs, &mut rng(1))?.to_f64();
+    let x = Tensor::from_vec(
+        (0..15).map(|i| ((i * 7) % 11) as f64 / 5.0 - 1.0).collect(),
+        &[5, 3],
+    )?;
+    let mut tape = Tape::new();
+    let xv = tape.constant(x);
+    let mut r = rng(0);
+    let scores = model.forward(&mut tape, xv, &mut ForwardCtx::train(&mut r))?;
+    let loss = Loss::SoftmaxCrossEntropy.apply(&mut tape, scores, &[0, 1, 2, 0, 1])?;
+    let grads = tape.backward(loss)?;
+    let bias = model
+        .params()
+        .ids()
+        .find(|&id| model.params().name(id) == "dense1.bias");
+    let raw = grads.param(bias.expect("dense1.bias")).expect("a gradient");
+    assert!(
+        raw.data().iter().all(|g| g.abs() < 1e-15),
+        "noise only: {:?}",
+        raw.data()
+    );
+    let report = GradientReport::from_gradients(model.params(), &grads).to_string();
+    let zeros = "dense1.bias [4]\n       0.00000e0    0.00000e0    0.00000e0    0.00000e0\n";
+    assert!(report.contains(zeros), "{report}");
+    Ok(())
+}
+
 #[test]
 fn the_spiral_files_gradients_are_what_nnc_grad_prints() -> Result<(), Box<dyn Error>> {
     let file = ModelFile::open(models().join("spiral.nn"), &[])?;

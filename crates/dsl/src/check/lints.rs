@@ -158,19 +158,17 @@ pub(crate) fn lints(env: &mut Env<'_>, model: &BuiltModel) {
                         .help(format!("remove `{}`", b.name())),
                 );
             }
-            (
-                LayerSpec::Dense { bias: Some(_), .. } | LayerSpec::Maxout { bias: Some(_), .. },
-                LayerSpec::BatchNorm { .. },
-            ) => {
-                env.report(
-                    Diagnostic::new(Code::W308, "bias right before `batchnorm`")
-                        .primary(prev.span, "this bias is cancelled by batch norm")
-                        .secondary(next.span, "subtracts the batch mean")
-                        .help("write `bias: false`; batchnorm's `beta` plays that role"),
-                );
-            }
             _ => {}
         }
+    }
+    let specs: Vec<LayerSpec<Width>> = layers.iter().map(|l| l.layer.spec.clone()).collect();
+    for i in LayerSpec::biases_before_batchnorm(&specs) {
+        env.report(
+            Diagnostic::new(Code::W308, "bias right before `batchnorm`")
+                .primary(layers[i].layer.span, "this bias is cancelled by batch norm")
+                .secondary(layers[i + 1].layer.span, "subtracts the batch mean")
+                .help("write `bias: false`; batchnorm's `beta` plays that role"),
+        );
     }
     init_hints(env, model);
 }

@@ -81,6 +81,29 @@ impl<W> LayerSpec<W> {
         self.units().is_some()
     }
 
+    /// The positions of the dense or maxout layers of `layers` that have a bias and are
+    /// followed directly by batch norm: batch norm subtracts the batch mean, which cancels the
+    /// bias exactly (its gradient is 0 and it never trains), so the bias is wasted. Build them
+    /// with [`LayerSpec::dense_no_bias`] (`bias: false` in the `.nn` language, whose W308
+    /// warning is this check).
+    pub fn biases_before_batchnorm(layers: &[LayerSpec<W>]) -> Vec<usize> {
+        layers
+            .windows(2)
+            .enumerate()
+            .filter(|(_, pair)| {
+                matches!(
+                    pair,
+                    [
+                        LayerSpec::Dense { bias: Some(_), .. }
+                            | LayerSpec::Maxout { bias: Some(_), .. },
+                        LayerSpec::BatchNorm { .. }
+                    ]
+                )
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// The same layer with its width mapped by `f` (e.g. a width expression resolved to a
     /// number once the data is read).
     pub fn map_width<U, E>(&self, f: impl FnOnce(&W) -> Result<U, E>) -> Result<LayerSpec<U>, E> {
@@ -118,6 +141,17 @@ impl LayerSpec {
             units,
             init,
             bias: Some(Init::Zeros),
+        }
+    }
+
+    /// `dense units` without a bias: the layer to put before batch norm, whose `β` replaces
+    /// the bias (a bias there is cancelled by the mean subtraction: see
+    /// [`LayerSpec::biases_before_batchnorm`]).
+    pub fn dense_no_bias(units: usize, init: Init) -> Self {
+        LayerSpec::Dense {
+            units,
+            init,
+            bias: None,
         }
     }
 
@@ -239,6 +273,19 @@ impl LayerSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bias_right_before_batch_norm_is_found() {
+        let layers = [
+            LayerSpec::dense(8, Init::He),
+            LayerSpec::batchnorm(),
+            LayerSpec::Activation(Activation::Relu),
+            LayerSpec::dense_no_bias(8, Init::He),
+            LayerSpec::batchnorm(),
+            LayerSpec::dense(3, Init::Xavier),
+        ];
+        assert_eq!(LayerSpec::biases_before_batchnorm(&layers), vec![0]);
+    }
 
     /// Every layer serialises with one `kind` key: the layer's, or the activation's.
     #[test]
