@@ -64,3 +64,28 @@ fn every_catalogue_word_is_documented() {
         }
     }
 }
+
+/// docs/language.md's Rust example is the crate doc's doctest, line for line (the doctest's
+/// hidden `# ` lines aside), so it compiles and runs in CI.
+#[test]
+fn the_rust_example_is_the_crates_doctest() {
+    let doc = reference();
+    let shown = doc
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a rust block in docs/language.md");
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+        .expect("src/lib.rs");
+    let tested: String = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .skip_while(|l| *l != "```rust")
+        .skip(1)
+        .take_while(|l| *l != "```")
+        .filter(|l| !l.starts_with("# "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(shown, tested);
+}

@@ -313,7 +313,8 @@ fn threads(n: Option<usize>) -> Result<(), Failure> {
     Ok(())
 }
 
-fn one_based(fold: Option<usize>) -> Result<Option<usize>, Failure> {
+/// The library's fold index (from 0) of the fold number `--fold` gives (from 1).
+fn fold_index(fold: Option<usize>) -> Result<Option<usize>, Failure> {
     match fold {
         Some(0) => Err(Failure::new(exit::USAGE, "folds are numbered from 1")),
         Some(k) => Ok(Some(k - 1)),
@@ -324,7 +325,7 @@ fn one_based(fold: Option<usize>) -> Result<Option<usize>, Failure> {
 fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
     let common = &cli.common;
     match &cli.command {
-        Command::Run { model, fold } => crate::run::run(model, one_based(*fold)?, common, out),
+        Command::Run { model, fold } => crate::run::run(model, fold_index(*fold)?, common, out),
         Command::Check {
             model,
             shapes,
@@ -345,7 +346,7 @@ fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
             weights,
             split,
             fold,
-        } => commands::eval::eval(model, weights, *split, one_based(*fold)?, common, out),
+        } => commands::eval::eval(model, weights, *split, fold_index(*fold)?, common, out),
         Command::Bench(args) => commands::bench::bench(args, common, out),
         Command::Search {
             model,

@@ -149,13 +149,18 @@ pub fn lower_failure(e: LowerError) -> Failure {
     Failure::new(BAD_MODEL, e.to_string()).hint(hint)
 }
 
-/// Lowers a loaded file into library objects.
-pub fn lower(loaded: &Loaded, seed: Option<u64>, fold: Option<usize>) -> Result<Compiled, Failure> {
+/// Lowers a loaded file into library objects; `fold_index` counts from 0 (`--fold N` is
+/// index `N − 1`).
+pub fn lower(
+    loaded: &Loaded,
+    seed: Option<u64>,
+    fold_index: Option<usize>,
+) -> Result<Compiled, Failure> {
     compile(
         &loaded.checked.experiment,
         &CompileOptions {
             seed,
-            fold,
+            fold_index,
             cache: Some(&loaded.probe),
             memory_limit: available_memory(),
         },

@@ -107,8 +107,10 @@ pub struct CompileOptions<'a> {
     /// Replaces the `train` section's seed (initialisation, dropout, batch order). The data
     /// keeps its own seed, so runs with different seeds see the same split.
     pub seed: Option<u64>,
-    /// With a k-fold split: the fold (0-based) to train on and validate with (default 0).
-    pub fold: Option<usize>,
+    /// With a k-fold split: the index of the fold to train on and validate with, counted
+    /// from 0 like every Rust index (default 0). People count folds from 1: the command
+    /// line's `--fold N` and the messages' "fold N of k" are index `N − 1`.
+    pub fold_index: Option<usize>,
     /// Reuses the datasets a [`FileProbe`] already read while checking.
     pub cache: Option<&'a FileProbe>,
     /// The memory, in bytes, the model may need to train: a model whose
@@ -142,7 +144,7 @@ pub fn compile(
     options: &CompileOptions<'_>,
 ) -> Result<Compiled, LowerError> {
     let raw = RawData::load(&experiment.data, options.cache)?;
-    let fold = match (&raw.folds, options.fold) {
+    let fold = match (&raw.folds, options.fold_index) {
         (Some(folds), Some(f)) if f >= folds.len() => {
             return Err(LowerError::invalid(
                 format!("there is no fold {} of {}", f + 1, folds.len()),

@@ -48,9 +48,9 @@ pub struct LoadOptions {
     pub set: Vec<String>,
     /// Replaces the `train` section's seed (`--seed`).
     pub seed: Option<u64>,
-    /// With a k-fold split: the fold to train on and validate with, 0-based (the command
-    /// line's `--fold` counts from 1).
-    pub fold: Option<usize>,
+    /// With a k-fold split: the index of the fold to train on and validate with, from 0 (the
+    /// command line's `--fold N`, counted from 1, is index `N − 1`).
+    pub fold_index: Option<usize>,
     /// Refuse a model whose training needs more bytes than this (`None`: no limit).
     pub memory_limit: Option<u64>,
     /// What the file is loaded for (which sections it must have); `Run` by default.
@@ -116,7 +116,7 @@ impl ModelFile {
             &checked.experiment,
             &CompileOptions {
                 seed: options.seed,
-                fold: options.fold,
+                fold_index: options.fold_index,
                 cache: Some(&probe),
                 memory_limit: options.memory_limit,
             },

@@ -49,7 +49,7 @@ impl TrialRunner<'_> {
             &experiment,
             &CompileOptions {
                 seed: self.train_seed,
-                fold: None,
+                fold_index: None,
                 cache: Some(self.probe),
                 memory_limit: self.memory_limit,
             },
