@@ -71,7 +71,7 @@ pub use diagnostics::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use explain::explain;
 pub use ir::Experiment;
 pub use lower::FileProbe;
-pub use model_file::{LoadOptions, ModelFile, ModelFileError};
+pub use model_file::{LoadOptions, ModelFile, ModelFileError, ModelFileParts};
 pub use parse::{parse, parse_recovering};
 pub use probe::{DataProbe, DataShape, NoDataProbe, ProbeError};
 pub use render::Sources;

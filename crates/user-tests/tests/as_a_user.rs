@@ -110,6 +110,17 @@ fn every_public_error_composes_with_the_question_mark() {
         other => panic!("expected check errors, got {other}"),
     };
     let train = nnc_train::TrainError::Config("the batch size must be at least 1".into());
+    let checkpoint =
+        nnc_train::checkpoint::load_tensors::<f32>(Path::new("/nonexistent/w.safetensors"))
+            .unwrap_err();
+    let lower = nnc_dsl::lower::LowerError::invalid("a lowering error", "a hint");
+    let search = nnc_train::search::SearchError::TooManyTrials {
+        planned: Some(1_000_000),
+    };
+    let probe = nnc_dsl::ProbeError::Unreadable {
+        path: PathBuf::from("data.csv"),
+        reason: "missing".into(),
+    };
     let messages = [
         boxed(tensor).to_string(),
         boxed(ops).to_string(),
@@ -118,6 +129,10 @@ fn every_public_error_composes_with_the_question_mark() {
         boxed(check).to_string(),
         boxed(read).to_string(),
         boxed(train).to_string(),
+        boxed(checkpoint).to_string(),
+        boxed(lower).to_string(),
+        boxed(search).to_string(),
+        boxed(probe).to_string(),
     ];
     assert!(
         messages[3].contains("error[E101]: unknown layer `dens`"),
@@ -151,5 +166,38 @@ fn a_planted_data_fault_is_in_the_training_summary() -> Result<(), Box<dyn Error
         .find(|f| f.check == CheckKind::FeatureScales)
         .expect("the feature-scale finding");
     assert!(scales.advice.contains("preprocess"), "{}", scales.advice);
+    Ok(())
+}
+
+/// The rest of what the command line does, from code: evaluate a trained model, run the
+/// doctor's protocol, and a search.
+#[test]
+fn a_file_is_evaluated_doctored_and_searched_from_code() -> Result<(), Box<dyn Error>> {
+    let spiral = ModelFile::open(models().join("spiral.nn"), &["iters=300"])?;
+    let (mut model, summary) = spiral.train(&mut nnc_train::events::Silent)?;
+    let (metrics, confusion) = spiral.evaluate(&mut model, nnc_dsl::ir::SplitName::Train)?;
+    assert!(
+        metrics.accuracy > 0.6,
+        "{metrics:?} after {} steps",
+        summary.steps
+    );
+    assert_eq!(confusion.counts.len(), 3);
+
+    let doctor = spiral.doctor()?;
+    assert!(!doctor.steps.is_empty());
+    assert!(doctor.to_string().contains("initial loss"), "{doctor}");
+
+    let grid = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nnc/tests/search_files/grid.nn");
+    let file = ModelFile::open_with(
+        &grid,
+        &nnc_dsl::LoadOptions {
+            purpose: Some(nnc_dsl::Purpose::Search),
+            ..nnc_dsl::LoadOptions::default()
+        },
+    )?;
+    let mut seen = 0;
+    let result = file.search(2, &mut |_| seen += 1)?;
+    assert_eq!((seen, result.records.len()), (6, 6));
+    assert!(result.best_record().is_some());
     Ok(())
 }

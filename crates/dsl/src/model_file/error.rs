@@ -39,6 +39,13 @@ pub enum ModelFileError {
     /// Training needs a `train` section.
     #[error("the file has no `train` section")]
     NoTrainSection,
+    /// A search needs a `search` section.
+    #[error("the file has no `search` section")]
+    NoSearchSection,
+    /// The search could not run (a resumed trial that does not belong to the plan, too many
+    /// trials).
+    #[error(transparent)]
+    Search(#[from] nnc_train::search::SearchError),
     /// Training failed.
     #[error(transparent)]
     Train(#[from] nnc_train::TrainError),

@@ -19,6 +19,7 @@
 
 mod error;
 mod gradients;
+mod uses;
 
 pub use error::ModelFileError;
 pub use gradients::{DEFAULT_BATCH, GradientPass, ModelAndBatch, batch_rows, gradient_pass};
@@ -26,9 +27,29 @@ pub use gradients::{DEFAULT_BATCH, GradientPass, ModelAndBatch, batch_rows, grad
 use crate::lower::{CompileOptions, Compiled, FileProbe, compile};
 use crate::{CheckOptions, Checked, Diagnostics, Experiment, Override, Purpose, Sources};
 use nnc_ops::Sequential;
-use nnc_train::RunSummary;
 use nnc_train::events::EventSink;
+use nnc_train::{RunSummary, TrainConfig};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// What [`ModelFile::from_parts`] puts together.
+#[derive(Debug)]
+pub struct ModelFileParts {
+    /// The file's path.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+    /// The `--set` overrides applied.
+    pub overrides: Vec<Override>,
+    /// The file checked with them.
+    pub checked: Checked,
+    /// The checked experiment, lowered.
+    pub compiled: Compiled,
+    /// The data read while checking (search trials reuse it).
+    pub probe: FileProbe,
+    /// The memory a model may need to train (`None`: no limit).
+    pub memory_limit: Option<u64>,
+}
 
 /// A `.nn` model file that checked clean and was lowered: its data loaded, split and
 /// preprocessed, its model ready to build, its training configuration resolved.
@@ -39,6 +60,8 @@ pub struct ModelFile {
     overrides: Vec<Override>,
     checked: Checked,
     compiled: Compiled,
+    probe: FileProbe,
+    memory_limit: Option<u64>,
 }
 
 /// How to load a model file beyond its text: what `nnc`'s common flags say.
@@ -121,30 +144,37 @@ impl ModelFile {
                 memory_limit: options.memory_limit,
             },
         )?;
-        Ok(ModelFile::from_parts(
-            path.to_path_buf(),
-            text.to_string(),
+        Ok(ModelFile {
+            path: path.to_path_buf(),
+            text: text.to_string(),
             overrides,
             checked,
             compiled,
-        ))
+            probe,
+            memory_limit: options.memory_limit,
+        })
     }
 
-    /// A file the caller checked and lowered itself (the command line does, to print its
-    /// diagnostics as it goes).
-    pub fn from_parts(
-        path: PathBuf,
-        text: String,
-        overrides: Vec<Override>,
-        checked: Checked,
-        compiled: Compiled,
-    ) -> ModelFile {
+    /// A file the caller checked (with `probe`) and lowered itself: the command line does,
+    /// to print its diagnostics as it goes. `memory_limit` bounds a search trial's model.
+    pub fn from_parts(parts: ModelFileParts) -> ModelFile {
+        let ModelFileParts {
+            path,
+            text,
+            overrides,
+            checked,
+            compiled,
+            probe,
+            memory_limit,
+        } = parts;
         ModelFile {
             path,
             text,
             overrides,
             checked,
             compiled,
+            probe,
+            memory_limit,
         }
     }
 
@@ -188,9 +218,23 @@ impl ModelFile {
         &self.compiled
     }
 
+    /// The lowered experiment, taking it out of the file (the rest is dropped: to free the
+    /// data a caller does not need).
+    pub fn into_compiled(self) -> Compiled {
+        self.compiled
+    }
+
     /// A fresh model with the file's initial weights (the run's seed).
     pub fn build(&self) -> Result<Sequential<f32>, ModelFileError> {
         Ok(self.compiled.model.build(self.compiled.seed)?)
+    }
+
+    /// The training configuration of the `train` section.
+    pub fn train_config(&self) -> Result<&TrainConfig, ModelFileError> {
+        self.compiled
+            .train
+            .as_ref()
+            .ok_or(ModelFileError::NoTrainSection)
     }
 
     /// Trains a fresh model as `nnc run` does (without its files), reporting to `sink`: the
@@ -200,23 +244,43 @@ impl ModelFile {
         &self,
         sink: &mut dyn EventSink,
     ) -> Result<(Sequential<f32>, RunSummary), ModelFileError> {
-        let Some(config) = &self.compiled.train else {
-            return Err(ModelFileError::NoTrainSection);
-        };
+        self.train_with(self.train_config()?, sink, None)
+    }
+
+    /// [`ModelFile::train`] with another configuration (e.g. the file's with checkpoints and a
+    /// logging cadence set) and an interrupt flag (set it to stop after the current step).
+    pub fn train_with(
+        &self,
+        config: &TrainConfig,
+        sink: &mut dyn EventSink,
+        interrupt: Option<&AtomicBool>,
+    ) -> Result<(Sequential<f32>, RunSummary), ModelFileError> {
         let mut model = self.build()?;
+        let summary = self.train_model(&mut model, config, sink, interrupt)?;
+        Ok((model, summary))
+    }
+
+    /// Trains `model` (built by [`ModelFile::build`], or loaded) on the file's data with
+    /// `config`: what [`ModelFile::train_with`] does after building it.
+    pub fn train_model(
+        &self,
+        model: &mut Sequential<f32>,
+        config: &TrainConfig,
+        sink: &mut dyn EventSink,
+        interrupt: Option<&AtomicBool>,
+    ) -> Result<RunSummary, ModelFileError> {
         let data = self
             .compiled
             .data
             .train_data(&self.checked.experiment.data, &self.compiled.raw);
-        let summary = nnc_train::train(
-            &mut model,
+        Ok(nnc_train::train(
+            model,
             self.compiled.model.loss,
             data,
             config,
             sink,
-            None,
-        )?;
-        Ok((model, summary))
+            interrupt,
+        )?)
     }
 }
 

@@ -118,9 +118,11 @@ pub fn bench(args: &BenchArgs, common: &Common, out: &Output) -> CommandResult {
     // Only the training split, the model and the configuration leave this block: the raw data,
     // the other splits and the file's probe cache are freed before the peak memory is reset.
     let (name, rows, model, train, seed) = {
-        let (loaded, compiled) = prepare(&args.model, Purpose::Run, None, common, out)?;
+        let file = prepare(&args.model, Purpose::Run, None, common, out)?;
+        let name = file.experiment().name.clone();
+        let compiled = file.into_compiled();
         (
-            loaded.checked.experiment.name.clone(),
+            name,
             compiled.data.splits.train,
             compiled.model,
             compiled.train,

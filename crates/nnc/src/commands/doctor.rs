@@ -11,46 +11,31 @@ use crate::output::Output;
 use crate::plots::{LineChart, Series, line_chart};
 use crate::shared::files::create_out_dir;
 use nnc_dsl::Purpose;
+use nnc_dsl::ir::SplitName;
 use nnc_train::babysit::CheckKind;
-use nnc_train::doctor::{self, DoctorOptions, DoctorReport, Verdict};
+use nnc_train::doctor::{DoctorReport, Verdict};
 use std::path::Path;
 
 /// Runs `nnc doctor`.
 pub fn doctor(model: &Path, common: &Common, out: &Output) -> CommandResult {
-    let (loaded, compiled) = prepare(model, Purpose::Check, None, common, out)?;
-    let Some(config) = compiled.train.clone() else {
+    let file = prepare(model, Purpose::Check, None, common, out)?;
+    if file.compiled().train.is_none() {
         return Err(Failure::new(
             BAD_MODEL,
             format!("`{}` has no `train` section", model.display()),
         )
         .hint("the doctor trains with the file's optimizer and settings: add a `train` section"));
-    };
+    }
     // Before the protocol runs: a bad --out should not cost the user the whole wait.
     if let Some(dir) = &common.out {
         create_out_dir(dir, "--out")?;
     }
-    let splits = &compiled.data.splits;
-    let data = compiled
-        .data
-        .train_data(&loaded.checked.experiment.data, &compiled.raw);
-    let seed = compiled.seed;
-    let build = || {
-        compiled
-            .model
-            .build(seed)
-            .map_err(|e| nnc_train::TrainError::Config(e.to_string()))
-    };
     out.note(&format!(
         "doctor: `{}` on {} training examples",
-        loaded.checked.experiment.name,
-        splits.train.len()
+        file.experiment().name,
+        file.split(SplitName::Train).len()
     ));
-    let options = DoctorOptions {
-        seed,
-        ..DoctorOptions::default()
-    };
-    let report = doctor::run(&build, compiled.model.loss, data, &config, &options)
-        .map_err(crate::exit::train_failure)?;
+    let report = file.doctor().map_err(failure)?;
     out.result(&report.to_string());
     out.record("doctor", &json(&report));
     if let Some(dir) = &common.out {

@@ -47,7 +47,8 @@ pub fn eval(
     common: &Common,
     out: &Output,
 ) -> CommandResult {
-    let (loaded, compiled) = prepare(model, Purpose::Check, fold, common, out)?;
+    let model_file = prepare(model, Purpose::Check, fold, common, out)?;
+    let compiled = model_file.compiled();
     let file = load_tensors::<f32>(weights).map_err(|e| {
         Failure::new(USAGE, e.to_string()).hint("give the `weights.safetensors` of a run")
     })?;
@@ -67,12 +68,12 @@ pub fn eval(
             compiled.data.clone()
         }
     };
-    let mut m = compiled.model.build(compiled.seed).map_err(failure)?;
+    let mut m = model_file.build().map_err(failure)?;
     load_weights(weights, &mut m).map_err(|e| {
         Failure::new(USAGE, e.to_string()).hint(format!(
             "evaluate weights with the model file they were trained from (`{}` builds `{}`)",
             model.display(),
-            loaded.checked.experiment.name
+            model_file.experiment().name
         ))
     })?;
     warn_non_finite(&m, weights, out);

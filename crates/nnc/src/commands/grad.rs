@@ -86,23 +86,6 @@ fn grad_in<T: Float>(file: &ModelFile, dump_dir: Option<&Path>, out: &Output) ->
     Ok(OK)
 }
 
-/// The loaded and lowered file as the library's [`ModelFile`].
-fn model_file(
-    model: &Path,
-    purpose: Purpose,
-    common: &Common,
-    out: &Output,
-) -> Result<ModelFile, Failure> {
-    let (loaded, compiled) = prepare(model, purpose, None, common, out)?;
-    Ok(ModelFile::from_parts(
-        loaded.path,
-        loaded.text,
-        loaded.overrides,
-        loaded.checked,
-        compiled,
-    ))
-}
-
 /// Runs `nnc grad`.
 pub fn grad(
     model: &Path,
@@ -111,7 +94,7 @@ pub fn grad(
     common: &Common,
     out: &Output,
 ) -> CommandResult {
-    let file = model_file(model, Purpose::Gradcheck, common, out)?;
+    let file = prepare(model, Purpose::Gradcheck, None, common, out)?;
     if let Some(dir) = dump_dir {
         crate::shared::files::create_out_dir(dir, "--dump")?;
     }
@@ -156,7 +139,7 @@ pub fn gradcheck(
         )
         .hint("check at least one example; the default is 8"));
     }
-    let file = model_file(model, Purpose::Gradcheck, common, out)?;
+    let file = prepare(model, Purpose::Gradcheck, None, common, out)?;
     let options = GradcheckOptions {
         max_elements: (elements > 0).then_some(elements),
         ..GradcheckOptions::default()

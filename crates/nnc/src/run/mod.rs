@@ -23,18 +23,17 @@ pub mod report;
 pub mod sink;
 
 use crate::cli::Common;
+use crate::commands::prepare;
+use crate::exit::failure;
 use crate::exit::{CommandResult, DIVERGED, Failure, INTERRUPTED, OK};
-use crate::exit::{failure, train_failure};
-use crate::load;
 use crate::output::Output;
 use crate::shared::files::{create_run_dir, write};
 use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
 use crate::shared::weights::write_weights;
 use nnc_dsl::Purpose;
-use nnc_tape::Tape;
+use nnc_dsl::ir::SplitName;
 use nnc_train::events::StopReason;
-use nnc_train::trainer::evaluate_confusion;
-use nnc_train::{StepPlan, TrainConfig, train};
+use nnc_train::{StepPlan, TrainConfig};
 use sink::RunSink;
 use std::path::Path;
 
@@ -65,20 +64,18 @@ fn record_and_checkpoint(
 /// Runs `nnc run`.
 pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> CommandResult {
     install_ctrl_c("interrupted: stopping after this step (Ctrl-C again to quit now)");
-    let loaded = load::load(model, &common.set, Purpose::Run, true, out)?;
-    let compiled = load::lower(&loaded, common.seed, fold)?;
-    let experiment = &loaded.checked.experiment;
-    let Some(mut config) = compiled.train.clone() else {
-        return Err(failure("the file has no `train` section"));
-    };
+    let file = prepare(model, Purpose::Run, fold, common, out)?;
+    let compiled = file.compiled();
+    let experiment = file.experiment();
+    let mut config = file.train_config().map_err(failure)?.clone();
     let splits = &compiled.data.splits;
     let dir = create_run_dir(common.out.as_deref(), &experiment.name)?;
     write(
         &dir.join("model.nn"),
         &nnc_dsl::resolve::resolved_text(
-            &loaded.path,
-            &loaded.text,
-            &loaded.overrides,
+            file.path(),
+            file.text(),
+            file.overrides(),
             experiment,
             common.seed,
             "nnc run",
@@ -90,7 +87,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         &serde_json::to_string_pretty(experiment).unwrap_or_default(),
     )?;
 
-    out.note(&report::data_line(&compiled));
+    out.note(&report::data_line(compiled));
     let mut sink = RunSink::new(
         *out,
         Some(&dir.join("metrics.jsonl")),
@@ -104,26 +101,25 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         ))
     })?;
 
-    let mut model = compiled.model.build(compiled.seed).map_err(failure)?;
+    let mut model = file.build().map_err(failure)?;
     out.note(&report::model_line(experiment, &model));
     record_and_checkpoint(&mut config, splits.train.len(), &dir)?;
 
-    let data = compiled.data.train_data(&experiment.data, &compiled.raw);
     // Trained on a worker of the pool (`rayon::scope` runs its body there), as `nnc bench`
     // times it: the step's products then split from a worker, which keeps the others awake
     // between them, instead of handing each product over from the main thread.
-    let loss = compiled.model.loss;
     let summary =
-        rayon::scope(|_| train(&mut model, loss, data, &config, &mut sink, Some(&INTERRUPT)))
-            .map_err(train_failure)?;
+        rayon::scope(|_| file.train_model(&mut model, &config, &mut sink, Some(&INTERRUPT)))
+            .map_err(failure)?;
     sink.finish();
 
     let test = if splits.test.is_empty() {
         None
     } else {
-        let mut tape = Tape::new();
-        let confusion = evaluate_confusion(&mut model, loss, &splits.test, &mut tape);
-        Some(confusion.map_err(train_failure)?)
+        Some(
+            file.evaluate(&mut model, SplitName::Test)
+                .map_err(failure)?,
+        )
     };
     write_weights(
         &dir.join("weights.safetensors"),
@@ -134,8 +130,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         compiled.seed,
     )?;
     let run = report::RunReport {
-        loaded: &loaded,
-        compiled: &compiled,
+        file: &file,
         config: &config,
         summary: &summary,
         test: test.as_ref(),

@@ -1,12 +1,11 @@
 //! What `nnc run` says at the start and at the end, `summary.json`, and the plots.
 
 use super::sink::History;
-use crate::load::Loaded;
 use crate::plots::{LineChart, Series, line_chart};
 use crate::shared::findings::finding_text;
 use crate::shared::numbers::group_digits;
-use nnc_dsl::Experiment;
 use nnc_dsl::lower::Compiled;
+use nnc_dsl::{Experiment, ModelFile};
 use nnc_ops::Sequential;
 use nnc_train::babysit::{Finding, Severity};
 use nnc_train::events::StopReason;
@@ -50,10 +49,8 @@ pub fn model_line(e: &Experiment, m: &Sequential<f32>) -> String {
 
 /// Everything the end of a run reports.
 pub struct RunReport<'a> {
-    /// The model file.
-    pub loaded: &'a Loaded,
-    /// The lowered experiment.
-    pub compiled: &'a Compiled,
+    /// The model file, checked and lowered.
+    pub file: &'a ModelFile,
     /// The configuration trained with.
     pub config: &'a TrainConfig,
     /// The trainer's summary.
@@ -88,7 +85,7 @@ impl RunReport<'_> {
     /// The final summary for people.
     pub fn text(&self) -> String {
         let s = self.summary;
-        let name = &self.loaded.checked.experiment.name;
+        let name = &self.file.experiment().name;
         let mut t = format!(
             "run `{name}` {}: {} step{} ({:.1} epochs) in {:.1} s, {:.0} steps/s\n",
             stop_words(&s.stop),
@@ -172,14 +169,14 @@ impl RunReport<'_> {
     /// `summary.json`.
     pub fn json(&self) -> serde_json::Value {
         let s = self.summary;
-        let e = &self.loaded.checked.experiment;
-        let splits = &self.compiled.data.splits;
+        let e = &self.file.experiment();
+        let splits = &self.file.compiled().data.splits;
         serde_json::json!({
             "model": e.name,
-            "file": self.loaded.path.display().to_string(),
-            "overrides": self.loaded.overrides.iter().map(|o| o.text.clone()).collect::<Vec<_>>(),
+            "file": self.file.path().display().to_string(),
+            "overrides": self.file.overrides().iter().map(|o| o.text.clone()).collect::<Vec<_>>(),
             "params": e.params.iter().map(|p| (p.name.clone(), p.value.clone())).collect::<std::collections::BTreeMap<_, _>>(),
-            "seed": self.compiled.seed,
+            "seed": self.file.compiled().seed,
             "stop": s.stop,
             "steps": s.steps,
             "epochs": s.epochs,
@@ -203,8 +200,8 @@ impl RunReport<'_> {
                 "test": splits.test.len(),
                 "features": splits.train.features(),
                 "classes": splits.train.classes(),
-                "fold": self.compiled.data.fold.map(|(f, k)| serde_json::json!({"fold": f + 1, "of": k})),
-                "leakage": self.compiled.data.leakage.total(),
+                "fold": self.file.compiled().data.fold.map(|(f, k)| serde_json::json!({"fold": f + 1, "of": k})),
+                "leakage": self.file.compiled().data.leakage.total(),
             },
             "parameters": e.shapes.total_params,
             "findings": s.findings,

@@ -1,0 +1,120 @@
+//! What else a model file is used for: evaluating a model on a split, the babysitting
+//! protocol of `nnc doctor`, and the search of `nnc search`.
+
+use super::{ModelFile, ModelFileError};
+use crate::ir::SplitName;
+use crate::lower::SearchSpace;
+use crate::search::{TrialRunner, search_space};
+use nnc_data::Dataset;
+use nnc_ops::Sequential;
+use nnc_tape::Tape;
+use nnc_train::doctor::{self, DoctorOptions, DoctorReport};
+use nnc_train::metrics::{ConfusionMatrix, Metrics};
+use nnc_train::search::{SearchResult, TrialRecord, run_search};
+use nnc_train::trainer::evaluate_confusion;
+use std::sync::atomic::AtomicBool;
+
+impl ModelFile {
+    /// The rows of a split, preprocessed as the model sees them (empty when the file has no
+    /// such split).
+    pub fn split(&self, split: SplitName) -> &Dataset {
+        let splits = &self.compiled.data.splits;
+        match split {
+            SplitName::Train => &splits.train,
+            SplitName::Val => &splits.val,
+            SplitName::Test => &splits.test,
+        }
+    }
+
+    /// `model`'s loss and accuracy on a split (in eval mode) and its confusion matrix, as
+    /// `nnc eval` and the end of `nnc run` compute them.
+    pub fn evaluate(
+        &self,
+        model: &mut Sequential<f32>,
+        split: SplitName,
+    ) -> Result<(Metrics, ConfusionMatrix), ModelFileError> {
+        let loss = self.compiled.model.loss;
+        Ok(evaluate_confusion(
+            model,
+            loss,
+            self.split(split),
+            &mut Tape::new(),
+        )?)
+    }
+
+    /// The babysitting protocol of `nnc doctor` (initial loss, regularisation, overfitting a
+    /// tiny subset, learning-rate range, gradient check, activations) with the file's
+    /// optimiser, settings and seed.
+    pub fn doctor(&self) -> Result<DoctorReport, ModelFileError> {
+        self.doctor_with(&DoctorOptions {
+            seed: self.compiled.seed,
+            ..DoctorOptions::default()
+        })
+    }
+
+    /// [`ModelFile::doctor`] with explicit options.
+    pub fn doctor_with(&self, options: &DoctorOptions) -> Result<DoctorReport, ModelFileError> {
+        let config = self.train_config()?;
+        let build = || {
+            self.build()
+                .map_err(|e| nnc_train::TrainError::Config(e.to_string()))
+        };
+        let data = self
+            .compiled
+            .data
+            .train_data(&self.checked.experiment.data, &self.compiled.raw);
+        Ok(doctor::run(
+            &build,
+            self.compiled.model.loss,
+            data,
+            config,
+            options,
+        )?)
+    }
+
+    /// The file's `search` section as a plan (`None` without one).
+    pub fn search_space(&self) -> Option<SearchSpace> {
+        search_space(&self.checked.experiment)
+    }
+
+    /// Runs the file's search on `jobs` threads as `nnc search` does (without its files),
+    /// calling `on_trial` with each finished trial.
+    pub fn search(
+        &self,
+        jobs: usize,
+        on_trial: &mut dyn FnMut(&TrialRecord),
+    ) -> Result<SearchResult, ModelFileError> {
+        let space = self.search_space().ok_or(ModelFileError::NoSearchSection)?;
+        self.run_search(&space, jobs, &[], None, &mut |record, _| on_trial(record))
+    }
+
+    /// Runs `space` (the file's search, possibly changed: trial counts, sampler seed) on
+    /// `jobs` threads, skipping the trials `done` already holds; `on_record` gets every
+    /// trial with whether it is new; `interrupt` stops starting trials.
+    pub fn run_search(
+        &self,
+        space: &SearchSpace,
+        jobs: usize,
+        done: &[TrialRecord],
+        interrupt: Option<&AtomicBool>,
+        on_record: &mut dyn FnMut(&TrialRecord, bool),
+    ) -> Result<SearchResult, ModelFileError> {
+        let runner = TrialRunner {
+            path: self.path.clone(),
+            text: self.text.clone(),
+            base: self.overrides.clone(),
+            probe: &self.probe,
+            kfold: space.kfold,
+            train_seed: None,
+            memory_limit: self.memory_limit,
+        };
+        Ok(run_search(
+            &space.plan,
+            jobs,
+            done,
+            &|spec| runner.run(spec),
+            interrupt,
+            on_record,
+        )?)
+    }
+}
