@@ -108,9 +108,10 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     // Trained on a worker of the pool (`rayon::scope` runs its body there), as `nnc bench`
     // times it: the step's products then split from a worker, which keeps the others awake
     // between them, instead of handing each product over from the main thread.
-    let summary =
-        rayon::scope(|_| file.train_model(&mut model, &config, &mut sink, Some(&INTERRUPT)))
-            .map_err(failure)?;
+    let summary = rayon::scope(|_| {
+        file.train_model(&mut model, &config, &mut sink, Some(&INTERRUPT))
+            .map_err(failure)
+    })?;
     sink.finish();
 
     let test = if splits.test.is_empty() {
