@@ -104,6 +104,8 @@ fn every_public_error_composes_with_the_question_mark() {
     let ops = Activation::Elu { alpha: -1.0 }.validate().unwrap_err();
     let data = nnc_data::Batcher::new(0, nnc_data::BatchSize::Full, true, 0).unwrap_err();
     let check = ModelFile::from_text("bad.nn", "model { dens 3 }", &[]).unwrap_err();
+    // What `main` returning the error prints (its `Debug`) is the rendered diagnostics.
+    assert!(format!("{check:?}").contains("bad.nn:1:"), "{check:?}");
     let read = ModelFile::open("/nonexistent/model.nn", &[]).unwrap_err();
     let diagnostics = match &check {
         nnc_dsl::ModelFileError::Check { diagnostics, .. } => diagnostics.clone(),

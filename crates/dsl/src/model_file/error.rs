@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 /// An error of [`super::ModelFile`]: every variant displays as the command line would say it
 /// (a check failure as the rendered diagnostics), so `?` into `Box<dyn Error>` keeps the
-/// message whole.
-#[derive(Debug, thiserror::Error)]
+/// message whole. `Debug` prints the same text, so a `main` returning this error (which
+/// Rust reports with `Debug`) shows the located diagnostics, not a struct dump; match on
+/// the variants for the data.
+#[derive(thiserror::Error)]
 pub enum ModelFileError {
     /// The file could not be read.
     #[error("cannot read `{}`: {source}", path.display())]
@@ -58,4 +60,10 @@ pub enum ModelFileError {
     /// The data could not be batched.
     #[error(transparent)]
     Data(#[from] nnc_data::DataError),
+}
+
+impl std::fmt::Debug for ModelFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
