@@ -14,7 +14,7 @@ use std::fmt;
 use std::time::Instant;
 
 /// What can go wrong in a benchmark.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum BenchError {
     /// Bad arguments (unknown workload, zero repeats, ...).
     #[error("{0}")]
@@ -511,3 +511,5 @@ mod tests {
         assert_eq!(run(1), run(2));
     }
 }
+
+nnc_tape::debug_as_display!(BenchError);

@@ -8,7 +8,7 @@
 use thiserror::Error;
 
 /// An error from a data source, a split, the batcher or the preprocessing pipeline.
-#[derive(Debug, Error)]
+#[derive(Error)]
 pub enum DataError {
     /// A file that could not be opened or read.
     #[error("cannot read `{path}`: {source}{hint}")]
@@ -395,3 +395,5 @@ mod tests {
         );
     }
 }
+
+nnc_tape::debug_as_display!(DataError);

@@ -69,7 +69,7 @@ mod value;
 pub use check::{CheckOptions, Checked, Override, Purpose, check, check_with};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use explain::explain;
-pub use ir::Experiment;
+pub use ir::{Experiment, SplitName};
 pub use lower::FileProbe;
 pub use model_file::{LoadOptions, ModelFile, ModelFileError, ModelFileParts};
 pub use parse::{parse, parse_recovering};

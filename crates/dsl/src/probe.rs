@@ -21,7 +21,7 @@ pub struct DataShape {
 }
 
 /// Why a probe could not describe a source. Each becomes a diagnostic (E406–E408, E110).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProbeError {
     /// The probe does not read files (symbolic mode): shapes stay unknown. Not an error.
     #[error("data not probed")]
@@ -113,3 +113,5 @@ pub fn generated_shape(kind: &Source) -> Option<DataShape> {
         }
     })
 }
+
+nnc_tape::debug_as_display!(ProbeError);

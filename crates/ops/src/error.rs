@@ -5,7 +5,7 @@ use nnc_tape::TensorError;
 use thiserror::Error;
 
 /// An error from an op, a layer, an initialiser or a model.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Clone, PartialEq, Error)]
 pub enum OpsError {
     /// An error of the underlying tensor operation or tape (shapes, stale handles).
     #[error(transparent)]
@@ -137,3 +137,5 @@ mod tests {
         );
     }
 }
+
+nnc_tape::debug_as_display!(OpsError);

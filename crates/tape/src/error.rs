@@ -5,7 +5,7 @@ use crate::shape::{Shape, ShowShape};
 use thiserror::Error;
 
 /// An error from a tensor operation, the tape or a gradient check.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Clone, PartialEq, Error)]
 pub enum TensorError {
     /// Two operands whose shapes do not fit together.
     #[error(
@@ -134,3 +134,19 @@ impl TensorError {
 
 /// Result of a tensor operation.
 pub type Result<T, E = TensorError> = std::result::Result<T, E>;
+
+/// Implements `Debug` as the type's `Display`: an error returned from `main` (which Rust
+/// prints with `Debug`) then reads as its message, not as a struct dump. Every public error
+/// type of the nnc crates uses it; match on the variants for their data.
+#[macro_export]
+macro_rules! debug_as_display {
+    ($($t:ty),+ $(,)?) => {$(
+        impl ::std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(self, f)
+            }
+        }
+    )+};
+}
+
+debug_as_display!(TensorError);

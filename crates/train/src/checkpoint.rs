@@ -16,7 +16,7 @@ use thiserror::Error;
 pub const METADATA_KEY: &str = "nnc";
 
 /// An error reading or writing a tensor file.
-#[derive(Debug, Error)]
+#[derive(Error)]
 pub enum CheckpointError {
     /// The file could not be read or written.
     #[error("{}: {source}", path.display())]
@@ -233,3 +233,5 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+nnc_tape::debug_as_display!(CheckpointError);

@@ -184,19 +184,21 @@ fn a_file_is_evaluated_doctored_and_searched_from_code() -> Result<(), Box<dyn E
         summary.steps
     );
     assert_eq!(confusion.counts.len(), 3);
+    let no_test = spiral
+        .evaluate(&mut model, nnc_dsl::SplitName::Test)
+        .unwrap_err();
+    assert_eq!(
+        no_test.to_string(),
+        "the `test` split is empty: the file's `split` gives it no rows"
+    );
 
     let doctor = spiral.doctor()?;
     assert!(!doctor.steps.is_empty());
     assert!(doctor.to_string().contains("initial loss"), "{doctor}");
 
     let grid = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nnc/tests/search_files/grid.nn");
-    let file = ModelFile::open_with(
-        &grid,
-        &nnc_dsl::LoadOptions {
-            purpose: Some(nnc_dsl::Purpose::Search),
-            ..nnc_dsl::LoadOptions::default()
-        },
-    )?;
+    let file = ModelFile::open(&grid, &[])?;
+    assert!(file.warnings().is_empty(), "{}", file.rendered_warnings());
     let mut seen = 0;
     let result = file.search(2, &mut |_| seen += 1)?;
     assert_eq!((seen, result.records.len()), (6, 6));

@@ -114,6 +114,7 @@ pub(crate) fn lints(env: &mut Env<'_>, model: &BuiltModel) {
     let layers = &model.layers;
     if let (Some((Loss::SoftmaxCrossEntropy | Loss::Svm { .. }, loss_span)), Some(last)) =
         (model.loss, layers.last())
+        && !model.tail_incomplete()
         && let LayerSpec::Activation(a) = last.layer.spec
         && a != Activation::Identity
     {
@@ -246,7 +247,9 @@ pub(crate) fn shapes(
     let Some((loss, loss_span)) = model.loss else {
         return;
     };
-    if matches!(loss, Loss::MeanSquaredError) {
+    // Without the model's last layer (its statement was an error), the output width is not
+    // the one the file means.
+    if matches!(loss, Loss::MeanSquaredError) || model.tail_incomplete() {
         return;
     }
     let (Some(classes), Width::Known(out)) =

@@ -44,6 +44,17 @@ pub(crate) struct BuiltModel {
     pub wrote_loss: bool,
     /// The first layer written after `loss`, and the loss.
     pub after_loss: Option<(Span, Span)>,
+    /// How many layers were built when the last layer statement that built none (an error
+    /// was reported) was read.
+    pub last_dropped: Option<usize>,
+}
+
+impl BuiltModel {
+    /// Whether the statement after the last layer built was invalid: the model's end (what
+    /// feeds the loss) is then unknown, and checks of it would judge the wrong layer.
+    pub fn tail_incomplete(&self) -> bool {
+        self.last_dropped == Some(self.layers.len())
+    }
 }
 
 #[derive(Default)]
@@ -175,6 +186,23 @@ impl Expander<'_> {
             self.model_statement(env, command, &bound);
             return;
         }
+        let built_before = self.out.layers.len();
+        self.layer_statement(env, command, locals, call_site);
+        if self.out.layers.len() == built_before && self.out.loss.is_none() {
+            self.out.last_dropped = Some(built_before);
+        }
+    }
+
+    /// A statement that builds a layer: a layer, an activation, a block call, a variable
+    /// holding an activation, or an unknown name (E101/E102).
+    fn layer_statement(
+        &mut self,
+        env: &mut Env<'_>,
+        command: &Command,
+        locals: &Locals,
+        call_site: Option<Span>,
+    ) {
+        let name = command.name.name.as_str();
         let table = catalogue::find(catalogue::LAYERS, name)
             .or_else(|| catalogue::find(catalogue::ACTIVATIONS, name));
         if let Some(signature) = table {

@@ -194,6 +194,17 @@ pub enum SplitName {
     Test,
 }
 
+impl SplitName {
+    /// The split's name as written (`train`, `val`, `test`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SplitName::Train => "train",
+            SplitName::Val => "val",
+            SplitName::Test => "test",
+        }
+    }
+}
+
 /// A metric kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -53,7 +53,7 @@ use nnc_train::TrainConfig;
 /// Why an experiment could not be lowered. Checked files rarely fail here: what remains is
 /// what only the data can tell (a malformed row past the header, a test set whose classes
 /// differ, a width that depends on data that was not read).
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum LowerError {
     /// Loading, splitting or preprocessing the data failed.
     #[error(transparent)]
@@ -234,3 +234,5 @@ fn human_bytes(bytes: u128) -> String {
         format!("{value:.3} {}", UNITS[unit]).replace(".000 ", " ")
     }
 }
+
+nnc_tape::debug_as_display!(LowerError);

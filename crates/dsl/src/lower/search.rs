@@ -3,7 +3,7 @@
 //! `param` values, so structural params (widths, depth, pieces) work.
 
 use crate::check::Override;
-use crate::ir::{MetricKind, SearchSpec, SplitName, number_text};
+use crate::ir::{MetricKind, SearchSpec, number_text};
 use nnc_train::search::{Dim, SearchPlan, Stage, TrialSpec, Value};
 
 /// Shrink factor of a later stage that does not give `shrink:`.
@@ -54,11 +54,7 @@ pub fn space(spec: &SearchSpec) -> SearchSpace {
             })
             .collect()
     };
-    let split = match spec.metric.split {
-        SplitName::Train => "train",
-        SplitName::Val => "val",
-        SplitName::Test => "test",
-    };
+    let split = spec.metric.split.name();
     let kind = match spec.metric.kind {
         MetricKind::Loss => "loss",
         MetricKind::Accuracy => "accuracy",

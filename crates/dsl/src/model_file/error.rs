@@ -41,6 +41,9 @@ pub enum ModelFileError {
     /// Training needs a `train` section.
     #[error("the file has no `train` section")]
     NoTrainSection,
+    /// The split to evaluate has no rows (a file without a test share, say).
+    #[error("the `{}` split is empty: the file's `split` gives it no rows", .0.name())]
+    EmptySplit(crate::ir::SplitName),
     /// A search needs a `search` section.
     #[error("the file has no `search` section")]
     NoSearchSection,
@@ -62,8 +65,4 @@ pub enum ModelFileError {
     Data(#[from] nnc_data::DataError),
 }
 
-impl std::fmt::Debug for ModelFileError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
+nnc_tape::debug_as_display!(ModelFileError);

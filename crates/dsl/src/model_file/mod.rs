@@ -76,7 +76,9 @@ pub struct LoadOptions {
     pub fold_index: Option<usize>,
     /// Refuse a model whose training needs more bytes than this (`None`: no limit).
     pub memory_limit: Option<u64>,
-    /// What the file is loaded for (which sections it must have); `Run` by default.
+    /// What the file is loaded for: which sections it must have and which notes the check
+    /// adds. By default `Check` (no section is required, so one loaded file can be trained,
+    /// doctored and searched; a missing section is an error of the method that needs it).
     pub purpose: Option<Purpose>,
 }
 
@@ -126,7 +128,7 @@ impl ModelFile {
         let check_options = CheckOptions {
             overrides: &overrides,
             probe: &probe,
-            purpose: options.purpose.unwrap_or(Purpose::Run),
+            purpose: options.purpose.unwrap_or(Purpose::Check),
         };
         let sources = Sources::new(path.display().to_string(), text).with_overrides(&overrides);
         let checked = crate::check_with(text, path, &check_options).map_err(|diagnostics| {
@@ -239,7 +241,9 @@ impl ModelFile {
 
     /// Trains a fresh model as `nnc run` does (without its files), reporting to `sink`: the
     /// summary's findings hold the data checks made before training and every live finding.
-    /// Returns the trained model (the kept weights: best or last, as the file says).
+    /// Returns the trained model (the kept weights: best or last, as the file says). A run
+    /// that diverges is not an error: it stops, and `summary.stop` is
+    /// `StopReason::Diverged` with the evidence in the findings.
     pub fn train(
         &self,
         sink: &mut dyn EventSink,

@@ -27,12 +27,16 @@ impl ModelFile {
     }
 
     /// `model`'s loss and accuracy on a split (in eval mode) and its confusion matrix, as
-    /// `nnc eval` and the end of `nnc run` compute them.
+    /// `nnc eval` and the end of `nnc run` compute them; an error for a split the file does
+    /// not have (no metric is better than a 0 that looks measured).
     pub fn evaluate(
         &self,
         model: &mut Sequential<f32>,
         split: SplitName,
     ) -> Result<(Metrics, ConfusionMatrix), ModelFileError> {
+        if self.split(split).is_empty() {
+            return Err(ModelFileError::EmptySplit(split));
+        }
         let loss = self.compiled.model.loss;
         Ok(evaluate_confusion(
             model,

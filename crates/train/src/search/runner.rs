@@ -273,7 +273,7 @@ pub fn run_search(
 }
 
 /// Why a search cannot run.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 pub enum SearchError {
     /// A grid with more than [`MAX_GRID`] combinations (or a continuous dimension).
     #[error("the grid has {} combinations; at most {MAX_GRID} are run", size.map_or("endless (a continuous or enormous space)".to_string(), |n| n.to_string()))]
@@ -314,3 +314,5 @@ pub(crate) fn best_index(records: &[TrialRecord], goal: Goal) -> Option<usize> {
         })
         .min_by(|&a, &b| super::rank(goal, &records[a], &records[b]))
 }
+
+nnc_tape::debug_as_display!(SearchError);

@@ -9,7 +9,7 @@ use thiserror::Error;
 /// Why a run could not proceed (a diverged loss is not an error: it ends the run with
 /// [`StopReason::Diverged`](crate::events::StopReason::Diverged)). The wrapped errors are boxed
 /// to keep `Result`s small.
-#[derive(Debug, Error)]
+#[derive(Error)]
 pub enum TrainError {
     /// A model operation failed.
     #[error(transparent)]
@@ -42,3 +42,5 @@ boxed_from!(Ops, OpsError);
 boxed_from!(Tensor, TensorError);
 boxed_from!(Data, DataError);
 boxed_from!(Checkpoint, CheckpointError);
+
+nnc_tape::debug_as_display!(TrainError);
