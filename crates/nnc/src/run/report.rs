@@ -2,7 +2,6 @@
 
 use super::sink::History;
 use crate::plots::{LineChart, Series, line_chart};
-use crate::shared::findings::finding_text;
 use crate::shared::numbers::group_digits;
 use nnc_dsl::lower::Compiled;
 use nnc_dsl::{Experiment, ModelFile};
@@ -302,7 +301,7 @@ pub fn findings_text(findings: &[Finding]) -> String {
         format!("babysitter: {}\n", parts.join(", "))
     };
     for f in listed {
-        for (i, line) in finding_text(f).lines().enumerate() {
+        for (i, line) in f.to_string().lines().enumerate() {
             t.push_str(if i == 0 { "  - " } else { "    " });
             t.push_str(line.trim_start());
             t.push('\n');

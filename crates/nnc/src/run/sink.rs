@@ -3,7 +3,6 @@
 //! plots are drawn from.
 
 use crate::output::Output;
-use crate::shared::findings::finding_text;
 use indicatif::{ProgressBar, ProgressStyle};
 use nnc_train::babysit::{Finding, LayerStats, Severity};
 use nnc_train::events::{Event, EventSink};
@@ -312,7 +311,7 @@ impl RunSink {
         self.findings.push(f.clone());
         self.out.record("finding", f);
         if f.severity >= Severity::Warning || !self.out.quiet {
-            self.line(&finding_text(f));
+            self.line(&f.to_string());
         }
     }
 }

@@ -21,7 +21,6 @@ use crate::exit::{BAD_MODEL, CommandResult, DIVERGED, Failure, INTERRUPTED, OK, 
 use crate::load;
 use crate::output::Output;
 use crate::shared::files::{SEARCH_TRIALS, new_search_dir, resume_dir, write};
-use crate::shared::findings::finding_text;
 use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
 use files::{SearchHeader, TrialsWriter};
 use nnc_dsl::border::best_values_on_border;
@@ -252,7 +251,7 @@ fn finish(
         out.record("finding", f);
         let shown_as_w506 = f.check == CheckKind::RangeEdge && !border.is_empty();
         if !shown_as_w506 && (f.severity >= Severity::Warning || !out.quiet) {
-            out.warn(&finding_text(f));
+            out.warn(&f.to_string());
         }
     }
     out.record("summary", &summary);

@@ -193,14 +193,29 @@ impl Finding {
     }
 }
 
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]", self.severity, self.check.title())?;
-        if let Some(s) = &self.subject {
-            write!(f, " {s}")?;
+impl Finding {
+    /// The word a finding starts with: `ok` for a passed check, `note` for information that
+    /// comes with advice (a fact about the data), else the severity (`warning`, `error`).
+    pub fn label(&self) -> &'static str {
+        match self.severity {
+            Severity::Info if self.advice.is_empty() => "ok",
+            Severity::Info => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
         }
-        if let Some(step) = self.step {
-            write!(f, " (step {step})")?;
+    }
+}
+
+impl fmt::Display for Finding {
+    /// The finding in plain words, as `nnc run` prints it:
+    /// `warning [dead units] relu1, step 40: … \n  advice: …`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} [{}]", self.label(), self.check.title())?;
+        match (&self.subject, self.step) {
+            (Some(subject), Some(step)) => write!(f, " {subject}, step {step}")?,
+            (Some(subject), None) => write!(f, " {subject}")?,
+            (None, Some(step)) => write!(f, " step {step}")?,
+            (None, None) => {}
         }
         write!(f, ": {}", self.message)?;
         if !self.advice.is_empty() {
