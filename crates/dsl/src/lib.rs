@@ -66,6 +66,11 @@ pub mod span;
 pub mod suggest;
 mod value;
 
+/// The crates the language is built on, so that one dependency (`nnc-dsl`) gives a program
+/// the whole library at matching versions: `nnc_dsl::train::events::Silent`,
+/// `nnc_dsl::ops::Sequential`, `nnc_dsl::tape::Tensor`, `nnc_dsl::data::Dataset`.
+pub use {nnc_data as data, nnc_ops as ops, nnc_tape as tape, nnc_train as train};
+
 pub use check::{CheckOptions, Checked, Override, Purpose, check, check_with};
 pub use diagnostics::{Code, Diagnostic, Diagnostics, Label, Severity};
 pub use explain::explain;
