@@ -2,7 +2,7 @@
 //! each step with a verdict and the evidence. A step that does not pass leads with the data
 //! finding that explains it ([`Causes`]).
 //!
-//! 0. **Data**: the [data checks](crate::babysit::data_checks) (printed as step 1).
+//! 0. **Data**: the [data checks](mod@crate::babysit::data_checks) (printed as step 1).
 //! 1. **Initial loss** with regularisation off: `ln C` for softmax, `(C − 1)·Δ` for the SVM.
 //! 2. **Regularisation raises the loss**: the same loss with a strong penalty must be higher.
 //! 3. **Overfit a tiny subset**: 20 examples, no regularisation, must be fitted to 100 %.
