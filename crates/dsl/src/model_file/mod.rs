@@ -1,6 +1,7 @@
 //! A `.nn` file as a Rust program uses it: read, checked and lowered in one call, then asked
 //! for what the command line prints — the first batch, the gradient report of `nnc grad`, the
-//! gradient check of `nnc gradcheck` — or trained with the events of `nnc run`.
+//! gradient check of `nnc gradcheck`, an evaluation, the doctor's report, a search — or
+//! trained with the events of `nnc run`. The commands are printers over it.
 //!
 //! ```
 //! use nnc_dsl::ModelFile;
