@@ -65,7 +65,7 @@ fn spiral_resolves() {
             dampening: 0.0
         }
     );
-    assert_eq!(train.regularize, RegularizerSpec::L2 { lambda: 1e-3 });
+    assert_eq!(train.regularize, Some(Penalty::L2(1e-3)));
     assert_eq!(train.batch, BatchSize::Full);
     assert_eq!(train.length, Interval::Steps(10_000));
     assert_eq!(train.log_every, Some(Interval::Steps(1000)));

@@ -111,7 +111,8 @@ pub fn l1_penalty<T: Float>(tape: &mut Tape<T>, weights: &[Var], lambda: f64) ->
 }
 
 /// A regulariser as the `.nn` language's `regularize` statement names it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", content = "lambda", rename_all = "lowercase")]
 pub enum Penalty {
     /// `l2(λ)`: `½ λ Σ ‖W‖²`.
     L2(f64),

@@ -25,7 +25,7 @@ struct TrainDraft {
     optimizer: Option<OptimizerSpec>,
     schedule: ScheduleSpec,
     warmup: Option<Interval>,
-    regularize: RegularizerSpec,
+    regularize: Option<Penalty>,
     maxnorm: Option<f64>,
     clip: Option<f64>,
     batch: BatchSize,
@@ -33,7 +33,7 @@ struct TrainDraft {
     eval: Option<EvalSpec>,
     early_stop: Option<EarlyStopSpec>,
     log_every: Option<Interval>,
-    keep: Option<KeepSpec>,
+    keep: Option<Keep>,
     seed: Option<u64>,
 }
 
@@ -43,7 +43,7 @@ impl Default for TrainDraft {
             optimizer: None,
             schedule: ScheduleSpec::None,
             warmup: None,
-            regularize: RegularizerSpec::None,
+            regularize: None,
             maxnorm: None,
             clip: None,
             batch: BatchSize::Rows(32),
@@ -224,7 +224,7 @@ fn batch_size(env: &mut Env<'_>, v: &Val) -> Option<BatchSize> {
 }
 
 /// `keep best` (needs a validation split) or `keep last`.
-fn keep_spec(env: &mut Env<'_>, v: &Val, uses: &mut SplitUses) -> Option<KeepSpec> {
+fn keep_spec(env: &mut Env<'_>, v: &Val, uses: &mut SplitUses) -> Option<Keep> {
     let word = match &v.kind {
         ValKind::Name { name, .. } => name.as_str(),
         _ => {
@@ -236,9 +236,9 @@ fn keep_spec(env: &mut Env<'_>, v: &Val, uses: &mut SplitUses) -> Option<KeepSpe
         "best" => {
             uses.uses
                 .push((SplitName::Val, v.span, "`keep best`".into()));
-            Some(KeepSpec::Best)
+            Some(Keep::Best)
         }
-        "last" => Some(KeepSpec::Last),
+        "last" => Some(Keep::Last),
         other => {
             let help =
                 suggest::help_line(other, catalogue::KEEP_CHOICES.iter().copied(), "choices");
@@ -426,7 +426,9 @@ fn schedule_spec(env: &mut Env<'_>, v: &Val) -> Option<ScheduleSpec> {
     })
 }
 
-fn regularizer_spec(env: &mut Env<'_>, v: &Val) -> Option<RegularizerSpec> {
+/// `regularize none|l2(λ)|l1(λ)|elastic(l1, l2)`: the penalty (`Some(None)` for `none`), or
+/// `None` after an error.
+fn regularizer_spec(env: &mut Env<'_>, v: &Val) -> Option<Option<Penalty>> {
     let (sig, callee, args) = expect::callee(
         env,
         v,
@@ -445,17 +447,13 @@ fn regularizer_spec(env: &mut Env<'_>, v: &Val) -> Option<RegularizerSpec> {
         )
     };
     Some(match sig.name {
-        "none" => RegularizerSpec::None,
-        "l2" => RegularizerSpec::L2 {
-            lambda: strength(env, "lambda")?,
-        },
-        "l1" => RegularizerSpec::L1 {
-            lambda: strength(env, "lambda")?,
-        },
-        _ => RegularizerSpec::Elastic {
+        "none" => None,
+        "l2" => Some(Penalty::L2(strength(env, "lambda")?)),
+        "l1" => Some(Penalty::L1(strength(env, "lambda")?)),
+        _ => Some(Penalty::Elastic {
             l1: strength(env, "l1")?,
             l2: strength(env, "l2")?,
-        },
+        }),
     })
 }
 

@@ -2,6 +2,8 @@
 
 use super::Interval;
 pub use nnc_data::BatchSize;
+pub use nnc_ops::Penalty;
+pub use nnc_train::Keep;
 use serde::Serialize;
 
 /// The `train` section.
@@ -13,8 +15,8 @@ pub struct TrainSpec {
     pub schedule: ScheduleSpec,
     /// Linear warm-up length.
     pub warmup: Option<Interval>,
-    /// Weight penalty.
-    pub regularize: RegularizerSpec,
+    /// Weight penalty (`None`: none).
+    pub regularize: Option<Penalty>,
     /// Max-norm constraint on each unit's incoming weights.
     pub maxnorm: Option<f64>,
     /// Clip the global gradient norm to this value.
@@ -33,17 +35,7 @@ pub struct TrainSpec {
     pub seed: Option<u64>,
     /// `keep best` / `keep last`: the weights the run ends with (`None`: not written, which
     /// keeps the best validation evaluation's when there is a validation split).
-    pub keep: Option<KeepSpec>,
-}
-
-/// `keep best` or `keep last`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeepSpec {
-    /// The weights of the best validation evaluation.
-    Best,
-    /// The weights of the last step.
-    Last,
+    pub keep: Option<Keep>,
 }
 
 /// Optimizers with all hyperparameters resolved.
@@ -154,31 +146,6 @@ pub enum ScheduleSpec {
         period: Option<Interval>,
         /// Final rate.
         min_lr: f64,
-    },
-}
-
-/// Weight penalties (on weights, not biases).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum RegularizerSpec {
-    /// None.
-    None,
-    /// `½·λ·‖W‖²`.
-    L2 {
-        /// Strength λ.
-        lambda: f64,
-    },
-    /// `λ·‖W‖₁`.
-    L1 {
-        /// Strength λ.
-        lambda: f64,
-    },
-    /// `λ1·‖W‖₁ + ½·λ2·‖W‖²`.
-    Elastic {
-        /// L1 strength.
-        l1: f64,
-        /// L2 strength.
-        l2: f64,
     },
 }
 

@@ -21,12 +21,10 @@
 
 use super::LowerError;
 use crate::ir::{
-    EvalSpec, Interval, KeepSpec, MetricKind, OptimizerSpec, RegularizerSpec, ScheduleSpec,
-    SplitName, TrainSpec,
+    EvalSpec, Interval, MetricKind, OptimizerSpec, ScheduleSpec, SplitName, TrainSpec,
 };
-use nnc_ops::Penalty;
 use nnc_train::{
-    Duration, EarlyStop, Every, Keep, LrSchedule, Monitor, OptimizerConfig, Schedule, StepPlan,
+    Duration, EarlyStop, Every, LrSchedule, Monitor, OptimizerConfig, Schedule, StepPlan,
     TrainConfig,
 };
 
@@ -70,16 +68,6 @@ pub fn optimizer(spec: OptimizerSpec) -> (OptimizerConfig, f64) {
         },
     };
     (config, spec.lr())
-}
-
-/// The weight penalty.
-pub fn penalty(spec: RegularizerSpec) -> Option<Penalty> {
-    match spec {
-        RegularizerSpec::None => None,
-        RegularizerSpec::L2 { lambda } => Some(Penalty::L2(lambda)),
-        RegularizerSpec::L1 { lambda } => Some(Penalty::L1(lambda)),
-        RegularizerSpec::Elastic { l1, l2 } => Some(Penalty::Elastic { l1, l2 }),
-    }
 }
 
 fn every(i: Interval) -> Every {
@@ -192,15 +180,12 @@ pub fn config(
         schedule: schedule(&spec.schedule, spec.length),
         warmup_steps: spec.warmup.map_or(0, |w| to_steps(w, epoch)),
     };
-    config.penalty = penalty(spec.regularize);
+    config.penalty = spec.regularize;
     config.max_norm = spec.maxnorm;
     config.clip_grad_norm = spec.clip_grad_norm;
     config.batch = spec.batch;
     config.eval_every_epochs = eval_every_epochs;
-    config.keep = match spec.keep {
-        Some(KeepSpec::Last) => Keep::Last,
-        Some(KeepSpec::Best) | None => Keep::Best,
-    };
+    config.keep = spec.keep.unwrap_or_default();
     config.early_stop = early_stop;
     config.early_stop_min_delta = spec.early_stop.map_or(0.0, |e| e.min_delta);
     config.log_every_steps = spec.log_every.map_or(0, |l| to_steps(l, epoch).max(1));
