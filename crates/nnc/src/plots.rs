@@ -2,6 +2,7 @@
 //! statistics (the curves the CS231n notes teach to read); and of a search: the metric of every
 //! trial against each hyperparameter (a scatter plot, log axis for log spaces).
 
+use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -91,12 +92,7 @@ pub fn line_chart(path: &Path, chart: &LineChart<'_>) -> Result<(), String> {
     let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let ((x0, x1), (y0, y1)) = bounds(chart.series, chart.log_y);
-    let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(chart.title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70);
+    let mut builder = frame(&root, chart.title);
     macro_rules! draw {
         ($ctx:expr) => {{
             let mut ctx = $ctx;
@@ -191,6 +187,20 @@ fn tick(x: f64) -> String {
     }
 }
 
+/// A chart builder on `root` with the title, margins and label areas every chart shares.
+fn frame<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70);
+    builder
+}
+
 /// Draws a scatter plot to an SVG file.
 pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String> {
     let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
@@ -199,12 +209,7 @@ pub fn scatter_chart(path: &Path, chart: &ScatterChart<'_>) -> Result<(), String
     let marks = ScatterMarks::of(chart);
     let (x_range, (y0, y1)) = bounds(&marks.series, false);
     let (x0, x1) = scatter_x_range(chart, &marks, x_range);
-    let mut builder = ChartBuilder::on(&root);
-    builder
-        .caption(chart.title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70);
+    let mut builder = frame(&root, chart.title);
     // Crosses for failed trials along the bottom of the plot.
     let failed_y = y0 + (y1 - y0) * 0.03;
     if chart.log_x {

@@ -26,10 +26,10 @@ impl ModelFile {
     /// The row indices of the first training batch: what step 0 of `nnc run` sees (the
     /// file's batch size and seed; [`DEFAULT_BATCH`] rows without a `train` section).
     pub fn first_batch_rows(&self) -> Result<Vec<usize>, ModelFileError> {
-        let train = &self.compiled.data.splits.train;
-        let (size, seed) = match &self.compiled.train {
+        let train = &self.parts.compiled.data.splits.train;
+        let (size, seed) = match &self.parts.compiled.train {
             Some(c) => (c.batch, c.seed),
-            None => (BatchSize::Rows(DEFAULT_BATCH), self.compiled.seed),
+            None => (BatchSize::Rows(DEFAULT_BATCH), self.parts.compiled.seed),
         };
         let mut batcher = Batcher::new(train.len(), size, true, seed)?;
         Ok(batcher
@@ -42,12 +42,12 @@ impl ModelFile {
     /// The first training batch in `T`: inputs `[b, features]` and labels.
     pub fn first_batch<T: Float>(&self) -> Result<(Tensor<T>, Vec<usize>), ModelFileError> {
         let rows = self.first_batch_rows()?;
-        batch_rows(&self.compiled.data.splits.train, &rows)
+        batch_rows(&self.parts.compiled.data.splits.train, &rows)
     }
 
     /// The weight penalty of the `train` section, if any.
     pub fn penalty(&self) -> Option<Penalty> {
-        self.compiled.train.as_ref().and_then(|c| c.penalty)
+        self.parts.compiled.train.as_ref().and_then(|c| c.penalty)
     }
 
     /// The gradient report of the model's initial weights on its first batch, in `T`,
@@ -59,9 +59,9 @@ impl ModelFile {
             &mut model,
             &x,
             &y,
-            self.compiled.model.loss,
+            self.parts.compiled.model.loss,
             self.penalty(),
-            self.compiled.seed,
+            self.parts.compiled.seed,
         )?;
         Ok(pass.report.title(self.gradient_title::<T>(y.len())))
     }
@@ -70,9 +70,9 @@ impl ModelFile {
     pub fn gradient_title<T: Float>(&self, examples: usize) -> String {
         format!(
             "gradients of `{}` on its first batch ({examples} examples, {}, seed {})",
-            self.checked.experiment.name,
+            self.parts.checked.experiment.name,
             T::DTYPE,
-            self.compiled.seed
+            self.parts.compiled.seed
         )
     }
 
@@ -94,23 +94,23 @@ impl ModelFile {
     ) -> Result<GradcheckReport, ModelFileError> {
         let mut rows = self.first_batch_rows()?;
         rows.truncate(examples);
-        let (x, y) = batch_rows::<f64>(&self.compiled.data.splits.train, &rows)?;
+        let (x, y) = batch_rows::<f64>(&self.parts.compiled.data.splits.train, &rows)?;
         let mut model = self.build()?.to_f64();
         Ok(model.gradcheck(
             &x,
             &y,
-            self.compiled.model.loss,
+            self.parts.compiled.model.loss,
             self.penalty(),
             options,
-            self.compiled.seed,
+            self.parts.compiled.seed,
         )?)
     }
 
     /// Whether the function has kinks (ReLU family, maxout, hinge loss), where relative
     /// errors up to 1e-4 are expected from a gradient check.
     pub fn has_kinks(&self) -> bool {
-        matches!(self.compiled.model.loss, Loss::Svm { .. })
-            || self.compiled.model.layers.iter().any(|(_, s)| {
+        matches!(self.parts.compiled.model.loss, Loss::Svm { .. })
+            || self.parts.compiled.model.layers.iter().any(|(_, s)| {
                 matches!(
                     s,
                     LayerSpec::Maxout { .. }

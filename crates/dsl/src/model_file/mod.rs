@@ -56,13 +56,7 @@ pub struct ModelFileParts {
 /// preprocessed, its model ready to build, its training configuration resolved.
 #[derive(Debug)]
 pub struct ModelFile {
-    path: PathBuf,
-    text: String,
-    overrides: Vec<Override>,
-    checked: Checked,
-    compiled: Compiled,
-    probe: FileProbe,
-    memory_limit: Option<u64>,
+    parts: ModelFileParts,
 }
 
 /// How to load a model file beyond its text: what `nnc`'s common flags say.
@@ -147,7 +141,7 @@ impl ModelFile {
                 memory_limit: options.memory_limit,
             },
         )?;
-        Ok(ModelFile {
+        Ok(ModelFile::from_parts(ModelFileParts {
             path: path.to_path_buf(),
             text: text.to_string(),
             overrides,
@@ -155,86 +149,82 @@ impl ModelFile {
             compiled,
             probe,
             memory_limit: options.memory_limit,
-        })
+        }))
     }
 
     /// A file the caller checked (with `probe`) and lowered itself: the command line does,
     /// to print its diagnostics as it goes. `memory_limit` bounds a search trial's model.
     pub fn from_parts(parts: ModelFileParts) -> ModelFile {
-        let ModelFileParts {
-            path,
-            text,
-            overrides,
-            checked,
-            compiled,
-            probe,
-            memory_limit,
-        } = parts;
-        ModelFile {
-            path,
-            text,
-            overrides,
-            checked,
-            compiled,
-            probe,
-            memory_limit,
-        }
+        ModelFile { parts }
     }
 
     /// The file's path.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.parts.path
     }
 
     /// The file's text.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.parts.text
     }
 
     /// The overrides applied.
     pub fn overrides(&self) -> &[Override] {
-        &self.overrides
+        &self.parts.overrides
     }
 
     /// The resolved experiment (every default filled in).
     pub fn experiment(&self) -> &Experiment {
-        &self.checked.experiment
+        &self.parts.checked.experiment
     }
 
     /// The warnings and notes of the check (no errors: the file checked clean).
     pub fn warnings(&self) -> &Diagnostics {
-        &self.checked.diagnostics
+        &self.parts.checked.diagnostics
     }
 
     /// The warnings rendered as `nnc check` prints them (empty when there are none).
     pub fn rendered_warnings(&self) -> String {
-        if self.checked.diagnostics.is_empty() {
+        if self.parts.checked.diagnostics.is_empty() {
             return String::new();
         }
-        let sources = Sources::new(self.path.display().to_string(), self.text.as_str())
-            .with_overrides(&self.overrides);
-        crate::render::render_text(&self.checked.diagnostics, &sources)
+        let sources = Sources::new(
+            self.parts.path.display().to_string(),
+            self.parts.text.as_str(),
+        )
+        .with_overrides(&self.parts.overrides);
+        crate::render::render_text(&self.parts.checked.diagnostics, &sources)
     }
 
     /// The lowered experiment: data, model builder, training configuration, search plan.
     pub fn compiled(&self) -> &Compiled {
-        &self.compiled
+        &self.parts.compiled
     }
 
     /// The lowered experiment, taking it out of the file (the rest is dropped: to free the
     /// data a caller does not need).
     pub fn into_compiled(self) -> Compiled {
-        self.compiled
+        self.parts.compiled
+    }
+
+    /// The training data as the trainer takes it: the training and validation splits with
+    /// what the data checks need to know (test split, shuffling, preprocessing, leakage).
+    pub fn train_data(&self) -> nnc_train::TrainData<'_> {
+        self.parts.compiled.data.train_data(
+            &self.parts.checked.experiment.data,
+            &self.parts.compiled.raw,
+        )
     }
 
     /// A fresh model with the file's initial weights (the run's seed).
     pub fn build(&self) -> Result<Sequential<f32>, ModelFileError> {
-        Ok(self.compiled.model.build(self.compiled.seed)?)
+        Ok(self.parts.compiled.model.build(self.parts.compiled.seed)?)
     }
 
     /// The training configuration of the `train` section.
     pub fn train_config(&self) -> Result<&TrainConfig, ModelFileError> {
-        self.compiled
+        self.parts
+            .compiled
             .train
             .as_ref()
             .ok_or(ModelFileError::NoTrainSection)
@@ -274,13 +264,10 @@ impl ModelFile {
         sink: &mut dyn EventSink,
         interrupt: Option<&AtomicBool>,
     ) -> Result<RunSummary, ModelFileError> {
-        let data = self
-            .compiled
-            .data
-            .train_data(&self.checked.experiment.data, &self.compiled.raw);
+        let data = self.train_data();
         Ok(nnc_train::train(
             model,
-            self.compiled.model.loss,
+            self.parts.compiled.model.loss,
             data,
             config,
             sink,

@@ -18,7 +18,7 @@ impl ModelFile {
     /// The rows of a split, preprocessed as the model sees them (empty when the file has no
     /// such split).
     pub fn split(&self, split: SplitName) -> &Dataset {
-        let splits = &self.compiled.data.splits;
+        let splits = &self.parts.compiled.data.splits;
         match split {
             SplitName::Train => &splits.train,
             SplitName::Val => &splits.val,
@@ -37,7 +37,7 @@ impl ModelFile {
         if self.split(split).is_empty() {
             return Err(ModelFileError::EmptySplit(split));
         }
-        let loss = self.compiled.model.loss;
+        let loss = self.parts.compiled.model.loss;
         Ok(evaluate_confusion(
             model,
             loss,
@@ -51,7 +51,7 @@ impl ModelFile {
     /// optimiser, settings and seed.
     pub fn doctor(&self) -> Result<DoctorReport, ModelFileError> {
         self.doctor_with(&DoctorOptions {
-            seed: self.compiled.seed,
+            seed: self.parts.compiled.seed,
             ..DoctorOptions::default()
         })
     }
@@ -63,13 +63,10 @@ impl ModelFile {
             self.build()
                 .map_err(|e| nnc_train::TrainError::Config(e.to_string()))
         };
-        let data = self
-            .compiled
-            .data
-            .train_data(&self.checked.experiment.data, &self.compiled.raw);
+        let data = self.train_data();
         Ok(doctor::run(
             &build,
-            self.compiled.model.loss,
+            self.parts.compiled.model.loss,
             data,
             config,
             options,
@@ -78,7 +75,7 @@ impl ModelFile {
 
     /// The file's `search` section as a plan (`None` without one).
     pub fn search_space(&self) -> Option<SearchSpace> {
-        search_space(&self.checked.experiment)
+        search_space(&self.parts.checked.experiment)
     }
 
     /// Runs the file's search on `jobs` threads as `nnc search` does (without its files),
@@ -104,13 +101,13 @@ impl ModelFile {
         on_record: &mut dyn FnMut(&TrialRecord, bool),
     ) -> Result<SearchResult, ModelFileError> {
         let runner = TrialRunner {
-            path: self.path.clone(),
-            text: self.text.clone(),
-            base: self.overrides.clone(),
-            probe: &self.probe,
+            path: self.parts.path.clone(),
+            text: self.parts.text.clone(),
+            base: self.parts.overrides.clone(),
+            probe: &self.parts.probe,
             kfold: space.kfold,
             train_seed: None,
-            memory_limit: self.memory_limit,
+            memory_limit: self.parts.memory_limit,
         };
         Ok(run_search(
             &space.plan,
