@@ -295,7 +295,7 @@ fn best_model(
     );
     let note = format!(
         "# Best of the search: trial {} (stage {}{}), {} = {:.4}{}.\n",
-        best.spec.id + 1,
+        best.spec.number(),
         best.spec.stage,
         best.spec
             .budget_epochs

@@ -83,7 +83,7 @@ impl<'a> LiveTable<'a> {
     pub fn row(&mut self, r: &TrialRecord) -> String {
         let mut s = format!(
             "{:>9}  {:<8}",
-            format!("{}/{}", r.spec.id + 1, self.total),
+            format!("{}/{}", r.spec.number(), self.total),
             fit_width(&r.spec.stage, 8)
         );
         for d in &self.plan.space {
@@ -231,7 +231,7 @@ pub fn result_text(model: &Path, plan: &SearchPlan, result: &SearchResult, dir: 
     if let Some(best) = result.best_record() {
         text.push_str(&format!(
             "\nbest: trial {} with {} = {:.4}{}\n  train it: nnc run {}\n        or: nnc run {} {}\n",
-            best.spec.id + 1,
+            best.spec.number(),
             plan.metric,
             best.outcome.metric,
             best.outcome

@@ -2,8 +2,8 @@
 
 use super::{SearchPlan, TrialRecord, TrialStatus};
 
-/// The finished trials ranked best first, as a text table (top `n`). Trials are numbered
-/// from 1 (`id + 1`) in everything people read.
+/// The finished trials ranked best first, as a text table (top `n`), each under its
+/// [`TrialSpec::number`](super::TrialSpec::number).
 pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> String {
     let mut ranked: Vec<&TrialRecord> = records.iter().collect();
     ranked.sort_by(|a, b| super::rank(plan.goal, a, b));
@@ -19,7 +19,7 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
         out.push_str(&format!(
             "{:>4}  {:>6}  {:<8}  ",
             rank + 1,
-            r.spec.id + 1,
+            r.spec.number(),
             fit_width(&r.spec.stage, 8)
         ));
         for d in &plan.space {

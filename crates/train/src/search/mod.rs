@@ -182,6 +182,14 @@ pub struct TrialSpec {
     pub budget_epochs: Option<u64>,
 }
 
+impl TrialSpec {
+    /// The trial's number as people read it: counted from 1 (`id + 1`), in the live table,
+    /// the leaderboard, the warnings and every message.
+    pub fn number(&self) -> usize {
+        self.id + 1
+    }
+}
+
 /// How a trial ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -45,7 +45,7 @@ impl<'a> Ended<'a> {
         self.failed
             .first()
             .map(|r| match &r.outcome.status {
-                TrialStatus::Failed(m) => format!("trial {}: {m}", r.spec.id + 1),
+                TrialStatus::Failed(m) => format!("trial {}: {m}", r.spec.number()),
                 _ => String::new(),
             })
             .unwrap_or_default()
@@ -202,7 +202,7 @@ fn outlier_trial(
             Severity::Warning,
             format!(
                 "trial {} ({} = {b:.4}) is far better than the rest: {distance:.1} robust standard deviations from the median {median:.4}, runner-up {runner_up:.4}",
-                best.spec.id + 1, plan.metric
+                best.spec.number(), plan.metric
             ),
         )
         .measure("best", b)
@@ -224,7 +224,7 @@ fn overfitting(plan: &SearchPlan, finished: &[&TrialRecord]) -> Option<Finding> 
         .filter_map(
             |r| match (r.outcome.train_accuracy, r.outcome.val_accuracy) {
                 (Some(t), Some(v)) if t - v > GAP && !r.outcome.flat() => {
-                    Some((r.spec.id + 1, t - v))
+                    Some((r.spec.number(), t - v))
                 }
                 _ => None,
             },
