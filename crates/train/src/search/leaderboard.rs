@@ -1,12 +1,37 @@
-//! The leaderboard: the finished trials ranked best first, as a text table.
+//! The leaderboard: the trials of each budget group ([`budget_groups`]) ranked best first, as
+//! text tables, the final group (the one the best comes from) first.
 
-use super::{SearchPlan, TrialRecord, TrialStatus};
+use super::{BudgetGroup, MetricFormat, SearchPlan, TrialRecord, TrialStatus, budget_groups};
 
-/// The finished trials ranked best first, as a text table (top `n`), each under its
-/// [`TrialSpec::number`](super::TrialSpec::number).
+/// Every budget group of the search as a titled table of its top `n` trials, the final group
+/// first: `stage fine, 15 epochs: 10 trials, ranked among themselves`, then the table.
 pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> String {
-    let mut ranked: Vec<&TrialRecord> = records.iter().collect();
-    ranked.sort_by(|a, b| super::rank(plan.goal, a, b));
+    budget_groups(plan, records)
+        .iter()
+        .map(|g| {
+            format!(
+                "{}: {} trial{}, ranked among themselves\n{}",
+                g.title(),
+                g.ranked.len(),
+                if g.ranked.len() == 1 { "" } else { "s" },
+                group_table(plan, records, g, n)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The top `n` trials of one budget group as a table, each under its
+/// [`TrialSpec::number`](super::TrialSpec::number), metrics with the digits that tell them
+/// apart ([`MetricFormat::telling_apart`]).
+pub fn group_table(
+    plan: &SearchPlan,
+    records: &[TrialRecord],
+    group: &BudgetGroup,
+    n: usize,
+) -> String {
+    let shown: Vec<&TrialRecord> = group.ranked.iter().take(n).map(|&i| &records[i]).collect();
+    let format = MetricFormat::telling_apart(shown.iter().map(|r| r.outcome.metric));
     let mut out = format!("{:>4}  {:>6}  {:<8}  ", "rank", "trial", "stage");
     for d in &plan.space {
         out.push_str(&format!("{:>10}  ", fit_width(&d.name, 10)));
@@ -15,7 +40,7 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
         "{:>18}  {:>6}  {:>7}  status\n",
         plan.metric, "epochs", "time"
     ));
-    for (rank, r) in ranked.iter().take(n).enumerate() {
+    for (rank, r) in shown.iter().enumerate() {
         out.push_str(&format!(
             "{:>4}  {:>6}  {:<8}  ",
             rank + 1,
@@ -31,11 +56,7 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
                 .map_or(String::from("-"), |(_, v)| v.to_string());
             out.push_str(&format!("{:>10}  ", fit_width(&v, 10)));
         }
-        let metric = match (r.outcome.metric.is_finite(), r.outcome.spread) {
-            (false, _) => "-".to_string(),
-            (true, Some(s)) => format!("{:.4} ± {:.4}", r.outcome.metric, s),
-            (true, None) => format!("{:.4}", r.outcome.metric),
-        };
+        let metric = format.with_spread(r.outcome.metric, r.outcome.spread);
         let status = match &r.outcome.status {
             TrialStatus::Ok => "ok".to_string(),
             TrialStatus::Diverged => "diverged".to_string(),

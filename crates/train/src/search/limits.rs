@@ -23,7 +23,9 @@ pub fn grid_size(space: &[Dim]) -> Option<u64> {
 /// grid stage's every combination, cut to its count (0 for a grid that cannot be enumerated).
 pub fn stage_trial_count(strategy: Strategy, space: &[Dim], stage: &Stage) -> u64 {
     match strategy {
-        Strategy::Random { .. } => stage.trials.unwrap_or(DEFAULT_TRIALS),
+        Strategy::Random { .. } | Strategy::Halving { .. } => {
+            stage.trials.unwrap_or(DEFAULT_TRIALS)
+        }
         Strategy::Grid => {
             let grid = grid_size(space).unwrap_or(0);
             stage.trials.map_or(grid, |t| grid.min(t))
@@ -57,13 +59,25 @@ impl SearchPlan {
 
     /// The plan with the random sampler's seed replaced (a grid has none).
     pub fn set_sampler_seed(&mut self, seed: u64) {
-        if let Strategy::Random { seed: s } = &mut self.strategy {
+        if let Strategy::Random { seed: s } | Strategy::Halving { seed: s, .. } = &mut self.strategy
+        {
             *s = seed;
         }
     }
 
-    /// The plan with every stage's trial count replaced.
+    /// The plan with every stage's trial count replaced; with successive halving, the first
+    /// rung's (the later rungs keep 1/η each, [`super::halving_rungs`]).
     pub fn set_trials(&mut self, trials: u64) {
+        if let Strategy::Halving {
+            eta,
+            min_epochs,
+            max_epochs,
+            ..
+        } = self.strategy
+        {
+            self.stages = super::halving_rungs(Some(trials), eta, min_epochs, max_epochs);
+            return;
+        }
         for stage in &mut self.stages {
             stage.trials = Some(trials);
         }

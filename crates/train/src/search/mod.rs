@@ -11,18 +11,22 @@
 
 mod edge;
 mod folds;
+mod halving;
 mod leaderboard;
 mod limits;
 mod narrow;
+mod ranking;
 mod runner;
 mod space;
 mod warnings;
 
 pub use edge::{EDGE_FRACTION, Edge, range_edge, widened};
 pub use folds::{FoldResult, fold_mean_and_spread, summarize};
-pub use leaderboard::{fit_width, leaderboard};
+pub use halving::{halving_rungs, rung_epochs};
+pub use leaderboard::{fit_width, group_table, leaderboard};
 pub use limits::{DEFAULT_TRIALS, MAX_GRID, grid_size, stage_trial_count};
 pub use narrow::narrow;
+pub use ranking::{BudgetGroup, MetricFormat, best_index, budget_groups};
 pub use runner::{SearchError, SearchResult, TrialCounts, run_search};
 pub use space::{Choice, Dim, Dist, Value};
 pub use warnings::search_warnings;
@@ -57,6 +61,19 @@ pub enum Strategy {
     },
     /// Every combination of the (finite) dimensions.
     Grid,
+    /// Successive halving: the first rung trains random samples for `min_epochs`; each later
+    /// rung retrains the best 1/`eta` of the rung before, from scratch, for `eta` times the
+    /// epochs, up to `max_epochs` ([`halving_rungs`]).
+    Halving {
+        /// The seed of the first rung's samples.
+        seed: u64,
+        /// The promotion factor η ≥ 2: a rung keeps 1/η of the trials for η× the epochs.
+        eta: u64,
+        /// Epochs of the first rung.
+        min_epochs: u64,
+        /// Epochs of the last rung.
+        max_epochs: u64,
+    },
 }
 
 /// Whether the metric is maximised or minimised.
@@ -169,17 +186,69 @@ pub struct SearchPlan {
     pub goal: Goal,
 }
 
-/// What a trial must run.
+/// What a trial must run. In JSON (`trials.jsonl`, `summary.json`) a trial is named by its
+/// [`number`](TrialSpec::number), as in the table and the leaderboard: `"trial": 28`, and a
+/// promoted trial's `"from"` is the number of the trial it was promoted from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrialSpec {
-    /// Position over the whole search (0-based, in launch order).
+    /// Position over the whole search (0-based, in launch order); its random stream.
+    #[serde(rename = "trial", with = "one_based")]
     pub id: usize,
-    /// The stage's name.
+    /// The stage's name (`rung 2` with successive halving).
     pub stage: String,
     /// The sampled values, in dimension order.
     pub params: Vec<(String, Value)>,
     /// Epochs budgeted for this trial (`None`: the experiment's own).
     pub budget_epochs: Option<u64>,
+    /// With successive halving, the id of the previous rung's trial whose values this one
+    /// trains again for longer (`None` for a sampled trial).
+    #[serde(
+        rename = "from",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "one_based_option"
+    )]
+    pub promoted_from: Option<usize>,
+}
+
+/// Serde for a 0-based id written as the 1-based number people read.
+mod one_based {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(id: &usize, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(*id as u64 + 1)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        let number = u64::deserialize(d)?;
+        usize::try_from(number)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .ok_or_else(|| D::Error::custom("trial numbers start at 1"))
+    }
+}
+
+/// [`one_based`] for an optional id.
+mod one_based_option {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(id: &Option<usize>, s: S) -> Result<S::Ok, S::Error> {
+        match id {
+            Some(id) => s.serialize_u64(*id as u64 + 1),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+        match Option::<u64>::deserialize(d)? {
+            None => Ok(None),
+            Some(number) => usize::try_from(number)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .map(Some)
+                .ok_or_else(|| D::Error::custom("trial numbers start at 1")),
+        }
+    }
 }
 
 impl TrialSpec {

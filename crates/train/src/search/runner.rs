@@ -54,30 +54,30 @@ pub struct TrialCounts {
     pub failed: usize,
 }
 
-/// The trials of one stage: sampled (random) or enumerated (grid), with ids from `first_id`.
+/// The trials of one stage: sampled (random, and the first rung of successive halving) or
+/// enumerated (grid), with ids from `first_id`.
 fn stage_trials(plan: &SearchPlan, space: &[Dim], stage: usize, first_id: usize) -> Vec<TrialSpec> {
     let s = &plan.stages[stage];
+    let count = stage_trial_count(plan.strategy, space, s) as usize;
     let assignments: Vec<Vec<(String, super::Value)>> = match plan.strategy {
-        Strategy::Random { seed } => {
-            (0..stage_trial_count(plan.strategy, space, s) as usize)
-                .map(|i| {
-                    // Each trial's values depend only on the seed and its id.
-                    let mut r = rng(seed);
-                    r.set_stream((first_id + i) as u64);
-                    space
-                        .iter()
-                        .map(|d| (d.name.clone(), d.dist.sample(&mut r)))
-                        .collect()
-                })
-                .collect()
-        }
+        Strategy::Random { seed } | Strategy::Halving { seed, .. } => (0..count)
+            .map(|i| {
+                // Each trial's values depend only on the seed and its id.
+                let mut r = rng(seed);
+                r.set_stream((first_id + i) as u64);
+                space
+                    .iter()
+                    .map(|d| (d.name.clone(), d.dist.sample(&mut r)))
+                    .collect()
+            })
+            .collect(),
         Strategy::Grid => {
             // Mixed-radix enumeration (the last dimension fastest), only as far as needed.
             let values: Vec<Vec<super::Value>> = space
                 .iter()
                 .map(|d| d.dist.grid_values().unwrap_or_default())
                 .collect();
-            (0..stage_trial_count(plan.strategy, space, s) as usize)
+            (0..count)
                 .map(|mut i| {
                     let mut combo = vec![(String::new(), super::Value::Number(0.0)); space.len()];
                     for (k, d) in space.iter().enumerate().rev() {
@@ -98,8 +98,35 @@ fn stage_trials(plan: &SearchPlan, space: &[Dim], stage: usize, first_id: usize)
             stage: s.name.clone(),
             params,
             budget_epochs: s.epochs,
+            promoted_from: None,
         })
         .collect()
+}
+
+/// The trials of a later rung of successive halving: the best of the rung before (`done`,
+/// finished trials only, ranked by [`super::rank`]), as many as the rung runs, trained again
+/// with the same values for the rung's epochs; ids from `first_id`.
+fn promotions(stage: &super::Stage, done: &[TrialRecord], goal: Goal, first_id: usize) -> Vec<TrialSpec> {
+    let mut ranked: Vec<&TrialRecord> = done.iter().filter(|r| usable(r)).collect();
+    ranked.sort_by(|a, b| super::rank(goal, a, b));
+    ranked
+        .into_iter()
+        .take(stage.trials.unwrap_or(1) as usize)
+        .enumerate()
+        .map(|(i, r)| TrialSpec {
+            id: first_id + i,
+            stage: stage.name.clone(),
+            params: r.spec.params.clone(),
+            budget_epochs: stage.epochs,
+            promoted_from: Some(r.spec.id),
+        })
+        .collect()
+}
+
+/// Whether a trial finished with a metric: the trials that are ranked, narrowed around and
+/// promoted.
+pub(crate) fn usable(r: &TrialRecord) -> bool {
+    r.outcome.status == TrialStatus::Ok && r.outcome.metric.is_finite()
 }
 
 /// The space of the stage after `done`: each dimension narrowed around the best `keep`
@@ -111,10 +138,7 @@ fn next_space(
     shrink: f64,
     goal: Goal,
 ) -> Vec<Dim> {
-    let mut ranked: Vec<&TrialRecord> = done
-        .iter()
-        .filter(|r| r.outcome.status == TrialStatus::Ok && r.outcome.metric.is_finite())
-        .collect();
+    let mut ranked: Vec<&TrialRecord> = done.iter().filter(|r| usable(r)).collect();
     ranked.sort_by(|a, b| super::rank(goal, a, b));
     ranked.truncate(keep.max(1));
     if ranked.is_empty() {
@@ -235,16 +259,24 @@ pub fn run_search(
     let mut space = plan.space.clone();
     let mut records: Vec<TrialRecord> = Vec::new();
     let mut first_id = 0;
+    let halving = matches!(plan.strategy, Strategy::Halving { .. });
     for (k, stage) in plan.stages.iter().enumerate() {
-        if k > 0 {
-            let prev: Vec<TrialRecord> = records
+        let prev: Vec<TrialRecord> = match k {
+            0 => Vec::new(),
+            _ => records
                 .iter()
                 .filter(|r| r.spec.stage == plan.stages[k - 1].name)
                 .cloned()
-                .collect();
-            space = next_space(&space, &prev, stage.keep, stage.shrink, plan.goal);
-        }
-        let specs = stage_trials(plan, &space, k, first_id);
+                .collect(),
+        };
+        let specs = if k > 0 && halving {
+            promotions(stage, &prev, plan.goal, first_id)
+        } else {
+            if k > 0 {
+                space = next_space(&space, &prev, stage.keep, stage.shrink, plan.goal);
+            }
+            stage_trials(plan, &space, k, first_id)
+        };
         first_id += specs.len();
         let before = records.len();
         run_stage(&specs, jobs, &done, trial, interrupt, &mut |r, fresh| {
@@ -262,7 +294,7 @@ pub fn run_search(
     if !interrupted && let Some(id) = done.keys().find(|&&id| id >= expected) {
         return Err(SearchError::ResumeMismatch { id: *id });
     }
-    let best = best_index(&records, plan.goal);
+    let best = super::best_index(plan, &records);
     let warnings = search_warnings(plan, &records, best);
     Ok(SearchResult {
         records,
@@ -303,16 +335,6 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into());
     format!("the trial panicked: {text}")
-}
-
-/// The best finished trial (ties broken by [`super::rank`]).
-pub(crate) fn best_index(records: &[TrialRecord], goal: Goal) -> Option<usize> {
-    (0..records.len())
-        .filter(|&i| {
-            let o = &records[i].outcome;
-            o.status == TrialStatus::Ok && o.metric.is_finite()
-        })
-        .min_by(|&a, &b| super::rank(goal, &records[a], &records[b]))
 }
 
 nnc_tape::debug_as_display!(SearchError);
