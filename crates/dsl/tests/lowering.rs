@@ -396,6 +396,7 @@ fn search_spaces_lower_with_stage_defaults() {
             ("width".into(), nnc_train::search::Value::Number(32.0)),
         ],
         budget_epochs: Some(1),
+        promoted_from: None,
     };
     let overrides = nnc_dsl::lower::search::trial_overrides(&trial);
     let texts: Vec<&str> = overrides.iter().map(|o| o.text.as_str()).collect();

@@ -74,6 +74,7 @@ fn run_trial(source: &str) -> (nnc_train::search::TrialOutcome, Option<u64>) {
         stage: "search".into(),
         params: vec![("lr".into(), Value::Number(0.3))],
         budget_epochs: None,
+        promoted_from: None,
     };
     (runner.run(&spec), space.kfold)
 }

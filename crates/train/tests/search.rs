@@ -357,6 +357,7 @@ fn a_diverged_trial_round_trips_through_json() {
             stage: "coarse".into(),
             params: vec![("lr".into(), Value::Number(40.0))],
             budget_epochs: Some(2),
+            promoted_from: None,
         },
         outcome: TrialOutcome {
             status: TrialStatus::Diverged,
@@ -427,6 +428,7 @@ fn equal_metrics_are_ranked_by_validation_loss_and_unfinished_trials_last() {
             stage: "s".into(),
             params: vec![],
             budget_epochs: None,
+            promoted_from: None,
         },
         outcome: TrialOutcome {
             status,

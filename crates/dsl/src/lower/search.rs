@@ -114,6 +114,7 @@ mod tests {
                 ("act".into(), Value::Name("leaky_relu(0.1)".into())),
             ],
             budget_epochs: Some(2),
+            promoted_from: None,
         };
         let texts: Vec<String> = trial_overrides(&trial)
             .into_iter()
