@@ -558,3 +558,175 @@ fn trials_that_fail_are_named_in_the_warning() {
     );
     assert!(!w.advice.contains("learning rate"), "{}", w.advice);
 }
+
+/// A synthetic trial whose metric grows with its budget's *shortness*: a 1-epoch trial scores
+/// higher than any longer one, as a noisy small-budget metric can.
+fn short_budget_wins(spec: &TrialSpec) -> TrialOutcome {
+    let mut o = synthetic(spec);
+    if spec.budget_epochs == Some(1) {
+        o.metric += 100.0;
+    }
+    o
+}
+
+#[test]
+fn the_best_comes_from_the_last_stage_even_when_a_shorter_trial_scored_higher() {
+    let plan = staged_plan();
+    let r = run_search(&plan, 2, &[], &short_budget_wins, None, &mut |_, _| {}).unwrap();
+    let raw_best = r
+        .records
+        .iter()
+        .max_by(|a, b| a.outcome.metric.total_cmp(&b.outcome.metric))
+        .unwrap();
+    assert_eq!(
+        raw_best.spec.stage, "coarse",
+        "the setup: a coarse trial wins on raw metric"
+    );
+    let best = r.best_record().unwrap();
+    assert_eq!(best.spec.stage, "fine");
+    let fine_best = r.records[20..]
+        .iter()
+        .map(|t| t.outcome.metric)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(best.outcome.metric, fine_best);
+    // The leaderboard ranks each budget separately, the final stage first.
+    let board = nnc_train::search::leaderboard(&plan, &r.records, 3);
+    let fine_at = board.find("stage fine, 3 epochs: 10 trials").unwrap();
+    let coarse_at = board.find("stage coarse, 1 epoch: 20 trials").unwrap();
+    assert!(fine_at < coarse_at, "{board}");
+}
+
+fn halving_plan(trials: u64) -> SearchPlan {
+    let (eta, min_epochs, max_epochs) = (3, 1, 9);
+    SearchPlan {
+        strategy: Strategy::Halving {
+            seed: 5,
+            eta,
+            min_epochs,
+            max_epochs,
+        },
+        space: vec![
+            Dim {
+                name: "lr".into(),
+                dist: Dist::LogUniform { lo: 1e-3, hi: 1.0 },
+            },
+            Dim {
+                name: "reg".into(),
+                dist: Dist::LogUniform { lo: 1e-6, hi: 1e-2 },
+            },
+        ],
+        stages: nnc_train::search::halving_rungs(Some(trials), eta, min_epochs, max_epochs),
+        metric: "val.accuracy".into(),
+        goal: Goal::Max,
+    }
+}
+
+/// Records without their wall-clock times.
+fn timeless(records: &[TrialRecord]) -> Vec<TrialRecord> {
+    records
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.outcome.seconds = 0.0;
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn successive_halving_promotes_the_best_third_of_each_rung_on_digits() {
+    let plan = halving_plan(9);
+    let r1 = run_search(&plan, 1, &[], &digits_trial, None, &mut |_, _| {}).unwrap();
+    let r2 = run_search(&plan, 2, &[], &digits_trial, None, &mut |_, _| {}).unwrap();
+    assert_eq!(jsonl(&timeless(&r1.records)), jsonl(&timeless(&r2.records)));
+
+    let rung = |name: &str| -> Vec<&TrialRecord> {
+        r1.records.iter().filter(|t| t.spec.stage == name).collect()
+    };
+    let (first, second, third) = (rung("rung 1"), rung("rung 2"), rung("rung 3"));
+    assert_eq!((first.len(), second.len(), third.len()), (9, 3, 1));
+    for (trials, epochs) in [(&first, 1), (&second, 3), (&third, 9)] {
+        assert!(trials.iter().all(|t| t.spec.budget_epochs == Some(epochs)));
+    }
+    // Each later rung retrains, in rank order, the best third of the rung before.
+    for (before, after) in [(&first, &second), (&second, &third)] {
+        let mut ranked: Vec<&TrialRecord> = before.to_vec();
+        ranked.sort_by(|a, b| nnc_train::search::rank(Goal::Max, a, b));
+        for (promoted, source) in after.iter().zip(&ranked) {
+            assert_eq!(promoted.spec.promoted_from, Some(source.spec.id));
+            assert_eq!(promoted.spec.params, source.spec.params);
+        }
+    }
+    // The best is the last rung's single trial, trained longest.
+    assert_eq!(r1.best_record().unwrap().spec.stage, "rung 3");
+    assert!(r1.best_record().unwrap().outcome.metric >= 0.9);
+}
+
+#[test]
+fn a_halving_search_interrupted_mid_rung_resumes_to_the_same_records() {
+    let plan = halving_plan(9);
+    let whole = run_search(&plan, 2, &[], &short_budget_wins_x, None, &mut |_, _| {}).unwrap();
+    let stop = AtomicBool::new(false);
+    let ran = AtomicUsize::new(0);
+    let counting = |s: &TrialSpec| {
+        if ran.fetch_add(1, Ordering::SeqCst) + 1 >= 10 {
+            stop.store(true, Ordering::SeqCst);
+        }
+        short_budget_wins_x(s)
+    };
+    let mut saved = Vec::new();
+    let partial = run_search(&plan, 2, &[], &counting, Some(&stop), &mut |r, _| {
+        saved.push(r.clone())
+    })
+    .unwrap();
+    assert!(partial.interrupted);
+    assert!(saved.len() < whole.records.len());
+    let restored: Vec<TrialRecord> = jsonl(&saved)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let resumed = run_search(
+        &plan,
+        1,
+        &restored,
+        &short_budget_wins_x,
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(jsonl(&resumed.records), jsonl(&whole.records));
+    assert_eq!(resumed.best, whole.best);
+}
+
+/// [`synthetic`] on the halving plan's `lr` dimension.
+fn short_budget_wins_x(spec: &TrialSpec) -> TrialOutcome {
+    let lr = param(spec, "lr");
+    let mut o = synthetic(&TrialSpec {
+        params: vec![("x".into(), Value::Number(lr))],
+        ..spec.clone()
+    });
+    o.epochs_run = spec.budget_epochs.unwrap_or(0) as f64;
+    o
+}
+
+#[test]
+fn trial_numbers_in_json_are_the_numbers_people_read() {
+    let record = TrialRecord {
+        spec: TrialSpec {
+            id: 27,
+            stage: "rung 2".into(),
+            params: vec![("lr".into(), Value::Number(0.1))],
+            budget_epochs: Some(3),
+            promoted_from: Some(4),
+        },
+        outcome: TrialOutcome::failed("x"),
+    };
+    let line = serde_json::to_string(&record).unwrap();
+    assert!(line.contains("\"trial\":28"), "{line}");
+    assert!(line.contains("\"from\":5"), "{line}");
+    let back: TrialRecord = serde_json::from_str(&line).unwrap();
+    assert_eq!(back.spec, record.spec);
+    assert!(
+        serde_json::from_str::<TrialRecord>(&line.replace("\"trial\":28", "\"trial\":0")).is_err()
+    );
+}
