@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 
 /// How to split one dataset into train, validation and test parts.
 ///
-/// Counts are rounded to the nearest row: without stratification `n_val = round(val · n)`,
-/// `n_test = round(test · n)` and train gets the rest; with stratification the same rounding
-/// is done for each class (`n_val,c = round(val · n_c)`), so every class is within one row of
-/// its exact share in every split, and the split totals may differ from the unstratified ones
-/// by a few rows.
+/// Counts are rounded to the nearest row: without stratification `n_test = round(test · n)`,
+/// `n_val = round(val · n)` (at most the rows the test part leaves) and train gets the rest;
+/// with stratification the same rounding is done for each class (`n_val,c = round(val · n_c)`),
+/// so every class is within one row of its exact share in every split, and the split totals
+/// may differ from the unstratified ones by a few rows. The test count does not depend on the
+/// val share, and the test rows are the last of the (shuffled) rows: a split with its val
+/// share moved into train has the same test rows.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SplitSpec {
     /// Fraction of rows for training (`> 0`).
@@ -119,8 +121,10 @@ pub fn split_indices(labels: &[usize], spec: &SplitSpec, rng: &mut Rng) -> Resul
     let mut out = SplitIndices::default();
     let assign = |rows: &[usize], out: &mut SplitIndices| {
         let m = rows.len();
-        let n_val = round(spec.val, m).min(m);
-        let n_test = round(spec.test, m).min(m - n_val);
+        // The test count first and on its own: the same test rows whatever the val share
+        // (a refit that merges validation into training keeps the search's test rows).
+        let n_test = round(spec.test, m).min(m);
+        let n_val = round(spec.val, m).min(m - n_test);
         let n_train = m - n_val - n_test;
         out.train.extend_from_slice(&rows[..n_train]);
         out.val.extend_from_slice(&rows[n_train..n_train + n_val]);
@@ -361,6 +365,42 @@ mod tests {
             let mut all: Vec<usize> = [a.train, a.val, a.test].concat();
             all.sort_unstable();
             assert_eq!(all, (0..100).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn moving_the_val_share_into_train_keeps_the_test_rows() {
+        let sorted = |mut rows: Vec<usize>| {
+            rows.sort_unstable();
+            rows
+        };
+        // Small classes, where val and test rounding can claim every row of a class.
+        let y = labels(&[1, 2, 3, 7, 30, 50, 20]);
+        for (train, val, test) in [
+            (0.7, 0.15, 0.15),
+            (0.6, 0.2, 0.2),
+            (0.5, 0.25, 0.25),
+            (0.34, 0.33, 0.33),
+            (0.8, 0.2, 0.0),
+        ] {
+            for stratify in [false, true] {
+                let mut spec = SplitSpec::new(train, val, test);
+                spec.stratify = stratify;
+                let merged = SplitSpec {
+                    train: train + val,
+                    val: 0.0,
+                    ..spec
+                };
+                let a = split_indices(&y, &spec, &mut rng(9)).unwrap();
+                let b = split_indices(&y, &merged, &mut rng(9)).unwrap();
+                assert_eq!(sorted(a.test), sorted(b.test), "{spec:?}");
+                assert!(b.val.is_empty());
+                assert_eq!(
+                    sorted([a.train, a.val].concat()),
+                    sorted(b.train),
+                    "{spec:?}"
+                );
+            }
         }
     }
 

@@ -6,9 +6,13 @@
 //! whole at its declaration's span; a data path is replaced at the span of its string
 //! literal, in the data sources and in the `param`s that are not overridden (a path may be a
 //! param). Comments, labels and every other byte are copied as written.
+//!
+//! [`trial_text`] writes a search's best trial the same way, with the trial's training length
+//! and, for a refit, the validation rows joined to the training rows.
 
 mod literals;
 mod paths;
+mod trial;
 
 use crate::check::Override;
 use crate::ir::{Experiment, Literal, ParamValue};
@@ -18,6 +22,7 @@ use literals::StrLiteral;
 use paths::Rebase;
 use std::ops::Range;
 use std::path::Path;
+pub use trial::{TrialFile, trial_text};
 
 /// The model file `source` (read from `path`) as run: the `overrides` it was checked with
 /// (the last one of a name wins, as in checking) written into their `param` declarations,
@@ -148,12 +153,14 @@ fn within(inner: Span, outer: Span) -> bool {
 }
 
 /// `text` with the edits applied. Edits do not overlap (items do not nest); should two, the
-/// later-starting one is kept rather than garble the text.
-fn apply(text: &str, mut edits: Vec<Edit>) -> String {
-    edits.sort_by_key(|edit| std::cmp::Reverse(edit.range.start));
+/// later-starting one is kept rather than garble the text. Insertions at one place come out
+/// in the order of `edits`.
+fn apply(text: &str, edits: Vec<Edit>) -> String {
+    let mut edits: Vec<(usize, Edit)> = edits.into_iter().enumerate().collect();
+    edits.sort_by_key(|(i, edit)| std::cmp::Reverse((edit.range.start, *i)));
     let mut out = text.to_string();
     let mut applied_from = usize::MAX;
-    for edit in edits {
+    for (_, edit) in edits {
         let range = edit.range;
         if range.end <= applied_from
             && range.end <= out.len()
