@@ -116,9 +116,7 @@ impl MetricFormat {
         let digits = (Self::MIN_DIGITS..=Self::MAX_DIGITS)
             .find(|&digits| {
                 let f = MetricFormat { digits };
-                values
-                    .windows(2)
-                    .all(|w| f.format(w[0]) != f.format(w[1]))
+                values.windows(2).all(|w| f.format(w[0]) != f.format(w[1]))
             })
             .unwrap_or(Self::MAX_DIGITS);
         MetricFormat { digits }

@@ -106,7 +106,12 @@ fn stage_trials(plan: &SearchPlan, space: &[Dim], stage: usize, first_id: usize)
 /// The trials of a later rung of successive halving: the best of the rung before (`done`,
 /// finished trials only, ranked by [`super::rank`]), as many as the rung runs, trained again
 /// with the same values for the rung's epochs; ids from `first_id`.
-fn promotions(stage: &super::Stage, done: &[TrialRecord], goal: Goal, first_id: usize) -> Vec<TrialSpec> {
+fn promotions(
+    stage: &super::Stage,
+    done: &[TrialRecord],
+    goal: Goal,
+    first_id: usize,
+) -> Vec<TrialSpec> {
     let mut ranked: Vec<&TrialRecord> = done.iter().filter(|r| usable(r)).collect();
     ranked.sort_by(|a, b| super::rank(goal, a, b));
     ranked
