@@ -86,7 +86,8 @@ pub enum SectionKind {
     Model(Option<Ident>),
     /// `train`.
     Train,
-    /// `search`, with an optional strategy (`random(seed: 7)`, `grid`).
+    /// `search`, with an optional strategy (`random(seed: 7)`, `grid`,
+    /// `halving(min: 1 epoch, max: 27 epochs)`).
     Search(Option<Expr>),
     /// A word that is not a section (reported as E101).
     Unknown(Ident),

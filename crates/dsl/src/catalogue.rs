@@ -56,6 +56,14 @@ const fn kw(name: &'static str) -> ArgSpec {
     }
 }
 
+const fn kwreq(name: &'static str) -> ArgSpec {
+    ArgSpec {
+        name,
+        required: true,
+        positional: false,
+    }
+}
+
 const fn sig(name: &'static str, args: &'static [ArgSpec]) -> Signature {
     Signature { name, args }
 }
@@ -224,7 +232,14 @@ pub const TRAIN_STATEMENTS: &[Signature] = &[
 pub const KEEP_CHOICES: &[&str] = &["best", "last"];
 
 /// Search strategies.
-pub const STRATEGIES: &[Signature] = &[sig("random", &[kw("seed")]), sig("grid", &[])];
+pub const STRATEGIES: &[Signature] = &[
+    sig("random", &[kw("seed")]),
+    sig("grid", &[]),
+    sig(
+        "halving",
+        &[kw("seed"), kw("eta"), kwreq("min"), kwreq("max")],
+    ),
+];
 
 /// Search distributions (`choice` takes any number of values).
 pub const DISTRIBUTIONS: &[Signature] = &[
@@ -252,6 +267,7 @@ pub const SEARCH_STATEMENTS: &[Signature] = &[
         ],
     ),
     sig("validate", &[req("method")]),
+    sig("refit", &[req("enabled")]),
 ];
 
 /// Validation methods of `validate` and `split`.

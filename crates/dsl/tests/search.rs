@@ -4,7 +4,7 @@
 
 use nnc_dsl::lower::FileProbe;
 use nnc_dsl::search::{TrialRunner, search_space, validation_folds};
-use nnc_train::search::{TrialSpec, TrialStatus, Value, fold_mean_and_spread};
+use nnc_train::search::{Strategy, TrialSpec, TrialStatus, Value, fold_mean_and_spread};
 use std::path::Path;
 
 /// A spiral search over `lr`, validated as `validate` says.
@@ -139,5 +139,100 @@ fn an_experiment_with_a_choice_serialises_its_search_in_the_engine_s_shape() {
     assert_eq!(
         search["space"][1]["dist"]["args"],
         serde_json::json!([{"value": "relu"}, {"value": "tanh"}])
+    );
+}
+
+/// A spiral search of `lr` with the given strategy header and statements.
+fn searched(header: &str, statements: &str) -> String {
+    format!(
+        "data {{ source spiral(points: 40, classes: 3); split train: 70%, val: 10%, test: 20%; seed 3 }}\n\
+         model {{ dense 8 -> relu; dense data.classes; loss softmax }}\n\
+         train {{ optimizer sgd(lr: lr); batch full; steps 5 }}\n\
+         param lr = 0.5\n\
+         search {header} {{ lr ~ loguniform(1e-2, 1); metric val.accuracy{statements} }}\n"
+    )
+}
+
+#[test]
+fn successive_halving_lowers_into_its_rungs() {
+    let checked = check(&searched(
+        "halving(seed: 1, eta: 3, min: 1 epoch, max: 9 epochs)",
+        "; trials 10",
+    ));
+    let space = search_space(&checked.experiment).expect("a search");
+    assert_eq!(
+        space.plan.strategy,
+        Strategy::Halving {
+            seed: 1,
+            eta: 3,
+            min_epochs: 1,
+            max_epochs: 9
+        }
+    );
+    let rungs: Vec<(&str, Option<u64>, Option<u64>)> = space
+        .plan
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), s.trials, s.epochs))
+        .collect();
+    assert_eq!(
+        rungs,
+        [
+            ("rung 1", Some(10), Some(1)),
+            ("rung 2", Some(3), Some(3)),
+            ("rung 3", Some(1), Some(9)),
+        ]
+    );
+}
+
+#[test]
+fn successive_halving_needs_no_trials_and_takes_bare_epochs_and_default_eta() {
+    // No `trials`: the first rung has eta^s trials; `min`/`max` may be bare integers; a
+    // continuous space is fine (it is no grid).
+    let checked = check(&searched("halving(min: 1, max: 27)", ""));
+    assert!(
+        !checked.diagnostics.has_errors(),
+        "{:?}",
+        checked.diagnostics
+    );
+    let space = search_space(&checked.experiment).expect("a search");
+    assert_eq!(
+        space.plan.strategy,
+        Strategy::Halving {
+            seed: nnc_dsl::ir::DEFAULT_SAMPLER_SEED,
+            eta: nnc_dsl::ir::DEFAULT_ETA,
+            min_epochs: 1,
+            max_epochs: 27
+        }
+    );
+    let trials: Vec<Option<u64>> = space.plan.stages.iter().map(|s| s.trials).collect();
+    let epochs: Vec<Option<u64>> = space.plan.stages.iter().map(|s| s.epochs).collect();
+    assert_eq!(trials, [Some(27), Some(9), Some(3), Some(1)]);
+    assert_eq!(epochs, [Some(1), Some(3), Some(9), Some(27)]);
+}
+
+#[test]
+fn refit_defaults_to_on_exactly_when_the_search_cross_validates() {
+    let refit = |source: &str| {
+        search_space(&check(source).experiment)
+            .expect("a search")
+            .refit
+    };
+    let random = "random(seed: 1)";
+    assert!(refit(&searched(random, "; trials 2; validate kfold(3)")));
+    assert!(!refit(&searched(random, "; trials 2")));
+    assert!(!refit(&searched(
+        random,
+        "; trials 2; validate kfold(3); refit false"
+    )));
+    assert!(refit(&searched(random, "; trials 2; refit true")));
+    // The data's own k-fold split cross-validates the search too.
+    let own_folds = searched(random, "; trials 2")
+        .replace("split train: 70%, val: 10%, test: 20%", "split kfold(3)");
+    assert!(refit(&own_folds));
+    let checked = check(&searched(random, "; trials 2; refit false"));
+    assert_eq!(
+        checked.experiment.search.as_ref().unwrap().refit,
+        Some(false)
     );
 }

@@ -198,6 +198,18 @@ pub(crate) fn missing(env: &mut Env<'_>, callee: &Ident, arg: &str, form: Form) 
             "write `keep best` (the best validation evaluation's weights) or `keep last`"
                 .to_string(),
         ),
+        ("halving", _) => (
+            format!(
+                "`halving` needs `{arg}`, the epochs of its {} rung",
+                if arg == "min" { "first" } else { "last" }
+            ),
+            "write e.g. `search halving(min: 1 epoch, max: 27 epochs)`".to_string(),
+        ),
+        ("refit", _) => (
+            "`refit` needs `true` or `false`".to_string(),
+            "write `refit true` (train the winner again on all training rows) or `refit false`"
+                .to_string(),
+        ),
         _ => (
             format!("`{}` needs `{arg}`", callee.name),
             match form {

@@ -16,6 +16,7 @@ mod model;
 mod preprocess;
 mod search;
 mod section;
+mod strategy;
 mod train;
 
 pub use items::Override;

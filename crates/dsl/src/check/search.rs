@@ -1,11 +1,11 @@
-//! The `search` section: strategy, search spaces, metric, trials, stages, validation
-//! (E501, E502, W503, E504, E505, E204, E202 for bad bounds).
+//! The `search` section: search spaces, metric, trials, stages, validation, refit (E501,
+//! E502, W503, E504, E505, E204, E202 for bad bounds); the strategy is [`super::strategy`]'s.
 
 use super::args::{Form, bind};
 use super::expect;
 use super::section::{Once, eval_args, flatten, statement};
 use super::train::{SplitUses, metric_ref};
-use crate::ast::{Expr, Section, SectionKind};
+use crate::ast::{Section, SectionKind};
 use crate::catalogue;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::{Env, GlobalKind};
@@ -20,13 +20,17 @@ pub(crate) fn check(
     uses: &mut SplitUses,
 ) -> Option<SearchSpec> {
     let strategy = match &section.kind {
-        SectionKind::Search(Some(expr)) => strategy(env, expr)?,
-        _ => Strategy::Random {
+        SectionKind::Search(Some(expr)) => super::strategy::strategy(env, expr),
+        _ => Some(Strategy::Random {
             seed: DEFAULT_SAMPLER_SEED,
-        },
+        }),
     };
+    // A wrong strategy was reported; the body is still checked, as a random search's.
+    let mut ok = strategy.is_some();
+    let strategy = strategy.unwrap_or(Strategy::Random {
+        seed: DEFAULT_SAMPLER_SEED,
+    });
     let (commands, samples) = flatten(env, &section.body, "search", true);
-    let mut ok = true;
     let space = space(env, &samples, &strategy, &mut ok);
     let statements = statements(env, &commands, uses, &mut ok);
     let ok = consistent(env, section, &strategy, &statements, ok);
@@ -36,6 +40,8 @@ pub(crate) fn check(
         epochs,
         stages,
         validate,
+        refit,
+        ..
     } = statements;
     let (metric, goal) = metric.unwrap_or((
         MetricRef {
@@ -53,6 +59,7 @@ pub(crate) fn check(
         epochs,
         stages,
         validate,
+        refit,
     })
 }
 
@@ -96,10 +103,14 @@ struct Statements {
     trials: Option<u64>,
     /// `epochs n`.
     epochs: Option<u64>,
+    /// Where `epochs n` is written.
+    epochs_at: Option<crate::span::Span>,
     /// `stage …` lines.
     stages: Vec<StageSpec>,
     /// `validate kfold(k)`.
     validate: Option<Validation>,
+    /// `refit true|false`.
+    refit: Option<bool>,
 }
 
 /// Reads the statements (each but `stage` at most once); clears `ok` when one is wrong.
@@ -144,9 +155,15 @@ fn statements(
                     .and_then(|v| expect::integer(env, v, "the number of trials", 1))
             }
             "epochs" => {
+                found.epochs_at = Some(command.span);
                 found.epochs = b
                     .get("count")
                     .and_then(|v| expect::integer(env, v, "the epochs per trial", 1))
+            }
+            "refit" => {
+                found.refit = b
+                    .get("enabled")
+                    .and_then(|v| expect::boolean(env, v, "`refit`"))
             }
             "stage" => match stage(env, &b, command.span, found.stages.last()) {
                 Some(s) => found.stages.push(s),
@@ -206,7 +223,7 @@ fn validation(env: &mut Env<'_>, v: &Val) -> Option<Validation> {
 
 /// `ok` and whether the trials and stages fit together, with E505 where not: `trials` with
 /// `stage` lines, a grid with several stages, a random search without a number of trials (only
-/// said when everything else is right).
+/// said when everything else is right); for successive halving, [`halving_consistent`].
 fn consistent(
     env: &mut Env<'_>,
     section: &Section,
@@ -214,6 +231,9 @@ fn consistent(
     statements: &Statements,
     mut ok: bool,
 ) -> bool {
+    if matches!(strategy, Strategy::Halving { .. }) {
+        return halving_consistent(env, statements, ok);
+    }
     let Statements { trials, stages, .. } = statements;
     if trials.is_some() && !stages.is_empty() {
         env.report(
@@ -242,27 +262,26 @@ fn consistent(
     ok
 }
 
-/// `search random(seed: …)` or `search grid`.
-fn strategy(env: &mut Env<'_>, expr: &Expr) -> Option<Strategy> {
-    let v = env.eval(expr, &Vec::new());
-    let (sig, callee, args) = expect::callee(
-        env,
-        &v,
-        "`search`",
-        catalogue::STRATEGIES,
-        "search strategy",
-        "strategies",
-    )?;
-    let b = bind(env, &callee, args, sig, Form::Call);
-    Some(match sig.name {
-        "grid" => Strategy::Grid,
-        _ => Strategy::Random {
-            seed: match b.get("seed") {
-                Some(s) => expect::integer(env, s, "`seed`", 0)?,
-                None => DEFAULT_SAMPLER_SEED,
-            },
-        },
-    })
+/// `ok` unless a successive-halving search has `stage` lines or `epochs n` (E505): its rungs
+/// are its stages, their budgets `min:` to `max:`.
+fn halving_consistent(env: &mut Env<'_>, statements: &Statements, mut ok: bool) -> bool {
+    if let Some(first) = statements.stages.first() {
+        env.report(
+            Diagnostic::new(Code::E505, "successive halving has no `stage` lines")
+                .primary(first.span, "a stage of a halving search")
+                .help("its rungs are its stages, from `min:` to `max:` epochs: remove the `stage` lines and write e.g. `search halving(min: 1 epoch, max: 27 epochs)`; `trials n` sets the first rung's size"),
+        );
+        ok = false;
+    }
+    if let Some(span) = statements.epochs_at {
+        env.report(
+            Diagnostic::new(Code::E505, "successive halving sets the epochs of its rungs")
+                .primary(span, "`epochs` of a halving search")
+                .help("remove it: each rung trains for its budget, from `min:` to `max:` epochs in `search halving(…)`"),
+        );
+        ok = false;
+    }
+    ok
 }
 
 /// One `name ~ distribution` line: a searchable, used `param` whose space fits its uses.

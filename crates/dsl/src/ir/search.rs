@@ -18,14 +18,20 @@ pub struct SearchSpec {
     pub metric: MetricRef,
     /// Its goal.
     pub goal: Goal,
-    /// Number of trials (single-stage search; `None` for a grid without `trials`).
+    /// Number of trials (single-stage search; `None` for a grid without `trials`; with
+    /// successive halving, the first rung's size).
     pub trials: Option<u64>,
     /// Per-trial budget (single-stage search).
     pub epochs: Option<u64>,
-    /// Coarse-to-fine stages (empty for a single stage).
+    /// Coarse-to-fine stages (empty for a single stage, and with successive halving, whose
+    /// rungs are its stages).
     pub stages: Vec<StageSpec>,
     /// Cross-validation per trial.
     pub validate: Option<Validation>,
+    /// `refit true|false` as written: whether the winner trains again on all training rows
+    /// after the search (`None`: decided by the validation, see
+    /// [`crate::search::search_space`]).
+    pub refit: Option<bool>,
 }
 
 /// `name ~ distribution`.
@@ -40,8 +46,12 @@ pub struct SearchDim {
     pub span: Span,
 }
 
-/// The sampler seed of a `search random` without `seed:`.
+/// The sampler seed of a `search random` or `search halving` without `seed:`.
 pub const DEFAULT_SAMPLER_SEED: u64 = 0;
+
+/// The promotion factor of a `search halving` without `eta:`: each rung keeps the best third
+/// of the trials for three times the epochs.
+pub const DEFAULT_ETA: u64 = 3;
 
 /// A choice's option written in the file as the engine's value: numbers stay numbers;
 /// everything else becomes the source text a `--set` override parses back (`relu`,

@@ -4,7 +4,7 @@
 
 use crate::check::Override;
 use crate::ir::{MetricKind, SearchSpec, number_text};
-use nnc_train::search::{Dim, SearchPlan, Stage, TrialSpec, Value};
+use nnc_train::search::{Dim, SearchPlan, Stage, Strategy, TrialSpec, Value, halving_rungs};
 
 /// Shrink factor of a later stage that does not give `shrink:`.
 pub const DEFAULT_SHRINK: f64 = 0.5;
@@ -18,13 +18,58 @@ pub struct SearchSpace {
     pub plan: SearchPlan,
     /// `validate kfold(k)`: every trial trains k folds and averages the metric.
     pub kfold: Option<u64>,
+    /// Whether the winner trains again on all training rows after the search: `refit` as
+    /// written, else whether the search cross-validates ([`space`] knows `validate kfold(k)`;
+    /// [`crate::search::search_space`] also the data's own `split kfold(k)`).
+    pub refit: bool,
 }
 
 /// The search plan of a `search` section. A single-stage search becomes one stage named
 /// `search`; later stages default to keeping the best [`DEFAULT_KEEP`] trials and shrinking
-/// by [`DEFAULT_SHRINK`].
+/// by [`DEFAULT_SHRINK`]; successive halving's stages are its rungs ([`halving_rungs`], the
+/// first with `trials` trials when given).
 pub fn space(spec: &SearchSpec) -> SearchSpace {
-    let stages = if spec.stages.is_empty() {
+    let split = spec.metric.split.name();
+    let kind = match spec.metric.kind {
+        MetricKind::Loss => "loss",
+        MetricKind::Accuracy => "accuracy",
+    };
+    let kfold = spec.validate.map(|v| match v {
+        crate::ir::Validation::KFold { k } => k,
+    });
+    SearchSpace {
+        plan: SearchPlan {
+            strategy: spec.strategy,
+            space: spec
+                .space
+                .iter()
+                .map(|d| Dim {
+                    name: d.param.clone(),
+                    dist: d.dist.clone(),
+                })
+                .collect(),
+            stages: stages(spec),
+            metric: format!("{split}.{kind}"),
+            goal: spec.goal,
+        },
+        kfold,
+        refit: spec.refit.unwrap_or(kfold.is_some()),
+    }
+}
+
+/// The plan's stages: the rungs of successive halving, the `stage` lines, or one stage named
+/// `search`.
+fn stages(spec: &SearchSpec) -> Vec<Stage> {
+    if let Strategy::Halving {
+        eta,
+        min_epochs,
+        max_epochs,
+        ..
+    } = spec.strategy
+    {
+        return halving_rungs(spec.trials, eta, min_epochs, max_epochs);
+    }
+    if spec.stages.is_empty() {
         vec![Stage {
             name: "search".into(),
             trials: spec.trials,
@@ -53,30 +98,6 @@ pub fn space(spec: &SearchSpec) -> SearchSpace {
                 },
             })
             .collect()
-    };
-    let split = spec.metric.split.name();
-    let kind = match spec.metric.kind {
-        MetricKind::Loss => "loss",
-        MetricKind::Accuracy => "accuracy",
-    };
-    SearchSpace {
-        plan: SearchPlan {
-            strategy: spec.strategy,
-            space: spec
-                .space
-                .iter()
-                .map(|d| Dim {
-                    name: d.param.clone(),
-                    dist: d.dist.clone(),
-                })
-                .collect(),
-            stages,
-            metric: format!("{split}.{kind}"),
-            goal: spec.goal,
-        },
-        kfold: spec.validate.map(|v| match v {
-            crate::ir::Validation::KFold { k } => k,
-        }),
     }
 }
 

@@ -22,12 +22,16 @@ use crate::ir::{Experiment, SplitSpec};
 use crate::lower::search::{SearchSpace, space};
 
 /// The search of `experiment` (`None` without a `search` section): its plan, validated by
-/// `validate kfold(k)` or else by the data's own `split kfold(k)`.
+/// `validate kfold(k)` or else by the data's own `split kfold(k)`, and whether the winner is
+/// refitted: `refit` as written, else exactly when the search cross-validates (a holdout
+/// search keeps its validation rows out of the winner's training).
 pub fn search_space(experiment: &Experiment) -> Option<SearchSpace> {
-    let mut searched = space(experiment.search.as_ref()?);
+    let spec = experiment.search.as_ref()?;
+    let mut searched = space(spec);
     searched.kfold = searched.kfold.or(match experiment.data.split {
         SplitSpec::KFold { k, .. } => Some(k),
         _ => None,
     });
+    searched.refit = spec.refit.unwrap_or(searched.kfold.is_some());
     Some(searched)
 }
