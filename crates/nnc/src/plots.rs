@@ -153,8 +153,9 @@ pub struct ScatterChart<'a> {
     pub log_x: bool,
     /// The series (points in any order).
     pub series: &'a [Series],
-    /// A point drawn larger and ringed (the best trial).
-    pub highlight: Option<(f64, f64)>,
+    /// A point drawn larger and ringed (the best trial), with its legend label
+    /// (`best: trial 38`).
+    pub highlight: Option<((f64, f64), String)>,
     /// x positions of trials without a metric (diverged or failed), marked with crosses along
     /// the bottom of the plot.
     pub failed: &'a [f64],
@@ -351,9 +352,13 @@ where
         .label("diverged / failed")
         .legend(move |(x, y)| Cross::new((x + 10, y), 5, red.stroke_width(2)));
     }
-    if let Some(p) = chart.highlight.filter(|&p| plottable(chart, p)) {
-        ctx.draw_series(std::iter::once(Circle::new(p, 9, BLACK.stroke_width(2))))?
-            .label("best")
+    if let Some((p, label)) = chart
+        .highlight
+        .as_ref()
+        .filter(|(p, _)| plottable(chart, *p))
+    {
+        ctx.draw_series(std::iter::once(Circle::new(*p, 9, BLACK.stroke_width(2))))?
+            .label(label.as_str())
             .legend(|(x, y)| Circle::new((x + 10, y), 6, BLACK.stroke_width(2)));
     }
     ctx.configure_series_labels()
@@ -444,7 +449,7 @@ mod tests {
                 y_label: "val.accuracy",
                 log_x: true,
                 series: &series,
-                highlight: Some((0.02, 0.93)),
+                highlight: Some(((0.02, 0.93), "best: trial 12".into())),
                 categories: &[],
                 failed: &[0.5],
             },
@@ -466,7 +471,7 @@ mod tests {
             .map(str::trim)
             .collect();
         assert!(
-            labels.contains(&"coarse") && labels.contains(&"best"),
+            labels.contains(&"coarse") && labels.contains(&"best: trial 12"),
             "{labels:?}"
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -496,3 +496,197 @@ fn folds_follow_validate_kfold_or_else_the_data_split() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The record of trial `number` (as the table numbers it) in `trials.jsonl`.
+fn trial_number(dir: &Path, number: u64) -> serde_json::Value {
+    trials(dir)
+        .into_iter()
+        .find(|r| r["trial"] == number)
+        .unwrap_or_else(|| panic!("no trial {number} in trials.jsonl"))
+}
+
+#[test]
+fn the_best_comes_from_the_last_stage_and_best_nn_reproduces_it_bit_for_bit() {
+    let dir = scratch("search-stages");
+    let out = dir.join("s");
+    let ran = nnc(&[
+        "search",
+        &fixture("stages"),
+        "--jobs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect(0);
+    let records = trials(&out);
+    assert_eq!(records.len(), 7);
+    // The setup: a 5-epoch coarse trial has the lowest validation loss of all.
+    let raw_best = records
+        .iter()
+        .min_by(|a, b| {
+            a["metric"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["metric"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert_eq!(raw_best["stage"], "coarse", "{}", ran.stdout);
+
+    let summary = json(&out.join("summary.json"));
+    let best = &summary["best"];
+    assert_eq!(best["stage"], "fine", "{}", ran.stdout);
+    assert_eq!(summary["ranked_among"], "stage fine, 300 epochs");
+    let fine_min = records
+        .iter()
+        .filter(|r| r["stage"] == "fine")
+        .map(|r| r["metric"].as_f64().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(best["metric"].as_f64().unwrap(), fine_min);
+    // One trial number everywhere: summary, trials.jsonl, the printed best line.
+    let number = best["trial"].as_u64().unwrap();
+    assert_eq!(trial_number(&out, number)["metric"], best["metric"]);
+    assert!(
+        ran.stdout
+            .contains(&format!("best: trial {number} (stage fine, 300 epochs)")),
+        "{}",
+        ran.stdout
+    );
+    // The printed leaderboard is the fine stage's; the coarse one is named, ranked apart.
+    assert!(
+        ran.stdout.contains("leaderboard, stage fine, 300 epochs"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("4 trials of stage coarse, 5 epochs"),
+        "{}",
+        ran.stdout
+    );
+    let board = std::fs::read_to_string(out.join("leaderboard.txt")).unwrap();
+    assert!(
+        board.starts_with("stage fine, 300 epochs: 3 trials"),
+        "{board}"
+    );
+
+    // best.nn trains the trial's 300 epochs with its values: the same validation loss, to the bit.
+    let best_nn = std::fs::read_to_string(out.join("best.nn")).unwrap();
+    assert!(best_nn.contains("epochs 300"), "{best_nn}");
+    let rerun = dir.join("rerun");
+    nnc(&[
+        "run",
+        out.join("best.nn").to_str().unwrap(),
+        "--out",
+        rerun.to_str().unwrap(),
+    ])
+    .expect(0);
+    let run = json(&rerun.join("summary.json"));
+    assert_eq!(
+        run["val"]["loss"].as_f64().unwrap().to_bits(),
+        best["metric"].as_f64().unwrap().to_bits(),
+        "run {} vs trial {}",
+        run["val"]["loss"],
+        best["metric"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn successive_halving_is_the_same_for_any_jobs_and_after_a_kill_and_resume() {
+    let dir = scratch("search-halving");
+    let (one, two, killed) = (dir.join("one"), dir.join("two"), dir.join("killed"));
+    let model = fixture("halving");
+    let ran = nnc(&[
+        "search",
+        &model,
+        "--jobs",
+        "1",
+        "--out",
+        one.to_str().unwrap(),
+    ])
+    .expect(0);
+    assert!(
+        ran.stderr.contains("successive halving, η = 3"),
+        "{}",
+        ran.stderr
+    );
+    nnc(&[
+        "search",
+        &model,
+        "--jobs",
+        "2",
+        "--out",
+        two.to_str().unwrap(),
+    ])
+    .expect(0);
+    let expected = without_timings(&one);
+    assert_eq!(without_timings(&two), expected);
+    let per_rung: Vec<usize> = ["rung 1", "rung 2", "rung 3"]
+        .iter()
+        .map(|r| expected.iter().filter(|t| t["stage"] == *r).count())
+        .collect();
+    assert_eq!(per_rung, [9, 3, 1]);
+    // A promoted trial names the trial it was promoted from, by the number people read.
+    let last = &expected[12];
+    let from = trial_number(&one, last["from"].as_u64().unwrap());
+    assert_eq!(from["stage"], "rung 2");
+    assert_eq!(from["params"], last["params"]);
+    assert_eq!(json(&one.join("summary.json"))["best"]["stage"], "rung 3");
+
+    // SIGKILL in the middle of a rung, then --resume: the same records.
+    let mut child = spawn_search(&model, &killed);
+    wait_for_a_finished_trial(&killed);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = finished_trials(&killed);
+    assert!((1..13).contains(&done), "killed after {done} of 13 trials");
+    nnc(&[
+        "search",
+        &model,
+        "--jobs",
+        "2",
+        "--out",
+        killed.to_str().unwrap(),
+        "--resume",
+    ])
+    .expect(0);
+    assert_eq!(without_timings(&killed), expected);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_k_fold_search_refits_the_winner_on_all_training_rows_and_tests_it_once() {
+    let dir = scratch("search-refit");
+    let out = dir.join("s");
+    let ran = nnc(&["search", &fixture("refit"), "--out", out.to_str().unwrap()]).expect(0);
+    let summary = json(&out.join("summary.json"));
+    let refit = &summary["refit"];
+    // 80 % of the 1797 digits (stratified) train the refit; 20 % are tested once.
+    let train_rows = refit["train_rows"].as_u64().unwrap();
+    let run = json(&out.join("refit/summary.json"));
+    assert_eq!(run["data"]["train"].as_u64().unwrap(), train_rows);
+    assert_eq!(run["data"]["val"], 0);
+    let test_rows = run["data"]["test"].as_u64().unwrap();
+    assert_eq!(train_rows + test_rows, 1797);
+    assert!((355..=365).contains(&test_rows), "{test_rows} test rows");
+    let accuracy = refit["test"]["accuracy"].as_f64().unwrap();
+    assert_eq!(run["test"]["accuracy"].as_f64().unwrap(), accuracy);
+    assert!(accuracy > 0.9, "refit test accuracy {accuracy}");
+    // The summary line shows the cross-validated metric beside the refit's test metric.
+    assert!(ran.stdout.contains("refit: trial"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("cross-validated"), "{}", ran.stdout);
+    // best.nn is the refit's file: `nnc eval` loads the refit's weights with it.
+    let eval = nnc(&[
+        "eval",
+        out.join("best.nn").to_str().unwrap(),
+        "--weights",
+        out.join("refit/weights.safetensors").to_str().unwrap(),
+    ])
+    .expect(0);
+    assert!(
+        eval.stdout
+            .contains(&format!("accuracy {:.2}%", accuracy * 100.0)),
+        "{}\nvs {accuracy}",
+        eval.stdout
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

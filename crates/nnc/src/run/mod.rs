@@ -65,11 +65,38 @@ fn record_and_checkpoint(
 pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> CommandResult {
     install_ctrl_c("interrupted: stopping after this step (Ctrl-C again to quit now)");
     let file = prepare(model, Purpose::Run, fold, common, out)?;
+    let dir = create_run_dir(common.out.as_deref(), &file.experiment().name)?;
+    Ok(run_in(&file, &dir, common.seed, out)?.code)
+}
+
+/// How a run ended: its exit code and what it measured.
+#[derive(Debug, Clone)]
+pub struct RunEnd {
+    /// The exit code (`OK`, `DIVERGED`, `INTERRUPTED`).
+    pub code: i32,
+    /// The training summary.
+    pub summary: nnc_train::trainer::RunSummary,
+    /// The test split's metrics, evaluated once at the end (`None` without test rows).
+    pub test: Option<(
+        nnc_train::metrics::Metrics,
+        nnc_train::metrics::ConfusionMatrix,
+    )>,
+}
+
+/// Trains `file` into the run directory `dir` (made by the caller): the resolved model file
+/// (its header naming `seed`, a `--seed` given), metrics, weights, summary and plots; prints
+/// the run as `nnc run` does. `nnc search` runs its refit this way.
+pub fn run_in(
+    file: &nnc_dsl::ModelFile,
+    dir: &Path,
+    seed: Option<u64>,
+    out: &Output,
+) -> Result<RunEnd, Failure> {
     let compiled = file.compiled();
     let experiment = file.experiment();
     let mut config = file.train_config().map_err(failure)?.clone();
     let splits = &compiled.data.splits;
-    let dir = create_run_dir(common.out.as_deref(), &experiment.name)?;
+    let dir = dir.to_path_buf();
     write(
         &dir.join("model.nn"),
         &nnc_dsl::resolve::resolved_text(
@@ -77,7 +104,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
             file.text(),
             file.overrides(),
             experiment,
-            common.seed,
+            seed,
             "nnc run",
             &dir,
         ),
@@ -151,9 +178,14 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     if let Some(e) = &sink.write_error {
         out.warn(&format!("warning: metrics.jsonl is incomplete: {e}"));
     }
-    Ok(match summary.stop {
+    let code = match summary.stop {
         StopReason::Diverged { .. } => DIVERGED,
         StopReason::Interrupted => INTERRUPTED,
         _ => OK,
+    };
+    Ok(RunEnd {
+        code,
+        summary,
+        test,
     })
 }

@@ -14,6 +14,7 @@
 //! `--resume` runs only the trials that are missing.
 
 pub mod files;
+pub mod refit;
 pub mod report;
 
 use crate::cli::Common;
@@ -25,11 +26,13 @@ use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
 use files::{SearchHeader, TrialsWriter};
 use nnc_dsl::border::best_values_on_border;
 use nnc_dsl::lower::SearchSpace;
+use nnc_dsl::resolve::{TrialFile, trial_text};
 use nnc_dsl::search::TrialRunner;
 use nnc_dsl::{CheckOptions, Override, Purpose};
 use nnc_train::babysit::{CheckKind, Severity};
 use nnc_train::search::{
-    SearchError, SearchPlan, SearchResult, Strategy, TrialRecord, leaderboard, run_search,
+    MetricFormat, SearchError, SearchPlan, SearchResult, Strategy, TrialRecord, leaderboard,
+    run_search,
 };
 use std::path::Path;
 
@@ -86,7 +89,7 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
         ));
     }
     let result = run_trials(&loaded, &space, jobs, &dir, &done, out)?;
-    finish(&loaded, &space.plan, &result, &dir, out)
+    finish(&loaded, &space, &result, &dir, common, out)
 }
 
 /// Refuses counts of zero.
@@ -218,31 +221,59 @@ fn run_trials(
     Ok(result)
 }
 
-/// The leaderboard, the warnings, `best.nn`, plots and the summary; the exit code.
+/// The leaderboard, the warnings, `best.nn`, the refit, plots and the summary; the exit code.
 fn finish(
     loaded: &load::Loaded,
-    plan: &SearchPlan,
+    space: &SearchSpace,
     result: &SearchResult,
     dir: &Path,
+    common: &Common,
     out: &Output,
 ) -> CommandResult {
+    let plan = &space.plan;
     let board = leaderboard(plan, &result.records, result.records.len());
     write(&dir.join("leaderboard.txt"), &board)?;
     let best = result.best_record();
+    // An interrupted search has no final best to refit.
+    let refit_wanted = space.refit && !result.interrupted;
+    let mut refit_file = false;
     if let Some(best) = best {
-        write(&dir.join("best.nn"), &best_model(loaded, best, plan, dir)?)?;
+        let (text, refit) = best_model(loaded, best, plan, dir, refit_wanted, out)?;
+        refit_file = refit;
+        write(&dir.join("best.nn"), &text)?;
     }
     let plot_error = report::scatter_plots(dir, plan, &result.records, best).err();
-    let summary = report::summary_json(plan, result, dir);
+    out.result(&report::result_text(&loaded.path, plan, result, dir));
+    print_warnings(loaded, result, out);
+    let refit = match best {
+        Some(best) if refit_file => {
+            Some(refit::refit(&dir.join("best.nn"), dir, best, common, out)?)
+        }
+        _ => None,
+    };
+    let summary = report::summary_json(plan, result, dir, refit.as_ref());
     write(
         &dir.join("summary.json"),
         &serde_json::to_string_pretty(&summary).unwrap_or_default(),
     )?;
+    out.result(&report::closing_text(plan, result, refit.as_ref(), dir));
+    out.record("summary", &summary);
+    if let Some(e) = plot_error {
+        out.warn(&format!("warning: the plots could not be drawn: {e}"));
+    }
+    Ok(if result.interrupted {
+        INTERRUPTED
+    } else if best.is_none() {
+        DIVERGED
+    } else {
+        refit.map_or(OK, |r| r.code)
+    })
+}
 
-    out.result(&report::result_text(&loaded.path, plan, result, dir));
-    // A best value on the border of its range is W506, pointing at the range in the file;
-    // the other warnings are findings.
-    let border = match (best, &loaded.checked.experiment.search) {
+/// The search's warnings: a best value on the border of its range as W506, pointing at the
+/// range in the file; the others as findings.
+fn print_warnings(loaded: &load::Loaded, result: &SearchResult, out: &Output) {
+    let border = match (result.best_record(), &loaded.checked.experiment.search) {
         (Some(best), Some(search)) => best_values_on_border(search, best, &result.warnings),
         _ => nnc_dsl::Diagnostics::new(),
     };
@@ -254,26 +285,20 @@ fn finish(
             out.warn(&f.to_string());
         }
     }
-    out.record("summary", &summary);
-    if let Some(e) = plot_error {
-        out.warn(&format!("warning: the plots could not be drawn: {e}"));
-    }
-    Ok(if result.interrupted {
-        INTERRUPTED
-    } else if best.is_none() {
-        DIVERGED
-    } else {
-        OK
-    })
 }
 
-/// The model file with the best trial's values written into its `param`s.
+/// `best.nn`: the model file with the best trial's values written into its `param`s and its
+/// training length, so `nnc run best.nn` reproduces the trial; with `refit`, the refit's file
+/// instead (every training row, the test split once). Returns the text and whether it is the
+/// refit (a refit that cannot be written is a warning, and best.nn the trial's file).
 fn best_model(
     loaded: &load::Loaded,
     best: &TrialRecord,
     plan: &SearchPlan,
     dir: &Path,
-) -> Result<String, Failure> {
+    refit: bool,
+    out: &Output,
+) -> Result<(String, bool), Failure> {
     let mut overrides = loaded.overrides.clone();
     overrides.extend(report::best_sets(best).into_iter().map(Override::parse));
     let options = CheckOptions {
@@ -284,33 +309,54 @@ fn best_model(
     let checked = nnc_dsl::check_with(&loaded.text, &loaded.path, &options).map_err(|_| {
         crate::exit::failure("the best trial's values no longer check (the file changed?)")
     })?;
-    let text = nnc_dsl::resolve::resolved_text(
-        &loaded.path,
-        &loaded.text,
-        &overrides,
-        &checked.experiment,
-        None,
-        "nnc search",
-        dir,
-    );
-    let note = format!(
-        "# Best of the search: trial {} (stage {}{}), {} = {:.4}{}.\n",
+    let experiment = &checked.experiment;
+    let metric = MetricFormat::telling_apart([best.outcome.metric]);
+    let trial_note = format!(
+        "# Best of the search: trial {} (stage {}{}), {} = {}{}.\n",
         best.spec.number(),
         best.spec.stage,
         best.spec
             .budget_epochs
-            .map_or(String::new(), |e| format!(", trained {e} epochs")),
+            .map_or(String::new(), |e| format!(", {}", report::epochs_text(e))),
         plan.metric,
-        best.outcome.metric,
+        metric.with_spread(best.outcome.metric, best.outcome.spread),
         best.outcome
             .spread
-            .map_or(String::new(), |s| format!(" ± {s:.4} over folds")),
+            .map_or(String::new(), |_| " over folds".into()),
     );
-    // After the `nn` version line and the resolver's header.
-    Ok(match text.split_once('\n') {
-        Some((first, rest)) if first.trim_start().starts_with("nn ") => {
-            format!("{first}\n{note}{rest}")
+    let write_file = |trial: &TrialFile<'_>| {
+        trial_text(
+            &loaded.path,
+            &loaded.text,
+            &overrides,
+            experiment,
+            trial,
+            "nnc search",
+            dir,
+        )
+    };
+    if refit {
+        let note = format!(
+            "{trial_note}# Refit: trained on every training row (validation rows and folds included), evaluated once on the test split.\n"
+        );
+        let refit_file = TrialFile {
+            epochs: refit::refit_epochs(best, experiment),
+            refit: true,
+            note: &note,
+        };
+        match write_file(&refit_file) {
+            Ok(text) => return Ok((text, true)),
+            Err(why) => out.warn(&format!(
+                "warning: no refit: {why}; best.nn trains the best trial as it was searched"
+            )),
         }
-        _ => format!("{note}{text}"),
-    })
+    }
+    let file = TrialFile {
+        epochs: best.spec.budget_epochs,
+        refit: false,
+        note: &trial_note,
+    };
+    write_file(&file)
+        .map(|text| (text, false))
+        .map_err(|why| crate::exit::failure(format!("cannot write best.nn: {why}")))
 }

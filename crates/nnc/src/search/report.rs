@@ -4,7 +4,8 @@
 use crate::plots::{ScatterChart, Series, scatter_chart};
 use nnc_dsl::lower::SearchSpace;
 use nnc_train::search::{
-    Dist, Goal, SearchPlan, SearchResult, TrialRecord, TrialStatus, Value, fit_width, leaderboard,
+    Dist, Goal, MetricFormat, SearchPlan, SearchResult, Strategy, TrialRecord, TrialStatus, Value,
+    budget_groups, fit_width, group_table,
 };
 use std::path::Path;
 
@@ -18,8 +19,17 @@ pub fn planned_trials(plan: &SearchPlan) -> u64 {
 /// a time, the metric and its goal, the folds, and the directory.
 pub fn announcement(name: &str, space: &SearchSpace, jobs: usize, dir: &Path) -> String {
     let plan = &space.plan;
+    let strategy = match plan.strategy {
+        Strategy::Halving { eta, .. } => format!("successive halving, η = {eta}: "),
+        _ => String::new(),
+    };
     format!(
-        "search: {} trials of `{name}` ({}), {jobs} at a time{}, judged on {} ({}){}; directory {}",
+        "search: {}{} trials of `{name}` ({strategy}{}), {jobs} at a time{}, judged on {} ({}){}; directory {}",
+        if matches!(plan.strategy, Strategy::Halving { .. }) {
+            "at most "
+        } else {
+            ""
+        },
         planned_trials(plan),
         plan.stages
             .iter()
@@ -27,7 +37,8 @@ pub fn announcement(name: &str, space: &SearchSpace, jobs: usize, dir: &Path) ->
                 "{} {}{}",
                 s.name,
                 s.trials.map_or("all".into(), |t| t.to_string()),
-                s.epochs.map_or(String::new(), |e| format!(" × {e} epochs"))
+                s.epochs
+                    .map_or(String::new(), |e| format!(" × {}", epochs_text(e)))
             ))
             .collect::<Vec<_>>()
             .join(", "),
@@ -44,11 +55,23 @@ pub fn announcement(name: &str, space: &SearchSpace, jobs: usize, dir: &Path) ->
     )
 }
 
-/// The live table of finished trials: a header, then a row per trial as it finishes.
+/// `1 epoch`, `3 epochs`.
+pub fn epochs_text(epochs: u64) -> String {
+    if epochs == 1 {
+        "1 epoch".into()
+    } else {
+        format!("{epochs} epochs")
+    }
+}
+
+/// The live table of finished trials: a header, then a row per trial as it finishes, the best
+/// so far marked among the trials of the same epoch budget (trials of other lengths are not
+/// compared).
 pub struct LiveTable<'a> {
     plan: &'a SearchPlan,
     total: u64,
-    best: f64,
+    /// The best metric so far of each epoch budget.
+    best: Vec<(Option<u64>, f64)>,
 }
 
 const PARAM_WIDTH: usize = 11;
@@ -59,7 +82,7 @@ impl<'a> LiveTable<'a> {
         LiveTable {
             plan,
             total: planned_trials(plan),
-            best: f64::NAN,
+            best: Vec::new(),
         }
     }
 
@@ -96,14 +119,10 @@ impl<'a> LiveTable<'a> {
             s.push_str(&format!(" {:>PARAM_WIDTH$}", fit_width(&v, PARAM_WIDTH)));
         }
         let o = &r.outcome;
-        let metric = match (&o.status, o.spread) {
-            (TrialStatus::Ok, Some(spread)) if o.metric.is_finite() => {
-                format!("{:.4} ± {spread:.4}", o.metric)
-            }
-            (TrialStatus::Ok, _) if o.metric.is_finite() => format!("{:.4}", o.metric),
-            (TrialStatus::Ok, _) => "-".into(),
-            (TrialStatus::Diverged, _) => "diverged".into(),
-            (TrialStatus::Failed(_), _) => "failed".into(),
+        let metric = match &o.status {
+            TrialStatus::Ok => MetricFormat::default_digits().with_spread(o.metric, o.spread),
+            TrialStatus::Diverged => "diverged".into(),
+            TrialStatus::Failed(_) => "failed".into(),
         };
         let train = o
             .train_accuracy
@@ -112,12 +131,22 @@ impl<'a> LiveTable<'a> {
             "  {metric:>18}  {train:>6}  {:>6.1}  {:>6.2}s",
             o.epochs_run, o.seconds
         ));
-        if o.status == TrialStatus::Ok
-            && o.metric.is_finite()
-            && (self.best.is_nan() || self.plan.goal.better(o.metric, self.best))
-        {
-            self.best = o.metric;
-            s.push_str("  * best so far");
+        if o.status == TrialStatus::Ok && o.metric.is_finite() {
+            let budget = r.spec.budget_epochs;
+            let best = match self.best.iter_mut().find(|(b, _)| *b == budget) {
+                Some((_, best)) => best,
+                None => {
+                    self.best.push((budget, f64::NAN));
+                    &mut self.best.last_mut().expect("just pushed").1
+                }
+            };
+            if best.is_nan() || self.plan.goal.better(o.metric, *best) {
+                *best = o.metric;
+                s.push_str(&format!(
+                    "  * best of {} so far",
+                    budget.map_or("the file's length".into(), epochs_text)
+                ));
+            }
         }
         if let TrialStatus::Failed(m) = &o.status {
             s.push_str(&format!("  {m}"));
@@ -201,7 +230,12 @@ pub fn scatter_plots(
                 y_label: &plan.metric,
                 log_x,
                 series: &series,
-                highlight: best.and_then(|b| Some((x_of(b)?, b.outcome.metric))),
+                highlight: best.and_then(|b| {
+                    Some((
+                        (x_of(b)?, b.outcome.metric),
+                        format!("best: trial {}", b.spec.number()),
+                    ))
+                }),
                 categories: &categories,
                 failed: &failed,
             },
@@ -214,40 +248,139 @@ pub fn scatter_plots(
 /// Trials the printed leaderboard shows (the file has them all).
 pub const LEADERBOARD_ROWS: usize = 10;
 
-/// What a finished search prints: the leaderboard's top [`LEADERBOARD_ROWS`], the best trial
-/// with the commands that train it, and the directory.
+/// What a search's refit measured ([`super::refit`]).
+#[derive(Debug, Clone)]
+pub struct RefitEnd {
+    /// Its run directory.
+    pub dir: std::path::PathBuf,
+    /// The rows it trained on (train + val, or all folds).
+    pub train_rows: usize,
+    /// The test split's loss and accuracy, evaluated once (`None` without test rows).
+    pub test: Option<nnc_train::metrics::Metrics>,
+    /// The run's exit code.
+    pub code: i32,
+}
+
+/// What a finished search prints: the final budget group's top [`LEADERBOARD_ROWS`] (the
+/// others are in `leaderboard.txt`) and the best trial with the command that trains it.
 pub fn result_text(model: &Path, plan: &SearchPlan, result: &SearchResult, dir: &Path) -> String {
-    let shown = leaderboard(plan, &result.records, LEADERBOARD_ROWS);
-    let mut text = format!(
-        "\nleaderboard ({} of {} trials{}):\n{shown}",
-        result.records.len().min(LEADERBOARD_ROWS),
-        result.records.len(),
-        if result.interrupted {
-            ", interrupted"
+    let groups = budget_groups(plan, &result.records);
+    let mut text = String::new();
+    if let Some(last) = groups.first() {
+        let title = if plan.stages.len() == 1 {
+            String::new()
         } else {
-            ""
-        }
-    );
-    if let Some(best) = result.best_record() {
+            format!(", {}", last.title())
+        };
         text.push_str(&format!(
-            "\nbest: trial {} with {} = {:.4}{}\n  train it: nnc run {}\n        or: nnc run {} {}\n",
-            best.spec.number(),
-            plan.metric,
-            best.outcome.metric,
-            best.outcome
-                .spread
-                .map_or(String::new(), |s| format!(" ± {s:.4}")),
-            dir.join("best.nn").display(),
-            model.display(),
-            best_sets(best)
-                .iter()
-                .map(|s| format!("--set {s}"))
-                .collect::<Vec<_>>()
-                .join(" "),
+            "\nleaderboard{title} ({} of {} trials{}):\n{}",
+            last.ranked.len().min(LEADERBOARD_ROWS),
+            last.ranked.len(),
+            if result.interrupted {
+                ", interrupted"
+            } else {
+                ""
+            },
+            group_table(plan, &result.records, last, LEADERBOARD_ROWS)
         ));
+    }
+    for other in groups.iter().skip(1) {
+        text.push_str(&format!(
+            "({} trial{} of {}: ranked separately in leaderboard.txt, not against other budgets)\n",
+            other.ranked.len(),
+            if other.ranked.len() == 1 { "" } else { "s" },
+            other.title()
+        ));
+    }
+    if let Some(best) = result.best_record() {
+        let format = MetricFormat::telling_apart(
+            groups
+                .first()
+                .into_iter()
+                .flat_map(|g| g.ranked.iter().take(LEADERBOARD_ROWS))
+                .map(|&i| result.records[i].outcome.metric),
+        );
+        text.push_str(&format!(
+            "\nbest: trial {} ({}) with {} = {}\n  train it: nnc run {}\n",
+            best.spec.number(),
+            trial_budget(best),
+            plan.metric,
+            format.with_spread(best.outcome.metric, best.outcome.spread),
+            dir.join("best.nn").display(),
+        ));
+        if best.spec.budget_epochs.is_none() {
+            text.push_str(&format!(
+                "        or: nnc run {} {}\n",
+                model.display(),
+                best_sets(best)
+                    .iter()
+                    .map(|s| format!("--set {s}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+        }
+    }
+    text
+}
+
+/// The last lines of a search: the refit's test metrics beside the search's metric, and the
+/// directory.
+pub fn closing_text(
+    plan: &SearchPlan,
+    result: &SearchResult,
+    refit: Option<&RefitEnd>,
+    dir: &Path,
+) -> String {
+    let mut text = String::new();
+    if let (Some(best), Some(refit)) = (result.best_record(), refit) {
+        let format = MetricFormat::telling_apart([best.outcome.metric]);
+        text.push_str(&refit_line(plan, best, refit, format));
     }
     text.push_str(&format!("search directory: {}", dir.display()));
     text
+}
+
+/// `stage fine, 15 epochs` for a trial.
+fn trial_budget(r: &TrialRecord) -> String {
+    format!(
+        "stage {}, {}",
+        r.spec.stage,
+        r.spec
+            .budget_epochs
+            .map_or("the file's training length".into(), epochs_text)
+    )
+}
+
+/// The refit's line: its test metrics beside the search's (cross-validated) metric.
+fn refit_line(
+    plan: &SearchPlan,
+    best: &TrialRecord,
+    refit: &RefitEnd,
+    format: MetricFormat,
+) -> String {
+    let measured = refit.test.map_or_else(
+        || "no test split to evaluate".to_string(),
+        |m| {
+            format!(
+                "test.accuracy = {}, test.loss = {}",
+                format.format(m.accuracy),
+                format.format(m.loss)
+            )
+        },
+    );
+    format!(
+        "refit: trial {}'s values trained on all {} training rows: {measured} (the search's {} = {}{})\n  run directory: {}\n",
+        best.spec.number(),
+        refit.train_rows,
+        plan.metric,
+        format.with_spread(best.outcome.metric, best.outcome.spread),
+        if best.outcome.spread.is_some() {
+            ", cross-validated"
+        } else {
+            ""
+        },
+        refit.dir.display()
+    )
 }
 
 /// The best trial's values as `name=value` texts, as `--set` takes them.
@@ -258,10 +391,18 @@ pub fn best_sets(best: &TrialRecord) -> Vec<String> {
         .collect()
 }
 
-/// `summary.json`: counts, the best trial and the warnings.
-pub fn summary_json(plan: &SearchPlan, result: &SearchResult, dir: &Path) -> serde_json::Value {
+/// `summary.json`: counts, the best trial (ranked within its budget group, named
+/// `ranked_among`), the refit and the warnings. Trials are named by their numbers, as in the
+/// table.
+pub fn summary_json(
+    plan: &SearchPlan,
+    result: &SearchResult,
+    dir: &Path,
+    refit: Option<&RefitEnd>,
+) -> serde_json::Value {
     let counts = result.counts();
     let best = result.best_record();
+    let groups = budget_groups(plan, &result.records);
     serde_json::json!({
         "directory": dir.display().to_string(),
         "metric": plan.metric,
@@ -272,8 +413,14 @@ pub fn summary_json(plan: &SearchPlan, result: &SearchResult, dir: &Path) -> ser
         "diverged": counts.diverged,
         "failed": counts.failed,
         "interrupted": result.interrupted,
+        "ranked_among": groups.first().map(|g| g.title()),
         "best": best,
         "best_set": best.map(best_sets),
+        "refit": refit.map(|r| serde_json::json!({
+            "directory": r.dir.display().to_string(),
+            "train_rows": r.train_rows,
+            "test": r.test.map(|m| serde_json::json!({"loss": m.loss, "accuracy": m.accuracy})),
+        })),
         "warnings": result.warnings,
     })
 }

@@ -4,9 +4,16 @@
 use super::{BudgetGroup, MetricFormat, SearchPlan, TrialRecord, TrialStatus, budget_groups};
 
 /// Every budget group of the search as a titled table of its top `n` trials, the final group
-/// first: `stage fine, 15 epochs: 10 trials, ranked among themselves`, then the table.
+/// first: `stage fine, 15 epochs: 10 trials, ranked among themselves`, then the table. A
+/// single-stage search is one table without a title.
 pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> String {
-    budget_groups(plan, records)
+    let groups = budget_groups(plan, records);
+    if let [only] = groups.as_slice()
+        && plan.stages.len() == 1
+    {
+        return group_table(plan, records, only, n);
+    }
+    groups
         .iter()
         .map(|g| {
             format!(
