@@ -558,7 +558,9 @@ fn the_best_comes_from_the_last_stage_and_best_nn_reproduces_it_bit_for_bit() {
         ran.stdout
     );
     assert!(
-        ran.stdout.contains("4 trials of stage coarse, 5 epochs"),
+        ran.stdout.contains(
+            "each ranked apart in leaderboard.txt:\n  stage coarse, 5 epochs: 4 trials\n"
+        ),
         "{}",
         ran.stdout
     );

@@ -312,12 +312,9 @@ fn best_model(
     let experiment = &checked.experiment;
     let metric = MetricFormat::telling_apart([best.outcome.metric]);
     let trial_note = format!(
-        "# Best of the search: trial {} (stage {}{}), {} = {}{}.\n",
+        "# Best of the search: trial {} ({}), {} = {}{}.\n",
         best.spec.number(),
-        best.spec.stage,
-        best.spec
-            .budget_epochs
-            .map_or(String::new(), |e| format!(", {}", report::epochs_text(e))),
+        report::trial_budget(best),
         plan.metric,
         metric.with_spread(best.outcome.metric, best.outcome.spread),
         best.outcome

@@ -273,9 +273,9 @@ pub fn result_text(model: &Path, plan: &SearchPlan, result: &SearchResult, dir: 
             format!(", {}", last.title())
         };
         text.push_str(&format!(
-            "\nleaderboard{title} ({} of {} trials{}):\n{}",
+            "\nleaderboard{title} ({} of {}{}):\n{}",
             last.ranked.len().min(LEADERBOARD_ROWS),
-            last.ranked.len(),
+            trials_text(last.ranked.len()),
             if result.interrupted {
                 ", interrupted"
             } else {
@@ -284,13 +284,14 @@ pub fn result_text(model: &Path, plan: &SearchPlan, result: &SearchResult, dir: 
             group_table(plan, &result.records, last, LEADERBOARD_ROWS)
         ));
     }
-    for other in groups.iter().skip(1) {
-        text.push_str(&format!(
-            "({} trial{} of {}: ranked separately in leaderboard.txt, not against other budgets)\n",
-            other.ranked.len(),
-            if other.ranked.len() == 1 { "" } else { "s" },
-            other.title()
-        ));
+    let others: Vec<String> = groups
+        .iter()
+        .skip(1)
+        .map(|g| format!("  {}: {}\n", g.title(), trials_text(g.ranked.len())))
+        .collect();
+    if !others.is_empty() {
+        text.push_str("other budgets, each ranked apart in leaderboard.txt:\n");
+        text.push_str(&others.concat());
     }
     if let Some(best) = result.best_record() {
         let format = MetricFormat::telling_apart(
@@ -340,11 +341,29 @@ pub fn closing_text(
     text
 }
 
-/// `stage fine, 15 epochs` for a trial.
-fn trial_budget(r: &TrialRecord) -> String {
+/// `1 trial`, `9 trials`.
+fn trials_text(n: usize) -> String {
+    if n == 1 {
+        "1 trial".into()
+    } else {
+        format!("{n} trials")
+    }
+}
+
+/// A stage as a phrase: `stage fine`, or `rung 2` (successive halving's stages).
+pub fn stage_text(name: &str) -> String {
+    if name.starts_with("rung ") {
+        name.to_string()
+    } else {
+        format!("stage {name}")
+    }
+}
+
+/// `stage fine, 15 epochs` (`rung 2, 3 epochs`) for a trial.
+pub fn trial_budget(r: &TrialRecord) -> String {
     format!(
-        "stage {}, {}",
-        r.spec.stage,
+        "{}, {}",
+        stage_text(&r.spec.stage),
         r.spec
             .budget_epochs
             .map_or("the file's training length".into(), epochs_text)

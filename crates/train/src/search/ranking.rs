@@ -20,14 +20,16 @@ pub struct BudgetGroup {
 }
 
 impl BudgetGroup {
-    /// How the group is introduced: `stage fine, 15 epochs` (`stages coarse, fine, …`).
+    /// How the group is introduced: `stage fine, 15 epochs` (`stages coarse, fine, …`), or
+    /// `rung 2, 3 epochs` for a rung of successive halving.
     pub fn title(&self) -> String {
+        let rungs = self.stages.iter().all(|s| s.starts_with("rung "));
         format!(
-            "{} {}, {}",
-            if self.stages.len() == 1 {
-                "stage"
-            } else {
-                "stages"
+            "{}{}, {}",
+            match (rungs, self.stages.len()) {
+                (true, _) => "",
+                (false, 1) => "stage ",
+                (false, _) => "stages ",
             },
             self.stages.join(", "),
             match self.budget_epochs {
