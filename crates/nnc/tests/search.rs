@@ -675,7 +675,11 @@ fn a_k_fold_search_refits_the_winner_on_all_training_rows_and_tests_it_once() {
     assert!(accuracy > 0.9, "refit test accuracy {accuracy}");
     // The summary line shows the cross-validated metric beside the refit's test metric.
     assert!(ran.stdout.contains("refit: trial"), "{}", ran.stdout);
-    assert!(ran.stdout.contains("cross-validated"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("(cross-validated over 3 folds)"),
+        "{}",
+        ran.stdout
+    );
     // best.nn is the refit's file: `nnc eval` loads the refit's weights with it.
     let eval = nnc(&[
         "eval",

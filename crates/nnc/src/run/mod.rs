@@ -158,7 +158,7 @@ pub fn run_in(
         compiled.seed,
     )?;
     let run = report::RunReport {
-        file: &file,
+        file,
         config: &config,
         summary: &summary,
         test: test.as_ref(),

@@ -243,7 +243,13 @@ fn finish(
         write(&dir.join("best.nn"), &text)?;
     }
     let plot_error = report::scatter_plots(dir, plan, &result.records, best).err();
-    out.result(&report::result_text(&loaded.path, plan, result, dir));
+    out.result(&report::result_text(
+        &loaded.path,
+        plan,
+        result,
+        dir,
+        refit_file,
+    ));
     print_warnings(loaded, result, out);
     let refit = match best {
         Some(best) if refit_file => {

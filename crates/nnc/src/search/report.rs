@@ -262,8 +262,15 @@ pub struct RefitEnd {
 }
 
 /// What a finished search prints: the final budget group's top [`LEADERBOARD_ROWS`] (the
-/// others are in `leaderboard.txt`) and the best trial with the command that trains it.
-pub fn result_text(model: &Path, plan: &SearchPlan, result: &SearchResult, dir: &Path) -> String {
+/// others are in `leaderboard.txt`) and the best trial with the command that trains it (or,
+/// when `refit_file`, a pointer to the refit's file, run next).
+pub fn result_text(
+    model: &Path,
+    plan: &SearchPlan,
+    result: &SearchResult,
+    dir: &Path,
+    refit_file: bool,
+) -> String {
     let groups = budget_groups(plan, &result.records);
     let mut text = String::new();
     if let Some(last) = groups.first() {
@@ -301,24 +308,36 @@ pub fn result_text(model: &Path, plan: &SearchPlan, result: &SearchResult, dir: 
                 .flat_map(|g| g.ranked.iter().take(LEADERBOARD_ROWS))
                 .map(|&i| result.records[i].outcome.metric),
         );
+        let budget = if plan.stages.len() == 1 && best.spec.budget_epochs.is_none() {
+            String::new()
+        } else {
+            format!(" ({})", trial_budget(best))
+        };
         text.push_str(&format!(
-            "\nbest: trial {} ({}) with {} = {}\n  train it: nnc run {}\n",
+            "\nbest: trial {}{budget} with {} = {}\n",
             best.spec.number(),
-            trial_budget(best),
             plan.metric,
             format.with_spread(best.outcome.metric, best.outcome.spread),
-            dir.join("best.nn").display(),
         ));
-        if best.spec.budget_epochs.is_none() {
+        let best_nn = dir.join("best.nn");
+        if refit_file {
             text.push_str(&format!(
-                "        or: nnc run {} {}\n",
-                model.display(),
-                best_sets(best)
-                    .iter()
-                    .map(|s| format!("--set {s}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                "  refit below; its model file: {}\n",
+                best_nn.display()
             ));
+        } else {
+            text.push_str(&format!("  train it: nnc run {}\n", best_nn.display()));
+            if best.spec.budget_epochs.is_none() {
+                text.push_str(&format!(
+                    "        or: nnc run {} {}\n",
+                    model.display(),
+                    best_sets(best)
+                        .iter()
+                        .map(|s| format!("--set {s}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+            }
         }
     }
     text
@@ -370,7 +389,7 @@ pub fn trial_budget(r: &TrialRecord) -> String {
     )
 }
 
-/// The refit's line: its test metrics beside the search's (cross-validated) metric.
+/// The refit's lines: its test metrics beside the search's (cross-validated) metric.
 fn refit_line(
     plan: &SearchPlan,
     best: &TrialRecord,
@@ -387,18 +406,20 @@ fn refit_line(
             )
         },
     );
+    let folds = if best.outcome.fold_metrics.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (cross-validated over {} folds)",
+            best.outcome.fold_metrics.len()
+        )
+    };
     format!(
-        "refit: trial {}'s values trained on all {} training rows: {measured} (the search's {} = {}{})\n  run directory: {}\n",
+        "refit: trial {} on all {} training rows: {measured}\n  the search's {} = {}{folds}\n",
         best.spec.number(),
         refit.train_rows,
         plan.metric,
         format.with_spread(best.outcome.metric, best.outcome.spread),
-        if best.outcome.spread.is_some() {
-            ", cross-validated"
-        } else {
-            ""
-        },
-        refit.dir.display()
     )
 }
 

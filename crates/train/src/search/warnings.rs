@@ -1,6 +1,7 @@
 //! The textbook's warnings about a finished search, one function per check: nothing trained,
 //! most trials failed, a best value at the edge of its range, one trial far better than the
-//! rest, overfitting in the best trials, every trial flat, most trials diverged.
+//! rest, overfitting in the best trials, every trial flat, most trials diverged. The outlier
+//! and overfitting checks compare the best only with trials of its epoch budget.
 
 use super::edge::{EDGE_FRACTION, range_edge, widened};
 use super::{FLAT_FRACTION, Goal, SearchPlan, TrialRecord, TrialStatus, Value};
@@ -66,9 +67,16 @@ pub fn search_warnings(
     let Some(best) = best.map(|b| &records[b]) else {
         return out;
     };
+    // A trial is only compared with trials trained for as long as the best.
+    let comparable: Vec<&TrialRecord> = ended
+        .finished
+        .iter()
+        .copied()
+        .filter(|r| r.spec.budget_epochs == best.spec.budget_epochs)
+        .collect();
     out.extend(range_edges(plan, best));
-    out.extend(outlier_trial(plan, &ended.finished, best));
-    out.extend(overfitting(plan, &ended.finished));
+    out.extend(outlier_trial(plan, &comparable, best));
+    out.extend(overfitting(plan, &comparable));
     out.extend(all_flat(&ended.finished));
     out.extend(most_diverged(records));
     out
