@@ -69,6 +69,28 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     Ok(run_in(&file, &dir, common.seed, out)?.code)
 }
 
+/// Writes the model file as run (`model.nn`, its header naming `seed`) and the resolved
+/// experiment (`experiment.json`) into the run directory `dir`.
+fn write_resolved(file: &nnc_dsl::ModelFile, dir: &Path, seed: Option<u64>) -> Result<(), Failure> {
+    let experiment = file.experiment();
+    write(
+        &dir.join("model.nn"),
+        &nnc_dsl::resolve::resolved_text(
+            file.path(),
+            file.text(),
+            file.overrides(),
+            experiment,
+            seed,
+            "nnc run",
+            dir,
+        ),
+    )?;
+    write(
+        &dir.join("experiment.json"),
+        &serde_json::to_string_pretty(experiment).unwrap_or_default(),
+    )
+}
+
 /// How a run ended: its exit code and what it measured.
 #[derive(Debug, Clone)]
 pub struct RunEnd {
@@ -97,22 +119,7 @@ pub fn run_in(
     let mut config = file.train_config().map_err(failure)?.clone();
     let splits = &compiled.data.splits;
     let dir = dir.to_path_buf();
-    write(
-        &dir.join("model.nn"),
-        &nnc_dsl::resolve::resolved_text(
-            file.path(),
-            file.text(),
-            file.overrides(),
-            experiment,
-            seed,
-            "nnc run",
-            &dir,
-        ),
-    )?;
-    write(
-        &dir.join("experiment.json"),
-        &serde_json::to_string_pretty(experiment).unwrap_or_default(),
-    )?;
+    write_resolved(file, &dir, seed)?;
 
     out.note(&report::data_line(compiled));
     let mut sink = RunSink::new(
