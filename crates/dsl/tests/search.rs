@@ -236,3 +236,36 @@ fn refit_defaults_to_on_exactly_when_the_search_cross_validates() {
         Some(false)
     );
 }
+
+/// A coarse-to-fine search whose stages train 2 and 6 steps' worth of epochs on the spiral.
+const STAGED: &str = "nn 0.1\n\
+    param lr = 0.5\n\
+    data { source spiral(points: 40, classes: 3); split train: 70%, val: 30%; seed 3 }\n\
+    model { dense 16 -> relu; dense data.classes; loss softmax }\n\
+    train { optimizer sgd(lr: lr, momentum: 0.9); batch 16; epochs 20; seed 4 }\n\
+    search random(seed: 2) { lr ~ loguniform(1e-2, 1); metric val.loss\n\
+      stage coarse, trials: 4, epochs: 1\n\
+      stage fine, trials: 3, epochs: 6, keep: 2 }\n";
+
+#[test]
+fn the_library_writes_a_best_file_whose_training_reproduces_the_trial() {
+    let dir = std::env::temp_dir().join(format!("nnc-dsl-best-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = nnc_dsl::ModelFile::from_text(dir.join("staged.nn"), STAGED, &[]).unwrap();
+    let result = file.search(1, &mut |_| {}).unwrap();
+    let best = result.best_record().unwrap();
+    // Ranked at equal budgets: the best is a 6-epoch fine trial.
+    assert_eq!(best.spec.stage, "fine");
+    assert_eq!(best.spec.budget_epochs, Some(6));
+
+    let text = file.best_file(best, false, "# the best\n", &dir).unwrap();
+    assert!(text.contains("epochs 6"), "{text}");
+    let path = dir.join("best.nn");
+    std::fs::write(&path, &text).unwrap();
+    let rerun = nnc_dsl::ModelFile::open(&path, &[]).unwrap();
+    let (_, summary) = rerun.train(&mut nnc_train::events::Silent).unwrap();
+    let val = summary.val.unwrap();
+    assert_eq!(val.loss.to_bits(), best.outcome.metric.to_bits());
+    assert_eq!(summary.epochs, best.outcome.epochs_run);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -51,6 +51,9 @@ pub enum ModelFileError {
     /// trials).
     #[error(transparent)]
     Search(#[from] nnc_train::search::SearchError),
+    /// A search's best trial cannot be written as a model file.
+    #[error("cannot write the best trial as a model file: {0}")]
+    BestFile(String),
     /// Training failed.
     #[error(transparent)]
     Train(#[from] nnc_train::TrainError),

@@ -89,6 +89,32 @@ impl ModelFile {
         self.run_search(&space, jobs, &[], None, &mut |record, _| on_trial(record))
     }
 
+    /// `best` (a trial of this file's search) as a model file for the directory `dest`, as
+    /// `nnc search` writes `best.nn`: the file with the trial's values and training length
+    /// (training it reproduces the trial), or with `refit` the refit's file (every training
+    /// row, the test split once). `note` goes under the header comment.
+    pub fn best_file(
+        &self,
+        best: &TrialRecord,
+        refit: bool,
+        note: &str,
+        dest: &std::path::Path,
+    ) -> Result<String, ModelFileError> {
+        crate::search::best_file(
+            crate::search::SearchedFile {
+                path: &self.parts.path,
+                text: &self.parts.text,
+                base: &self.parts.overrides,
+                probe: &self.parts.probe,
+            },
+            best,
+            refit,
+            note,
+            dest,
+        )
+        .map_err(ModelFileError::BestFile)
+    }
+
     /// Runs `space` (the file's search, possibly changed: trial counts, sampler seed) on
     /// `jobs` threads, skipping the trials `done` already holds; `on_record` gets every
     /// trial with whether it is new; `interrupt` stops starting trials.

@@ -7,14 +7,17 @@
 //! * [`trial`]: [`TrialRunner`], the function the engine
 //!   ([`nnc_train::search::run_search`]) calls for every trial.
 //! * [`folds`]: the cross-validation folds and the training of one fold.
+//! * [`best`]: the best trial written as a model file (`best.nn`), or its refit's.
 //!
 //! The engine itself (sampling, stages, parallel trials, warnings) is in
 //! [`nnc_train::search`]; the `search` section is lowered into its plan by
 //! [`crate::lower::search`].
 
+pub mod best;
 pub mod folds;
 pub mod trial;
 
+pub use best::{SearchedFile, best_file, refit_epochs};
 pub use folds::{train_fold, validation_folds};
 pub use trial::TrialRunner;
 

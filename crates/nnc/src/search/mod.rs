@@ -24,11 +24,10 @@ use crate::output::Output;
 use crate::shared::files::{SEARCH_TRIALS, new_search_dir, resume_dir, write};
 use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
 use files::{SearchHeader, TrialsWriter};
+use nnc_dsl::Purpose;
 use nnc_dsl::border::best_values_on_border;
 use nnc_dsl::lower::SearchSpace;
-use nnc_dsl::resolve::{TrialFile, trial_text};
-use nnc_dsl::search::TrialRunner;
-use nnc_dsl::{CheckOptions, Override, Purpose};
+use nnc_dsl::search::{SearchedFile, TrialRunner, best_file};
 use nnc_train::babysit::{CheckKind, Severity};
 use nnc_train::search::{
     MetricFormat, SearchError, SearchPlan, SearchResult, Strategy, TrialRecord, leaderboard,
@@ -305,17 +304,12 @@ fn best_model(
     refit: bool,
     out: &Output,
 ) -> Result<(String, bool), Failure> {
-    let mut overrides = loaded.overrides.clone();
-    overrides.extend(report::best_sets(best).into_iter().map(Override::parse));
-    let options = CheckOptions {
-        overrides: &overrides,
+    let file = SearchedFile {
+        path: &loaded.path,
+        text: &loaded.text,
+        base: &loaded.overrides,
         probe: &loaded.probe,
-        purpose: Purpose::Search,
     };
-    let checked = nnc_dsl::check_with(&loaded.text, &loaded.path, &options).map_err(|_| {
-        crate::exit::failure("the best trial's values no longer check (the file changed?)")
-    })?;
-    let experiment = &checked.experiment;
     let metric = MetricFormat::telling_apart([best.outcome.metric]);
     let trial_note = format!(
         "# Best of the search: trial {} ({}), {} = {}{}.\n",
@@ -327,39 +321,18 @@ fn best_model(
             .spread
             .map_or(String::new(), |_| " over folds".into()),
     );
-    let write_file = |trial: &TrialFile<'_>| {
-        trial_text(
-            &loaded.path,
-            &loaded.text,
-            &overrides,
-            experiment,
-            trial,
-            "nnc search",
-            dir,
-        )
-    };
     if refit {
         let note = format!(
             "{trial_note}# Refit: trained on every training row (validation rows and folds included), evaluated once on the test split.\n"
         );
-        let refit_file = TrialFile {
-            epochs: refit::refit_epochs(best, experiment),
-            refit: true,
-            note: &note,
-        };
-        match write_file(&refit_file) {
+        match best_file(file, best, true, &note, dir) {
             Ok(text) => return Ok((text, true)),
             Err(why) => out.warn(&format!(
                 "warning: no refit: {why}; best.nn trains the best trial as it was searched"
             )),
         }
     }
-    let file = TrialFile {
-        epochs: best.spec.budget_epochs,
-        refit: false,
-        note: &trial_note,
-    };
-    write_file(&file)
+    best_file(file, best, false, &trial_note, dir)
         .map(|text| (text, false))
         .map_err(|why| crate::exit::failure(format!("cannot write best.nn: {why}")))
 }

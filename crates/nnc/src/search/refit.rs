@@ -1,7 +1,7 @@
 //! The refit (scikit-learn's `refit=True`): after the search, the winner's values trained
 //! again on every training row — train and validation, or all folds — and evaluated once on
 //! the test split. The refit is `nnc run` of the search's `best.nn` (written with
-//! [`nnc_dsl::resolve::trial_text`] in its refit form) into the run directory `refit/` of the
+//! [`nnc_dsl::search::best_file`] in its refit form) into the run directory `refit/` of the
 //! search directory, so `nnc run best.nn` reproduces it and `nnc eval` loads its weights.
 
 use super::report::RefitEnd;
@@ -10,29 +10,11 @@ use crate::exit::Failure;
 use crate::output::Output;
 use crate::run::run_in;
 use nnc_dsl::Purpose;
-use nnc_dsl::ir::{Experiment, Interval};
 use nnc_train::search::TrialRecord;
 use std::path::Path;
 
 /// The directory of the refit inside the search directory.
 pub const REFIT_DIR: &str = "refit";
-
-/// The epochs the refit trains: the trial's budget (or the file's length), unless the trial
-/// stopped early — the refit has no validation split to stop on, so it trains as long as the
-/// trial did (its epochs run, the mean over folds, rounded up).
-pub fn refit_epochs(best: &TrialRecord, experiment: &Experiment) -> Option<u64> {
-    let planned = best.spec.budget_epochs.map(|e| e as f64).or_else(|| {
-        match experiment.train.as_ref()?.length {
-            Interval::Epochs(e) => Some(e),
-            Interval::Steps(_) => None,
-        }
-    });
-    let run = best.outcome.epochs_run;
-    match planned {
-        Some(p) if run > 0.0 && run + 1e-9 < p => Some((run.ceil() as u64).max(1)),
-        _ => best.spec.budget_epochs,
-    }
-}
 
 /// Trains `best_nn` (the refit's model file, in `search_dir`) into `search_dir/refit/`,
 /// printing the run as `nnc run` does.
