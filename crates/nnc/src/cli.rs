@@ -44,7 +44,8 @@ pub struct Common {
     #[arg(long = "set", value_name = "NAME=VALUE", global = true)]
     pub set: Vec<String>,
     /// Seed of initialization, dropout and batch order (replaces the file's `train` seed; the
-    /// data split keeps its own seed). For `search`: the seed of the random search's sampler.
+    /// data split keeps its own seed). For `search`: the seed of the sampler (random search,
+    /// halving).
     #[arg(long, value_name = "N", global = true)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores; also RAYON_NUM_THREADS).
@@ -141,15 +142,17 @@ pub enum Command {
     /// Time the training step: median/min/max ms per step, steps/s, peak memory, allocations.
     #[command(after_help = "Example: nnc bench models/bench/w1.nn --threads 1 --format json")]
     Bench(commands::bench::BenchArgs),
-    /// Run the file's `search` section: trials in parallel, a live table, a leaderboard, and a
-    /// search directory (trials.jsonl, best.nn, plots) that --resume continues.
+    /// Run the file's `search` section: trials in parallel, a live table, a leaderboard ranked
+    /// at equal budgets, and a search directory (trials.jsonl, best.nn, the refit, plots) that
+    /// --resume continues.
     #[command(
-        after_help = "Examples:\n  nnc search models/search.nn --jobs 2\n  nnc search models/search.nn --trials 8 --seed 3 --out /tmp/s\n  nnc search models/search.nn --out /tmp/s --resume      continue an interrupted search"
+        after_help = "Examples:\n  nnc search models/search.nn --jobs 2\n  nnc search models/halving.nn                           successive halving\n  nnc search models/search.nn --trials 8 --seed 3 --out /tmp/s\n  nnc search models/search.nn --out /tmp/s --resume      continue an interrupted search"
     )]
     Search {
         /// The model file (with a `search` section).
         model: PathBuf,
-        /// Trials per stage (replaces the file's `trials`).
+        /// Trials per stage (replaces the file's `trials`; with successive halving, the first
+        /// rung's).
         #[arg(long, value_name = "N")]
         trials: Option<u64>,
         /// Trials run at once, each on one thread (default: the number of worker threads).
