@@ -130,6 +130,7 @@ fn the_trial_budget_replaces_the_training_length_and_comments_stay() {
         epochs: Some(3),
         refit: false,
         note: "# Best of the search: trial 2.\n",
+        length_reason: None,
     };
     let best = dirs.best(&text, &["lr=0.3"], &trial).unwrap();
     assert!(
@@ -199,6 +200,7 @@ fn the_refit_of_a_stratified_holdout_trains_on_train_and_val_and_tests_the_same_
         epochs: Some(3),
         refit: true,
         note: "",
+        length_reason: None,
     };
     let best = dirs.best(&text, &["lr=0.3"], &trial).unwrap();
     assert!(
@@ -255,6 +257,7 @@ fn the_refit_of_a_kfold_split_trains_on_every_fold_and_tests_the_same_rows() {
         epochs: None,
         refit: true,
         note: "# refit\n",
+        length_reason: None,
     };
     let best = dirs.best(&text, &[], &trial).unwrap();
     assert!(
@@ -283,6 +286,7 @@ fn statements_sharing_a_line_are_taken_out_and_named() {
         epochs: Some(1),
         refit: true,
         note: "",
+        length_reason: None,
     };
     let best = dirs.best(&text, &[], &trial).unwrap();
     assert!(

@@ -269,3 +269,37 @@ fn the_library_writes_a_best_file_whose_training_reproduces_the_trial() {
     assert_eq!(summary.epochs, best.outcome.epochs_run);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_refit_of_an_early_stopped_trial_trains_to_its_best_epoch() {
+    use nnc_train::search::{TrialOutcome, TrialRecord};
+    let checked = check(&source("; validate kfold(3)"));
+    let record = |epochs_run: f64, kept_epoch: Option<f64>| TrialRecord {
+        spec: TrialSpec {
+            id: 4,
+            stage: "search".into(),
+            params: vec![("lr".into(), Value::Number(0.3))],
+            budget_epochs: Some(20),
+            promoted_from: None,
+        },
+        outcome: TrialOutcome {
+            status: TrialStatus::Ok,
+            metric: 0.9,
+            epochs_run,
+            kept_epoch,
+            ..TrialOutcome::failed("")
+        },
+    };
+    let refit = |r: &TrialRecord| nnc_dsl::search::refit_length(r, &checked.experiment);
+    // Trained the whole budget: the refit trains it too.
+    assert_eq!(refit(&record(20.0, Some(14.0))), (Some(20), None));
+    // Stopped early (the mean over folds 3.8 epochs), best evaluation at 1.6 epochs: 2 epochs.
+    let (epochs, why) = refit(&record(3.8, Some(1.6)));
+    assert_eq!(epochs, Some(2));
+    assert!(
+        why.unwrap().contains("best validation evaluation"),
+        "{why:?}"
+    );
+    // Without the kept epoch, as long as the trial ran.
+    assert_eq!(refit(&record(3.8, None)).0, Some(4));
+}

@@ -89,6 +89,7 @@ fn digits_trial(spec: &TrialSpec) -> TrialOutcome {
         final_loss: Some(r.train.loss),
         val_loss: Some(val.loss),
         epochs_run: r.epochs,
+        kept_epoch: None,
         seconds: 0.0, // kept out of comparisons
     }
 }
@@ -176,6 +177,7 @@ fn synthetic(spec: &TrialSpec) -> TrialOutcome {
         final_loss: None,
         val_loss: None,
         epochs_run: 1.0,
+        kept_epoch: None,
         seconds: 0.0,
     }
 }
@@ -370,6 +372,7 @@ fn a_diverged_trial_round_trips_through_json() {
             final_loss: None,
             val_loss: None,
             epochs_run: 0.5,
+            kept_epoch: None,
             seconds: 0.1,
         },
     };
@@ -441,6 +444,7 @@ fn equal_metrics_are_ranked_by_validation_loss_and_unfinished_trials_last() {
             final_loss: None,
             val_loss,
             epochs_run: 1.0,
+            kept_epoch: None,
             seconds: 0.0,
         },
     };

@@ -13,9 +13,18 @@ pub(crate) struct Rebase {
 impl Rebase {
     /// From `from` (the model file's directory) to `to`; `None` when either does not exist.
     pub fn new(from: &Path, to: &Path) -> Option<Rebase> {
+        // The directory of a bare file name (`model.nn`) is the empty path: the current one.
+        let absolute = |dir: &Path| {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            dir.canonicalize().ok()
+        };
         Some(Rebase {
-            from: from.canonicalize().ok()?,
-            to: to.canonicalize().ok()?,
+            from: absolute(from)?,
+            to: absolute(to)?,
         })
     }
 
@@ -70,6 +79,26 @@ mod tests {
         assert_eq!(
             relative_path(Path::new("/x"), Path::new("/y/d.csv")),
             "/y/d.csv"
+        );
+    }
+
+    #[test]
+    fn a_bare_file_name_lives_in_the_current_directory() {
+        // `nnc search model.nn` gives the model file's directory as the empty path.
+        let here = std::env::current_dir().unwrap();
+        let rebase = Rebase::new(Path::new(""), &here).expect("the current directory");
+        assert_eq!(rebase.from, here.canonicalize().unwrap());
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        let from_root = Rebase::new(Path::new(env!("CARGO_MANIFEST_DIR")), Path::new(""));
+        assert_eq!(
+            from_root.unwrap().path("Cargo.toml").map(PathBuf::from),
+            Some(
+                relative_path(
+                    &here.canonicalize().unwrap(),
+                    &manifest.canonicalize().unwrap()
+                )
+                .into()
+            )
         );
     }
 }

@@ -29,7 +29,13 @@ pub struct TrialFile<'a> {
     pub refit: bool,
     /// Comment lines (each starting `# `, newline-terminated) placed after the header comment.
     pub note: &'a str,
+    /// Why the training length is `epochs`, in the comment beside it (`None`: the trial's
+    /// budget).
+    pub length_reason: Option<&'a str>,
 }
+
+/// Why a written training length is what it is, unless the caller says otherwise.
+const BUDGET: &str = "the trial's budget";
 
 /// Why a statement that needs a validation split is commented out of a refit.
 const NO_VAL: &str = "refit: no validation split";
@@ -56,7 +62,13 @@ pub fn trial_text(
             .file
             .ok_or("the model file does not parse (was it changed?)")?;
         if let Some(epochs) = trial.epochs {
-            all.extend(length_edits(source, &file, experiment, epochs));
+            all.extend(length_edits(
+                source,
+                &file,
+                experiment,
+                epochs,
+                trial.length_reason,
+            ));
         }
         if trial.refit {
             all.extend(refit_edits(source, &file, experiment));
@@ -79,7 +91,13 @@ pub fn trial_text(
 
 /// The train section's length statement replaced by `epochs n` (inserted when it has none),
 /// unless the file already trains `n` epochs.
-fn length_edits(source: &str, file: &File, e: &Experiment, epochs: u64) -> Vec<Edit> {
+fn length_edits(
+    source: &str,
+    file: &File,
+    e: &Experiment,
+    epochs: u64,
+    reason: Option<&str>,
+) -> Vec<Edit> {
     let same = e
         .train
         .as_ref()
@@ -91,7 +109,7 @@ fn length_edits(source: &str, file: &File, e: &Experiment, epochs: u64) -> Vec<E
         return Vec::new();
     }
     let Some(length) = command(train, &["epochs", "steps"]) else {
-        return insert_length(source, train, epochs);
+        return insert_length(source, train, epochs, reason);
     };
     let written = one_line(slice(source, length.span.start, length.span.end));
     vec![
@@ -102,20 +120,23 @@ fn length_edits(source: &str, file: &File, e: &Experiment, epochs: u64) -> Vec<E
         line_comment(
             source,
             length.span.end,
-            &format!("the trial's budget (file: {written})"),
+            &format!("{} (file: {written})", reason.unwrap_or(BUDGET)),
         ),
     ]
 }
 
 /// `epochs n` added at the top of a train section that has no length statement.
-fn insert_length(source: &str, train: &Section, epochs: u64) -> Vec<Edit> {
+fn insert_length(source: &str, train: &Section, epochs: u64, reason: Option<&str>) -> Vec<Edit> {
     let open = train.body.open.end;
     let end = line_end(source, open);
     let rest = slice(source, open, end).trim_start();
     let (at, text) = if rest.is_empty() || rest.starts_with('#') {
         (
             end,
-            format!("\n  epochs {epochs}  # the trial's budget (file: no length)"),
+            format!(
+                "\n  epochs {epochs}  # {} (file: no length)",
+                reason.unwrap_or(BUDGET)
+            ),
         )
     } else {
         (open, format!(" epochs {epochs};"))

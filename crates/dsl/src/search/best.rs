@@ -46,14 +46,16 @@ pub fn best_file(
     let checked = crate::check_with(file.text, file.path, &options)
         .map_err(|_| "the best trial's values no longer check (the file changed?)".to_string())?;
     let experiment = &checked.experiment;
+    let (epochs, length_reason) = if refit {
+        refit_length(best, experiment)
+    } else {
+        (best.spec.budget_epochs, None)
+    };
     let trial = TrialFile {
-        epochs: if refit {
-            refit_epochs(best, experiment)
-        } else {
-            best.spec.budget_epochs
-        },
+        epochs,
         refit,
         note,
+        length_reason,
     };
     trial_text(
         file.path,
@@ -66,19 +68,35 @@ pub fn best_file(
     )
 }
 
-/// The epochs a refit trains: the trial's budget (or the file's length), unless the trial
-/// stopped early — the refit has no validation split to stop on, so it trains as long as the
-/// trial did (its epochs run, the mean over folds, rounded up).
-pub fn refit_epochs(best: &TrialRecord, experiment: &Experiment) -> Option<u64> {
+/// The epochs a refit trains, and why when it is not the trial's budget: the budget (or the
+/// file's length), unless the trial stopped early — the refit has no validation split to stop
+/// on, so it trains to the epoch the trial's kept weights are from (its best validation
+/// evaluation; the mean over folds, rounded up), as Keras users refit to the best epoch.
+pub fn refit_length(
+    best: &TrialRecord,
+    experiment: &Experiment,
+) -> (Option<u64>, Option<&'static str>) {
     let planned = best.spec.budget_epochs.map(|e| e as f64).or_else(|| {
         match experiment.train.as_ref()?.length {
             Interval::Epochs(e) => Some(e),
             Interval::Steps(_) => None,
         }
     });
-    let run = best.outcome.epochs_run;
+    let outcome = &best.outcome;
     match planned {
-        Some(p) if run > 0.0 && run + 1e-9 < p => Some((run.ceil() as u64).max(1)),
-        _ => best.spec.budget_epochs,
+        Some(p) if outcome.epochs_run > 0.0 && outcome.epochs_run + 1e-9 < p => {
+            let (epochs, reason) = match outcome.kept_epoch.filter(|&e| e > 0.0) {
+                Some(kept) => (
+                    kept,
+                    "the epochs to the trial's best validation evaluation (it stopped early)",
+                ),
+                None => (
+                    outcome.epochs_run,
+                    "the epochs the trial ran (it stopped early)",
+                ),
+            };
+            (Some((epochs.ceil() as u64).max(1)), Some(reason))
+        }
+        _ => (best.spec.budget_epochs, None),
     }
 }

@@ -99,5 +99,6 @@ pub fn train_fold(
         initial_loss: summary.initial_loss,
         final_loss: summary.train.loss,
         epochs: summary.epochs,
+        kept_epoch: summary.kept.epoch,
     })
 }

@@ -17,7 +17,7 @@ pub mod best;
 pub mod folds;
 pub mod trial;
 
-pub use best::{SearchedFile, best_file, refit_epochs};
+pub use best::{SearchedFile, best_file, refit_length};
 pub use folds::{train_fold, validation_folds};
 pub use trial::TrialRunner;
 

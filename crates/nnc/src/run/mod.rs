@@ -66,7 +66,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     install_ctrl_c("interrupted: stopping after this step (Ctrl-C again to quit now)");
     let file = prepare(model, Purpose::Run, fold, common, out)?;
     let dir = create_run_dir(common.out.as_deref(), &file.experiment().name)?;
-    Ok(run_in(&file, &dir, common.seed, out)?.code)
+    Ok(run_in(&file, &dir, common.seed, "summary", out)?.code)
 }
 
 /// Writes the model file as run (`model.nn`, its header naming `seed`) and the resolved
@@ -107,11 +107,13 @@ pub struct RunEnd {
 
 /// Trains `file` into the run directory `dir` (made by the caller): the resolved model file
 /// (its header naming `seed`, a `--seed` given), metrics, weights, summary and plots; prints
-/// the run as `nnc run` does. `nnc search` runs its refit this way.
+/// the run as `nnc run` does, its summary as a `record` record with `--format json`
+/// (`summary`; `refit` for `nnc search`'s refit, which runs this way).
 pub fn run_in(
     file: &nnc_dsl::ModelFile,
     dir: &Path,
     seed: Option<u64>,
+    record: &str,
     out: &Output,
 ) -> Result<RunEnd, Failure> {
     let compiled = file.compiled();
@@ -178,7 +180,7 @@ pub fn run_in(
     )?;
     let plot_error = report::plots(&dir, &sink.history).err();
     out.result(&run.text());
-    out.record("summary", &run.json());
+    out.record(record, &run.json());
     if let Some(e) = plot_error {
         out.warn(&format!("warning: the plots could not be drawn: {e}"));
     }

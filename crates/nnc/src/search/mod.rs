@@ -33,6 +33,7 @@ use nnc_train::search::{
     MetricFormat, SearchError, SearchPlan, SearchResult, Strategy, TrialRecord, leaderboard,
     run_search,
 };
+use report::RefitEnd;
 use std::path::Path;
 
 /// The flags of `nnc search`.
@@ -81,11 +82,18 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
     };
     out.note(&report::announcement(name, &space, jobs, &dir));
     if !done.is_empty() {
-        out.note(&format!(
-            "resuming: {} of {} trials finished before; running the rest",
-            done.len(),
-            report::planned_trials(&space.plan)
-        ));
+        let planned = report::planned_trials(&space.plan);
+        out.note(&if done.len() as u64 >= planned {
+            format!(
+                "resuming: all {} trials finished before; nothing to run",
+                done.len()
+            )
+        } else {
+            format!(
+                "resuming: {} of {planned} trials finished before; running the rest",
+                done.len()
+            )
+        });
     }
     let result = run_trials(&loaded, &space, jobs, &dir, &done, out)?;
     finish(&loaded, &space, &result, &dir, common, out)
@@ -250,21 +258,35 @@ fn finish(
         refit_file,
     ));
     print_warnings(loaded, result, out);
+    let write_summary = |refit: Option<&RefitEnd>| {
+        let summary = report::summary_json(plan, result, dir, refit);
+        write(
+            &dir.join("summary.json"),
+            &serde_json::to_string_pretty(&summary).unwrap_or_default(),
+        )
+        .map(|()| summary)
+    };
+    // The search's summary is kept even if the refit fails.
+    write_summary(None)?;
     let refit = match best {
         Some(best) if refit_file => {
-            Some(refit::refit(&dir.join("best.nn"), dir, best, common, out)?)
+            Some(refit::refit(&dir.join("best.nn"), dir, best, common, out))
         }
         _ => None,
     };
-    let summary = report::summary_json(plan, result, dir, refit.as_ref());
-    write(
-        &dir.join("summary.json"),
-        &serde_json::to_string_pretty(&summary).unwrap_or_default(),
-    )?;
+    let (refit, refit_failure) = match refit {
+        Some(Ok(r)) => (Some(r), None),
+        Some(Err(failure)) => (None, Some(failure)),
+        None => (None, None),
+    };
+    let summary = write_summary(refit.as_ref())?;
     out.result(&report::closing_text(plan, result, refit.as_ref(), dir));
     out.record("summary", &summary);
     if let Some(e) = plot_error {
         out.warn(&format!("warning: the plots could not be drawn: {e}"));
+    }
+    if let Some(failure) = refit_failure {
+        return Err(failure);
     }
     Ok(if result.interrupted {
         INTERRUPTED

@@ -25,19 +25,19 @@ pub fn refit(
     common: &Common,
     out: &Output,
 ) -> Result<RefitEnd, Failure> {
-    out.note(&format!(
-        "\nrefit: trial {}'s values trained on every training row (train and validation, or all folds), then the test split once",
-        best.spec.number()
-    ));
     let plain = Common {
         set: Vec::new(),
         seed: None,
         ..common.clone()
     };
+    out.note(&format!(
+        "\nrefit: trial {}'s values trained on every training row (train and validation, or all folds)",
+        best.spec.number(),
+    ));
     let file = crate::commands::prepare(best_nn, Purpose::Run, None, &plain, out)?;
     let dir = search_dir.join(REFIT_DIR);
     crate::shared::files::create_out_dir(&dir, "the refit")?;
-    let end = run_in(&file, &dir, None, out)?;
+    let end = run_in(&file, &dir, None, "refit", out)?;
     Ok(RefitEnd {
         dir,
         train_rows: file.compiled().data.splits.train.len(),

@@ -23,25 +23,35 @@ pub fn announcement(name: &str, space: &SearchSpace, jobs: usize, dir: &Path) ->
         Strategy::Halving { eta, .. } => format!("successive halving, η = {eta}: "),
         _ => String::new(),
     };
+    let planned = planned_trials(plan);
+    // One stage needs no list, unless it has a budget of its own.
+    let stages = match plan.stages.as_slice() {
+        [only] => only
+            .epochs
+            .map_or(String::new(), |e| format!(" ({} each)", epochs_text(e))),
+        stages => format!(
+            " ({strategy}{})",
+            stages
+                .iter()
+                .map(|s| format!(
+                    "{} {}{}",
+                    s.name,
+                    s.trials.map_or("all".into(), |t| t.to_string()),
+                    s.epochs
+                        .map_or(String::new(), |e| format!(" × {}", epochs_text(e)))
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     format!(
-        "search: {}{} trials of `{name}` ({strategy}{}), {jobs} at a time{}, judged on {} ({}){}; directory {}",
+        "search: {}{planned} trial{} of `{name}`{stages}, {jobs} at a time{}, judged on {} ({}){}; directory {}",
         if matches!(plan.strategy, Strategy::Halving { .. }) {
             "at most "
         } else {
             ""
         },
-        planned_trials(plan),
-        plan.stages
-            .iter()
-            .map(|s| format!(
-                "{} {}{}",
-                s.name,
-                s.trials.map_or("all".into(), |t| t.to_string()),
-                s.epochs
-                    .map_or(String::new(), |e| format!(" × {}", epochs_text(e)))
-            ))
-            .collect::<Vec<_>>()
-            .join(", "),
+        if planned == 1 { "" } else { "s" },
         if jobs > 1 { " (one thread each)" } else { "" },
         plan.metric,
         match plan.goal {
@@ -142,10 +152,12 @@ impl<'a> LiveTable<'a> {
             };
             if best.is_nan() || self.plan.goal.better(o.metric, *best) {
                 *best = o.metric;
-                s.push_str(&format!(
-                    "  * best of {} so far",
-                    budget.map_or("the file's length".into(), epochs_text)
-                ));
+                s.push_str(&match budget {
+                    Some(e) if self.plan.stages.len() > 1 => {
+                        format!("  * best of {} so far", epochs_text(e))
+                    }
+                    _ => "  * best so far".into(),
+                });
             }
         }
         if let TrialStatus::Failed(m) = &o.status {
@@ -324,6 +336,12 @@ pub fn result_text(
             text.push_str(&format!(
                 "  refit below; its model file: {}\n",
                 best_nn.display()
+            ));
+        } else if !best.outcome.fold_metrics.is_empty() {
+            text.push_str(&format!(
+                "  train it once on the file's split: nnc run {} (the metric above is a mean over {} folds)\n",
+                best_nn.display(),
+                best.outcome.fold_metrics.len()
             ));
         } else {
             text.push_str(&format!("  train it: nnc run {}\n", best_nn.display()));

@@ -22,6 +22,9 @@ pub struct FoldResult {
     pub final_loss: f64,
     /// Epochs run.
     pub epochs: f64,
+    /// Epochs completed when the weights the metric was measured on were current (earlier
+    /// than `epochs` when the best validation evaluation's weights were kept).
+    pub kept_epoch: f64,
 }
 
 /// Mean and (population) standard deviation of per-fold metrics; `(NaN, 0)` for none:
@@ -83,6 +86,7 @@ pub fn summarize(folds: &[FoldResult], kfold: bool) -> TrialOutcome {
         final_loss: Some(mean(&|f| f.final_loss)).filter(|l| !diverged && l.is_finite()),
         val_loss: mean_of_all(folds.iter().map(|f| f.val_loss)).filter(|_| !diverged),
         epochs_run: mean(&|f| f.epochs),
+        kept_epoch: Some(mean(&|f| f.kept_epoch)).filter(|_| !diverged && !folds.is_empty()),
         seconds: 0.0,
     }
 }
@@ -101,6 +105,7 @@ mod tests {
             initial_loss: Some(1.0),
             final_loss: 0.4,
             epochs: 3.0,
+            kept_epoch: 2.0,
         }
     }
 

@@ -17,10 +17,13 @@ pub fn leaderboard(plan: &SearchPlan, records: &[TrialRecord], n: usize) -> Stri
         .iter()
         .map(|g| {
             format!(
-                "{}: {} trial{}, ranked among themselves\n{}",
+                "{}: {}\n{}",
                 g.title(),
-                g.ranked.len(),
-                if g.ranked.len() == 1 { "" } else { "s" },
+                if g.ranked.len() == 1 {
+                    "1 trial".to_string()
+                } else {
+                    format!("{} trials, ranked among themselves", g.ranked.len())
+                },
                 group_table(plan, records, g, n)
             )
         })

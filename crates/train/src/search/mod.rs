@@ -126,6 +126,7 @@ impl TrialOutcome {
             final_loss: None,
             val_loss: None,
             epochs_run: 0.0,
+            kept_epoch: None,
             seconds: 0.0,
         }
     }
@@ -300,6 +301,11 @@ pub struct TrialOutcome {
     pub val_loss: Option<f64>,
     /// Epochs actually run.
     pub epochs_run: f64,
+    /// Epochs completed when the weights the metric was measured on were current (the mean
+    /// over folds; earlier than `epochs_run` when the best validation evaluation's weights
+    /// were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept_epoch: Option<f64>,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
