@@ -141,12 +141,20 @@ impl MetricFormat {
         }
     }
 
-    /// A metric with its spread over folds: `0.9852 ± 0.0041` (the spread to the same
-    /// decimals when plain, else with this many digits).
+    /// A metric with its spread over folds: `0.9758 ± 0.0067`, the spread to the metric's
+    /// decimals (in scientific notation with two digits when the metric is).
     pub fn with_spread(self, x: f64, spread: Option<f64>) -> String {
         match spread {
             Some(s) if x.is_finite() && s.is_finite() => {
-                format!("{} ± {}", self.format(x), self.format(s))
+                let metric = self.format(x);
+                let spread = match metric.split_once('.') {
+                    Some((_, decimals)) if !metric.contains('e') => {
+                        format!("{s:.*}", decimals.len())
+                    }
+                    None if !metric.contains('e') => format!("{s:.0}"),
+                    _ => format!("{s:.1e}"),
+                };
+                format!("{metric} ± {spread}")
             }
             _ => self.format(x),
         }
@@ -170,5 +178,10 @@ mod tests {
         assert_eq!(f.digits, 5);
         assert_ne!(f.format(0.98518), f.format(0.98522));
         assert_eq!(MetricFormat::telling_apart([0.9, 0.9]).digits, 4);
+        assert_eq!(f.with_spread(0.97583, Some(0.006684)), "0.97583 ± 0.00668");
+        assert_eq!(
+            MetricFormat::default_digits().with_spread(3.3e-5, Some(1.24e-6)),
+            "3.300e-5 ± 1.2e-6"
+        );
     }
 }
