@@ -42,7 +42,11 @@ pub struct Dataset {
     class_names: Vec<String>,
     feature_names: Vec<String>,
     image: Option<ImageShape>,
+    label_name: String,
 }
+
+/// The label column's name of a data set whose source does not name it.
+pub const DEFAULT_LABEL_NAME: &str = "label";
 
 impl Dataset {
     /// A dataset from its parts. Fails unless `inputs` is `[n, d]`, there are `n` labels, each
@@ -96,7 +100,19 @@ impl Dataset {
             class_names,
             feature_names,
             image: None,
+            label_name: DEFAULT_LABEL_NAME.to_string(),
         })
+    }
+
+    /// The same dataset with its label column named `name` (a CSV file's label column).
+    pub fn with_label_name(mut self, name: &str) -> Self {
+        self.label_name = name.to_string();
+        self
+    }
+
+    /// The name of the label column: a CSV file's label header, else `label`.
+    pub fn label_name(&self) -> &str {
+        &self.label_name
     }
 
     /// The same dataset, marked as images of `shape` (used by per-channel centring). Fails
@@ -235,6 +251,7 @@ impl Dataset {
             class_names: self.class_names.clone(),
             feature_names: self.feature_names.clone(),
             image: self.image,
+            label_name: self.label_name.clone(),
         })
     }
 
@@ -278,6 +295,7 @@ impl Dataset {
         if same_width {
             out.image = self.image;
         }
+        out.label_name = self.label_name.clone();
         Ok(out)
     }
 
@@ -301,6 +319,7 @@ impl Dataset {
             class_names: self.class_names.clone(),
             feature_names: self.feature_names.clone(),
             image: self.image,
+            label_name: self.label_name.clone(),
         })
     }
 }

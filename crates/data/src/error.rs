@@ -275,6 +275,15 @@ pub enum DataError {
         row_len: u64,
     },
 
+    /// A table whose header does not match the columns a model was trained on.
+    #[error("`{path}`: {message}")]
+    Columns {
+        /// The file.
+        path: String,
+        /// Which columns are missing or extra, with a hint.
+        message: String,
+    },
+
     /// Invalid arguments to a generator, split, batcher or preprocessing step.
     #[error("{what}: {message}")]
     Invalid {

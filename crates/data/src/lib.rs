@@ -46,12 +46,13 @@ pub mod split;
 pub use batch::{
     Batch, BatchSize, Batcher, EpochBatches, EpochRows, batch_ranges, steps_per_epoch,
 };
-pub use dataset::{Dataset, ImageShape};
+pub use dataset::{DEFAULT_LABEL_NAME, Dataset, ImageShape};
 pub use error::{DataError, MIN_SIMILARITY, Result, closest_name, did_you_mean};
 pub use leakage::{LeakageReport, leakage};
 pub use preprocess::{FittedPipeline, FittedStep, PcaKeep, Pipeline, Step};
 pub use sources::cifar::{load_cifar10, parse_cifar10};
 pub use sources::csv::{CsvOptions, LabelOrder, load_csv, parse_csv};
+pub use sources::csv_stream::{CsvRowStream, ExpectedColumns};
 pub use sources::generated;
 pub use sources::idx::{IdxArray, IdxType, load_idx, load_idx_file, parse_idx};
 pub use sources::spec::Source;

@@ -16,6 +16,7 @@ Examples:
   nnc gradcheck models/wine.nn                  gradients against finite differences
   nnc doctor models/spiral.nn                   the babysitting protocol before a long run
   nnc eval models/digits.nn --weights runs/digits_mlp/1/weights.safetensors
+  nnc predict models/digits.nn new.csv --weights W --out predictions.csv
   nnc bench models/bench/w2.nn --threads 2      ms per step, memory and allocations
   nnc search models/search.nn --jobs 2          random search, coarse-to-fine, leaderboard
   nnc list activations                          the vocabulary of the language
@@ -139,6 +140,11 @@ pub enum Command {
         #[arg(long, value_name = "K")]
         fold: Option<usize>,
     },
+    /// Predict new rows with trained weights: a CSV of classes and probabilities.
+    #[command(
+        after_help = "Examples:\n  nnc predict models/digits.nn new.csv --weights runs/digits_mlp/1/weights.safetensors --out predictions.csv\n  cat new.csv | nnc predict models/digits.nn - --weights W | head"
+    )]
+    Predict(commands::predict::PredictArgs),
     /// Time the training step: median/min/max ms per step, steps/s, peak memory, allocations.
     #[command(after_help = "Example: nnc bench models/bench/w1.nn --threads 1 --format json")]
     Bench(commands::bench::BenchArgs),
@@ -350,6 +356,7 @@ fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
             split,
             fold,
         } => commands::eval::eval(model, weights, *split, fold_index(*fold)?, common, out),
+        Command::Predict(args) => commands::predict::predict(args, common, out),
         Command::Bench(args) => commands::bench::bench(args, common, out),
         Command::Search {
             model,

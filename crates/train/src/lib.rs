@@ -8,6 +8,7 @@
 
 pub mod babysit;
 pub mod checkpoint;
+pub mod classification;
 pub mod constraints;
 pub mod doctor;
 pub mod events;

@@ -81,7 +81,7 @@ pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Dataset>
     parse_csv(&bytes, &name, options)
 }
 
-const MISSING: [&str; 5] = ["", "NA", "N/A", "?", "null"];
+pub(crate) const MISSING: [&str; 5] = ["", "NA", "N/A", "?", "null"];
 const MAX_INTEGER_LABEL: u64 = 1_000_000;
 
 /// Parses CSV text held in memory; `name` is used in error messages.
@@ -103,6 +103,7 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
             .map(|&j| columns[j].clone())
             .collect(),
     )
+    .map(|d| d.with_label_name(label_name))
 }
 
 /// A CSV reader over the file's bytes, holding the first row (which fixes the width) until
@@ -320,7 +321,9 @@ fn record_line(bytes: &[u8], pos: Option<&::csv::Position>) -> u64 {
     pos.line() + skipped as u64
 }
 
-fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) -> Result<f32> {
+/// A feature cell as a finite f32 (parsed as f64, rounded once), or the error naming the
+/// file, line and column.
+pub(crate) fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) -> Result<f32> {
     let text = String::from_utf8_lossy(cell);
     if MISSING.contains(&text.as_ref()) {
         return Err(DataError::MissingValue {

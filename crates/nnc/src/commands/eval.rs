@@ -4,39 +4,14 @@
 //! same as in the run), and preprocessed with the pipeline saved in the weights' metadata, so
 //! the model sees exactly the inputs it was trained on.
 
-use super::prepare;
 use crate::cli::{Common, SplitArg};
-use crate::exit::failure;
 use crate::exit::{CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
-use crate::shared::weights::PREPROCESS_KEY;
-use nnc_data::FittedPipeline;
-use nnc_dsl::Purpose;
-use nnc_ops::Sequential;
+use crate::shared::trained::{Trained, load_trained};
 use nnc_tape::Tape;
-use nnc_train::checkpoint::load_tensors;
-use nnc_train::trainer::{evaluate_confusion, load_weights};
+use nnc_train::classification::ClassificationReport;
+use nnc_train::trainer::evaluate_confusion;
 use std::path::Path;
-
-/// Warns when a parameter holds NaN or infinite values: the metrics of such weights mean
-/// nothing (a ReLU even hides a NaN).
-fn warn_non_finite(model: &Sequential<f32>, weights: &Path, out: &Output) {
-    let params = model.params();
-    if let Some((name, bad)) = params
-        .ids()
-        .map(|id| {
-            let v = params.value(id).data();
-            (params.name(id), v.iter().filter(|x| !x.is_finite()).count())
-        })
-        .find(|&(_, bad)| bad > 0)
-    {
-        out.warn(&format!(
-            "warning: `{name}` in {} holds {bad} NaN or infinite values: the run that saved it \
-             diverged, or the file is corrupted; the metrics below are not meaningful",
-            weights.display()
-        ));
-    }
-}
 
 /// Runs `nnc eval`.
 pub fn eval(
@@ -47,36 +22,12 @@ pub fn eval(
     common: &Common,
     out: &Output,
 ) -> CommandResult {
-    let model_file = prepare(model, Purpose::Check, fold, common, out)?;
-    let compiled = model_file.compiled();
-    let file = load_tensors::<f32>(weights).map_err(|e| {
-        Failure::new(USAGE, e.to_string()).hint("give the `weights.safetensors` of a run")
-    })?;
-    let prepared = match file.metadata.get(PREPROCESS_KEY) {
-        Some(json) => {
-            let pipeline = FittedPipeline::from_json(json).map_err(failure)?;
-            compiled
-                .raw
-                .apply(&pipeline, compiled.data.fold.map(|(f, _)| f))
-                .map_err(|e| Failure {
-                    code: USAGE,
-                    ..crate::load::lower_failure(e)
-                })?
-        }
-        None => {
-            out.note("note: the weights carry no preprocessing statistics; refitting them on the training split");
-            compiled.data.clone()
-        }
-    };
-    let mut m = model_file.build().map_err(failure)?;
-    load_weights(weights, &mut m).map_err(|e| {
-        Failure::new(USAGE, e.to_string()).hint(format!(
-            "evaluate weights with the model file they were trained from (`{}` builds `{}`)",
-            model.display(),
-            model_file.experiment().name
-        ))
-    })?;
-    warn_non_finite(&m, weights, out);
+    let Trained {
+        file,
+        model: mut m,
+        prepared,
+    } = load_trained(model, weights, fold, common, out)?;
+    let compiled = file.compiled();
     let splits = &prepared.splits;
     let chosen = split.unwrap_or(if !splits.test.is_empty() {
         SplitArg::Test
@@ -105,14 +56,16 @@ pub fn eval(
         evaluate_confusion(&mut m, compiled.model.loss, data, &mut Tape::new())
             .map_err(crate::exit::train_failure)?;
     let names = data.class_names();
+    let report = ClassificationReport::new(&confusion, names);
     out.result(&format!(
-        "{}: loss {:.4}, accuracy {:.2}% ({} examples)\n\nconfusion matrix ({}):\n{}",
+        "{}: loss {:.4}, accuracy {:.2}% ({} examples)\n\nconfusion matrix ({}):\n{}\n{}",
         chosen.name(),
         metrics.loss,
         100.0 * metrics.accuracy,
         metrics.examples,
         chosen.name(),
-        confusion.render(names)
+        confusion.render(names),
+        report.render()
     ));
     out.record(
         "eval",
@@ -121,6 +74,7 @@ pub fn eval(
             "metrics": metrics,
             "confusion": confusion.counts,
             "classes": names,
+            "report": report,
         }),
     );
     Ok(OK)

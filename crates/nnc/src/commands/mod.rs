@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod eval;
 pub mod grad;
 pub mod list;
+pub mod predict;
 
 use crate::exit::Failure;
 use nnc_dsl::{ModelFile, ModelFileParts};

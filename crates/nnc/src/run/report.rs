@@ -1,5 +1,6 @@
 //! What `nnc run` says at the start and at the end, `summary.json`, and the plots.
 
+use nnc_train::classification::ClassificationReport;
 use super::sink::History;
 use crate::plots::{LineChart, Series, line_chart};
 use crate::shared::numbers::group_digits;
@@ -192,6 +193,7 @@ impl RunReport<'_> {
             "val": s.val,
             "test": self.test.map(|(m, _)| m),
             "test_confusion": self.test.map(|(_, c)| &c.counts),
+            "test_report": self.test.map(|(_, c)| ClassificationReport::new(c, splits.train.class_names())),
             "classes": splits.train.class_names(),
             "data": {
                 "train": splits.train.len(),

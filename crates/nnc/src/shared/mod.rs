@@ -6,4 +6,5 @@
 pub mod files;
 pub mod interrupt;
 pub mod numbers;
+pub mod trained;
 pub mod weights;
