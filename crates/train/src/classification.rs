@@ -193,6 +193,9 @@ mod tests {
         assert!(close(r.weighted_avg.f1, 0.56));
         assert_eq!(r.weighted_avg.support, 10);
         let text = r.render();
-        assert!(text.contains("weighted avg") && text.contains("0.56"), "{text}");
+        assert!(
+            text.contains("weighted avg") && text.contains("0.56"),
+            "{text}"
+        );
     }
 }

@@ -230,7 +230,11 @@ fn mismatch_message(missing: &[&String], extra: &[&String], expected: &ExpectedC
     }
     if !extra.is_empty() {
         let s = if extra.len() == 1 { "" } else { "s" };
-        let what = if extra.len() == 1 { "is not" } else { "are not" };
+        let what = if extra.len() == 1 {
+            "is not"
+        } else {
+            "are not"
+        };
         parts.push(format!(
             "column{s} {} {what} a feature of the model",
             list(extra)
@@ -299,12 +303,17 @@ mod tests {
         assert!(e.contains("`bb` is not a feature"), "{e}");
         assert!(e.contains("renamed?"), "{e}");
         let e = read_all("a,b,z\n1,2,3\n").unwrap_err().to_string();
-        assert!(e.contains("`z` is not a feature") && e.contains("label column `y`"), "{e}");
+        assert!(
+            e.contains("`z` is not a feature") && e.contains("label column `y`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_cells_name_the_line_and_column() {
-        let e = read_all("a,b,y\n1,2,cat\n1,x,dog\n").unwrap_err().to_string();
+        let e = read_all("a,b,y\n1,2,cat\n1,x,dog\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("t.csv:3") && e.contains("`b`"), "{e}");
         let e = read_all("a,b,y\n1,2,bird\n").unwrap_err().to_string();
         assert!(e.contains("bird") && e.contains("t.csv:2"), "{e}");

@@ -29,6 +29,22 @@ pub fn source(kind: &Source, classes: Option<Vec<String>>) -> Source {
     source
 }
 
+/// A CSV test source read like the training source: without a `label:` of its own it takes
+/// the training data's label column by name (not its own last column), and without
+/// `columns:` the training source's feature columns.
+fn test_source(test: &Source, train: &Source, train_data: &Dataset) -> Source {
+    let mut test = test.clone();
+    if let Source::Csv { options, .. } = &mut test {
+        if options.label.is_none() {
+            options.label = Some(train_data.label_name().to_string());
+        }
+        if let (None, Source::Csv { options: t, .. }) = (&options.columns, train) {
+            options.columns.clone_from(&t.columns);
+        }
+    }
+    test
+}
+
 /// The preprocessing pipeline of the section (unfitted).
 pub fn pipeline(spec: &DataSpec) -> Result<Pipeline, LowerError> {
     Ok(Pipeline::new(spec.preprocess.clone())?)
@@ -73,7 +89,7 @@ impl RawData {
                 let classes =
                     matches!(t.kind, Source::Csv { .. }).then(|| dataset.class_names().to_vec());
                 Some(load_source(
-                    &t.kind,
+                    &test_source(&t.kind, &spec.source.kind, &dataset),
                     classes,
                     cache,
                     &mut data_rng(seed, 1),

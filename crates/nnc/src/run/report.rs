@@ -1,6 +1,5 @@
 //! What `nnc run` says at the start and at the end, `summary.json`, and the plots.
 
-use nnc_train::classification::ClassificationReport;
 use super::sink::History;
 use crate::plots::{LineChart, Series, line_chart};
 use crate::shared::numbers::group_digits;
@@ -8,6 +7,7 @@ use nnc_dsl::lower::Compiled;
 use nnc_dsl::{Experiment, ModelFile};
 use nnc_ops::Sequential;
 use nnc_train::babysit::{Finding, Severity};
+use nnc_train::classification::ClassificationReport;
 use nnc_train::events::StopReason;
 use nnc_train::metrics::{ConfusionMatrix, Metrics};
 use nnc_train::trainer::KeptWeights;

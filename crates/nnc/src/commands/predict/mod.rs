@@ -153,9 +153,10 @@ impl Stop {
     fn into_failure(self) -> Failure {
         match self {
             Stop::Closed => Failure::new(BAD_MODEL, "the output was closed"),
-            Stop::Interrupted => {
-                Failure::new(INTERRUPTED, "interrupted: the predictions were not all written")
-            }
+            Stop::Interrupted => Failure::new(
+                INTERRUPTED,
+                "interrupted: the predictions were not all written",
+            ),
             Stop::Failed(f) => f,
         }
     }

@@ -38,7 +38,11 @@ impl<W: Write> PredictionTable<W> {
         }
         header.push("predicted".into());
         header.push("predicted_index".into());
-        header.extend(classes.iter().map(|c| field(&format!("{prefix}{c}")).into_owned()));
+        header.extend(
+            classes
+                .iter()
+                .map(|c| field(&format!("{prefix}{c}")).into_owned()),
+        );
         writeln!(writer, "{}", header.join(","))?;
         Ok(PredictionTable {
             writer,
@@ -88,7 +92,8 @@ mod tests {
     fn rows_carry_the_label_the_class_and_every_probability() {
         let classes = vec!["a".to_string(), "b,c".to_string()];
         let mut t = PredictionTable::new(Vec::new(), &classes, true, true).unwrap();
-        t.write_rows(&[0.25, 0.75, 0.9, 0.1], &[1, 0], &[1, 1]).unwrap();
+        t.write_rows(&[0.25, 0.75, 0.9, 0.1], &[1, 0], &[1, 1])
+            .unwrap();
         let text = String::from_utf8(t.writer.clone()).unwrap();
         assert_eq!(
             text,
