@@ -54,7 +54,7 @@ pub struct Common {
     pub threads: Option<usize>,
     /// Output directory: the run directory of `run` (default `runs/<model>/<n>/`), the search
     /// directory of `search` (default `runs/<model>/search-<n>/`), where `doctor` draws its
-    /// curves.
+    /// curves; for `predict`: the predictions file (default: standard output).
     #[arg(long, value_name = "DIR", global = true)]
     pub out: Option<PathBuf>,
     /// Print only results and errors: no progress, no notes, no warnings.
