@@ -231,14 +231,11 @@ fn mismatch_message(missing: &[&String], extra: &[&String], expected: &ExpectedC
     if !extra.is_empty() {
         let s = if extra.len() == 1 { "" } else { "s" };
         let what = if extra.len() == 1 {
-            "is not"
+            "is not a feature"
         } else {
-            "are not"
+            "are not features"
         };
-        parts.push(format!(
-            "column{s} {} {what} a feature of the model",
-            list(extra)
-        ));
+        parts.push(format!("column{s} {} {what} of the model", list(extra)));
     }
     // A close name, or the only extra column standing in for the only missing one.
     let candidates: Vec<String> = extra.iter().map(|e| e.to_string()).collect();
