@@ -205,3 +205,25 @@ fn a_file_is_evaluated_doctored_and_searched_from_code() -> Result<(), Box<dyn E
     assert!(result.best_record().is_some());
     Ok(())
 }
+
+/// A trained model predicts new raw rows from code (`predict_proba`): the file's
+/// preprocessing is applied, the rows are probabilities, and their argmax is what
+/// `evaluate` counted on the same rows.
+#[test]
+fn new_rows_are_predicted_from_code() -> Result<(), Box<dyn Error>> {
+    let wine = ModelFile::open(models().join("wine.nn"), &["n_epochs=20"])?;
+    let (mut model, _) = wine.train(&mut nnc_train::events::Silent)?;
+    let raw = &wine.compiled().raw.splits.test;
+    let probabilities = wine.predict(&mut model, raw.inputs())?;
+    assert_eq!(probabilities.shape(), &[raw.len(), 3]);
+    for row in probabilities.data().chunks_exact(3) {
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{row:?}");
+    }
+    let predicted = nnc_train::metrics::argmax_rows(probabilities.data(), 3);
+    let mut confusion = nnc_train::metrics::ConfusionMatrix::new(3);
+    confusion.add(&predicted, raw.labels());
+    let (_, evaluated) = wine.evaluate(&mut model, nnc_dsl::SplitName::Test)?;
+    assert_eq!(confusion, evaluated);
+    assert!(confusion.accuracy() > 0.85, "{confusion:?}");
+    Ok(())
+}

@@ -7,11 +7,11 @@ use crate::lower::SearchSpace;
 use crate::search::{TrialRunner, search_space};
 use nnc_data::Dataset;
 use nnc_ops::Sequential;
-use nnc_tape::Tape;
+use nnc_tape::{Tape, Tensor};
 use nnc_train::doctor::{self, DoctorOptions, DoctorReport};
 use nnc_train::metrics::{ConfusionMatrix, Metrics};
 use nnc_train::search::{SearchResult, TrialRecord, run_search};
-use nnc_train::trainer::evaluate_confusion;
+use nnc_train::trainer::{evaluate_confusion, predict};
 use std::sync::atomic::AtomicBool;
 
 impl ModelFile {
@@ -42,6 +42,26 @@ impl ModelFile {
             model,
             loss,
             self.split(split),
+            &mut Tape::new(),
+        )?)
+    }
+
+    /// What `model` outputs for new, raw rows `rows` (`[n, features]`, the source's feature
+    /// columns in its order): the file's preprocessing (fitted on its training split) is
+    /// applied, then the model runs in eval mode — `predict_proba` of other libraries:
+    /// class probabilities for `loss softmax`, class scores for `svm` and `mse`. Row `i`'s
+    /// class is the argmax of row `i` (`nnc_train::metrics::argmax_rows`).
+    pub fn predict(
+        &self,
+        model: &mut Sequential<f32>,
+        rows: &Tensor<f32>,
+    ) -> Result<Tensor<f32>, ModelFileError> {
+        let compiled = &self.parts.compiled;
+        let inputs = compiled.data.pipeline.transform_inputs(rows)?;
+        Ok(predict(
+            model,
+            compiled.model.loss,
+            inputs,
             &mut Tape::new(),
         )?)
     }

@@ -106,6 +106,23 @@ impl Loss {
         }
     }
 
+    /// What a trained model outputs for new rows: class probabilities, the softmax of the
+    /// scores `p_c = exp(s_c) / Σ_j exp(s_j)`, for a model trained with softmax
+    /// cross-entropy (the only loss whose scores are log-probabilities); the raw scores
+    /// otherwise.
+    pub fn outputs<T: Float>(&self, scores: Tensor<T>) -> Result<Tensor<T>> {
+        if self.has_probabilities() {
+            softmax(&scores)
+        } else {
+            Ok(scores)
+        }
+    }
+
+    /// Whether [`Loss::outputs`] are probabilities (softmax) rather than scores.
+    pub fn has_probabilities(&self) -> bool {
+        matches!(self, Loss::SoftmaxCrossEntropy)
+    }
+
     /// Records the mean loss of `scores` `[n, classes]` against integer labels.
     pub fn apply<T: Float>(
         &self,

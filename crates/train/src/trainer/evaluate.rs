@@ -5,7 +5,7 @@ use super::error::TrainError;
 use crate::metrics::{ConfusionMatrix, Metrics, argmax_rows, correct_predictions};
 use nnc_data::Dataset;
 use nnc_ops::{ForwardCtx, Loss, Sequential};
-use nnc_tape::{Float, Tape};
+use nnc_tape::{Float, Tape, Tensor};
 
 /// Rows evaluated per forward pass.
 pub const EVAL_BATCH: usize = 1024;
@@ -20,6 +20,27 @@ pub fn evaluate<T: Float>(
 ) -> Result<Metrics, TrainError> {
     let (metrics, _) = evaluate_inner(model, loss, data, tape, false)?;
     Ok(metrics)
+}
+
+/// What `model` outputs for preprocessed rows `inputs` (`[n, features]`), in eval mode
+/// without recording gradients, in one pass: class probabilities for a model trained with
+/// softmax cross-entropy, class scores otherwise ([`Loss::outputs`]). Row `i`'s predicted
+/// class is the argmax of row `i`.
+pub fn predict<T: Float>(
+    model: &mut Sequential<T>,
+    loss: Loss,
+    inputs: Tensor<T>,
+    tape: &mut Tape<T>,
+) -> Result<Tensor<T>, TrainError> {
+    let was = tape.grad_enabled();
+    tape.set_grad_enabled(false);
+    tape.reset();
+    let x = tape.constant(inputs);
+    let scores = model.forward(tape, x, &mut ForwardCtx::eval());
+    let scores = scores.map(|s| tape.value(s).clone());
+    tape.reset();
+    tape.set_grad_enabled(was);
+    Ok(loss.outputs(scores?)?)
 }
 
 /// [`evaluate`] plus the confusion matrix.

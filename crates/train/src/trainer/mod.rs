@@ -18,7 +18,7 @@ mod steps;
 
 pub use config::{Duration, EarlyStop, Keep, Monitor, TrainConfig};
 pub use error::TrainError;
-pub use evaluate::{EVAL_BATCH, evaluate, evaluate_confusion};
+pub use evaluate::{EVAL_BATCH, evaluate, evaluate_confusion, predict};
 pub use kept::KeptWeights;
 pub use state::{RunProgress, load_checkpoint, load_weights, save_checkpoint, save_weights};
 pub use steps::{StepPlan, batch_ranges, steps_per_epoch};

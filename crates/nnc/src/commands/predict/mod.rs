@@ -18,7 +18,7 @@ use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
 use crate::shared::trained::{Trained, load_trained};
 use clap::Args;
 use nnc_data::{CsvRowStream, ExpectedColumns, Source};
-use nnc_ops::{ForwardCtx, Loss};
+use nnc_ops::ForwardCtx;
 use nnc_tape::{Tape, Tensor};
 use nnc_train::classification::ClassificationReport;
 use nnc_train::metrics::{ConfusionMatrix, argmax_rows};
@@ -200,7 +200,7 @@ fn predict_rows<W: Write>(
     let compiled = trained.file.compiled();
     let loss = compiled.model.loss;
     let classes = compiled.raw.splits.train.class_names().to_vec();
-    let probabilities = matches!(loss, Loss::SoftmaxCrossEntropy);
+    let probabilities = loss.has_probabilities();
     let labelled = rows.has_labels();
     let io = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -230,11 +230,7 @@ fn predict_rows<W: Write>(
             break;
         }
         let scores = batch_scores(trained, &mut tape, &x, &labels, &mut tally)?;
-        let values = if probabilities {
-            nnc_ops::loss::softmax(&scores).map_err(|e| Stop::Failed(failure(e)))?
-        } else {
-            scores
-        };
+        let values = loss.outputs(scores).map_err(|e| Stop::Failed(failure(e)))?;
         let predicted = argmax_rows(values.data(), classes.len());
         if let Some(cm) = tally.confusion.as_mut() {
             cm.add(&predicted, &labels);
