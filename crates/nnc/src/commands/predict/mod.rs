@@ -72,12 +72,12 @@ pub fn predict(args: &PredictArgs, common: &Common, out: &Output) -> CommandResu
     install_ctrl_c("interrupted: stopping; the predictions file is not written");
     let tally = match target {
         Some(path) => write_atomically(path, |w| {
-            predict_rows(&mut trained, &mut rows, w, args.batch as usize)
+            predict_rows(&mut trained, &mut rows, w, args.batch as usize, out)
         })?,
         None => {
             let stdout = std::io::stdout();
             let sink = BufWriter::with_capacity(1 << 16, stdout.lock());
-            match predict_rows(&mut trained, &mut rows, sink, args.batch as usize) {
+            match predict_rows(&mut trained, &mut rows, sink, args.batch as usize, out) {
                 // `nnc predict … | head`: the reader has what it wanted.
                 Err(Stop::Closed) => return Ok(OK),
                 other => other.map_err(Stop::into_failure)?,
@@ -195,7 +195,18 @@ fn predict_rows<W: Write>(
     rows: &mut CsvRowStream<Box<dyn Read>>,
     sink: W,
     batch: usize,
+    out: &Output,
 ) -> Result<Tally, Stop> {
+    let progress = if out.interactive() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{elapsed_precise} {human_pos} rows ({per_sec})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let start = Instant::now();
     let compiled = trained.file.compiled();
     let loss = compiled.model.loss;
@@ -239,7 +250,9 @@ fn predict_rows<W: Write>(
             .write_rows(values.data(), &predicted, &labels)
             .map_err(io)?;
         tally.rows += n;
+        progress.set_position(tally.rows as u64);
     }
+    progress.finish_and_clear();
     table.finish().map_err(io)?;
     tally.seconds = start.elapsed().as_secs_f64();
     Ok(tally)
