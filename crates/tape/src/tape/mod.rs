@@ -226,6 +226,7 @@ impl<T: Float> Tape<T> {
         self.param_vars.clear();
         self.store_id = None;
         self.generation = self.generation.wrapping_add(1);
+        self.pool.end_generation();
     }
 
     /// Returns the buffers of a [`Gradients`] to the tape, for use in the next step.

@@ -3,6 +3,11 @@
 //! Buffers are kept in buckets by capacity class: bucket `k` holds vectors with capacity at
 //! least `2^k`. A request for `len` elements looks in bucket `⌈log2 len⌉` and, if it is empty,
 //! allocates exactly `2^⌈log2 len⌉`, so the buffer lands in the same bucket when given back.
+//!
+//! The pool is bounded: at the end of every generation (a tape reset) each bucket keeps at
+//! most the largest number of buffers ever requested from it within one generation. Buffers
+//! no op asks for — the tensors a caller hands the tape as constants every step, say — are
+//! freed instead of piling up, while a steady training step still finds every buffer it needs.
 
 use crate::shape::{Shape, numel};
 use crate::{Float, Tensor};
@@ -10,12 +15,18 @@ use crate::{Float, Tensor};
 /// A free list of element buffers, bucketed by power-of-two capacity.
 pub(crate) struct Pool<T> {
     buckets: Vec<Vec<Vec<T>>>,
+    /// Requests per bucket in the current generation.
+    requested: Vec<usize>,
+    /// The most requests per bucket in any generation: the buffers worth keeping.
+    peak: Vec<usize>,
 }
 
 impl<T> Default for Pool<T> {
     fn default() -> Self {
         Pool {
             buckets: Vec::new(),
+            requested: Vec::new(),
+            peak: Vec::new(),
         }
     }
 }
@@ -35,6 +46,10 @@ impl<T: Float> Pool<T> {
     #[inline]
     fn take_any(&mut self, len: usize) -> Vec<T> {
         let k = ceil_log2(len);
+        if self.requested.len() <= k {
+            self.requested.resize(k + 1, 0);
+        }
+        self.requested[k] += 1;
         if let Some(v) = self.buckets.get_mut(k).and_then(|b| b.pop()) {
             return v;
         }
@@ -119,6 +134,21 @@ impl<T: Float> Pool<T> {
         self.give_vec(t.into_vec());
     }
 
+    /// Ends a generation: each bucket keeps at most the most buffers requested from it in
+    /// one generation so far; the rest are freed.
+    pub(crate) fn end_generation(&mut self) {
+        if self.peak.len() < self.requested.len() {
+            self.peak.resize(self.requested.len(), 0);
+        }
+        for (peak, requested) in self.peak.iter_mut().zip(&mut self.requested) {
+            *peak = (*peak).max(*requested);
+            *requested = 0;
+        }
+        for (k, bucket) in self.buckets.iter_mut().enumerate() {
+            bucket.truncate(self.peak.get(k).copied().unwrap_or(0));
+        }
+    }
+
     /// Total elements held, for memory accounting.
     pub(crate) fn held_elements(&self) -> usize {
         self.buckets
@@ -151,6 +181,24 @@ mod tests {
         assert_eq!(ceil_log2(3), 2);
         assert_eq!(ceil_log2(1024), 10);
         assert_eq!(ceil_log2(1025), 11);
+    }
+
+    #[test]
+    fn buffers_nobody_asks_for_do_not_pile_up() {
+        let mut pool = Pool::<f32>::default();
+        for _ in 0..100 {
+            // A step asks for two buffers of 1000 and is handed one of 4096 from outside.
+            let (a, b) = (pool.take_vec(1000), pool.take_vec(1000));
+            pool.give_vec(vec![0.0; 4096]);
+            pool.give_vec(a);
+            pool.give_vec(b);
+            pool.end_generation();
+        }
+        assert_eq!(pool.held_elements(), 2 * 1024);
+        // The buffers a step needs are still there: no allocation in the next step.
+        let held: Vec<*const f32> = pool.buckets[10].iter().map(|v| v.as_ptr()).collect();
+        let (a, b) = (pool.take_vec(1000), pool.take_vec(1000));
+        assert!(held.contains(&a.as_ptr()) && held.contains(&b.as_ptr()));
     }
 
     #[test]
