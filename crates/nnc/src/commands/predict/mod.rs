@@ -172,6 +172,16 @@ fn write_atomically(
         Failure::new(USAGE, format!("cannot write `{}`: {e}", path.display()))
             .hint("give --out a file in an existing, writable directory")
     };
+    // Not a regular file (`/dev/null`, a named pipe): written in place.
+    if path.exists() && !path.is_file() {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(cannot)?;
+        return write(BufWriter::with_capacity(1 << 16, file)).map_err(Stop::into_failure);
+    }
+    // A link to a file: the file it points to is replaced, not the link.
+    let path = &path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
