@@ -1,0 +1,143 @@
+//! TensorBoard event files of a run: the curves of `metrics.jsonl`, the test metrics and the
+//! babysitter's findings, written as the events arrive, so that `tensorboard --logdir runs/`
+//! overlays every run. The tags:
+//!
+//! | tag | when | value |
+//! |---|---|---|
+//! | `loss/train_batch` | logged steps | the batch's data loss, before the update |
+//! | `loss/penalty` | logged steps (with regularisation) | the penalty added to it (`λ·Σw²` for L2) |
+//! | `lr` | logged steps | the learning rate |
+//! | `steps_per_second` | logged steps | speed since the start |
+//! | `loss/train`, `accuracy/train` | evaluations | over the epoch's batches |
+//! | `loss/val`, `accuracy/val` | evaluations with a validation split | |
+//! | `loss/test`, `accuracy/test` | the end, with a test split | |
+//! | `activations/<layer>/{mean,std,dead,saturated}` | evaluations | the layer's statistics |
+//! | `update_ratio/<weight>`, `update_ratio/median` | when the babysitter reports them | `‖Δw‖/‖w‖` per step |
+//! | `findings/<check>` | each finding (text) | the finding as `nnc run` prints it |
+//!
+//! Steps are the steps completed; the epoch records are those `metrics.jsonl` keeps.
+
+pub mod proto;
+pub mod record;
+pub mod writer;
+
+use nnc_train::babysit::{CheckKind, Finding, LayerStats};
+use nnc_train::metrics::Metrics;
+use std::path::Path;
+use writer::EventWriter;
+
+/// The TensorBoard side of a run's event sink.
+pub struct TensorBoard {
+    writer: EventWriter,
+    /// The latest step seen (findings without a step are filed there).
+    step: u64,
+}
+
+impl TensorBoard {
+    /// Creates the run's event file in `dir`.
+    pub fn create(dir: &Path) -> std::io::Result<Self> {
+        Ok(TensorBoard {
+            writer: EventWriter::create(dir)?,
+            step: 0,
+        })
+    }
+
+    /// The event file.
+    pub fn path(&self) -> &Path {
+        self.writer.path()
+    }
+
+    /// The first error writing the file, if any.
+    pub fn write_error(&self) -> Option<&str> {
+        self.writer.write_error.as_deref()
+    }
+
+    /// A logged step: data loss, penalty (when non-zero), learning rate and speed.
+    pub fn step(&mut self, step: u64, loss: f64, penalty: f64, lr: f64, speed: f64) {
+        self.step = step;
+        let mut values = vec![("loss/train_batch".to_string(), loss)];
+        if penalty != 0.0 {
+            values.push(("loss/penalty".to_string(), penalty));
+        }
+        values.push(("lr".to_string(), lr));
+        values.push(("steps_per_second".to_string(), speed));
+        self.writer.scalars(step, &values);
+        self.writer.flush();
+    }
+
+    /// An evaluation: the training (and validation) metrics and the activation statistics.
+    pub fn evaluation(
+        &mut self,
+        step: u64,
+        train: &Metrics,
+        val: Option<&Metrics>,
+        activations: &[LayerStats],
+    ) {
+        self.step = step;
+        let mut values = metrics("train", train);
+        if let Some(v) = val {
+            values.extend(metrics("val", v));
+        }
+        for s in activations {
+            let tag = |what: &str| format!("activations/{}/{what}", s.layer);
+            values.push((tag("mean"), s.mean));
+            values.push((tag("std"), s.std));
+            if let Some(d) = s.dead_fraction {
+                values.push((tag("dead"), d));
+            }
+            if let Some(d) = s.saturated_fraction {
+                values.push((tag("saturated"), d));
+            }
+        }
+        self.writer.scalars(step, &values);
+        self.writer.flush();
+    }
+
+    /// A finding: its text under `findings/<check>`, and for the update-ratio check the
+    /// measured ratios as `update_ratio/<weight>` scalars.
+    pub fn finding(&mut self, f: &Finding) {
+        let step = f.step.unwrap_or(self.step);
+        let check = serde_json::to_value(&f.check)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "other".to_string());
+        self.writer
+            .text(step, &format!("findings/{check}"), &f.to_string());
+        if f.check == CheckKind::UpdateRatio {
+            let values: Vec<(String, f64)> = f
+                .measured
+                .iter()
+                .map(|(name, v)| {
+                    let name = if name == "median_ratio" {
+                        "median"
+                    } else {
+                        name
+                    };
+                    (format!("update_ratio/{name}"), *v)
+                })
+                .collect();
+            self.writer.scalars(step, &values);
+        }
+        self.writer.flush();
+    }
+
+    /// The test split's metrics, evaluated once at the end (`step`: the steps completed).
+    pub fn test(&mut self, step: u64, test: &Metrics) {
+        self.writer.scalars(step, &metrics("test", test));
+        self.writer.flush();
+    }
+
+    /// Flushes the file.
+    pub fn flush(&mut self) {
+        self.writer.flush();
+    }
+}
+
+/// `loss/<split>` and (for classifiers) `accuracy/<split>`.
+fn metrics(split: &str, m: &Metrics) -> Vec<(String, f64)> {
+    let mut values = vec![(format!("loss/{split}"), m.loss)];
+    if !m.accuracy.is_nan() {
+        values.push((format!("accuracy/{split}"), m.accuracy));
+    }
+    values
+}
