@@ -79,11 +79,12 @@ fn two_runs_show_the_param_that_differs_and_their_metrics() {
         "{}",
         ran.stdout
     );
-    assert!(
-        ran.stdout.matches("\nmodel").count() + 1 >= 2,
-        "{}",
-        ran.stdout
-    );
+    let blocks = ran
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("model"))
+        .count();
+    assert_eq!(blocks, 2, "{}", ran.stdout);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
