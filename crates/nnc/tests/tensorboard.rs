@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// `((c >> 15) | (c << 17)) + 0xa282ead8` of the CRC-32C `c` of `bytes`.
 fn masked(bytes: &[u8]) -> u32 {
     let c = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI).checksum(bytes);
-    ((c >> 15) | (c << 17)).wrapping_add(0xa282_ead8)
+    c.rotate_right(15).wrapping_add(0xa282_ead8)
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {

@@ -97,7 +97,7 @@ impl TensorBoard {
     /// measured ratios as `update_ratio/<weight>` scalars.
     pub fn finding(&mut self, f: &Finding) {
         let step = f.step.unwrap_or(self.step);
-        let check = serde_json::to_value(&f.check)
+        let check = serde_json::to_value(f.check)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_else(|| "other".to_string());

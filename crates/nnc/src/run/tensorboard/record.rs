@@ -85,11 +85,8 @@ mod tests {
     fn crc32c_and_its_mask_match_the_reference_values() {
         // The CRC-32C check value of "123456789".
         assert_eq!(CRC32C.checksum(b"123456789"), 0xe306_9283);
-        let c: u32 = 0xe306_9283;
-        assert_eq!(
-            masked_crc(b"123456789"),
-            ((c >> 15) | (c << 17)).wrapping_add(0xa282_ead8)
-        );
+        // ((c >> 15) | (c << 17)) + 0xa282ead8 of it, worked out by hand.
+        assert_eq!(masked_crc(b"123456789"), 0xc78a_b0e5);
     }
 
     #[test]
