@@ -213,13 +213,15 @@ fn accuracy(m: Option<SplitMetrics>) -> String {
         .map_or("-".into(), |a| format!("{:.2}%", 100.0 * a))
 }
 
-/// Seconds as `0.4 s`, `2m05s` or `1h02m`.
+/// Seconds as `0.04 s`, `3.2 s`, `2m05s` or `1h02m`.
 fn time(seconds: f64) -> String {
     if !seconds.is_finite() {
         return "-".into();
     }
     let s = seconds.round() as u64;
-    if seconds < 60.0 {
+    if seconds < 1.0 {
+        format!("{seconds:.2} s")
+    } else if seconds < 60.0 {
         format!("{seconds:.1} s")
     } else if s < 3600 {
         format!("{}m{:02}s", s / 60, s % 60)
