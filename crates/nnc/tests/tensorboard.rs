@@ -196,3 +196,45 @@ fn the_event_file_holds_the_runs_scalars_and_findings_with_valid_checksums() {
     assert!(nnc::run::tensorboard::record::read_records(&bytes).is_ok());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Each trial of a k-fold search writes an event file per fold in `trials/<n>/fold-<k>/`,
+/// among whose validation accuracies is the fold's metric in `trials.jsonl`; the refit, run
+/// as `nnc run` runs, has its own.
+#[test]
+fn a_search_writes_an_event_file_per_trial_and_fold() {
+    let dir = scratch("tensorboard-search");
+    let out = dir.join("s");
+    let model = "crates/nnc/tests/search_files/kfold.nn";
+    nnc(&["search", model, "--quiet", "--out", out.to_str().unwrap()]).expect(0);
+    let trials: Vec<serde_json::Value> = std::fs::read_to_string(out.join("trials.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(trials.len(), 3);
+    for t in &trials {
+        let folds = t["fold_metrics"].as_array().unwrap();
+        assert_eq!(folds.len(), 4, "{t}");
+        for (k, metric) in folds.iter().enumerate() {
+            let fold = out.join(format!("trials/{}/fold-{}", t["trial"], k + 1));
+            let d = decode(&std::fs::read(event_file(&fold)).unwrap());
+            assert_eq!(d.version, "brain.Event:2");
+            // The fold's metric is one of its evaluations (the last, or the best one kept).
+            let want = metric.as_f64().unwrap() as f32;
+            let val = &d.scalars["accuracy/val"];
+            assert!(
+                val.iter().any(|(_, v)| *v == want),
+                "{}: {want} not in {val:?}",
+                fold.display()
+            );
+            assert_eq!(
+                d.scalars["loss/train"].len(),
+                100,
+                "an evaluation per epoch"
+            );
+        }
+    }
+    let refit = decode(&std::fs::read(event_file(&out.join("refit"))).unwrap());
+    assert!(refit.scalars.contains_key("loss/test"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -144,6 +144,7 @@ impl RunSink {
     pub fn test(&mut self, step: u64, test: &Metrics) {
         if let Some(tb) = self.tensorboard.as_mut() {
             tb.test(step, test);
+            tb.flush();
         }
     }
 
@@ -226,6 +227,7 @@ impl RunSink {
         self.history.steps_per_second = speed;
         if let Some(tb) = self.tensorboard.as_mut() {
             tb.step(step, loss, penalty, lr, speed);
+            tb.flush();
         }
         self.write_record(serde_json::json!({
             "kind": "step", "step": step, "epoch": epoch, "loss": loss, "penalty": penalty,
@@ -295,6 +297,7 @@ impl RunSink {
             }
             if let Some(tb) = self.tensorboard.as_mut() {
                 tb.evaluation(step, train, val, activations);
+                tb.flush();
             }
             self.write_record(serde_json::json!({
                 "kind": "epoch", "step": step, "epoch": epoch, "train": train, "val": val,
@@ -332,6 +335,7 @@ impl RunSink {
         self.findings.push(f.clone());
         if let Some(tb) = self.tensorboard.as_mut() {
             tb.finding(f);
+            tb.flush();
         }
         self.out.record("finding", f);
         if f.severity >= Severity::Warning || !self.out.quiet {

@@ -15,10 +15,13 @@
 //! | `update_ratio/<weight>`, `update_ratio/median` | when the babysitter reports them | `‖Δw‖/‖w‖` per step |
 //! | `findings/<check>` | each finding (text) | the finding as `nnc run` prints it |
 //!
-//! Steps are the steps completed; the epoch records are those `metrics.jsonl` keeps.
+//! Steps are the steps completed; the epoch records are those `metrics.jsonl` keeps. A search
+//! writes one file per trial ([`sink::BoardSink`]) in `trials/<n>/` (`trials/<n>/fold-<k>/`
+//! with k-fold validation) of its directory.
 
 pub mod proto;
 pub mod record;
+pub mod sink;
 pub mod writer;
 
 use nnc_train::babysit::{CheckKind, Finding, LayerStats};
@@ -26,7 +29,7 @@ use nnc_train::metrics::Metrics;
 use std::path::Path;
 use writer::EventWriter;
 
-/// The TensorBoard side of a run's event sink.
+/// The TensorBoard side of a run's event sink. Nothing is flushed until [`TensorBoard::flush`].
 pub struct TensorBoard {
     writer: EventWriter,
     /// The latest step seen (findings without a step are filed there).
@@ -62,7 +65,6 @@ impl TensorBoard {
         values.push(("lr".to_string(), lr));
         values.push(("steps_per_second".to_string(), speed));
         self.writer.scalars(step, &values);
-        self.writer.flush();
     }
 
     /// An evaluation: the training (and validation) metrics and the activation statistics.
@@ -90,7 +92,6 @@ impl TensorBoard {
             }
         }
         self.writer.scalars(step, &values);
-        self.writer.flush();
     }
 
     /// A finding: its text under `findings/<check>`, and for the update-ratio check the
@@ -118,16 +119,15 @@ impl TensorBoard {
                 .collect();
             self.writer.scalars(step, &values);
         }
-        self.writer.flush();
     }
 
     /// The test split's metrics, evaluated once at the end (`step`: the steps completed).
     pub fn test(&mut self, step: u64, test: &Metrics) {
         self.writer.scalars(step, &metrics("test", test));
-        self.writer.flush();
     }
 
-    /// Flushes the file.
+    /// Flushes the file, so that TensorBoard (and a reader after a kill) sees every event so
+    /// far.
     pub fn flush(&mut self) {
         self.writer.flush();
     }
