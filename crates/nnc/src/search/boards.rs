@@ -1,5 +1,5 @@
-//! The trials' TensorBoard event files: each trial trains into `trials/<n>/` of the search
-//! directory (`trials/<n>/fold-<k>/` per fold with k-fold validation), so that
+//! The trials' TensorBoard event files: each trial trains into `trials/<t>/` of the search
+//! directory (`trials/<t>/fold-<k>/` per fold with k-fold validation), so that
 //! `tensorboard --logdir runs/<model>/search-<n>` overlays their curves.
 
 use crate::run::tensorboard::TensorBoard;

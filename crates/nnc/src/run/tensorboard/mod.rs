@@ -16,7 +16,7 @@
 //! | `findings/<check>` | each finding (text) | the finding as `nnc run` prints it |
 //!
 //! Steps are the steps completed; the epoch records are those `metrics.jsonl` keeps. A search
-//! writes one file per trial ([`sink::BoardSink`]) in `trials/<n>/` (`trials/<n>/fold-<k>/`
+//! writes one file per trial ([`sink::BoardSink`]) in `trials/<t>/` (`trials/<t>/fold-<k>/`
 //! with k-fold validation) of its directory.
 
 pub mod proto;
@@ -140,4 +140,56 @@ fn metrics(split: &str, m: &Metrics) -> Vec<(String, f64)> {
         values.push((format!("accuracy/{split}"), m.accuracy));
     }
     values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TensorBoard;
+    use super::proto::{Data, Event, What};
+    use nnc_train::babysit::{CheckKind, Finding, Severity};
+    use prost::Message;
+
+    #[test]
+    fn an_update_ratio_finding_gives_a_scalar_per_weight_and_its_text() {
+        let dir = std::env::temp_dir().join(format!("nnc-tb-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut tb = TensorBoard::create(&dir).unwrap();
+        let finding = Finding::new(
+            CheckKind::UpdateRatio,
+            Severity::Warning,
+            "updates too small",
+        )
+        .at_step(200)
+        .measure("median_ratio", 2e-5)
+        .measure("dense1.weight", 3e-5);
+        tb.finding(&finding);
+        tb.flush();
+        let bytes = std::fs::read(tb.path()).unwrap();
+        let mut tags = Vec::new();
+        for record in super::record::read_records(&bytes).unwrap() {
+            let event = Event::decode(record).unwrap();
+            if let Some(What::Summary(s)) = event.what {
+                assert_eq!(event.step, 200);
+                for v in s.value {
+                    let value = match v.value {
+                        Some(Data::SimpleValue(x)) => format!("{x:e}"),
+                        Some(Data::Tensor(t)) => {
+                            String::from_utf8(t.string_val[0].clone()).unwrap()
+                        }
+                        None => String::new(),
+                    };
+                    tags.push(format!("{} = {value}", v.tag));
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            tags,
+            [
+                "findings/update_ratio = warning [update/weight ratio] step 200: updates too small",
+                "update_ratio/median = 2e-5",
+                "update_ratio/dense1.weight = 3e-5",
+            ]
+        );
+    }
 }
