@@ -119,3 +119,31 @@ fn what_is_not_a_run_is_refused_with_a_hint() {
     nnc(&["compare"]).expect(2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A search directory stands for its refit run, which is compared like any other run.
+#[test]
+fn a_search_directory_stands_for_its_refit() {
+    let dir = scratch("compare-search");
+    let search = dir.join("s");
+    let model = "crates/nnc/tests/search_files/kfold.nn";
+    nnc(&[
+        "search",
+        model,
+        "--quiet",
+        "--out",
+        search.to_str().unwrap(),
+    ])
+    .expect(0);
+    let ran = nnc(&["compare", search.to_str().unwrap(), "--format", "json"]).expect(0);
+    let record: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    let refit = json(&search.join("refit/summary.json"));
+    assert_eq!(
+        record["runs"][0]["dir"],
+        search.join("refit").to_str().unwrap()
+    );
+    assert_eq!(
+        record["runs"][0]["last"]["test"]["loss"],
+        refit["test"]["loss"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
