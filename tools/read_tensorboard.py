@@ -22,7 +22,8 @@ def show(path):
     print(f"{path}: {len(tags['scalars'])} scalar tags, {len(tags['tensors'])} text tags")
     for tag in sorted(tags["scalars"]):
         events = acc.Scalars(tag)
-        shown = ", ".join(f"{e.step}: {e.value:.6g}" for e in events[:2] + events[-1:])
+        picked = events if len(events) <= 3 else events[:2] + events[-1:]
+        shown = ", ".join(f"{e.step}: {e.value:.6g}" for e in picked)
         print(f"  {tag:<34} {len(events):>4} points  {shown}")
     for tag in sorted(tags["tensors"]):
         plugin = acc.SummaryMetadata(tag).plugin_data.plugin_name
