@@ -68,6 +68,7 @@ fn run_trial(source: &str) -> (nnc_train::search::TrialOutcome, Option<u64>) {
         kfold: space.kfold,
         train_seed: None,
         memory_limit: None,
+        events: None,
     };
     let spec = TrialSpec {
         id: 0,

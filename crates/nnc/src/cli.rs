@@ -19,6 +19,7 @@ Examples:
   nnc predict models/digits.nn new.csv --weights W --out predictions.csv
   nnc bench models/bench/w2.nn --threads 2      ms per step, memory and allocations
   nnc search models/search.nn --jobs 2          random search, coarse-to-fine, leaderboard
+  nnc compare runs/wine_mlp/1 runs/wine_mlp/2   differing params, metrics, findings, time
   nnc list activations                          the vocabulary of the language
   nnc explain E302                              what a diagnostic means
 
@@ -168,6 +169,14 @@ pub enum Command {
         /// running only the trials it has not finished.
         #[arg(long)]
         resume: bool,
+    },
+    /// Compare runs side by side: the params that differ, final and best metrics, findings and
+    /// time (a search directory stands for its refit run).
+    #[command(after_help = "Example: nnc compare runs/wine_mlp/1 runs/wine_mlp/2 --format json")]
+    Compare {
+        /// The run directories.
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
     },
     /// Print a catalogue of the language (layers, activations, optimizers, codes, ...).
     #[command(after_help = "Example: nnc list optimizers")]
@@ -374,6 +383,7 @@ fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
             common,
             out,
         ),
+        Command::Compare { runs } => commands::compare::compare(runs, out),
         Command::List { catalogue } => commands::list::list(catalogue.as_deref(), out),
         Command::Explain { code } => commands::list::explain(code, out),
     }

@@ -170,6 +170,14 @@ fn the_quick_start_trains_the_spiral_with_plots() {
     ] {
         assert!(run.join(f).exists(), "no {f}");
     }
+    let events = std::fs::read_dir(&run)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("events.out.tfevents.")
+        })
+        .count();
+    assert_eq!(events, 1, "one TensorBoard event file");
     let summary = json(&run.join("summary.json"));
     assert!(metric(&summary, "train.accuracy") >= 0.97, "{summary:#}");
     assert_eq!(summary["steps"], 10_000);

@@ -154,6 +154,7 @@ impl ModelFile {
             kfold: space.kfold,
             train_seed: None,
             memory_limit: self.parts.memory_limit,
+            events: None,
         };
         Ok(run_search(
             &space.plan,

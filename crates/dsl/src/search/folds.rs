@@ -5,7 +5,7 @@ use crate::ir::{Experiment, MetricKind, MetricRef, SplitName};
 use crate::lower::{ModelBuilder, Prepared, RawData};
 use nnc_tape::Tape;
 use nnc_train::TrainData;
-use nnc_train::events::{Silent, StopReason};
+use nnc_train::events::{EventSink, Silent, StopReason};
 use nnc_train::search::FoldResult;
 use nnc_train::trainer::evaluate;
 
@@ -48,6 +48,17 @@ pub fn train_fold(
     seed: u64,
     metric: MetricRef,
 ) -> Result<FoldResult, String> {
+    train_fold_with(experiment, data, seed, metric, &mut Silent)
+}
+
+/// [`train_fold`], reporting the training's events to `sink`.
+pub fn train_fold_with(
+    experiment: &Experiment,
+    data: &Prepared,
+    seed: u64,
+    metric: MetricRef,
+    sink: &mut dyn EventSink,
+) -> Result<FoldResult, String> {
     let splits = &data.splits;
     let spec = experiment
         .train
@@ -71,7 +82,7 @@ pub fn train_fold(
             (!splits.val.is_empty()).then_some(&splits.val),
         ),
         &config,
-        &mut Silent,
+        sink,
         None,
     )
     .map_err(|e| e.to_string())?;

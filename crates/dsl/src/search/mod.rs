@@ -18,8 +18,8 @@ pub mod folds;
 pub mod trial;
 
 pub use best::{SearchedFile, best_file, refit_length};
-pub use folds::{train_fold, validation_folds};
-pub use trial::TrialRunner;
+pub use folds::{train_fold, train_fold_with, validation_folds};
+pub use trial::{TrialEvents, TrialRunner};
 
 use crate::ir::{Experiment, SplitSpec};
 use crate::lower::search::{SearchSpace, space};

@@ -3,14 +3,20 @@
 //! the holdout split or on every fold, and summarised
 //! ([`nnc_train::search::summarize`]).
 
-use super::folds::{train_fold, validation_folds};
+use super::folds::{train_fold_with, validation_folds};
 use crate::ir::{Experiment, MetricRef};
 use crate::lower::search::trial_overrides;
 use crate::lower::{CompileOptions, FileProbe, compile};
 use crate::{CheckOptions, Override, Purpose};
+use nnc_train::events::{EventSink, Silent};
 use nnc_train::search::{FoldResult, TrialOutcome, TrialSpec, summarize};
 use std::path::PathBuf;
 use std::time::Instant;
+
+/// Where a trial's training events go: given the trial and the fold (`None` for the holdout
+/// split, else its 0-based index), a sink, or `None` to train without output.
+pub type TrialEvents<'a> =
+    dyn Fn(&TrialSpec, Option<usize>) -> Option<Box<dyn EventSink>> + Sync + 'a;
 
 /// What every trial of one search shares.
 pub struct TrialRunner<'a> {
@@ -28,6 +34,8 @@ pub struct TrialRunner<'a> {
     pub train_seed: Option<u64>,
     /// The memory a trial's model may need ([`CompileOptions::memory_limit`]).
     pub memory_limit: Option<u64>,
+    /// Where each trial's training events go (`None`: nowhere).
+    pub events: Option<&'a TrialEvents<'a>>,
 }
 
 impl TrialRunner<'_> {
@@ -57,11 +65,12 @@ impl TrialRunner<'_> {
         .map_err(|e| e.to_string())?;
         let metric = searched_metric(&experiment)?;
         let Some(k) = self.kfold else {
-            return Ok(vec![train_fold(
+            return Ok(vec![train_fold_with(
                 &experiment,
                 &compiled.data,
                 compiled.seed,
                 metric,
+                &mut *self.sink(spec, None),
             )?]);
         };
         let raw = validation_folds(&compiled.raw, &experiment, k)?;
@@ -71,9 +80,17 @@ impl TrialRunner<'_> {
                 let prepared = raw
                     .prepare(&experiment.data, Some(f))
                     .map_err(|e| e.to_string())?;
-                train_fold(&experiment, &prepared, compiled.seed, metric)
+                let mut sink = self.sink(spec, Some(f));
+                train_fold_with(&experiment, &prepared, compiled.seed, metric, &mut *sink)
             })
             .collect()
+    }
+
+    /// The sink of the trial's training on `fold` ([`TrialRunner::events`]), or a silent one.
+    fn sink(&self, spec: &TrialSpec, fold: Option<usize>) -> Box<dyn EventSink> {
+        self.events
+            .and_then(|events| events(spec, fold))
+            .unwrap_or_else(|| Box::new(Silent))
     }
 
     /// The experiment with the trial's values and its epoch budget.

@@ -13,6 +13,8 @@
 //!   weights.safetensors   parameters, buffers and preprocessing statistics
 //!   checkpoints/          last.safetensors and best.safetensors (resumable)
 //!   loss.svg accuracy.svg activations.svg
+//!   events.out.tfevents.<unix secs>.<host>.nnc
+//!                         TensorBoard's event file (scalars and findings; see [`tensorboard`])
 //! ```
 //!
 //! Ctrl-C stops the run cleanly after the current step: the last checkpoint
@@ -21,6 +23,7 @@
 
 pub mod report;
 pub mod sink;
+pub mod tensorboard;
 
 use crate::cli::Common;
 use crate::commands::prepare;
@@ -137,6 +140,14 @@ pub fn run_in(
         ))
     })?;
 
+    match tensorboard::TensorBoard::create(&dir) {
+        Ok(tb) => sink.tensorboard = Some(tb),
+        Err(e) => out.warn(&format!(
+            "warning: no TensorBoard event file in `{}`: {e}",
+            dir.display()
+        )),
+    }
+
     let mut model = file.build().map_err(failure)?;
     out.note(&report::model_line(experiment, &model));
     record_and_checkpoint(&mut config, splits.train.len(), &dir)?;
@@ -158,6 +169,9 @@ pub fn run_in(
                 .map_err(failure)?,
         )
     };
+    if let Some((m, _)) = &test {
+        sink.test(summary.steps, m);
+    }
     write_weights(
         &dir.join("weights.safetensors"),
         &model,
@@ -173,6 +187,11 @@ pub fn run_in(
         test: test.as_ref(),
         history: &sink.history,
         dir: &dir,
+        tensorboard: sink.tensorboard.as_ref().and_then(|tb| {
+            tb.path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        }),
     };
     write(
         &dir.join("summary.json"),
@@ -186,6 +205,11 @@ pub fn run_in(
     }
     if let Some(e) = &sink.write_error {
         out.warn(&format!("warning: metrics.jsonl is incomplete: {e}"));
+    }
+    if let Some(e) = sink.tensorboard.as_ref().and_then(|tb| tb.write_error()) {
+        out.warn(&format!(
+            "warning: the TensorBoard event file is incomplete: {e}"
+        ));
     }
     let code = match summary.stop {
         StopReason::Diverged { .. } => DIVERGED,

@@ -61,6 +61,8 @@ pub struct RunReport<'a> {
     pub history: &'a History,
     /// The run directory.
     pub dir: &'a Path,
+    /// The file name of the TensorBoard event file, if one was written.
+    pub tensorboard: Option<String>,
 }
 
 fn stop_words(stop: &StopReason) -> String {
@@ -214,6 +216,7 @@ impl RunReport<'_> {
                 "weights": {"file": "weights.safetensors", "holds": s.kept.reason},
                 "checkpoints": self.checkpoint_files(),
                 "plots": ["loss.svg", "accuracy.svg", "activations.svg"],
+                "tensorboard": self.tensorboard,
             },
         })
     }

@@ -1,7 +1,8 @@
 //! What `nnc run` does with the trainer's events: a progress bar on a terminal (plain log
-//! lines otherwise), findings printed as they happen, `metrics.jsonl`, and the curves the
-//! plots are drawn from.
+//! lines otherwise), findings printed as they happen, `metrics.jsonl`, the TensorBoard event
+//! file ([`super::tensorboard`]), and the curves the plots are drawn from.
 
+use super::tensorboard::TensorBoard;
 use crate::output::Output;
 use indicatif::{ProgressBar, ProgressStyle};
 use nnc_train::babysit::{Finding, LayerStats, Severity};
@@ -67,6 +68,8 @@ pub struct RunSink {
     /// The first error writing `metrics.jsonl`, if any.
     pub write_error: Option<String>,
     has_val: bool,
+    /// The TensorBoard event file, fed the records `metrics.jsonl` gets and the findings.
+    pub tensorboard: Option<TensorBoard>,
 }
 
 impl RunSink {
@@ -105,6 +108,7 @@ impl RunSink {
             last_val: None,
             write_error: None,
             has_val,
+            tensorboard: None,
         })
     }
 
@@ -135,8 +139,20 @@ impl RunSink {
         }
     }
 
-    /// Flushes `metrics.jsonl`.
+    /// Writes the test split's metrics (evaluated after training, at `step`) to the
+    /// TensorBoard event file.
+    pub fn test(&mut self, step: u64, test: &Metrics) {
+        if let Some(tb) = self.tensorboard.as_mut() {
+            tb.test(step, test);
+            tb.flush();
+        }
+    }
+
+    /// Flushes `metrics.jsonl` and the event file.
     pub fn finish(&mut self) {
+        if let Some(tb) = self.tensorboard.as_mut() {
+            tb.flush();
+        }
         if let Some(w) = self.metrics.as_mut()
             && let Err(e) = w.flush()
             && self.write_error.is_none()
@@ -209,6 +225,10 @@ impl RunSink {
                 .push((step as f64, loss + penalty));
         }
         self.history.steps_per_second = speed;
+        if let Some(tb) = self.tensorboard.as_mut() {
+            tb.step(step, loss, penalty, lr, speed);
+            tb.flush();
+        }
         self.write_record(serde_json::json!({
             "kind": "step", "step": step, "epoch": epoch, "loss": loss, "penalty": penalty,
             "lr": lr, "steps_per_second": speed,
@@ -275,6 +295,10 @@ impl RunSink {
                 };
                 self.history.activations[at].1.push((epoch, s.clone()));
             }
+            if let Some(tb) = self.tensorboard.as_mut() {
+                tb.evaluation(step, train, val, activations);
+                tb.flush();
+            }
             self.write_record(serde_json::json!({
                 "kind": "epoch", "step": step, "epoch": epoch, "train": train, "val": val,
                 "activations": activations,
@@ -309,6 +333,10 @@ impl RunSink {
 
     fn finding(&mut self, f: &Finding) {
         self.findings.push(f.clone());
+        if let Some(tb) = self.tensorboard.as_mut() {
+            tb.finding(f);
+            tb.flush();
+        }
         self.out.record("finding", f);
         if f.severity >= Severity::Warning || !self.out.quiet {
             self.line(&f.to_string());

@@ -10,6 +10,7 @@
 //!   best.nn            the model file with the best trial's values written in
 //!   summary.json       the best trial, counts and the warnings
 //!   plots/<param>.svg  the metric of every trial against each numeric hyperparameter
+//!   trials/<t>/        trial t's TensorBoard event file (trials/<t>/fold-<k>/ per fold)
 //! ```
 
 use crate::exit::failure;

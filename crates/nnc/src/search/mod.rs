@@ -13,6 +13,7 @@
 //! Ctrl-C lets the running trials finish and keeps every finished one in `trials.jsonl`;
 //! `--resume` runs only the trials that are missing.
 
+pub mod boards;
 pub mod files;
 pub mod refit;
 pub mod report;
@@ -190,6 +191,8 @@ fn run_trials(
     done: &[TrialRecord],
     out: &Output,
 ) -> Result<SearchResult, Failure> {
+    let boards = boards::TrialBoards::new(dir);
+    let events = |spec: &nnc_train::search::TrialSpec, fold: Option<usize>| boards.sink(spec, fold);
     let runner = TrialRunner {
         path: loaded.path.clone(),
         text: loaded.text.clone(),
@@ -198,6 +201,7 @@ fn run_trials(
         kfold: space.kfold,
         train_seed: None,
         memory_limit: load::available_memory(),
+        events: Some(&events),
     };
     let mut writer = TrialsWriter::open(dir)?;
     let mut table = report::LiveTable::new(&space.plan);
@@ -224,6 +228,11 @@ fn run_trials(
     })?;
     if let Some(e) = write_error {
         out.warn(&format!("warning: {e}: trials.jsonl is incomplete"));
+    }
+    if let Some(e) = boards.error() {
+        out.warn(&format!(
+            "warning: the trials' TensorBoard event files are incomplete: {e}"
+        ));
     }
     Ok(result)
 }
