@@ -16,6 +16,7 @@ Examples:
   nnc gradcheck models/wine.nn                  gradients against finite differences
   nnc doctor models/spiral.nn                   the babysitting protocol before a long run
   nnc eval models/digits.nn --weights runs/digits_mlp/1/weights.safetensors
+  nnc export models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --to onnx
   nnc bench models/bench/w2.nn --threads 2      ms per step, memory and allocations
   nnc search models/search.nn --jobs 2          random search, coarse-to-fine, leaderboard
   nnc list activations                          the vocabulary of the language
@@ -53,7 +54,7 @@ pub struct Common {
     pub threads: Option<usize>,
     /// Output directory: the run directory of `run` (default `runs/<model>/<n>/`), the search
     /// directory of `search` (default `runs/<model>/search-<n>/`), where `doctor` draws its
-    /// curves.
+    /// curves; for `export`, the file to write (or the directory to write it in).
     #[arg(long, value_name = "DIR", global = true)]
     pub out: Option<PathBuf>,
     /// Print only results and errors: no progress, no notes, no warnings.
@@ -139,6 +140,11 @@ pub enum Command {
         #[arg(long, value_name = "K")]
         fold: Option<usize>,
     },
+    /// Export trained weights: an ONNX model, or a PyTorch state dict and its Python module.
+    #[command(
+        after_help = "Examples:\n  nnc export models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --to onnx\n  nnc export models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --to pytorch --out /tmp/digits.safetensors"
+    )]
+    Export(commands::export::ExportArgs),
     /// Time the training step: median/min/max ms per step, steps/s, peak memory, allocations.
     #[command(after_help = "Example: nnc bench models/bench/w1.nn --threads 1 --format json")]
     Bench(commands::bench::BenchArgs),
@@ -350,6 +356,7 @@ fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
             split,
             fold,
         } => commands::eval::eval(model, weights, *split, fold_index(*fold)?, common, out),
+        Command::Export(args) => commands::export::export(args, common, out),
         Command::Bench(args) => commands::bench::bench(args, common, out),
         Command::Search {
             model,

@@ -6,16 +6,13 @@
 
 use super::prepare;
 use crate::cli::{Common, SplitArg};
-use crate::exit::failure;
 use crate::exit::{CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
-use crate::shared::weights::PREPROCESS_KEY;
-use nnc_data::FittedPipeline;
+use crate::shared::weights::{read_weights, saved_pipeline, trained_model};
 use nnc_dsl::Purpose;
 use nnc_ops::Sequential;
 use nnc_tape::Tape;
-use nnc_train::checkpoint::load_tensors;
-use nnc_train::trainer::{evaluate_confusion, load_weights};
+use nnc_train::trainer::evaluate_confusion;
 use std::path::Path;
 
 /// Warns when a parameter holds NaN or infinite values: the metrics of such weights mean
@@ -49,33 +46,21 @@ pub fn eval(
 ) -> CommandResult {
     let model_file = prepare(model, Purpose::Check, fold, common, out)?;
     let compiled = model_file.compiled();
-    let file = load_tensors::<f32>(weights).map_err(|e| {
-        Failure::new(USAGE, e.to_string()).hint("give the `weights.safetensors` of a run")
-    })?;
-    let prepared = match file.metadata.get(PREPROCESS_KEY) {
-        Some(json) => {
-            let pipeline = FittedPipeline::from_json(json).map_err(failure)?;
-            compiled
-                .raw
-                .apply(&pipeline, compiled.data.fold.map(|(f, _)| f))
-                .map_err(|e| Failure {
-                    code: USAGE,
-                    ..crate::load::lower_failure(e)
-                })?
-        }
+    let file = read_weights(weights)?;
+    let prepared = match saved_pipeline(&file)? {
+        Some(pipeline) => compiled
+            .raw
+            .apply(&pipeline, compiled.data.fold.map(|(f, _)| f))
+            .map_err(|e| Failure {
+                code: USAGE,
+                ..crate::load::lower_failure(e)
+            })?,
         None => {
             out.note("note: the weights carry no preprocessing statistics; refitting them on the training split");
             compiled.data.clone()
         }
     };
-    let mut m = model_file.build().map_err(failure)?;
-    load_weights(weights, &mut m).map_err(|e| {
-        Failure::new(USAGE, e.to_string()).hint(format!(
-            "evaluate weights with the model file they were trained from (`{}` builds `{}`)",
-            model.display(),
-            model_file.experiment().name
-        ))
-    })?;
+    let mut m = trained_model(&model_file, model, weights)?;
     warn_non_finite(&m, weights, out);
     let splits = &prepared.splits;
     let chosen = split.unwrap_or(if !splits.test.is_empty() {

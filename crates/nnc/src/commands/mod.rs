@@ -5,6 +5,7 @@ pub mod bench;
 pub mod check;
 pub mod doctor;
 pub mod eval;
+pub mod export;
 pub mod grad;
 pub mod list;
 
