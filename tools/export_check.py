@@ -9,7 +9,9 @@ A run directory to check holds, besides `weights.safetensors`:
 * `nnc_logits.csv`                nnc's logits for those rows (same order)
 
 `cargo test -p nnc --test export` leaves such directories under the system's temporary
-directory (`nnc-cli-<pid>-export-onnx/<model>/`), one per example model.
+directory: `nnc-cli-<pid>-export-onnx/<model>/` (every example, trained briefly),
+`nnc-cli-<pid>-export-full/<model>/` (digits, wine, deep_bn, maxout, spiral, trained fully),
+`nnc-cli-<pid>-export-activations/<k>/` and `nnc-cli-<pid>-export-options/<case>/`.
 
 Usage:
     python3 tools/export_check.py DIR [DIR ...]
