@@ -397,6 +397,27 @@ fn bad_flags_and_mismatched_weights_are_clear_errors() {
     assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
 }
 
+#[test]
+fn export_is_listed_and_its_help_has_examples() {
+    let ran = nnc(&["--help"]).expect(0);
+    assert!(ran.stdout.contains("\n  export "), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("nnc export models/digits.nn"),
+        "{}",
+        ran.stdout
+    );
+    let help = nnc(&["export", "--help"]).expect(0);
+    for needle in [
+        "--weights <FILE>",
+        "--to <FORMAT>",
+        "onnx",
+        "pytorch",
+        "Examples:\n  nnc export",
+    ] {
+        assert!(help.stdout.contains(needle), "`{needle}`: {}", help.stdout);
+    }
+}
+
 /// The examples `tools/export_check.py` is run on, trained to the end (a few seconds); the
 /// files stay in `<tmp>/nnc-cli-<pid>-export-full/<model>/`.
 #[test]
