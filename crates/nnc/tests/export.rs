@@ -429,3 +429,24 @@ fn fully_trained_examples_export_to_onnx_with_nncs_probabilities() {
         eprintln!("{name} (fully trained): max |Δp| = {diff:e}");
     }
 }
+
+/// Weights holding a NaN export with a warning naming the tensor.
+#[test]
+fn weights_holding_a_nan_export_with_a_warning() {
+    let dir = scratch("export-nan");
+    let path = train(&root().join("models/spiral.nn"), &["iters=5".into()], &dir);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
+    let at = 8 + n + header["dense1.weight"]["data_offsets"][0].as_u64().unwrap() as usize;
+    bytes[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let w = path.to_str().unwrap();
+    let ran = nnc(&["export", "models/spiral.nn", "--weights", w, "--to", "onnx"]).expect(0);
+    assert!(
+        ran.stderr.contains("`dense1.weight` in ")
+            && ran.stderr.contains("the exported model computes NaN"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -8,32 +8,11 @@ use super::prepare;
 use crate::cli::{Common, SplitArg};
 use crate::exit::{CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
-use crate::shared::weights::{read_weights, saved_pipeline, trained_model};
+use crate::shared::weights::{read_weights, saved_pipeline, trained_model, warn_non_finite};
 use nnc_dsl::Purpose;
-use nnc_ops::Sequential;
 use nnc_tape::Tape;
 use nnc_train::trainer::evaluate_confusion;
 use std::path::Path;
-
-/// Warns when a parameter holds NaN or infinite values: the metrics of such weights mean
-/// nothing (a ReLU even hides a NaN).
-fn warn_non_finite(model: &Sequential<f32>, weights: &Path, out: &Output) {
-    let params = model.params();
-    if let Some((name, bad)) = params
-        .ids()
-        .map(|id| {
-            let v = params.value(id).data();
-            (params.name(id), v.iter().filter(|x| !x.is_finite()).count())
-        })
-        .find(|&(_, bad)| bad > 0)
-    {
-        out.warn(&format!(
-            "warning: `{name}` in {} holds {bad} NaN or infinite values: the run that saved it \
-             diverged, or the file is corrupted; the metrics below are not meaningful",
-            weights.display()
-        ));
-    }
-}
 
 /// Runs `nnc eval`.
 pub fn eval(
@@ -61,7 +40,7 @@ pub fn eval(
         }
     };
     let mut m = trained_model(&model_file, model, weights)?;
-    warn_non_finite(&m, weights, out);
+    warn_non_finite(&m, weights, "the metrics below are not meaningful", out);
     let splits = &prepared.splits;
     let chosen = split.unwrap_or(if !splits.test.is_empty() {
         SplitArg::Test

@@ -1,6 +1,7 @@
 //! `weights.safetensors`, as `nnc run` writes it and `nnc eval` reads it back.
 
 use crate::exit::{Failure, USAGE, failure};
+use crate::output::Output;
 use nnc_data::FittedPipeline;
 use nnc_dsl::ModelFile;
 use nnc_ops::Sequential;
@@ -79,4 +80,24 @@ pub fn trained_model(
         ))
     })?;
     Ok(m)
+}
+
+/// Warns when a parameter holds NaN or infinite values (a ReLU even hides a NaN in the
+/// outputs); `consequence` says what it spoils.
+pub fn warn_non_finite(model: &Sequential<f32>, weights: &Path, consequence: &str, out: &Output) {
+    let params = model.params();
+    if let Some((name, bad)) = params
+        .ids()
+        .map(|id| {
+            let v = params.value(id).data();
+            (params.name(id), v.iter().filter(|x| !x.is_finite()).count())
+        })
+        .find(|&(_, bad)| bad > 0)
+    {
+        out.warn(&format!(
+            "warning: `{name}` in {} holds {bad} NaN or infinite values: the run that saved it \
+             diverged, or the file is corrupted; {consequence}",
+            weights.display()
+        ));
+    }
 }

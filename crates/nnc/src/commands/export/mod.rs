@@ -14,7 +14,7 @@ use super::prepare;
 use crate::cli::Common;
 use crate::exit::{CommandResult, Failure, OK, USAGE, failure};
 use crate::output::Output;
-use crate::shared::weights::{read_weights, saved_pipeline, trained_model};
+use crate::shared::weights::{read_weights, saved_pipeline, trained_model, warn_non_finite};
 use clap::{Args, ValueEnum};
 use nnc_dsl::Purpose;
 use nnc_train::checkpoint::write_atomically;
@@ -87,6 +87,12 @@ fn load_plan(args: &ExportArgs, common: &Common, out: &Output) -> Result<Plan, F
         }
     };
     let model = trained_model(&model_file, &args.model, &args.weights)?;
+    warn_non_finite(
+        &model,
+        &args.weights,
+        "the exported model computes NaN",
+        out,
+    );
     if pipeline.output_features() != model.input_width() {
         return Err(Failure::new(
             USAGE,

@@ -24,7 +24,8 @@ pub const OPSET: i64 = 13;
 /// The ONNX IR version that goes with opset 13.
 const IR_VERSION: i64 = 7;
 
-/// Nodes and initializers being collected, with fresh value names.
+/// The nodes and initializers of the graph being written; every value is named after what
+/// computes it (`preprocess.0.center`, `dense1`, `relu1`, ...).
 #[derive(Default)]
 struct Graph {
     nodes: Vec<NodeProto>,
