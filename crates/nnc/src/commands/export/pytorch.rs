@@ -187,10 +187,10 @@ fn preprocess_code(plan: &Plan) -> (String, String) {
             let _ = writeln!(
                 init,
                 "        self.register_buffer(\"{b}\", torch.zeros({}))",
-                if shape.is_empty() {
-                    "()".to_string()
-                } else {
-                    format!("({},)", shape.join(", "))
+                match shape.len() {
+                    0 => "()".to_string(),
+                    1 => format!("({},)", shape[0]),
+                    _ => format!("({})", shape.join(", ")),
                 }
             );
             let expr = match op {
@@ -237,9 +237,9 @@ const PYTHON: &str = r#""""PyTorch module of the nnc model `{model}` (written by
 
     import torch
     from {module} import load
-    model = load("{weights}")                      # eval mode
-    x = torch.tensor(rows, dtype=torch.float32)  # [N, {features}] raw features, before preprocessing
-    logits = model(x)                              # [N, len(CLASSES)]
+    model = load("{weights}")  # eval mode
+    # rows: raw features [N, {features}], before preprocessing
+    logits = model(torch.tensor(rows, dtype=torch.float32))  # [N, len(CLASSES)]
     probabilities = logits.softmax(dim=1)
 
 `model.net` is a plain nn.Sequential whose state dict is the file's `<i>.*` tensors;
