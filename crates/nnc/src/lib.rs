@@ -6,7 +6,7 @@
 //! coarse-to-fine stages, k-fold validation) and leaves a search directory with every trial,
 //! the leaderboard, plots and the best model file. The other commands check a file
 //! (`check`), verify gradients (`gradcheck`, `grad`), run the babysitting protocol (`doctor`),
-//! evaluate saved weights (`eval`), time the training step (`bench`), and print the
+//! evaluate saved weights (`eval`), export them to ONNX or PyTorch (`export`), time the training step (`bench`), and print the
 //! vocabulary (`list`) and the long text of a diagnostic (`explain`). `docs/cli.md` is the
 //! guide.
 //!
