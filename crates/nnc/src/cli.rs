@@ -221,6 +221,10 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if let Some(f) = commands::export::misused_format(&args) {
+        crate::output::line_err(&f.to_string());
+        return f.code;
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() && wants_json(&args) => {

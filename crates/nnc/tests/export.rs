@@ -359,6 +359,17 @@ fn bad_flags_and_mismatched_weights_are_clear_errors() {
         "{}",
         ran.stderr
     );
+    // `--format` is how nnc prints: the error points at `--to`.
+    let ran = nnc(&[
+        "export",
+        "models/spiral.nn",
+        "--weights",
+        w,
+        "--format",
+        "onnx",
+    ])
+    .expect(2);
+    assert!(ran.stderr.contains("--to onnx"), "{}", ran.stderr);
     // No format, no weights.
     nnc(&["export", "models/spiral.nn", "--weights", w]).expect(2);
     nnc(&["export", "models/spiral.nn", "--to", "onnx"]).expect(2);

@@ -19,6 +19,7 @@ use clap::{Args, ValueEnum};
 use nnc_dsl::Purpose;
 use nnc_train::checkpoint::write_atomically;
 use plan::Plan;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// What `nnc export` writes.
@@ -72,6 +73,30 @@ fn python_path(main: &Path) -> PathBuf {
         .filter(|s| !s.is_empty())
         .unwrap_or("model");
     main.with_file_name(format!("{stem}.py"))
+}
+
+/// The usage error for `nnc export ... --format onnx` (or `pytorch`): `--format` chooses how
+/// nnc prints (text or JSON), the export format is `--to`. `None` for any other arguments.
+pub fn misused_format(args: &[OsString]) -> Option<Failure> {
+    if !args.iter().skip(1).any(|a| a == "export") {
+        return None;
+    }
+    let value = args
+        .windows(2)
+        .find_map(|w| (w[0] == "--format").then(|| w[1].to_string_lossy().into_owned()))
+        .or_else(|| {
+            args.iter()
+                .find_map(|a| a.to_str()?.strip_prefix("--format=").map(str::to_string))
+        })?;
+    matches!(value.as_str(), "onnx" | "pytorch").then(|| {
+        Failure::new(
+            USAGE,
+            format!("`--format {value}`: --format chooses how nnc prints (text or json)"),
+        )
+        .hint(format!(
+            "choose the export format with --to: `--to {value}`"
+        ))
+    })
 }
 
 /// Reads the model file and the weights into a [`Plan`].
