@@ -17,6 +17,7 @@ Examples:
   nnc doctor models/spiral.nn                   the babysitting protocol before a long run
   nnc eval models/digits.nn --weights runs/digits_mlp/1/weights.safetensors
   nnc predict models/digits.nn new.csv --weights W --out predictions.csv
+  nnc export models/digits.nn --weights W --to onnx   ONNX: preprocessing + network
   nnc bench models/bench/w2.nn --threads 2      ms per step, memory and allocations
   nnc search models/search.nn --jobs 2          random search, coarse-to-fine, leaderboard
   nnc compare runs/wine_mlp/1 runs/wine_mlp/2   differing params, metrics, findings, time
@@ -55,7 +56,8 @@ pub struct Common {
     pub threads: Option<usize>,
     /// Output directory: the run directory of `run` (default `runs/<model>/<n>/`), the search
     /// directory of `search` (default `runs/<model>/search-<n>/`), where `doctor` draws its
-    /// curves; for `predict`: the predictions file (default: standard output).
+    /// curves; for `predict`, the predictions file (default: standard output); for `export`,
+    /// the file to write (or the directory to write it in).
     #[arg(long, value_name = "DIR", global = true)]
     pub out: Option<PathBuf>,
     /// Print only results and errors: no progress, no notes, no warnings.
@@ -146,6 +148,11 @@ pub enum Command {
         after_help = "Examples:\n  nnc predict models/digits.nn new.csv --weights runs/digits_mlp/1/weights.safetensors --out predictions.csv\n  cat new.csv | nnc predict models/digits.nn - --weights W | head"
     )]
     Predict(commands::predict::PredictArgs),
+    /// Export trained weights: an ONNX model, or a PyTorch state dict and its Python module.
+    #[command(
+        after_help = "Examples:\n  nnc export models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --to onnx\n  nnc export models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --to pytorch --out /tmp/digits.safetensors"
+    )]
+    Export(commands::export::ExportArgs),
     /// Time the training step: median/min/max ms per step, steps/s, peak memory, allocations.
     #[command(after_help = "Example: nnc bench models/bench/w1.nn --threads 1 --format json")]
     Bench(commands::bench::BenchArgs),
@@ -230,6 +237,10 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if let Some(f) = commands::export::misused_format(&args) {
+        crate::output::line_err(&f.to_string());
+        return f.code;
+    }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() && wants_json(&args) => {
@@ -366,6 +377,7 @@ fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
             fold,
         } => commands::eval::eval(model, weights, *split, fold_index(*fold)?, common, out),
         Command::Predict(args) => commands::predict::predict(args, common, out),
+        Command::Export(args) => commands::export::export(args, common, out),
         Command::Bench(args) => commands::bench::bench(args, common, out),
         Command::Search {
             model,

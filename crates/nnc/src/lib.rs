@@ -6,8 +6,10 @@
 //! coarse-to-fine stages, k-fold validation) and leaves a search directory with every trial,
 //! the leaderboard, plots and the best model file. The other commands check a file
 //! (`check`), verify gradients (`gradcheck`, `grad`), run the babysitting protocol (`doctor`),
-//! evaluate saved weights (`eval`), time the training step (`bench`), put finished runs side by side
-//! (`compare`), and print the vocabulary (`list`) and the long text of a diagnostic (`explain`). `docs/cli.md` is the
+//! evaluate saved weights (`eval`), predict new rows (`predict`), export them to ONNX or
+//! PyTorch (`export`), time the training step (`bench`), put finished runs side by side
+//! (`compare`), and print the vocabulary (`list`) and the long text of a diagnostic
+//! (`explain`). `docs/cli.md` is the
 //! guide.
 //!
 //! The binary is a thin wrapper around [`cli::main`], which parses the flags, dispatches and

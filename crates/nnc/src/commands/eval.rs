@@ -26,7 +26,14 @@ pub fn eval(
         file,
         model: mut m,
         prepared,
-    } = load_trained(model, weights, fold, common, out)?;
+    } = load_trained(
+        model,
+        weights,
+        fold,
+        "the metrics below are not meaningful",
+        common,
+        out,
+    )?;
     let compiled = file.compiled();
     let splits = &prepared.splits;
     let chosen = split.unwrap_or(if !splits.test.is_empty() {

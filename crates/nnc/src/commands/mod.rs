@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod doctor;
 pub mod eval;
+pub mod export;
 pub mod grad;
 pub mod list;
 pub mod predict;

@@ -61,7 +61,14 @@ pub fn predict(args: &PredictArgs, common: &Common, out: &Output) -> CommandResu
         )
         .hint("write the predictions to a file with --out predictions.csv"));
     }
-    let mut trained = load_trained(&args.model, &args.weights, None, common, out)?;
+    let mut trained = load_trained(
+        &args.model,
+        &args.weights,
+        None,
+        "the predictions are not meaningful",
+        common,
+        out,
+    )?;
     let expected = expected_columns(&trained);
     let (reader, name) = open_input(&args.input)?;
     let mut rows = CsvRowStream::open(reader, &name, &expected).map_err(failure)?;
