@@ -315,7 +315,9 @@ fn the_digits_run_is_healthy_and_eval_reproduces_it() {
     ])
     .expect(2);
     assert!(
-        ran.stderr.contains("saved for another data set"),
+        ran.stderr
+            .contains("the weights do not belong to this model")
+            && ran.stderr.contains("`models/wine.nn` builds `wine_mlp`"),
         "{}",
         ran.stderr
     );

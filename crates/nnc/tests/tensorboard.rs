@@ -118,7 +118,7 @@ fn the_event_file_holds_the_runs_scalars_and_findings_with_valid_checksums() {
         "run",
         "models/wine.nn",
         "--set",
-        "n_epochs=3",
+        "n_epochs=30",
         "--quiet",
         "--out",
         out_arg,
@@ -148,6 +148,16 @@ fn the_event_file_holds_the_runs_scalars_and_findings_with_valid_checksums() {
             "/activations/0/dead_fraction",
         ),
         ("activations/relu1/std", "epoch", "/activations/0/std"),
+        (
+            "update_ratio/dense1.weight",
+            "update_ratios",
+            "/ratios/dense1.weight",
+        ),
+        (
+            "update_ratio/dense2.weight",
+            "update_ratios",
+            "/ratios/dense2.weight",
+        ),
     ];
     for (tag, kind, key) in pairs {
         let want = expected(&lines, kind, key);
@@ -156,9 +166,11 @@ fn the_event_file_holds_the_runs_scalars_and_findings_with_valid_checksums() {
     }
     assert_eq!(
         d.scalars["loss/train_batch"].len(),
-        24,
-        "3 epochs of 8 steps"
+        240,
+        "30 epochs of 8 steps"
     );
+    // The babysitter samples update ratios from step 100 to 199 of 240.
+    assert_eq!(d.scalars["update_ratio/median"].len(), 100);
 
     let summary = json(&out.join("summary.json"));
     let steps = summary["steps"].as_i64().unwrap();

@@ -75,6 +75,15 @@ pub enum Event {
         /// Per-layer activation statistics over the epoch.
         activations: Vec<LayerStats>,
     },
+    /// The update/weight ratios `‖Δw‖ / ‖w‖` of one step, per weight tensor, as the
+    /// babysitter samples them early in the run (between 2 % and 20 % of the steps, about
+    /// 90 samples).
+    UpdateRatios {
+        /// Steps completed (the step whose update was measured).
+        step: u64,
+        /// `(weight name, ratio)`, in the model's order.
+        ratios: Vec<(String, f64)>,
+    },
     /// Something the babysitter noticed.
     Finding(Finding),
     /// A checkpoint was written.

@@ -331,6 +331,21 @@ impl RunSink {
         }
     }
 
+    /// A sampled step's update/weight ratios: a `metrics.jsonl` record and TensorBoard
+    /// scalars.
+    fn update_ratios(&mut self, step: u64, ratios: &[(String, f64)]) {
+        if let Some(tb) = self.tensorboard.as_mut() {
+            tb.update_ratios(step, ratios);
+        }
+        let ratios: serde_json::Map<String, serde_json::Value> = ratios
+            .iter()
+            .map(|(name, r)| (name.clone(), serde_json::json!(r)))
+            .collect();
+        self.write_record(serde_json::json!({
+            "kind": "update_ratios", "step": step, "ratios": ratios,
+        }));
+    }
+
     fn finding(&mut self, f: &Finding) {
         self.findings.push(f.clone());
         if let Some(tb) = self.tensorboard.as_mut() {
@@ -368,6 +383,7 @@ impl EventSink for RunSink {
                 val,
                 activations,
             } => self.evaluation(*step, *epoch, train, val.as_ref(), activations),
+            Event::UpdateRatios { step, ratios } => self.update_ratios(*step, ratios),
             Event::Finding(f) => self.finding(f),
             Event::Checkpoint { .. } => {}
             Event::Stopped { .. } => {

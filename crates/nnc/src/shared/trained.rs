@@ -43,6 +43,10 @@ pub fn load_trained(
     let file = crate::commands::prepare(model, Purpose::Check, fold_index, common, out)?;
     let compiled = file.compiled();
     let tensors = read_weights(weights)?;
+    // The weights first: loading another model's weights is the likelier mistake, and its
+    // error names both models.
+    let network = trained_model(&file, model, weights)?;
+    warn_non_finite(&network, weights, consequence, out);
     let prepared = match saved_pipeline(&tensors)? {
         Some(pipeline) => compiled
             .raw
@@ -59,8 +63,6 @@ pub fn load_trained(
             compiled.data.clone()
         }
     };
-    let network = trained_model(&file, model, weights)?;
-    warn_non_finite(&network, weights, consequence, out);
     Ok(Trained {
         file,
         model: network,

@@ -212,8 +212,13 @@ impl LiveMonitors {
         true
     }
 
-    /// Records `‖w_after − w_before‖ / ‖w_before‖` for every weight.
-    pub(crate) fn after_update(&mut self, params: &Parameters<f32>, weights: &[ParamId]) {
+    /// Records `‖w_after − w_before‖ / ‖w_before‖` for every weight, and returns them.
+    pub(crate) fn after_update(
+        &mut self,
+        params: &Parameters<f32>,
+        weights: &[ParamId],
+    ) -> Vec<(String, f64)> {
+        let mut measured = Vec::with_capacity(weights.len());
         for (snap, &id) in self.snapshots.iter().zip(weights) {
             let (mut d2, mut w2) = (0.0f64, 0.0f64);
             for (&b, &a) in snap.data().iter().zip(params.value(id).data()) {
@@ -222,9 +227,12 @@ impl LiveMonitors {
                 w2 += b * b;
             }
             if w2 > 0.0 {
-                self.ratios.record(params.name(id), (d2 / w2).sqrt());
+                let ratio = (d2 / w2).sqrt();
+                self.ratios.record(params.name(id), ratio);
+                measured.push((params.name(id).to_string(), ratio));
             }
         }
+        measured
     }
 
     /// End-of-run checks: update ratios, chance-level accuracy (against the training

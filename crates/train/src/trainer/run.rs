@@ -234,11 +234,13 @@ impl<'a> Trainer<'a> {
         if let Some(c) = config.max_norm {
             apply_max_norm(self.model.params_mut(), c)?;
         }
-        if sample {
-            self.monitors
-                .after_update(self.model.params(), &self.weight_ids);
-        }
         let done = step + 1;
+        if sample {
+            let ratios = self
+                .monitors
+                .after_update(self.model.params(), &self.weight_ids);
+            sink.event(&Event::UpdateRatios { step: done, ratios });
+        }
         for f in self
             .monitors
             .flat(done, loss_value, lr)

@@ -12,7 +12,7 @@
 //! | `loss/val`, `accuracy/val` | evaluations with a validation split | |
 //! | `loss/test`, `accuracy/test` | the end, with a test split | |
 //! | `activations/<layer>/{mean,std,dead,saturated}` | evaluations | the layer's statistics |
-//! | `update_ratio/<weight>`, `update_ratio/median` | when the babysitter reports them | `‖Δw‖/‖w‖` per step |
+//! | `update_ratio/<weight>`, `update_ratio/median` | the steps the babysitter samples (about 90, between 2 % and 20 % of the run) | `‖Δw‖/‖w‖` of the step's update |
 //! | `findings/<check>` | each finding (text) | the finding as `nnc run` prints it |
 //!
 //! Steps are the steps completed; the epoch records are those `metrics.jsonl` keeps. A search
@@ -24,7 +24,7 @@ pub mod record;
 pub mod sink;
 pub mod writer;
 
-use nnc_train::babysit::{CheckKind, Finding, LayerStats};
+use nnc_train::babysit::{Finding, LayerStats};
 use nnc_train::metrics::Metrics;
 use std::path::Path;
 use writer::EventWriter;
@@ -94,8 +94,7 @@ impl TensorBoard {
         self.writer.scalars(step, &values);
     }
 
-    /// A finding: its text under `findings/<check>`, and for the update-ratio check the
-    /// measured ratios as `update_ratio/<weight>` scalars.
+    /// A finding: its text under `findings/<check>`.
     pub fn finding(&mut self, f: &Finding) {
         let step = f.step.unwrap_or(self.step);
         let check = serde_json::to_value(f.check)
@@ -104,21 +103,21 @@ impl TensorBoard {
             .unwrap_or_else(|| "other".to_string());
         self.writer
             .text(step, &format!("findings/{check}"), &f.to_string());
-        if f.check == CheckKind::UpdateRatio {
-            let values: Vec<(String, f64)> = f
-                .measured
-                .iter()
-                .map(|(name, v)| {
-                    let name = if name == "median_ratio" {
-                        "median"
-                    } else {
-                        name
-                    };
-                    (format!("update_ratio/{name}"), *v)
-                })
-                .collect();
-            self.writer.scalars(step, &values);
+    }
+
+    /// The update/weight ratios of one step: `update_ratio/<weight>` per weight tensor and
+    /// `update_ratio/median`, their median (the figure the babysitter judges).
+    pub fn update_ratios(&mut self, step: u64, ratios: &[(String, f64)]) {
+        let mut values: Vec<(String, f64)> = ratios
+            .iter()
+            .map(|(name, r)| (format!("update_ratio/{name}"), *r))
+            .collect();
+        let mut sorted: Vec<f64> = ratios.iter().map(|(_, r)| *r).collect();
+        sorted.sort_by(f64::total_cmp);
+        if let Some(&median) = sorted.get(sorted.len() / 2) {
+            values.push(("update_ratio/median".to_string(), median));
         }
+        self.writer.scalars(step, &values);
     }
 
     /// The test split's metrics, evaluated once at the end (`step`: the steps completed).
@@ -150,7 +149,7 @@ mod tests {
     use prost::Message;
 
     #[test]
-    fn an_update_ratio_finding_gives_a_scalar_per_weight_and_its_text() {
+    fn a_finding_is_text_and_update_ratios_are_scalars_with_their_median() {
         let dir = std::env::temp_dir().join(format!("nnc-tb-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let mut tb = TensorBoard::create(&dir).unwrap();
@@ -160,9 +159,16 @@ mod tests {
             "updates too small",
         )
         .at_step(200)
-        .measure("median_ratio", 2e-5)
-        .measure("dense1.weight", 3e-5);
+        .measure("median_ratio", 2e-5);
         tb.finding(&finding);
+        tb.update_ratios(
+            200,
+            &[
+                ("dense1.weight".to_string(), 3e-5),
+                ("dense2.weight".to_string(), 1e-5),
+                ("dense3.weight".to_string(), 2e-5),
+            ],
+        );
         tb.flush();
         let bytes = std::fs::read(tb.path()).unwrap();
         let mut tags = Vec::new();
@@ -187,8 +193,10 @@ mod tests {
             tags,
             [
                 "findings/update_ratio = warning [update/weight ratio] step 200: updates too small",
-                "update_ratio/median = 2e-5",
                 "update_ratio/dense1.weight = 3e-5",
+                "update_ratio/dense2.weight = 1e-5",
+                "update_ratio/dense3.weight = 2e-5",
+                "update_ratio/median = 2e-5",
             ]
         );
     }

@@ -75,6 +75,7 @@ impl EventSink for BoardSink {
                         .evaluation(*step, train, val.as_ref(), activations);
                 }
             }
+            Event::UpdateRatios { step, ratios } => self.board.update_ratios(*step, ratios),
             Event::Finding(f) => self.board.finding(f),
             Event::Checkpoint { .. } => {}
             Event::Stopped { .. } => self.stop(),
