@@ -20,6 +20,39 @@ pub const MAX_EPOCH_RECORDS: u64 = 1000;
 /// Log lines a run prints about its steps when the file has no `log every:` (plain mode).
 pub const DEFAULT_LOG_LINES: u64 = 10;
 
+/// Which epoch records a run keeps: every one with a validation result, the last, and
+/// evenly thinned others, at most [`MAX_EPOCH_RECORDS`].
+#[derive(Debug, Clone, Copy)]
+pub struct EpochThinning {
+    every: u64,
+    total_steps: u64,
+}
+
+impl Default for EpochThinning {
+    fn default() -> Self {
+        EpochThinning {
+            every: 1,
+            total_steps: u64::MAX,
+        }
+    }
+}
+
+impl EpochThinning {
+    /// The thinning of a run of `total_steps` steps, `steps_per_epoch` per epoch.
+    pub fn new(steps_per_epoch: u64, total_steps: u64) -> Self {
+        let epochs = total_steps.div_ceil(steps_per_epoch.max(1));
+        EpochThinning {
+            every: epochs.div_ceil(MAX_EPOCH_RECORDS).max(1),
+            total_steps,
+        }
+    }
+
+    /// Whether the evaluation after `step` steps (epoch `epoch`) is kept.
+    pub fn keeps(&self, step: u64, epoch: f64, has_val: bool) -> bool {
+        has_val || step >= self.total_steps || (epoch.round() as u64).is_multiple_of(self.every)
+    }
+}
+
 /// The curves of a run.
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -59,7 +92,7 @@ pub struct RunSink {
     /// Steps between printed step lines (the file's `log every:`, else a tenth of the run).
     print_every: u64,
     next_print: u64,
-    epoch_thin: u64,
+    thinning: EpochThinning,
     evals_with_val: u64,
     total_steps: u64,
     steps_per_epoch: u64,
@@ -100,7 +133,7 @@ impl RunSink {
             findings: Vec::new(),
             print_every: log_every,
             next_print: log_every,
-            epoch_thin: 1,
+            thinning: EpochThinning::default(),
             evals_with_val: 0,
             total_steps: 0,
             steps_per_epoch: 1,
@@ -186,8 +219,7 @@ impl RunSink {
     fn started(&mut self, parameters: usize, examples: usize, spe: usize, total: u64) {
         self.total_steps = total;
         self.steps_per_epoch = spe.max(1) as u64;
-        let epochs = total.div_ceil(self.steps_per_epoch);
-        self.epoch_thin = epochs.div_ceil(MAX_EPOCH_RECORDS).max(1);
+        self.thinning = EpochThinning::new(self.steps_per_epoch, total);
         if self.print_every == 0 {
             // Without `log every:`, runs with a validation split print their evaluations;
             // runs without one print about ten step lines.
@@ -204,7 +236,7 @@ impl RunSink {
             group(parameters as u64),
             group(examples as u64),
             group(total),
-            group(epochs)
+            group(total.div_ceil(self.steps_per_epoch))
         ));
         if let Display::Bar(_) = self.display {
             let bar = ProgressBar::new(total);
@@ -267,7 +299,7 @@ impl RunSink {
     ) {
         let index = epoch.round() as u64;
         let last = step >= self.total_steps;
-        let keep = val.is_some() || last || index.is_multiple_of(self.epoch_thin);
+        let keep = self.thinning.keeps(step, epoch, val.is_some());
         self.last_train = Some(*train);
         if let Some(v) = val {
             self.last_val = Some(*v);

@@ -3,15 +3,14 @@
 //! `metrics.jsonl` thins them, the file flushed when the training stops.
 
 use super::TensorBoard;
-use crate::run::sink::MAX_EPOCH_RECORDS;
+use crate::run::sink::EpochThinning;
 use nnc_train::events::{Event, EventSink};
 use std::sync::{Arc, Mutex};
 
 /// An event sink writing a TensorBoard event file.
 pub struct BoardSink {
     board: TensorBoard,
-    total_steps: u64,
-    epoch_thin: u64,
+    thinning: EpochThinning,
     /// Where the first write error goes (shared by every trial of a search).
     error: Arc<Mutex<Option<String>>>,
 }
@@ -21,8 +20,7 @@ impl BoardSink {
     pub fn new(board: TensorBoard, error: Arc<Mutex<Option<String>>>) -> Self {
         BoardSink {
             board,
-            total_steps: 0,
-            epoch_thin: 1,
+            thinning: EpochThinning::default(),
             error,
         }
     }
@@ -44,11 +42,7 @@ impl EventSink for BoardSink {
                 steps_per_epoch,
                 total_steps,
                 ..
-            } => {
-                self.total_steps = *total_steps;
-                let epochs = total_steps.div_ceil((*steps_per_epoch).max(1) as u64);
-                self.epoch_thin = epochs.div_ceil(MAX_EPOCH_RECORDS).max(1);
-            }
+            } => self.thinning = EpochThinning::new(*steps_per_epoch as u64, *total_steps),
             Event::Step {
                 step,
                 loss,
@@ -66,11 +60,7 @@ impl EventSink for BoardSink {
                 val,
                 activations,
             } => {
-                let index = epoch.round() as u64;
-                if val.is_some()
-                    || *step >= self.total_steps
-                    || index.is_multiple_of(self.epoch_thin)
-                {
+                if self.thinning.keeps(*step, *epoch, val.is_some()) {
                     self.board
                         .evaluation(*step, train, val.as_ref(), activations);
                 }
