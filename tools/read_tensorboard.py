@@ -6,6 +6,7 @@ TensorBoard's own reader, and prints each tag with its number of points and a fe
     python3 tools/read_tensorboard.py runs/wine_mlp/1
 """
 
+import os
 import sys
 
 from tensorboard.backend.event_processing.event_accumulator import (
@@ -33,11 +34,24 @@ def show(path):
             print(f"  {tag} ({plugin}) step {event.step}: {first[:70]}")
 
 
+def event_dirs(root):
+    """The directories under root (root included) that hold an event file, sorted."""
+    found = set()
+    for d, _, files in os.walk(root):
+        if any(".tfevents." in f for f in files):
+            found.add(d)
+    return sorted(found)
+
+
 def main():
     if len(sys.argv) < 2:
-        sys.exit("usage: read_tensorboard.py RUN_DIR...")
-    for path in sys.argv[1:]:
-        show(path)
+        sys.exit("usage: read_tensorboard.py DIR...  (a run, or a directory of runs or trials)")
+    for root in sys.argv[1:]:
+        dirs = event_dirs(root)
+        if not dirs:
+            sys.exit(f"{root}: no TensorBoard event file in it or below it")
+        for path in dirs:
+            show(path)
 
 
 if __name__ == "__main__":

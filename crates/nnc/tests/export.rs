@@ -406,6 +406,47 @@ fn bad_flags_and_mismatched_weights_are_clear_errors() {
     .expect(2);
     assert!(ran.stderr.contains("--out"), "{}", ran.stderr);
     assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
+    // The weights and the model file are never overwritten; nor is the state dict by its
+    // own module.
+    let before = std::fs::read(w).unwrap();
+    for (to, target) in [("onnx", w), ("pytorch", "models/spiral.nn")] {
+        let ran = nnc(&[
+            "export",
+            "models/spiral.nn",
+            "--weights",
+            w,
+            "--to",
+            to,
+            "--out",
+            target,
+        ])
+        .expect(2);
+        assert!(
+            ran.stderr.contains("is an input of this command"),
+            "{}",
+            ran.stderr
+        );
+    }
+    assert_eq!(std::fs::read(w).unwrap(), before);
+    let py = std::path::Path::new(w).with_file_name("module.py");
+    let ran = nnc(&[
+        "export",
+        "models/spiral.nn",
+        "--weights",
+        w,
+        "--to",
+        "pytorch",
+        "--out",
+        py.to_str().unwrap(),
+    ])
+    .expect(2);
+    assert!(
+        ran.stderr
+            .contains("both the state dict and its Python module"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!py.exists());
 }
 
 #[test]

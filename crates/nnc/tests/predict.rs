@@ -149,6 +149,7 @@ fn columns_are_matched_by_name() {
         nnc_in(&dir, &args)
     };
     let ran = predict("nolabel.csv", &[]).expect(0);
+    let ran_stdout = ran.stdout.clone();
     assert!(
         ran.stdout
             .starts_with("predicted,predicted_index,prob_0,prob_1")
@@ -213,6 +214,24 @@ fn columns_are_matched_by_name() {
     assert!(!dir.join("kept.csv.partial").exists());
     // JSON records and the predictions cannot share standard output.
     predict("nolabel.csv", &["--format", "json"]).expect(2);
+    // `--out -` is standard output; a header without rows is an error, not 0 % accuracy.
+    assert_eq!(
+        predict("nolabel.csv", &["--out", "-"]).expect(0).stdout,
+        ran_stdout
+    );
+    assert!(!dir.join("-").exists());
+    let header = test.lines().next().unwrap().to_string() + "\n";
+    std::fs::write(dir.join("header.csv"), header).unwrap();
+    let ran = predict("header.csv", &["--out", "none.csv"]).expect(1);
+    assert!(ran.stderr.contains("no rows"), "{}", ran.stderr);
+    assert!(!dir.join("none.csv").exists());
+    // The command's own inputs are never overwritten.
+    predict("nolabel.csv", &["--out", "run/weights.safetensors"]).expect(2);
+    predict("nolabel.csv", &["--out", "nolabel.csv"]).expect(2);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("nolabel.csv")).unwrap(),
+        no_label
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -413,7 +413,7 @@ fn map_labels(
 
 /// The error for a file whose first row is a single cell: usually another separator (`;`,
 /// tabs) or not a CSV file at all. Shows the start of the cell and guesses the separator.
-fn single_column(name: &str, cell: &[u8], delimiter: u8) -> String {
+pub(crate) fn single_column(name: &str, cell: &[u8], delimiter: u8) -> String {
     let text = String::from_utf8_lossy(cell);
     let mut shown: String = text.chars().take(40).collect();
     if text.chars().count() > 40 {

@@ -28,7 +28,7 @@ pub struct ExpectedColumns {
 /// A CSV table read a batch of rows at a time (see the module docs).
 pub struct CsvRowStream<R: Read> {
     name: String,
-    reader: ::csv::Reader<R>,
+    reader: ::csv::Reader<LineBreaks<R>>,
     record: ::csv::ByteRecord,
     /// For each model feature, its column in the file.
     feature_columns: Vec<usize>,
@@ -49,7 +49,7 @@ impl<R: Read> CsvRowStream<R> {
             .flexible(true)
             .delimiter(expected.delimiter)
             .trim(::csv::Trim::All)
-            .from_reader(reader);
+            .from_reader(LineBreaks::new(reader));
         let mut record = ::csv::ByteRecord::new();
         let got = reader
             .read_byte_record(&mut record)
@@ -64,6 +64,12 @@ impl<R: Read> CsvRowStream<R> {
             .iter()
             .map(|c| String::from_utf8_lossy(c).into_owned())
             .collect();
+        if header.len() == 1 && expected.features.len() > 1 {
+            return Err(DataError::invalid(
+                "csv",
+                crate::sources::csv::single_column(name, &record[0], expected.delimiter),
+            ));
+        }
         let (feature_columns, label) = match_columns(&header, name, expected)?;
         Ok(CsvRowStream {
             name: name.to_string(),
@@ -82,6 +88,16 @@ impl<R: Read> CsvRowStream<R> {
             classes: expected.classes.clone(),
             rows: 0,
         })
+    }
+
+    /// The table's name in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The label column's name, when the table has it.
+    pub fn label_column(&self) -> Option<&str> {
+        self.label.as_ref().map(|(_, name)| name.as_str())
     }
 
     /// Whether the table has the label column.
@@ -114,7 +130,8 @@ impl<R: Read> CsvRowStream<R> {
             if !got {
                 break;
             }
-            let line = self.record.position().map_or(0, |p| p.line());
+            let start = self.record.position().map_or(0, |p| p.byte());
+            let line = self.reader.get_mut().line_at(start);
             if self.record.len() != self.width {
                 return Err(DataError::RaggedRow {
                     path: self.name.clone(),
@@ -155,6 +172,63 @@ impl<R: Read> CsvRowStream<R> {
                 value: text.into_owned(),
                 known: self.classes.clone(),
             })
+    }
+}
+
+/// A reader that notes where its line breaks are, so that a record's line can be told from
+/// its byte offset. (The csv reader's own line count can lag a line behind: it may report a
+/// record as starting on the terminator of the line before.) Only the breaks the csv reader
+/// has read ahead are kept, so memory stays bounded.
+struct LineBreaks<R> {
+    inner: R,
+    /// Bytes handed out so far.
+    offset: u64,
+    /// `\r` and `\n` bytes handed out and not yet behind a record: `(offset, byte)`.
+    breaks: std::collections::VecDeque<(u64, u8)>,
+    /// `\n` bytes behind the last record asked about.
+    lines_before: u64,
+}
+
+impl<R> LineBreaks<R> {
+    fn new(inner: R) -> Self {
+        LineBreaks {
+            inner,
+            offset: 0,
+            breaks: std::collections::VecDeque::new(),
+            lines_before: 0,
+        }
+    }
+
+    /// The 1-based line of the record whose bytes start at `start` (at or after every
+    /// earlier record's start): line breaks before it, plus those it begins with (blank lines
+    /// and the previous line's terminator, which the csv reader may count as the record's).
+    fn line_at(&mut self, start: u64) -> u64 {
+        while let Some(&(at, byte)) = self.breaks.front() {
+            if at >= start {
+                break;
+            }
+            self.lines_before += u64::from(byte == b'\n');
+            self.breaks.pop_front();
+        }
+        let leading = (start..)
+            .zip(&self.breaks)
+            .take_while(|(cursor, (at, _))| at == cursor)
+            .filter(|(_, (_, byte))| *byte == b'\n')
+            .count() as u64;
+        1 + self.lines_before + leading
+    }
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' || b == b'\r' {
+                self.breaks.push_back((self.offset + i as u64, b));
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -316,5 +390,14 @@ mod tests {
         assert!(e.contains("bird") && e.contains("t.csv:2"), "{e}");
         let e = read_all("a,b\n1,2,3\n").unwrap_err().to_string();
         assert!(e.contains("t.csv:2"), "{e}");
+        // Lines count from the header as line 1, across batches and blank lines.
+        let e = read_all("a,b\n1,2\n3,4\n\n5,6\n7,?\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv:6") && e.contains("`b`"), "{e}");
+        let e = read_all("a,b\r\n1,2\r\n3,4\r\n5,x\r\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv:4"), "{e}");
     }
 }

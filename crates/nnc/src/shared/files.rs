@@ -207,3 +207,24 @@ pub fn resume_dir(out: Option<&Path>, model: &str) -> Result<PathBuf, Failure> {
     }
     Ok(dir)
 }
+
+/// Refuses an `--out` that is one of the command's own input files (the same file by any
+/// path), so a slip of the flag cannot destroy what the user had.
+pub fn refuse_overwriting(target: &Path, inputs: &[&Path]) -> Result<(), Failure> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(input) = inputs.iter().find(|i| same(target, i)) {
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "--out `{}` is an input of this command (`{}`); it would be overwritten",
+                target.display(),
+                input.display()
+            ),
+        )
+        .hint("give --out a new file"));
+    }
+    Ok(())
+}

@@ -13,6 +13,7 @@ pub mod pytorch;
 use crate::cli::Common;
 use crate::exit::{CommandResult, Failure, OK, USAGE, failure};
 use crate::output::Output;
+use crate::shared::files::refuse_overwriting;
 use crate::shared::trained::load_trained;
 use clap::{Args, ValueEnum};
 use nnc_train::checkpoint::write_atomically;
@@ -138,8 +139,26 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 
 /// Runs `nnc export`.
 pub fn export(args: &ExportArgs, common: &Common, out: &Output) -> CommandResult {
-    let plan = load_plan(args, common, out)?;
     let main = destination(args, common.out.as_deref());
+    let inputs = [args.weights.as_path(), args.model.as_path()];
+    refuse_overwriting(&main, &inputs)?;
+    if args.to == Target::Pytorch {
+        let py = python_path(&main);
+        refuse_overwriting(&py, &inputs)?;
+        if py == main {
+            return Err(Failure::new(
+                USAGE,
+                format!(
+                    "--out `{}` would be both the state dict and its Python module",
+                    main.display()
+                ),
+            )
+            .hint(
+                "name the state dict, e.g. --out model.pt.safetensors (the module is model.py)",
+            ));
+        }
+    }
+    let plan = load_plan(args, common, out)?;
     let mut python = None;
     let shape = format!(
         "input [N, {}] -> probabilities, logits [N, {}]",

@@ -14,10 +14,11 @@ mod table;
 use crate::cli::Common;
 use crate::exit::{BAD_MODEL, CommandResult, Failure, INTERRUPTED, OK, USAGE, failure};
 use crate::output::Output;
+use crate::shared::files::refuse_overwriting;
 use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
 use crate::shared::trained::{Trained, load_trained};
 use clap::Args;
-use nnc_data::{CsvRowStream, ExpectedColumns, Source};
+use nnc_data::{CsvRowStream, DataError, ExpectedColumns, Source};
 use nnc_ops::ForwardCtx;
 use nnc_tape::{Tape, Tensor};
 use nnc_train::classification::ClassificationReport;
@@ -72,7 +73,8 @@ pub fn predict(args: &PredictArgs, common: &Common, out: &Output) -> CommandResu
     let expected = expected_columns(&trained);
     let (reader, name) = open_input(&args.input)?;
     let mut rows = CsvRowStream::open(reader, &name, &expected).map_err(failure)?;
-    let target = common.out.as_deref();
+    // `--out -` is standard output, as `-` is standard input.
+    let target = common.out.as_deref().filter(|p| p.as_os_str() != "-");
     if let Some(path) = target {
         refuse_overwriting(path, &[&args.input, &args.weights, &args.model])?;
     }
@@ -116,6 +118,12 @@ fn open_input(path: &Path) -> Result<(Box<dyn Read>, String), Failure> {
     if path.as_os_str() == "-" {
         return Ok((Box::new(std::io::stdin().lock()), "<stdin>".to_string()));
     }
+    if path.is_dir() {
+        return Err(
+            Failure::new(USAGE, format!("`{}` is a directory", path.display()))
+                .hint("give a CSV table of rows to predict, or `-` for standard input"),
+        );
+    }
     let file = std::fs::File::open(path).map_err(|e| {
         Failure::new(USAGE, format!("cannot read `{}`: {e}", path.display()))
             .hint("give a CSV table of rows to predict, or `-` for standard input")
@@ -124,26 +132,6 @@ fn open_input(path: &Path) -> Result<(Box<dyn Read>, String), Failure> {
         Box::new(std::io::BufReader::with_capacity(1 << 16, file)),
         path.display().to_string(),
     ))
-}
-
-/// Refuses an `--out` that is one of the command's own input files.
-fn refuse_overwriting(target: &Path, inputs: &[&Path]) -> Result<(), Failure> {
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if let Some(input) = inputs.iter().find(|i| same(target, i)) {
-        return Err(Failure::new(
-            USAGE,
-            format!(
-                "--out `{}` is an input of this command (`{}`); it would be overwritten",
-                target.display(),
-                input.display()
-            ),
-        )
-        .hint("write the predictions to a new file, e.g. --out predictions.csv"));
-    }
-    Ok(())
 }
 
 /// Why predicting stopped early.
@@ -189,6 +177,9 @@ fn write_atomically(
     }
     // A link to a file: the file it points to is replaced, not the link.
     let path = &path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(cannot)?;
+    }
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
@@ -255,7 +246,7 @@ fn predict_rows<W: Write>(
         }
         let n = rows
             .next_batch(batch, &mut x, &mut labels)
-            .map_err(|e| Stop::Failed(failure(e)))?;
+            .map_err(|e| Stop::Failed(bad_row(e, rows.label_column())))?;
         if n == 0 {
             break;
         }
@@ -273,8 +264,45 @@ fn predict_rows<W: Write>(
     }
     progress.finish_and_clear();
     table.finish().map_err(io)?;
+    if tally.rows == 0 {
+        return Err(Stop::Failed(
+            Failure::new(
+                BAD_MODEL,
+                format!("`{}` has a header but no rows", rows.name()),
+            )
+            .hint("give a table with at least one row to predict"),
+        ));
+    }
     tally.seconds = start.elapsed().as_secs_f64();
     Ok(tally)
+}
+
+/// A bad cell of the input as a failure (exit code 1), with advice for new rows rather than
+/// for training data.
+fn bad_row(e: DataError, label: Option<&str>) -> Failure {
+    let hint = match &e {
+        DataError::MissingValue { column, .. } if Some(column.as_str()) == label => {
+            "a labelled row needs its label; drop the label column to predict without labels"
+        }
+        DataError::NotNumeric { .. }
+        | DataError::NonFinite { .. }
+        | DataError::MissingValue { .. } => {
+            "every feature of a row to predict must be a finite number (as in training); fix or \
+             drop the row"
+        }
+        DataError::UnknownClass { .. } => {
+            "a label must be one of the model's classes, written as in the training data; drop \
+             the label column to predict without one"
+        }
+        _ => "",
+    };
+    let message = e.to_string();
+    // The library's own advice speaks of training data: keep the location and the finding.
+    let message = match (hint.is_empty(), message.split_once("; ")) {
+        (false, Some((what, _))) => what.to_string(),
+        _ => message,
+    };
+    Failure::new(BAD_MODEL, message).hint(hint)
 }
 
 /// The class scores of one batch of raw rows (preprocessed first); with labels, adds the
