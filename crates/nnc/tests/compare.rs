@@ -73,7 +73,17 @@ fn two_runs_show_the_param_that_differs_and_their_metrics() {
     );
 
     // Six columns do not fit 80: the table continues in a second block.
-    let ran = nnc(&["compare", a, b, a, b, a, b]).expect(0);
+    let copies: Vec<String> = (1..=4)
+        .map(|i| {
+            let copy = dir.join(format!("copy{i}"));
+            std::fs::create_dir_all(&copy).unwrap();
+            std::fs::copy(format!("{a}/summary.json"), copy.join("summary.json")).unwrap();
+            copy.to_str().unwrap().to_string()
+        })
+        .collect();
+    let mut args = vec!["compare", a, b];
+    args.extend(copies.iter().map(String::as_str));
+    let ran = nnc(&args).expect(0);
     assert!(
         ran.stdout.lines().all(|l| l.chars().count() <= 80),
         "{}",
@@ -85,6 +95,16 @@ fn two_runs_show_the_param_that_differs_and_their_metrics() {
         .filter(|l| l.starts_with("model"))
         .count();
     assert_eq!(blocks, 2, "{}", ran.stdout);
+    // A run's summary.json stands for its directory; one run given twice is refused.
+    let summary = format!("{a}/summary.json");
+    let by_file = nnc(&["compare", &summary, b]).expect(0);
+    assert_eq!(by_file.stdout, nnc(&["compare", a, b]).expect(0).stdout);
+    let twice = nnc(&["compare", a, b, &summary]).expect(2);
+    assert!(
+        twice.stderr.contains("are the same run"),
+        "{}",
+        twice.stderr
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

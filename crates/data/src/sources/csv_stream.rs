@@ -162,8 +162,16 @@ impl<R: Read> CsvRowStream<R> {
                 column: column.to_string(),
             });
         }
+        // A number written as a float (`3.0`, as pandas writes integer labels) names the
+        // integer class `3`.
+        let integer = text
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v < 1e15)
+            .map(|v| (v as u64).to_string());
         self.class_index
             .get(text.as_ref())
+            .or_else(|| integer.and_then(|i| self.class_index.get(&i)))
             .copied()
             .ok_or_else(|| DataError::UnknownClass {
                 path: self.name.clone(),
@@ -362,6 +370,16 @@ mod tests {
         let (x, y, labelled) = read_all("b,y,a\n2,dog,1\n4,cat,3\n6,dog,5\n").unwrap();
         assert_eq!(x, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         assert_eq!(y, vec![1, 0, 1]);
+        // Integer classes written as floats.
+        let numbered = ExpectedColumns {
+            classes: vec!["0".into(), "1".into(), "2".into(), "3".into()],
+            ..expected()
+        };
+        let mut s =
+            CsvRowStream::open("a,b,y\n1,2,3.0\n3,4,1\n".as_bytes(), "t.csv", &numbered).unwrap();
+        let (mut x, mut labels) = (Vec::new(), Vec::new());
+        s.next_batch(10, &mut x, &mut labels).unwrap();
+        assert_eq!(labels, vec![3, 1]);
         assert!(labelled);
         let (x, y, labelled) = read_all("b,a\n2,1\n").unwrap();
         assert_eq!((x, y.len(), labelled), (vec![1.0, 2.0], 0, false));

@@ -73,6 +73,21 @@ pub fn compare(dirs: &[PathBuf], out: &Output) -> CommandResult {
         .iter()
         .map(|d| read_run(d))
         .collect::<Result<Vec<_>, _>>()?;
+    let same = |a: &Path, b: &Path| a.canonicalize().ok() == b.canonicalize().ok();
+    if let Some((i, j)) = (0..runs.len())
+        .flat_map(|j| (0..j).map(move |i| (i, j)))
+        .find(|&(i, j)| same(&runs[i].dir, &runs[j].dir))
+    {
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "`{}` and `{}` are the same run",
+                dirs[i].display(),
+                dirs[j].display()
+            ),
+        )
+        .hint("give each run directory once"));
+    }
     let differing = differing_params(&runs);
     let width = crate::output::terminal_width(false).unwrap_or(80);
     out.result(&table::render(&runs, &differing, width));
@@ -104,6 +119,10 @@ pub fn differing_params(runs: &[RunInfo]) -> Vec<String> {
 
 /// The run directory `dir` stands for: itself, or a search directory's refit run.
 fn run_dir(dir: &Path) -> Result<PathBuf, Failure> {
+    // A run's summary.json given for its directory.
+    if dir.file_name().is_some_and(|n| n == "summary.json") && dir.is_file() {
+        return run_dir(dir.parent().unwrap_or(Path::new(".")));
+    }
     let hint = "give run directories (`nnc run` prints its run directory at the end), e.g. \
                 runs/<model>/1";
     if !dir.exists() {
