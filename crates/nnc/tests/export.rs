@@ -1,4 +1,4 @@
-//! `nnc export`: every example model, trained briefly, exported to ONNX gives nnc's own
+//! `nnc export`: every example model, trained briefly, exported to ONNX gives `nnc predict`'s
 //! probabilities under an independent ONNX runtime (tract), to 1e-5; the PyTorch export holds
 //! the state dict in PyTorch's layout; bad flags and mismatched weights are clear errors.
 
@@ -69,9 +69,9 @@ fn export(model: &Path, sets: &[String], weights: &Path, to: &str, out: &Path) -
     nnc(&args).expect(0).stdout
 }
 
-/// Writes `rows` of `width` values as CSV (no header).
-fn write_csv(path: &Path, values: &[f32], width: usize) {
-    let text: String = values
+/// `rows` of `width` values as CSV lines (no header).
+fn csv_text(values: &[f32], width: usize) -> String {
+    values
         .chunks(width)
         .map(|r| {
             r.iter()
@@ -80,17 +80,21 @@ fn write_csv(path: &Path, values: &[f32], width: usize) {
                 .join(",")
                 + "\n"
         })
-        .collect();
-    std::fs::write(path, text).unwrap();
+        .collect()
 }
 
-/// Raw rows to compare on (the test split, else the training split) and
-/// nnc's probabilities for them: the saved preprocessing, then the model in eval mode. The
-/// rows and nnc's logits are left in the weights' directory as `inputs.csv` and
-/// `nnc_logits.csv`, for `tools/export_check.py`.
+/// Writes `rows` of `width` values as CSV (no header).
+fn write_csv(path: &Path, values: &[f32], width: usize) {
+    std::fs::write(path, csv_text(values, width)).unwrap();
+}
+
+/// Raw rows to compare on (the test split, else the training split) and the probabilities
+/// `nnc predict` gives for them (the rows written as a CSV with the training data's column
+/// names). The rows and nnc's logits (the model's forward pass in eval mode) are left in the
+/// weights' directory as `inputs.csv` and `nnc_logits.csv`, for `tools/export_check.py`.
 fn nnc_probabilities(model: &Path, sets: &[String], weights: &Path) -> (Tensor<f32>, Vec<f64>) {
-    let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
-    let file = ModelFile::open(model, &sets).unwrap();
+    let set_values: Vec<&str> = sets.iter().map(String::as_str).collect();
+    let file = ModelFile::open(model, &set_values).unwrap();
     let raw = &file.compiled().raw.splits;
     let split = if raw.test.is_empty() {
         &raw.train
@@ -99,6 +103,34 @@ fn nnc_probabilities(model: &Path, sets: &[String], weights: &Path) -> (Tensor<f
     };
     let (n, d) = (split.len(), split.features());
     let x = Tensor::from_vec(split.inputs().data()[..n * d].to_vec(), &[n, d]).unwrap();
+    let dir = weights.parent().unwrap();
+    let rows = dir.join("rows.csv");
+    std::fs::write(&rows, split.feature_names().join(",") + "\n").unwrap();
+    let mut table = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&rows)
+        .unwrap();
+    std::io::Write::write_all(&mut table, csv_text(x.data(), d).as_bytes()).unwrap();
+    let predictions = dir.join("predictions.csv");
+    let mut args = vec!["predict", model.to_str().unwrap(), rows.to_str().unwrap()];
+    args.extend(["--weights", weights.to_str().unwrap()]);
+    args.extend(["--out", predictions.to_str().unwrap(), "--quiet"]);
+    args.extend(set_args(sets));
+    nnc(&args).expect(0);
+    let text = std::fs::read_to_string(&predictions).unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("predicted,predicted_index,prob_"),
+        "{}",
+        model.display()
+    );
+    let probs: Vec<f64> = lines
+        .flat_map(|l| l.split(',').skip(2).map(|v| v.parse::<f64>().unwrap()))
+        .collect();
+
     let saved = load_tensors::<f32>(weights).unwrap();
     let pipeline = FittedPipeline::from_json(&saved.metadata["nnc.preprocess"]).unwrap();
     let features = pipeline.transform_inputs(&x).unwrap();
@@ -110,19 +142,12 @@ fn nnc_probabilities(model: &Path, sets: &[String], weights: &Path) -> (Tensor<f
         .forward(&mut tape, input, &mut ForwardCtx::eval())
         .unwrap();
     let logits = tape.value(y);
-    let classes = logits.shape()[1];
-    let dir = weights.parent().unwrap();
     write_csv(&dir.join("inputs.csv"), x.data(), d);
-    write_csv(&dir.join("nnc_logits.csv"), logits.data(), classes);
-    let mut probs = Vec::with_capacity(n * classes);
-    for row in logits.data().chunks(classes) {
-        let max = row
-            .iter()
-            .fold(f64::NEG_INFINITY, |a, &b| a.max(f64::from(b)));
-        let e: Vec<f64> = row.iter().map(|&v| (f64::from(v) - max).exp()).collect();
-        let s: f64 = e.iter().sum();
-        probs.extend(e.iter().map(|v| v / s));
-    }
+    write_csv(
+        &dir.join("nnc_logits.csv"),
+        logits.data(),
+        logits.shape()[1],
+    );
     (x, probs)
 }
 
