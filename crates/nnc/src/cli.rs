@@ -9,20 +9,21 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
-  nnc run models/spiral.nn                      train the CS231n spiral MLP, babysat
+  nnc run models/spiral.nn                   train the spiral MLP, babysat
   nnc run models/digits.nn --set lr=0.05 --seed 3
-  nnc check models/digits.nn --shapes           layers, widths and parameter counts
-  nnc grad models/spiral.nn                     stable gradient report (f64) of the first batch
-  nnc gradcheck models/wine.nn                  gradients against finite differences
-  nnc doctor models/spiral.nn                   the babysitting protocol before a long run
-  nnc eval models/digits.nn --weights runs/digits_mlp/1/weights.safetensors
+  nnc check models/digits.nn --shapes        layers, widths, parameters
+  nnc grad models/spiral.nn                  gradient report of a batch (f64)
+  nnc gradcheck models/wine.nn               gradients vs finite differences
+  nnc doctor models/spiral.nn                the babysitting protocol
+  nnc eval models/digits.nn --weights W      metrics, confusion matrix
   nnc predict models/digits.nn new.csv --weights W --out predictions.csv
-  nnc export models/digits.nn --weights W --to onnx   ONNX: preprocessing + network
-  nnc bench models/bench/w2.nn --threads 2      ms per step, memory and allocations
-  nnc search models/search.nn --jobs 2          random search, coarse-to-fine, leaderboard
-  nnc compare runs/wine_mlp/1 runs/wine_mlp/2   differing params, metrics, findings, time
-  nnc list activations                          the vocabulary of the language
-  nnc explain E302                              what a diagnostic means
+  nnc export models/digits.nn --weights W --to onnx
+  nnc bench models/bench/w2.nn --threads 2   ms per step, memory
+  nnc search models/search.nn --jobs 2       random search, leaderboard
+  nnc compare runs/wine_mlp/1 runs/wine_mlp/2
+  nnc list activations                       the vocabulary of the language
+  nnc explain E302                           what a diagnostic means
+(W: a run's weights, e.g. runs/digits_mlp/1/weights.safetensors)
 
 Exit codes: 0 ok, 1 bad model file or data, 2 bad usage, 3 diverged,
 4 a check failed (gradcheck, doctor), 130 interrupted.
@@ -30,36 +31,19 @@ See docs/cli.md for the guide and docs/language.md for the .nn language.";
 
 /// Train neural networks the right way, from a declarative `.nn` file.
 #[derive(Debug, Parser)]
-#[command(name = "nnc", version, after_help = EXAMPLES, max_term_width = 100)]
+#[command(name = "nnc", version, after_help = EXAMPLES, max_term_width = 80)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
     /// Flags every command takes.
     #[command(flatten)]
-    pub common: Common,
+    pub global: Global,
 }
 
-/// Flags shared by every command.
+/// Flags every command takes: how it prints.
 #[derive(Debug, Clone, Args)]
-pub struct Common {
-    /// Override a `param` of the model file (repeatable), e.g. `--set lr=0.01`.
-    #[arg(long = "set", value_name = "NAME=VALUE", global = true)]
-    pub set: Vec<String>,
-    /// Seed of initialization, dropout and batch order (replaces the file's `train` seed; the
-    /// data split keeps its own seed). For `search`: the seed of the sampler (random search,
-    /// halving).
-    #[arg(long, value_name = "N", global = true)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores; also RAYON_NUM_THREADS).
-    #[arg(long, value_name = "N", global = true)]
-    pub threads: Option<usize>,
-    /// Output directory: the run directory of `run` (default `runs/<model>/<n>/`), the search
-    /// directory of `search` (default `runs/<model>/search-<n>/`), where `doctor` draws its
-    /// curves; for `predict`, the predictions file (default: standard output); for `export`,
-    /// the file to write (or the directory to write it in).
-    #[arg(long, value_name = "DIR", global = true)]
-    pub out: Option<PathBuf>,
+pub struct Global {
     /// Print only results and errors: no progress, no notes, no warnings.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -68,17 +52,72 @@ pub struct Common {
     pub format: Format,
 }
 
+/// `--set`, for the commands that read a model file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SetFlag {
+    /// Override a `param` of the model file (repeat for more), e.g. `--set lr=0.01`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// `--seed`, for the commands that initialise a model.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SeedFlag {
+    /// Seed of initialization, dropout and batch order (replaces the file's `train` seed;
+    /// the data split keeps its own).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+/// `--threads`, for the commands that compute.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ThreadsFlag {
+    /// Worker threads (default: all cores; also RAYON_NUM_THREADS).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// What a command was given beyond its own arguments: the flags commands share, gathered
+/// from those the command takes (a flag it does not take is empty).
+#[derive(Debug, Clone, Default)]
+pub struct Common {
+    /// `--set NAME=VALUE` overrides.
+    pub set: Vec<String>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--threads`.
+    pub threads: Option<usize>,
+    /// `--out`.
+    pub out: Option<PathBuf>,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--format`.
+    pub format: Format,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Train and evaluate the model, babysitting the run; writes a run directory.
-    #[command(after_help = "Example: nnc run models/spiral.nn --set iters=2000 --out /tmp/spiral")]
+    #[command(after_help = "Example: nnc run models/digits.nn --set lr=0.05 --out /tmp/digits")]
     Run {
         /// The model file.
         model: PathBuf,
         /// With a k-fold split: the fold to train on (1-based, default 1).
         #[arg(long, value_name = "K")]
         fold: Option<usize>,
+        /// The run directory (default `runs/<model>/<n>/`, the next free number).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+        /// `--seed`.
+        #[command(flatten)]
+        seed: SeedFlag,
+        /// `--threads`.
+        #[command(flatten)]
+        threads: ThreadsFlag,
     },
     /// Parse and check the file; print warnings, and with --shapes the layer table.
     #[command(after_help = "Example: nnc check models/digits.nn --shapes")]
@@ -94,6 +133,9 @@ pub enum Command {
         /// Fail (exit code 1) on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
     },
     /// Check every parameter's gradient against f64 central differences.
     #[command(after_help = "Example: nnc gradcheck models/spiral.nn --examples 4")]
@@ -106,6 +148,15 @@ pub enum Command {
         /// Elements checked per parameter tensor (evenly spaced); 0 checks all.
         #[arg(long, default_value_t = 24)]
         elements: usize,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+        /// `--seed`.
+        #[command(flatten)]
+        seed: SeedFlag,
+        /// `--threads`.
+        #[command(flatten)]
+        threads: ThreadsFlag,
     },
     /// Print the stable gradient report of the model on its first batch.
     #[command(after_help = "Example: nnc grad models/spiral.nn --dump /tmp/spiral-grads")]
@@ -118,17 +169,38 @@ pub enum Command {
         /// Write the initial parameters, the batch and the gradients as safetensors files here.
         #[arg(long, value_name = "DIR")]
         dump: Option<PathBuf>,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+        /// `--seed`.
+        #[command(flatten)]
+        seed: SeedFlag,
+        /// `--threads`.
+        #[command(flatten)]
+        threads: ThreadsFlag,
     },
     /// Run the babysitting protocol: initial loss, regularization, tiny-subset overfit,
     /// learning-rate range, gradient check, activation statistics.
-    #[command(after_help = "Example: nnc doctor models/spiral.nn")]
+    #[command(after_help = "Example: nnc doctor models/spiral.nn --out /tmp/doctor")]
     Doctor {
         /// The model file.
         model: PathBuf,
+        /// Where to draw the learning-rate range curve (`lr_range.svg`); default: none.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+        /// `--seed`.
+        #[command(flatten)]
+        seed: SeedFlag,
+        /// `--threads`.
+        #[command(flatten)]
+        threads: ThreadsFlag,
     },
     /// Evaluate saved weights on a split: metrics and confusion matrix.
     #[command(
-        after_help = "Example: nnc eval models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --split test"
+        after_help = "Example:\n  nnc eval models/digits.nn --split test \\\n    --weights runs/digits_mlp/1/weights.safetensors"
     )]
     Eval {
         /// The model file the weights were trained from.
@@ -142,25 +214,67 @@ pub enum Command {
         /// With a k-fold split: the fold (1-based, default 1).
         #[arg(long, value_name = "K")]
         fold: Option<usize>,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+        /// `--threads`.
+        #[command(flatten)]
+        threads: ThreadsFlag,
     },
     /// Predict new rows with trained weights: a CSV of classes and probabilities.
     #[command(
-        after_help = "Examples:\n  nnc predict models/digits.nn new.csv --weights runs/digits_mlp/1/weights.safetensors --out predictions.csv\n  cat new.csv | nnc predict models/digits.nn - --weights W | head"
+        after_help = "Examples:\n  nnc predict models/digits.nn new.csv --out predictions.csv \\\n    --weights runs/digits_mlp/1/weights.safetensors\n  cat new.csv | nnc predict models/digits.nn - --weights W | head"
     )]
-    Predict(commands::predict::PredictArgs),
+    Predict {
+        /// The command's own arguments.
+        #[command(flatten)]
+        args: commands::predict::PredictArgs,
+        /// The predictions file (default, or `-`: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+        /// `--threads`.
+        #[command(flatten)]
+        threads: ThreadsFlag,
+    },
     /// Export trained weights: an ONNX model, or a PyTorch state dict and its Python module.
     #[command(
-        after_help = "Examples:\n  nnc export models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --to onnx\n  nnc export models/digits.nn --weights runs/digits_mlp/1/weights.safetensors --to pytorch --out /tmp/digits.safetensors"
+        after_help = "Examples:\n  nnc export models/digits.nn --to onnx \\\n    --weights runs/digits_mlp/1/weights.safetensors\n  nnc export models/digits.nn --to pytorch --out /tmp/digits.safetensors \\\n    --weights runs/digits_mlp/1/weights.safetensors"
     )]
-    Export(commands::export::ExportArgs),
+    Export {
+        /// The command's own arguments.
+        #[command(flatten)]
+        args: commands::export::ExportArgs,
+        /// The file to write, or the directory to write it in (default: beside the weights).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+    },
     /// Time the training step: median/min/max ms per step, steps/s, peak memory, allocations.
     #[command(after_help = "Example: nnc bench models/bench/w1.nn --threads 1 --format json")]
-    Bench(commands::bench::BenchArgs),
+    Bench {
+        /// The command's own arguments.
+        #[command(flatten)]
+        args: commands::bench::BenchArgs,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+        /// `--seed`.
+        #[command(flatten)]
+        seed: SeedFlag,
+        /// `--threads`.
+        #[command(flatten)]
+        threads: ThreadsFlag,
+    },
     /// Run the file's `search` section: trials in parallel, a live table, a leaderboard ranked
     /// at equal budgets, and a search directory (trials.jsonl, best.nn, the refit, plots) that
     /// --resume continues.
     #[command(
-        after_help = "Examples:\n  nnc search models/search.nn --jobs 2\n  nnc search models/halving.nn                           successive halving\n  nnc search models/search.nn --trials 8 --seed 3 --out /tmp/s\n  nnc search models/search.nn --out /tmp/s --resume      continue an interrupted search"
+        after_help = "Examples:\n  nnc search models/search.nn --jobs 2\n  nnc search models/halving.nn                   successive halving\n  nnc search models/search.nn --trials 8 --seed 3 --out /tmp/s\n  nnc search models/search.nn --out /tmp/s --resume\n                                                 continue an interrupted search"
     )]
     Search {
         /// The model file (with a `search` section).
@@ -176,6 +290,19 @@ pub enum Command {
         /// running only the trials it has not finished.
         #[arg(long)]
         resume: bool,
+        /// The search directory (default `runs/<model>/search-<n>/`).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Seed of the sampler (random search, halving); each trial's training seed follows
+        /// from it and the trial's number.
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// `--set` overrides.
+        #[command(flatten)]
+        set: SetFlag,
+        /// `--threads`.
+        #[command(flatten)]
+        threads: ThreadsFlag,
     },
     /// Compare runs side by side: the params that differ, final and best metrics, findings and
     /// time (a search directory stands for its refit run).
@@ -243,6 +370,11 @@ where
     }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(e) if misplaced_flag(&e, &args).is_some() => {
+            let f = misplaced_flag(&e, &args).unwrap_or_else(|| Failure::silent(exit::USAGE));
+            print_failure(&f, wants_json(&args));
+            return f.code;
+        }
         Err(e) if e.use_stderr() && wants_json(&args) => {
             parse_error_record(&e);
             return exit::USAGE;
@@ -256,26 +388,99 @@ where
             };
         }
     };
+    let common = cli.command.common(&cli.global);
     let out = Output {
-        format: cli.common.format,
-        quiet: cli.common.quiet,
+        format: common.format,
+        quiet: common.quiet,
     };
-    let result = threads(cli.common.threads).and_then(|()| dispatch(&cli, &out));
+    let result = threads(common.threads).and_then(|()| dispatch(&cli, &common, &out));
     match result {
         Ok(code) => code,
         Err(f) => {
-            if !f.message.is_empty() {
-                if out.json() {
-                    out.record(
-                        "error",
-                        &serde_json::json!({ "message": f.message, "hint": f.hint, "exit_code": f.code }),
-                    );
-                } else {
-                    crate::output::line_err(&f.to_string());
-                }
-            }
+            print_failure(&f, out.json());
             f.code
         }
+    }
+}
+
+/// Prints why a command failed: the error line and its hint, or an `error` JSON record
+/// (nothing when the failure was explained already).
+fn print_failure(f: &Failure, json: bool) {
+    if f.message.is_empty() {
+        return;
+    }
+    if json {
+        let out = Output {
+            format: Format::Json,
+            quiet: false,
+        };
+        out.record(
+            "error",
+            &serde_json::json!({ "message": f.message, "hint": f.hint, "exit_code": f.code }),
+        );
+    } else {
+        crate::output::line_err(&f.to_string());
+    }
+}
+
+/// A flag the command does not take and the parser has no near spelling for: which command
+/// it belongs to, if any (`nnc run --resume` → a flag of `nnc search`), instead of the
+/// parser's tip to pass it as a value.
+fn misplaced_flag(e: &clap::Error, args: &[OsString]) -> Option<Failure> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument || e.get(ContextKind::SuggestedArg).is_some() {
+        return None;
+    }
+    let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let flag = given.split('=').next()?.strip_prefix("--")?;
+    let cli = Cli::command();
+    let command = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find_map(|a| cli.find_subcommand(a))?;
+    let name = command.get_name();
+    let owners: Vec<(String, String)> = cli
+        .get_subcommands()
+        .filter_map(|c| {
+            let arg = c.get_arguments().find(|a| a.get_long() == Some(flag))?;
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            let help = help.split(" (").next().unwrap_or_default().to_string();
+            Some((c.get_name().to_string(), help))
+        })
+        .collect();
+    let message = format!("`nnc {name}` takes no `--{flag}` flag");
+    let hint = match owners.as_slice() {
+        [] => format!("`nnc {name} --help` lists the flags it takes"),
+        [(owner, help)] => format!(
+            "`--{flag}` is a flag of `nnc {owner}` ({}); `nnc {name} --help` lists {name}'s flags",
+            help.trim_end_matches('.').to_lowercase_first()
+        ),
+        many => format!(
+            "`--{flag}` is a flag of {}; `nnc {name} --help` lists {name}'s flags",
+            many.iter()
+                .map(|(o, _)| format!("`nnc {o}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Some(Failure::new(exit::USAGE, message).hint(hint))
+}
+
+/// Lower-cases a help line's first letter, to quote it inside a sentence.
+trait LowercaseFirst {
+    fn to_lowercase_first(&self) -> String;
+}
+
+impl LowercaseFirst for str {
+    fn to_lowercase_first(&self) -> String {
+        let mut chars = self.chars();
+        chars.next().map_or_else(String::new, |c| {
+            c.to_lowercase().chain(chars).collect::<String>()
+        })
     }
 }
 
@@ -351,39 +556,110 @@ fn fold_index(fold: Option<usize>) -> Result<Option<usize>, Failure> {
     }
 }
 
-fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
-    let common = &cli.common;
+/// The shared flags a command took, gathered into a [`Common`].
+fn gather(
+    global: &Global,
+    set: &SetFlag,
+    seed: Option<u64>,
+    threads: &ThreadsFlag,
+    out: Option<&PathBuf>,
+) -> Common {
+    Common {
+        set: set.set.clone(),
+        seed,
+        threads: threads.threads,
+        out: out.cloned(),
+        quiet: global.quiet,
+        format: global.format,
+    }
+}
+
+impl Command {
+    /// The shared flags this command was given (those it does not take are empty).
+    pub fn common(&self, global: &Global) -> Common {
+        let none = ThreadsFlag::default();
+        let no_set = SetFlag::default();
+        let g = |set, seed, threads, out| gather(global, set, seed, threads, out);
+        match self {
+            Command::Run {
+                out,
+                set,
+                seed,
+                threads,
+                ..
+            } => g(set, seed.seed, threads, out.as_ref()),
+            Command::Check { set, .. } => g(set, None, &none, None),
+            Command::Gradcheck {
+                set, seed, threads, ..
+            }
+            | Command::Grad {
+                set, seed, threads, ..
+            }
+            | Command::Bench {
+                set, seed, threads, ..
+            } => g(set, seed.seed, threads, None),
+            Command::Doctor {
+                out,
+                set,
+                seed,
+                threads,
+                ..
+            } => g(set, seed.seed, threads, out.as_ref()),
+            Command::Eval { set, threads, .. } => g(set, None, threads, None),
+            Command::Predict {
+                out, set, threads, ..
+            } => g(set, None, threads, out.as_ref()),
+            Command::Export { out, set, .. } => g(set, None, &none, out.as_ref()),
+            Command::Search {
+                out,
+                seed,
+                set,
+                threads,
+                ..
+            } => g(set, *seed, threads, out.as_ref()),
+            Command::Compare { .. } | Command::List { .. } | Command::Explain { .. } => {
+                g(&no_set, None, &none, None)
+            }
+        }
+    }
+}
+
+fn dispatch(cli: &Cli, common: &Common, out: &Output) -> exit::CommandResult {
     match &cli.command {
-        Command::Run { model, fold } => crate::run::run(model, fold_index(*fold)?, common, out),
+        Command::Run { model, fold, .. } => crate::run::run(model, fold_index(*fold)?, common, out),
         Command::Check {
             model,
             shapes,
             no_data,
             deny_warnings,
+            ..
         } => commands::check::check(model, *shapes, !*no_data, *deny_warnings, common, out),
         Command::Gradcheck {
             model,
             examples,
             elements,
+            ..
         } => commands::grad::gradcheck(model, *examples, *elements, common, out),
-        Command::Grad { model, dtype, dump } => {
-            commands::grad::grad(model, *dtype, dump.as_deref(), common, out)
-        }
-        Command::Doctor { model } => commands::doctor::doctor(model, common, out),
+        Command::Grad {
+            model, dtype, dump, ..
+        } => commands::grad::grad(model, *dtype, dump.as_deref(), common, out),
+        Command::Doctor { model, .. } => commands::doctor::doctor(model, common, out),
         Command::Eval {
             model,
             weights,
             split,
             fold,
+            ..
         } => commands::eval::eval(model, weights, *split, fold_index(*fold)?, common, out),
-        Command::Predict(args) => commands::predict::predict(args, common, out),
-        Command::Export(args) => commands::export::export(args, common, out),
-        Command::Bench(args) => commands::bench::bench(args, common, out),
+        Command::Predict { args, .. } => commands::predict::predict(args, common, out),
+        Command::Export { args, .. } => commands::export::export(args, common, out),
+        Command::Bench { args, .. } => commands::bench::bench(args, common, out),
         Command::Search {
             model,
             trials,
             jobs,
             resume,
+            ..
         } => crate::search::search(
             &crate::search::SearchArgs {
                 model,
@@ -398,5 +674,137 @@ fn dispatch(cli: &Cli, out: &Output) -> exit::CommandResult {
         Command::Compare { runs } => commands::compare::compare(runs, out),
         Command::List { catalogue } => commands::list::list(catalogue.as_deref(), out),
         Command::Explain { code } => commands::list::explain(code, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The `nnc …` command lines of a help text's examples, with `\` continuations joined and
+    /// the description (after two spaces) and any pipe left out.
+    fn example_lines(text: &str) -> Vec<String> {
+        let mut joined = Vec::<String>::new();
+        let mut continues = false;
+        for line in text.lines() {
+            match joined.last_mut() {
+                Some(last) if continues => last.push_str(line.trim_start()),
+                _ => joined.push(line.to_string()),
+            }
+            continues = line.ends_with('\\');
+            if let Some(last) = joined.last_mut().filter(|_| continues) {
+                last.pop();
+            }
+        }
+        joined
+            .iter()
+            .filter_map(|l| l.find("nnc ").map(|at| &l[at..]))
+            .map(|l| l.split("  ").next().unwrap_or(l))
+            .map(|l| l.split(" | ").next().unwrap_or(l).trim().to_string())
+            .collect()
+    }
+
+    /// Every example in the help texts is a command line the parser accepts: no example uses
+    /// a flag its command does not take.
+    #[test]
+    fn every_help_example_parses() {
+        let cli = Cli::command();
+        let mut texts = vec![EXAMPLES.to_string()];
+        for sub in cli.get_subcommands() {
+            if let Some(h) = sub.get_after_help() {
+                texts.push(h.to_string());
+            }
+        }
+        let mut parsed = 0;
+        for line in texts.iter().flat_map(|t| example_lines(t)) {
+            let args: Vec<&str> = line.split_whitespace().collect();
+            if let Err(e) = Cli::try_parse_from(&args) {
+                panic!("`{line}` does not parse: {e}");
+            }
+            parsed += 1;
+        }
+        assert!(parsed >= 20, "only {parsed} examples found");
+    }
+
+    /// A flag of another command names it; an unknown flag with a near spelling keeps the
+    /// parser's suggestion.
+    #[test]
+    fn misplaced_flags_name_their_command() {
+        let args: Vec<OsString> = ["nnc", "eval", "m.nn", "--weights", "w", "--jobs", "2"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let e = Cli::try_parse_from(&args).unwrap_err();
+        let f = misplaced_flag(&e, &args).expect("a misplaced flag");
+        assert_eq!(f.message, "`nnc eval` takes no `--jobs` flag");
+        assert!(
+            f.hint
+                .starts_with("`--jobs` is a flag of `nnc search` (trials run at once"),
+            "{}",
+            f.hint
+        );
+        let args: Vec<OsString> = ["nnc", "check", "m.nn", "--shape"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let e = Cli::try_parse_from(&args).unwrap_err();
+        assert!(misplaced_flag(&e, &args).is_none());
+    }
+
+    /// The `nnc …` lines of the code blocks of README.md and docs/*.md (synopses with
+    /// placeholders such as `[--fold K]` or `RUN_DIR...` left out).
+    fn documented_command_lines() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = vec![root.join("README.md")];
+        let docs = std::fs::read_dir(root.join("docs")).expect("docs/");
+        files.extend(docs.filter_map(|e| e.ok().map(|e| e.path())));
+        let mut lines = Vec::new();
+        for file in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "md"))
+        {
+            let text = std::fs::read_to_string(file).expect("a doc");
+            for (i, block) in text.split("```").enumerate() {
+                if i % 2 == 0 {
+                    continue;
+                }
+                for line in block.lines().map(str::trim) {
+                    let line = line.strip_prefix("$ ").unwrap_or(line);
+                    let placeholder =
+                        ["[", "...", "…", "<", "INPUT", "RUN_DIR", "CODE", "model.nn"]
+                            .iter()
+                            .any(|p| line.contains(p));
+                    if !placeholder && line.starts_with("nnc ") {
+                        let command = line.split("  ").next().unwrap_or(line);
+                        lines.push((file.display().to_string(), command.to_string()));
+                    }
+                }
+            }
+        }
+        lines
+    }
+
+    /// Every command line the docs show is one the parser accepts.
+    #[test]
+    fn every_documented_command_line_parses() {
+        let lines = documented_command_lines();
+        let bad: Vec<String> = lines
+            .iter()
+            .filter(|(_, line)| {
+                let args: Vec<&str> = line
+                    .split_whitespace()
+                    .take_while(|w| !w.starts_with('#') && *w != "|" && *w != ">" && *w != "2>&1")
+                    .collect();
+                Cli::try_parse_from(&args).is_err()
+            })
+            .map(|(file, line)| format!("{file}: {line}"))
+            .collect();
+        assert!(lines.len() >= 20, "only {} documented lines", lines.len());
+        assert!(
+            bad.is_empty(),
+            "documented lines that do not parse:\n{}",
+            bad.join("\n")
+        );
     }
 }

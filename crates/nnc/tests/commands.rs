@@ -111,7 +111,7 @@ fn bad_usage_exits_2() {
     nnc(&["run", "models/spiral.nn", "--threads", "0"]).expect(2);
     // Absurd thread counts are refused at once (10,000 threads took a minute to start, and
     // 100,000 never got going), also with JSON output, where the error was not printed at all.
-    let ran = nnc(&["check", "models/spiral.nn", "--threads", "100000"]).expect(2);
+    let ran = nnc(&["run", "models/spiral.nn", "--threads", "100000"]).expect(2);
     assert!(
         ran.stderr
             .contains("--threads must be from 1 to 1024, found 100000"),
@@ -459,42 +459,128 @@ fn list_and_explain_print_the_vocabulary() {
     nnc(&["explain", "E999"]).expect(2);
 }
 
+/// The flags each command takes beyond `--quiet` and `--format`: its help lists these and no
+/// other shared flag.
+const SHARED_FLAGS: [(&str, &[&str]); 13] = [
+    ("run", &["--set", "--seed", "--threads", "--out"]),
+    ("check", &["--set"]),
+    ("gradcheck", &["--set", "--seed", "--threads"]),
+    ("grad", &["--set", "--seed", "--threads"]),
+    ("doctor", &["--set", "--seed", "--threads", "--out"]),
+    ("eval", &["--set", "--threads"]),
+    ("predict", &["--set", "--threads", "--out"]),
+    ("export", &["--set", "--out"]),
+    ("bench", &["--set", "--seed", "--threads"]),
+    ("search", &["--set", "--seed", "--threads", "--out"]),
+    ("compare", &[]),
+    ("list", &[]),
+    ("explain", &[]),
+];
+
+/// Every command's help fits 80 columns, has an example, and lists exactly the shared flags
+/// the command uses; the top-level help lists every command.
 #[test]
-fn help_lists_every_command_with_examples() {
+fn help_lists_every_command_with_its_own_flags_in_80_columns() {
     let ran = nnc(&["--help"]).expect(0);
-    for command in [
-        "run",
-        "check",
-        "gradcheck",
-        "grad",
-        "doctor",
-        "eval",
-        "list",
-        "explain",
-    ] {
+    assert!(ran.stdout.contains("Examples:\n  nnc run models/spiral.nn"));
+    let too_wide = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.chars().count() > 80)
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(too_wide(&ran.stdout), Vec::<String>::new());
+    for (command, flags) in SHARED_FLAGS {
         assert!(
             ran.stdout.contains(&format!("\n  {command} ")),
             "{command}: {}",
             ran.stdout
         );
-        let help = nnc(&[command, "--help"]).expect(0);
+        let help = nnc(&[command, "--help"]).expect(0).stdout;
         assert!(
-            help.stdout.contains("Example: nnc "),
-            "{command}: {}",
-            help.stdout
+            help.contains("Example: nnc ")
+                || help.contains("Example:\n  nnc ")
+                || help.contains("Examples:\n  nnc "),
+            "{command}: {help}"
         );
+        assert_eq!(too_wide(&help), Vec::<String>::new(), "{command}");
+        for flag in ["--set", "--seed", "--threads", "--out"] {
+            assert_eq!(
+                help.contains(&format!("{flag} <")),
+                flags.contains(&flag),
+                "{command} {flag}: {help}"
+            );
+        }
+        for flag in ["--quiet", "--format"] {
+            assert!(help.contains(flag), "{command} {flag}");
+        }
     }
-    assert!(ran.stdout.contains("Examples:\n  nnc run models/spiral.nn"));
-    for flag in [
-        "--set",
-        "--seed",
-        "--threads",
-        "--out",
-        "--quiet",
-        "--format",
-    ] {
-        assert!(ran.stdout.contains(flag), "{flag}");
+}
+
+/// A shared flag given to a command that does not take it is refused (it used to be accepted
+/// and ignored), naming the commands that take it, instead of the parser's tip to pass it
+/// as a value.
+#[test]
+fn a_flag_of_another_command_names_its_owner() {
+    let ran = nnc(&["run", "models/spiral.nn", "--resume"]).expect(2);
+    assert!(
+        ran.stderr.contains("`nnc run` takes no `--resume` flag")
+            && ran.stderr.contains("is a flag of `nnc search`")
+            && !ran.stderr.contains("-- --resume"),
+        "{}",
+        ran.stderr
+    );
+    let ran = nnc(&["check", "models/spiral.nn", "--out", "/tmp/x"]).expect(2);
+    assert!(
+        ran.stderr.contains("`nnc check` takes no `--out` flag")
+            && ran.stderr.contains("`nnc run`")
+            && ran.stderr.contains("`nnc export`"),
+        "{}",
+        ran.stderr
+    );
+    let ran = nnc(&["compare", "runs/a", "--set", "lr=1", "--format", "json"]).expect(2);
+    let record: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
+    assert_eq!(record["type"], "error");
+    assert!(
+        record["message"]
+            .as_str()
+            .unwrap()
+            .contains("`nnc compare` takes no `--set` flag"),
+        "{record}"
+    );
+}
+
+/// The `--set` in every help example names a param of its model file with a value of the
+/// right type (`nnc run --help` showed `--set steps=2000`, which fails with E507).
+#[test]
+fn help_examples_set_real_params() {
+    let mut texts = vec![nnc(&["--help"]).expect(0).stdout];
+    for (command, _) in SHARED_FLAGS {
+        texts.push(nnc(&[command, "--help"]).expect(0).stdout);
     }
+    let mut checked = 0;
+    for line in texts.iter().flat_map(|t| t.lines()) {
+        let Some(at) = line.find("nnc ") else {
+            continue;
+        };
+        let words: Vec<&str> = line[at..].split_whitespace().collect();
+        let Some(model) = words.iter().find(|w| w.ends_with(".nn")) else {
+            continue;
+        };
+        let mut args = vec!["check", *model];
+        for pair in words.windows(2).filter(|w| w[0] == "--set") {
+            args.extend(["--set", pair[1]]);
+        }
+        if args.len() > 2 {
+            let ran = nnc(&args).expect(0);
+            assert!(
+                ran.stderr.is_empty() || !ran.stderr.contains("error"),
+                "{line}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "no help example with --set was checked");
 }
 
 /// With `--format json`, standard output is JSON lines: findings as they happen, then the
@@ -542,4 +628,86 @@ fn json_output_is_one_object_per_line() {
     assert_eq!(check["shapes"]["rows"][0]["layer"], "dense1");
     let _ = root();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--quiet` prints results and errors only: the run summary keeps the babysitter's errors and
+/// counts its warnings without their text, no finding is printed as it happens, and `predict
+/// --out` without labels prints nothing.
+#[test]
+fn quiet_prints_results_and_errors_only() {
+    let dir = scratch("quiet");
+    let out = dir.join("run");
+    let ran = nnc(&[
+        "run",
+        "tests/data/faults/wine_raw.nn",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .expect(3);
+    assert!(
+        ran.stdout.contains("(the warnings are in summary.json)")
+            && ran.stdout.contains("  - error [divergence]"),
+        "{}",
+        ran.stdout
+    );
+    let everything = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(!everything.contains("warning ["), "{everything}");
+    assert!(!everything.contains("ok ["), "{everything}");
+    // Without -q the same summary lists the warnings.
+    let loud = nnc(&[
+        "run",
+        "tests/data/faults/wine_raw.nn",
+        "--out",
+        dir.join("loud").to_str().unwrap(),
+    ])
+    .expect(3);
+    assert!(loud.stdout.contains("  - warning ["), "{}", loud.stdout);
+    let digits = dir.join("digits");
+    nnc(&[
+        "run",
+        "models/digits.nn",
+        "--set",
+        "n_epochs=1",
+        "-q",
+        "--out",
+        digits.to_str().unwrap(),
+    ])
+    .expect(0);
+    let predictions = dir.join("p.csv");
+    let ran = nnc(&[
+        "predict",
+        "models/digits.nn",
+        "models/data/digits_new.csv",
+        "--weights",
+        digits.join("weights.safetensors").to_str().unwrap(),
+        "--out",
+        predictions.to_str().unwrap(),
+        "-q",
+    ])
+    .expect(0);
+    assert_eq!((ran.stdout.as_str(), ran.stderr.as_str()), ("", ""));
+    assert!(
+        std::fs::read_to_string(&predictions)
+            .unwrap()
+            .starts_with("predicted,")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// docs/babysitter.md shows `nnc doctor models/spiral.nn` word for word (it had drifted from
+/// the output).
+#[test]
+fn the_doctor_example_in_the_docs_is_the_real_output() {
+    let doc = std::fs::read_to_string(root().join("docs/babysitter.md")).unwrap();
+    let start = doc
+        .find("On the spiral recipe every step passes")
+        .expect("the doctor example");
+    let block = doc[start..].split("```").nth(1).expect("a code block");
+    let ran = nnc(&["doctor", "models/spiral.nn"]).expect(0);
+    let trimmed =
+        |t: &str| -> Vec<String> { t.lines().map(|l| l.trim_end().to_string()).collect() };
+    // The header goes to standard error, the steps to standard output.
+    let shown = format!("{}{}", ran.stderr, ran.stdout);
+    assert_eq!(trimmed(block.trim_start_matches('\n')), trimmed(&shown));
 }

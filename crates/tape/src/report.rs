@@ -2,8 +2,11 @@
 //!
 //! Tensors are sorted by name and printed in f64 at a fixed number of significant digits, with
 //! `-0` shown as `0`, so the text is identical on every run and fit for
-//! `insta::assert_snapshot!(report.to_string())`. Small tensors are printed in full; larger ones
-//! as summary statistics plus their first values.
+//! `insta::assert_snapshot!(report.to_string())`. Small tensors (at most [`FULL_PRINT_LIMIT`]
+//! elements) are printed in full; larger ones as `norm` ‖g‖₂, `mean`, `min`, `max`,
+//! `weighted` = Σᵢ (1 + i mod 97)·gᵢ over the row-major elements (a position-weighted sum: it
+//! changes when two values swap places, which the other statistics do not see), then their
+//! first [`HEAD_VALUES`] values.
 //!
 //! A snapshot should pin the mathematics, not the rounding: a printed number whose magnitude is
 //! below the report's noise floor — [`NOISE_FLOOR_F64`] (`1e-12`) times the largest magnitude

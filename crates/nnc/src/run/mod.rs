@@ -198,7 +198,7 @@ pub fn run_in(
         &serde_json::to_string_pretty(&run.json()).unwrap_or_default(),
     )?;
     let plot_error = report::plots(&dir, &sink.history).err();
-    out.result(&run.text());
+    out.result(&run.text(out.quiet));
     out.record(record, &run.json());
     if let Some(e) = plot_error {
         out.warn(&format!("warning: the plots could not be drawn: {e}"));

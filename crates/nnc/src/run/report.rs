@@ -84,8 +84,9 @@ impl RunReport<'_> {
         self.summary.steps as f64 / self.summary.seconds.max(1e-9)
     }
 
-    /// The final summary for people.
-    pub fn text(&self) -> String {
+    /// The final summary for people; `quiet` counts the babysitter's warnings instead of
+    /// listing them (they are in `summary.json`).
+    pub fn text(&self, quiet: bool) -> String {
         let s = self.summary;
         let name = &self.file.experiment().name;
         let mut t = format!(
@@ -127,7 +128,7 @@ impl RunReport<'_> {
             kept_words(&s.kept),
             s.kept.reason
         ));
-        t.push_str(&findings_text(&s.findings));
+        t.push_str(&findings_text(&s.findings, quiet));
         t.push_str(&format!("run directory: {}\n", self.dir.display()));
         t
     }
@@ -282,9 +283,9 @@ fn counts(findings: &[Finding]) -> serde_json::Value {
 }
 
 /// The babysitter's part of the summary: the counts of errors and warnings, then each of them
-/// as printed when it happened (notes and passed checks were printed then and are in
-/// `summary.json`).
-pub fn findings_text(findings: &[Finding]) -> String {
+/// as printed when it happened (notes and passed checks were printed then; all are in
+/// `summary.json`). `quiet` lists the errors only.
+pub fn findings_text(findings: &[Finding], quiet: bool) -> String {
     let listed: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.severity >= Severity::Warning)
@@ -293,19 +294,23 @@ pub fn findings_text(findings: &[Finding]) -> String {
         let k = listed.iter().filter(|f| f.severity == sev).count();
         (k > 0).then(|| format!("{k} {}", if k == 1 { one } else { many }))
     };
-    let parts: Vec<String> = [
-        count(Severity::Error, "error", "errors"),
-        count(Severity::Warning, "warning", "warnings"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let mut t = if parts.is_empty() {
-        "babysitter: no warnings\n".to_string()
-    } else {
-        format!("babysitter: {}\n", parts.join(", "))
+    let warnings = count(Severity::Warning, "warning", "warnings");
+    let parts: Vec<String> = [count(Severity::Error, "error", "errors"), warnings.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut t = match (parts.is_empty(), quiet && warnings.is_some()) {
+        (true, _) => "babysitter: no warnings\n".to_string(),
+        (false, false) => format!("babysitter: {}\n", parts.join(", ")),
+        (false, true) => format!(
+            "babysitter: {} (the warnings are in summary.json)\n",
+            parts.join(", ")
+        ),
     };
     for f in listed {
+        if quiet && f.severity < Severity::Error {
+            continue;
+        }
         for (i, line) in f.to_string().lines().enumerate() {
             t.push_str(if i == 0 { "  - " } else { "    " });
             t.push_str(line.trim_start());

@@ -376,9 +376,11 @@ fn report(tally: &Tally, trained: &Trained, target: Option<&Path>, out: &Output)
                 "labelled": metrics,
             }),
         );
+    } else if out.quiet && tally.confusion.is_none() {
+        // The predictions are the result; the count and speed are notes.
     } else if target.is_some() {
         out.result(&text);
-    } else if !out.quiet || tally.confusion.is_some() {
+    } else {
         crate::output::text_err(&format!("{text}\n"));
     }
 }
