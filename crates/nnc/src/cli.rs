@@ -98,7 +98,7 @@ pub struct Common {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train and evaluate the model, babysitting the run; writes a run directory.
+    /// Train and evaluate the model, babysat; writes a run directory.
     #[command(after_help = "Example: nnc run models/digits.nn --set lr=0.05 --out /tmp/digits")]
     Run {
         /// The model file.
@@ -119,7 +119,7 @@ pub enum Command {
         #[command(flatten)]
         threads: ThreadsFlag,
     },
-    /// Parse and check the file; print warnings, and with --shapes the layer table.
+    /// Check the file; with --shapes, print the layer table.
     #[command(after_help = "Example: nnc check models/digits.nn --shapes")]
     Check {
         /// The model file.
@@ -179,8 +179,10 @@ pub enum Command {
         #[command(flatten)]
         threads: ThreadsFlag,
     },
-    /// Run the babysitting protocol: initial loss, regularization, tiny-subset overfit,
-    /// learning-rate range, gradient check, activation statistics.
+    /// The babysitting protocol before a long run: seven checks, verdicts.
+    ///
+    /// The data, the initial loss, regularization raising the loss, overfitting a tiny
+    /// subset, the learning-rate range, a gradient check and the activation statistics.
     #[command(after_help = "Example: nnc doctor models/spiral.nn --out /tmp/doctor")]
     Doctor {
         /// The model file.
@@ -221,7 +223,7 @@ pub enum Command {
         #[command(flatten)]
         threads: ThreadsFlag,
     },
-    /// Predict new rows with trained weights: a CSV of classes and probabilities.
+    /// Predict new rows: a CSV of classes and probabilities.
     #[command(
         after_help = "Examples:\n  nnc predict models/digits.nn new.csv --out predictions.csv \\\n    --weights runs/digits_mlp/1/weights.safetensors\n  cat new.csv | nnc predict models/digits.nn - --weights W | head"
     )]
@@ -239,7 +241,7 @@ pub enum Command {
         #[command(flatten)]
         threads: ThreadsFlag,
     },
-    /// Export trained weights: an ONNX model, or a PyTorch state dict and its Python module.
+    /// Export trained weights to ONNX, or to a PyTorch state dict + module.
     #[command(
         after_help = "Examples:\n  nnc export models/digits.nn --to onnx \\\n    --weights runs/digits_mlp/1/weights.safetensors\n  nnc export models/digits.nn --to pytorch --out /tmp/digits.safetensors \\\n    --weights runs/digits_mlp/1/weights.safetensors"
     )]
@@ -254,7 +256,7 @@ pub enum Command {
         #[command(flatten)]
         set: SetFlag,
     },
-    /// Time the training step: median/min/max ms per step, steps/s, peak memory, allocations.
+    /// Time the training step: ms per step, steps/s, memory, allocations.
     #[command(after_help = "Example: nnc bench models/bench/w1.nn --threads 1 --format json")]
     Bench {
         /// The command's own arguments.
@@ -270,9 +272,10 @@ pub enum Command {
         #[command(flatten)]
         threads: ThreadsFlag,
     },
-    /// Run the file's `search` section: trials in parallel, a live table, a leaderboard ranked
-    /// at equal budgets, and a search directory (trials.jsonl, best.nn, the refit, plots) that
-    /// --resume continues.
+    /// Run the file's hyperparameter search: live table, leaderboard.
+    ///
+    /// Trials run in parallel; the leaderboard ranks them at equal budgets; the search
+    /// directory (trials.jsonl, best.nn, the refit, plots) is what --resume continues.
     #[command(
         after_help = "Examples:\n  nnc search models/search.nn --jobs 2\n  nnc search models/halving.nn                   successive halving\n  nnc search models/search.nn --trials 8 --seed 3 --out /tmp/s\n  nnc search models/search.nn --out /tmp/s --resume\n                                                 continue an interrupted search"
     )]
@@ -304,15 +307,17 @@ pub enum Command {
         #[command(flatten)]
         threads: ThreadsFlag,
     },
-    /// Compare runs side by side: the params that differ, final and best metrics, findings and
-    /// time (a search directory stands for its refit run).
+    /// Compare runs: differing params, metrics, findings, time.
+    ///
+    /// The params that differ, the final and best metrics, the findings and the time of each
+    /// run; a search directory stands for its refit run.
     #[command(after_help = "Example: nnc compare runs/wine_mlp/1 runs/wine_mlp/2 --format json")]
     Compare {
         /// The run directories.
         #[arg(required = true, value_name = "RUN_DIR")]
         runs: Vec<PathBuf>,
     },
-    /// Print a catalogue of the language (layers, activations, optimizers, codes, ...).
+    /// Print the vocabulary: layers, activations, optimizers, codes, ...
     #[command(after_help = "Example: nnc list optimizers")]
     List {
         /// The catalogue; without one, the list of catalogues.
