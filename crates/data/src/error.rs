@@ -32,7 +32,7 @@ pub enum DataError {
 
     /// A CSV cell that is empty or a missing-value marker.
     #[error(
-        "{path}:{line}: missing value in column `{column}`; fill or drop incomplete rows before training"
+        "{path}:{line}: missing value in column `{column}`; fill in or drop the incomplete rows"
     )]
     MissingValue {
         /// The file.
@@ -60,7 +60,7 @@ pub enum DataError {
 
     /// A feature cell that reads as NaN or infinity.
     #[error(
-        "{path}:{line}: column `{column}` holds `{value}`, which is not finite; NaN and infinity cannot be trained on"
+        "{path}:{line}: column `{column}` holds `{value}`, which is not finite; a network can neither learn from nor predict NaN or infinity: fill in or drop the row"
     )]
     NonFinite {
         /// The file.
