@@ -103,7 +103,11 @@ pub fn line_chart(path: &Path, chart: &LineChart<'_>) -> Result<(), String> {
 }
 
 /// Draws a line chart with an [`Overlay`] to an SVG file.
-pub fn line_chart_with(path: &Path, chart: &LineChart<'_>, overlay: &Overlay) -> Result<(), String> {
+pub fn line_chart_with(
+    path: &Path,
+    chart: &LineChart<'_>,
+    overlay: &Overlay,
+) -> Result<(), String> {
     let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
     let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     root.fill(&WHITE).map_err(|e| err(&e))?;
@@ -112,7 +116,10 @@ pub fn line_chart_with(path: &Path, chart: &LineChart<'_>, overlay: &Overlay) ->
         .iter()
         .map(|s| {
             let pts = s.points.iter().copied().filter(|&(x, y)| {
-                x.is_finite() && y.is_finite() && (!chart.log_y || y > 0.0) && (!overlay.log_x || x > 0.0)
+                x.is_finite()
+                    && y.is_finite()
+                    && (!chart.log_y || y > 0.0)
+                    && (!overlay.log_x || x > 0.0)
             });
             Series::new(s.label.clone(), pts.collect())
         })
@@ -155,7 +162,10 @@ fn overlay_x_range(overlay: &Overlay, (x0, x1): (f64, f64)) -> (f64, f64) {
         (lo.min(x0 * 1.25) / 1.25, hi.max(x1 / 1.25) * 1.25)
     } else {
         let pad = (hi - lo) * 0.04;
-        (if lo < x0 { lo - pad } else { x0 }, if hi > x1 { hi + pad } else { x1 })
+        (
+            if lo < x0 { lo - pad } else { x0 },
+            if hi > x1 { hi + pad } else { x1 },
+        )
     }
 }
 
@@ -184,13 +194,17 @@ where
             green.mix(0.15).filled(),
         )))?
         .label(label.as_str())
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], green.mix(0.3).filled()));
+        .legend(move |(x, y)| {
+            Rectangle::new([(x, y - 5), (x + 20, y + 5)], green.mix(0.3).filled())
+        });
     }
     for (i, s) in series.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
         ctx.draw_series(LineSeries::new(s.points.clone(), color.stroke_width(2)))?
             .label(s.label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     for (i, (x, label)) in overlay.rules.iter().enumerate() {
         let color = PALETTE[(series.len() + 3 + i) % PALETTE.len()];
@@ -199,7 +213,14 @@ where
             .label(label.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
     }
+    // A range test's curve is flat on the left: its legend goes there.
+    let position = if overlay.band.is_some() || !overlay.rules.is_empty() {
+        SeriesLabelPosition::UpperLeft
+    } else {
+        SeriesLabelPosition::MiddleRight
+    };
     ctx.configure_series_labels()
+        .position(position)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()
@@ -225,7 +246,9 @@ pub fn lr_range_chart(path: &Path, step: &nnc_train::doctor::DoctorStep) -> Resu
         overlay.band = Some(((lo, hi), words));
     }
     if let Some(lr) = measure("lr").filter(|lr| *lr > 0.0) {
-        overlay.rules.push((lr, format!("configured lr {}", short(lr))));
+        overlay
+            .rules
+            .push((lr, format!("configured lr {}", short(lr))));
     }
     line_chart_with(
         path,
@@ -242,7 +265,11 @@ pub fn lr_range_chart(path: &Path, step: &nnc_train::doctor::DoctorStep) -> Resu
 
 /// A number in at most three significant digits for a legend (`0.03`, `1.2e-4`).
 fn short(x: f64) -> String {
-    let magnitude = if x == 0.0 { 0.0 } else { x.abs().log10().floor() };
+    let magnitude = if x == 0.0 {
+        0.0
+    } else {
+        x.abs().log10().floor()
+    };
     tick(x, 10f64.powf(magnitude - 2.0))
 }
 
@@ -278,8 +305,9 @@ pub fn tick(x: f64, step: f64) -> String {
         return format!("{x}");
     }
     let step = step.abs();
+    // Two digits past the step's first (a step of 0.0025 needs them), zeros trimmed below.
     let decimals = if step > 0.0 && step.is_finite() {
-        (-(step.log10() + 1e-9).floor()).clamp(0.0, 12.0) as usize
+        (2.0 - (step.log10() + 1e-9).floor()).clamp(0.0, 14.0) as usize
     } else {
         4
     };
@@ -452,7 +480,7 @@ fn log_axis(lo: f64, hi: f64, max: usize) -> Ticked<LogCoord<f64>> {
     let (ticks, step) = if ticks.len() >= 3 {
         (ticks, None)
     } else {
-        let (ticks, step) = linear_ticks(lo, hi, max.min(6));
+        let (ticks, step) = linear_ticks(lo, hi, max);
         (ticks, Some(step))
     };
     Ticked {
@@ -728,14 +756,22 @@ mod tests {
         assert_eq!(step, 0.05);
         assert_eq!(ticks.first(), Some(&0.65));
         assert_eq!(ticks.last(), Some(&1.0));
-        assert_eq!(log_ticks(0.001, 2000.0, 8), [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]);
+        assert_eq!(
+            log_ticks(0.001, 2000.0, 8),
+            [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0]
+        );
         assert_eq!(log_ticks(1e-9, 1e3, 6), [1e-9, 1e-6, 1e-3, 1.0, 1e3]);
         assert_eq!(log_ticks(0.05, 3.0, 8), [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]);
         assert_eq!(log_ticks(0.9, 1.3, 8), [1.0]);
         let axis = log_axis(0.9, 1.3, Y_TICKS);
-        assert_eq!(axis.step, Some(0.1));
+        assert_eq!(axis.step, Some(0.05));
         let labels: Vec<String> = axis.ticks.iter().map(|&t| axis.label(t)).collect();
-        assert_eq!(labels, ["0.9", "1", "1.1", "1.2", "1.3"]);
+        assert_eq!(
+            labels,
+            [
+                "0.9", "0.95", "1", "1.05", "1.1", "1.15", "1.2", "1.25", "1.3"
+            ]
+        );
     }
 
     #[test]

@@ -20,7 +20,12 @@ struct Label {
 fn labels(svg: &Path) -> (f64, Vec<Label>) {
     let text = std::fs::read_to_string(svg).unwrap();
     let doc = roxmltree::Document::parse(&text).expect("valid SVG");
-    let width: f64 = doc.root_element().attribute("width").unwrap().parse().unwrap();
+    let width: f64 = doc
+        .root_element()
+        .attribute("width")
+        .unwrap()
+        .parse()
+        .unwrap();
     let number = |n: &roxmltree::Node, a: &str| n.attribute(a).and_then(|v| v.parse().ok());
     let labels = doc
         .descendants()
@@ -83,7 +88,12 @@ fn check_ticks(svg: &Path, categories: &[&str]) {
         let mut seen = texts(axis);
         seen.sort();
         seen.dedup();
-        assert_eq!(seen.len(), axis.len(), "{name}: a repeated tick in {:?}", texts(axis));
+        assert_eq!(
+            seen.len(),
+            axis.len(),
+            "{name}: a repeated tick in {:?}",
+            texts(axis)
+        );
         for l in axis.iter() {
             assert!(
                 short_decimal(&l.text) || categories.contains(&l.text.as_str()),
@@ -127,11 +137,35 @@ fn every_tick_of_every_plot_is_a_short_decimal_inside_the_image() {
     let out = |name: &str| dir.join(name).to_string_lossy().into_owned();
     // Runs: with a validation split; without one, diverging (a loss spanning decades).
     let wine = out("wine");
-    nnc(&["run", "models/wine.nn", "--set", "n_epochs=20", "--out", &wine]).expect(0);
+    nnc(&[
+        "run",
+        "models/wine.nn",
+        "--set",
+        "n_epochs=20",
+        "--out",
+        &wine,
+    ])
+    .expect(0);
     let spiral = out("spiral");
-    nnc(&["run", "models/spiral.nn", "--set", "lr=100", "--out", &spiral]).expect(3);
+    nnc(&[
+        "run",
+        "models/spiral.nn",
+        "--set",
+        "lr=100",
+        "--out",
+        &spiral,
+    ])
+    .expect(3);
     let short = out("short");
-    nnc(&["run", "models/spiral.nn", "--set", "iters=300", "--out", &short]).expect(0);
+    nnc(&[
+        "run",
+        "models/spiral.nn",
+        "--set",
+        "iters=300",
+        "--out",
+        &short,
+    ])
+    .expect(0);
     let doctor = out("doctor");
     nnc(&["doctor", "models/spiral.nn", "--out", &doctor]);
     // Searches: a log axis of tiny rates; categorical axes.
@@ -167,7 +201,10 @@ fn every_tick_of_every_plot_is_a_short_decimal_inside_the_image() {
         "width.svg",
         "act.svg",
     ] {
-        assert!(names.iter().any(|n| n == expected), "{expected} not drawn: {names:?}");
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} not drawn: {names:?}"
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -177,7 +214,15 @@ fn the_short_decimal_rule_refuses_float_noise() {
     for good in ["0", "0.3", "-2", "1000", "1e-5", "2.5e6", "0.0125"] {
         assert!(short_decimal(good), "{good}");
     }
-    for bad in ["0.30000000000000004", "1.0", "1000.0", "0.50", "1e-5.0", "", "abc"] {
+    for bad in [
+        "0.30000000000000004",
+        "1.0",
+        "1000.0",
+        "0.50",
+        "1e-5.0",
+        "",
+        "abc",
+    ] {
         assert!(!short_decimal(bad), "{bad}");
     }
 }

@@ -79,7 +79,10 @@ fn without_time(line: &str) -> &str {
 /// Runs `args` on terminals 80 and 200 columns wide and checks the screen against what the same
 /// run prints to a pipe; returns the number of epoch lines on the 80-column screen.
 fn survives_the_bar(args: &[&str]) -> usize {
-    let dir = scratch(&format!("terminal-{}", args.join("-").replace(['/', '='], "_")));
+    let dir = scratch(&format!(
+        "terminal-{}",
+        args.join("-").replace(['/', '='], "_")
+    ));
     let piped_out = dir.join("piped");
     let mut piped_args = args.to_vec();
     let piped_out = piped_out.to_string_lossy();
