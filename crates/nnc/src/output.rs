@@ -196,7 +196,10 @@ mod tests {
         );
         assert_eq!(wrap("short", 20), "short");
         let long = wrap("see /a/very/long/path/that/has/no/space in it", 16);
-        assert_eq!(long, "see /a/very/long\n  /path/that/has\n  /no/space in\n  it");
+        assert_eq!(
+            long,
+            "see /a/very/long\n  /path/that/has\n  /no/space in\n  it"
+        );
         assert!(long.lines().all(|l| l.chars().count() <= 16), "{long}");
     }
 }
