@@ -24,6 +24,15 @@ pub fn line_err(text: &str) {
     write_line(&STDERR_CLOSED, &mut std::io::stderr().lock(), text);
 }
 
+/// Writes `text` and a newline to standard error, broken at the width of the terminal it is
+/// (unbroken off a terminal).
+pub fn line_err_wrapped(text: &str) {
+    match terminal_width(true) {
+        Some(w) => line_err(&wrap(text, w)),
+        None => line_err(text),
+    }
+}
+
 /// Writes `text` to standard error without adding a newline (see [`line_err`]).
 pub fn text_err(text: &str) {
     write_text(&STDERR_CLOSED, &mut std::io::stderr().lock(), text);
@@ -163,17 +172,19 @@ impl Output {
         line_out(&line.to_string());
     }
 
-    /// Prints a note for people on standard error (not in quiet or JSON mode).
+    /// Prints a note for people on standard error (not in quiet or JSON mode), broken at a
+    /// terminal's width.
     pub fn note(&self, text: &str) {
         if !self.quiet && !self.json() {
-            line_err(text.trim_end_matches('\n'));
+            line_err_wrapped(text.trim_end_matches('\n'));
         }
     }
 
-    /// Prints something people must see on standard error (not in JSON mode).
+    /// Prints something people must see on standard error (not in JSON mode), broken at a
+    /// terminal's width.
     pub fn warn(&self, text: &str) {
         if !self.json() {
-            line_err(text.trim_end_matches('\n'));
+            line_err_wrapped(text.trim_end_matches('\n'));
         }
     }
 

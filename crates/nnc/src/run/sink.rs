@@ -170,16 +170,8 @@ impl RunSink {
     /// broken to the terminal's width.
     fn line(&self, text: &str) {
         match &self.display {
-            Display::Bar(bar) => {
-                let text = match crate::output::terminal_width(true) {
-                    Some(w) => crate::output::wrap(text, w),
-                    None => text.to_string(),
-                };
-                match bar {
-                    Some(bar) => bar.suspend(|| crate::output::line_err(&text)),
-                    None => crate::output::line_err(&text),
-                }
-            }
+            Display::Bar(Some(bar)) => bar.suspend(|| crate::output::line_err_wrapped(text)),
+            Display::Bar(None) => crate::output::line_err_wrapped(text),
             Display::Lines => crate::output::line_err(text),
             Display::Silent => {}
         }
