@@ -24,6 +24,15 @@ pub fn line_err(text: &str) {
     write_line(&STDERR_CLOSED, &mut std::io::stderr().lock(), text);
 }
 
+/// Writes `text` and a newline to standard error, broken at the width of the terminal it is
+/// (unbroken off a terminal).
+pub fn line_err_wrapped(text: &str) {
+    match terminal_width(true) {
+        Some(w) => line_err(&wrap(text, w)),
+        None => line_err(text),
+    }
+}
+
 /// Writes `text` to standard error without adding a newline (see [`line_err`]).
 pub fn text_err(text: &str) {
     write_text(&STDERR_CLOSED, &mut std::io::stderr().lock(), text);
@@ -42,8 +51,9 @@ pub fn terminal_width(stderr: bool) -> Option<usize> {
         .filter(|w| *w >= 40)
 }
 
-/// `text` with every line longer than `width` broken at spaces; a continuation line is
-/// indented two spaces more than its line (four for a `- ` list item).
+/// `text` with every line longer than `width` broken at spaces (a word longer than a line
+/// where the line ends); a continuation line is indented two spaces more than its line (four
+/// for a `- ` list item).
 pub fn wrap(text: &str, width: usize) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / width.max(1) * 8);
     for (i, line) in text.split('\n').enumerate() {
@@ -60,7 +70,8 @@ pub fn wrap(text: &str, width: usize) -> String {
         let mut col = 0;
         for (j, word) in line.split(' ').enumerate() {
             let len = word.chars().count();
-            if j > 0 && col + 1 + len > width && col > hang.len() {
+            let fits_a_line = len <= width - hang.len();
+            if j > 0 && col + 1 + len > width && col > hang.len() && fits_a_line {
                 out.push('\n');
                 out.push_str(&hang);
                 col = hang.len();
@@ -68,8 +79,16 @@ pub fn wrap(text: &str, width: usize) -> String {
                 out.push(' ');
                 col += 1;
             }
-            out.push_str(word);
-            col += len;
+            // A word longer than a line is broken where the line ends.
+            for c in word.chars() {
+                if col >= width {
+                    out.push('\n');
+                    out.push_str(&hang);
+                    col = hang.len();
+                }
+                out.push(c);
+                col += 1;
+            }
         }
     }
     out
@@ -153,17 +172,19 @@ impl Output {
         line_out(&line.to_string());
     }
 
-    /// Prints a note for people on standard error (not in quiet or JSON mode).
+    /// Prints a note for people on standard error (not in quiet or JSON mode), broken at a
+    /// terminal's width.
     pub fn note(&self, text: &str) {
         if !self.quiet && !self.json() {
-            line_err(text.trim_end_matches('\n'));
+            line_err_wrapped(text.trim_end_matches('\n'));
         }
     }
 
-    /// Prints something people must see on standard error (not in JSON mode).
+    /// Prints something people must see on standard error (not in JSON mode), broken at a
+    /// terminal's width.
     pub fn warn(&self, text: &str) {
         if !self.json() {
-            line_err(text.trim_end_matches('\n'));
+            line_err_wrapped(text.trim_end_matches('\n'));
         }
     }
 
@@ -185,5 +206,11 @@ mod tests {
             "warning [x]: one two\n  three four five\n  six\n  advice: seven\n    eight nine ten"
         );
         assert_eq!(wrap("short", 20), "short");
+        let long = wrap("see /a/very/long/path/that/has/no/space in it", 16);
+        assert_eq!(
+            long,
+            "see /a/very/long\n  /path/that/has\n  /no/space in\n  it"
+        );
+        assert!(long.lines().all(|l| l.chars().count() <= 16), "{long}");
     }
 }

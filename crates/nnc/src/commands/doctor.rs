@@ -68,19 +68,7 @@ fn plot(dir: &Path, report: &DoctorReport) -> Result<(), Failure> {
     if let Some(step) = report.step(CheckKind::LearningRateRange)
         && !step.curve.is_empty()
     {
-        // Learning rates span decades: plot against log10(lr).
-        let points = step.curve.iter().map(|&(lr, l)| (lr.log10(), l)).collect();
-        line_chart(
-            &dir.join("lr_range.svg"),
-            &LineChart {
-                title: "learning-rate range test",
-                x_label: "log10(learning rate)",
-                y_label: "smoothed loss",
-                log_y: true,
-                series: &[Series::new("loss", points)],
-            },
-        )
-        .map_err(failure)?;
+        crate::plots::lr_range_chart(&dir.join("lr_range.svg"), step).map_err(failure)?;
     }
     if let Some(step) = report.step(CheckKind::OverfitTinySubset)
         && !step.curve.is_empty()

@@ -348,14 +348,20 @@ pub fn plots(dir: &Path, h: &History) -> Result<(), String> {
             series: &loss,
         },
     )?;
-    let mut accuracy = vec![Series::new("train", h.train_accuracy.clone())];
-    if !h.val_accuracy.is_empty() {
-        accuracy.push(Series::new("val", h.val_accuracy.clone()));
-    }
+    let mut accuracy = vec![Series::new(
+        "train (over the epoch's batches)",
+        h.train_accuracy.clone(),
+    )];
+    let title = if h.val_accuracy.is_empty() {
+        "training accuracy (no validation split)"
+    } else {
+        accuracy.push(Series::new("validation", h.val_accuracy.clone()));
+        "accuracy: train vs validation"
+    };
     line_chart(
         &dir.join("accuracy.svg"),
         &LineChart {
-            title: "accuracy: train vs validation",
+            title,
             x_label: "epoch",
             y_label: "accuracy",
             log_y: false,

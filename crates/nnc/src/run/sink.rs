@@ -11,6 +11,7 @@ use nnc_train::metrics::Metrics;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::time::Instant;
 
 /// Points kept per curve (longer runs are thinned evenly).
 pub const MAX_POINTS: u64 = 500;
@@ -19,6 +20,9 @@ pub const MAX_POINTS: u64 = 500;
 pub const MAX_EPOCH_RECORDS: u64 = 1000;
 /// Log lines a run prints about its steps when the file has no `log every:` (plain mode).
 pub const DEFAULT_LOG_LINES: u64 = 10;
+/// Epoch lines a run keeps on screen (longer runs print every n-th epoch, the first and the
+/// last): about this many.
+pub const EPOCH_LINES: u64 = 20;
 
 /// Which epoch records a run keeps: every one with a validation result, the last, and
 /// evenly thinned others, at most [`MAX_EPOCH_RECORDS`].
@@ -75,8 +79,12 @@ pub struct History {
 }
 
 enum Display {
-    Bar(ProgressBar),
+    /// On a terminal: the progress bar once the run has started (lines printed before it are
+    /// plain lines).
+    Bar(Option<ProgressBar>),
+    /// Off a terminal: plain lines.
     Lines,
+    /// `--quiet` or `--format json`.
     Silent,
 }
 
@@ -93,7 +101,6 @@ pub struct RunSink {
     print_every: u64,
     next_print: u64,
     thinning: EpochThinning,
-    evals_with_val: u64,
     total_steps: u64,
     steps_per_epoch: u64,
     last_train: Option<Metrics>,
@@ -103,6 +110,12 @@ pub struct RunSink {
     has_val: bool,
     /// The TensorBoard event file, fed the records `metrics.jsonl` gets and the findings.
     pub tensorboard: Option<TensorBoard>,
+    /// When the run started (for the epoch lines' times).
+    started_at: Instant,
+    /// Evaluations printed as epoch lines so far.
+    epoch_lines: u64,
+    /// The terminal width the bar's layout was made for.
+    bar_width: usize,
 }
 
 impl RunSink {
@@ -115,7 +128,7 @@ impl RunSink {
         has_val: bool,
     ) -> std::io::Result<Self> {
         let display = if out.interactive() {
-            Display::Bar(ProgressBar::hidden())
+            Display::Bar(None)
         } else if out.quiet || out.json() {
             Display::Silent
         } else {
@@ -134,7 +147,6 @@ impl RunSink {
             print_every: log_every,
             next_print: log_every,
             thinning: EpochThinning::default(),
-            evals_with_val: 0,
             total_steps: 0,
             steps_per_epoch: 1,
             last_train: None,
@@ -142,6 +154,9 @@ impl RunSink {
             write_error: None,
             has_val,
             tensorboard: None,
+            started_at: Instant::now(),
+            epoch_lines: 0,
+            bar_width: 0,
         })
     }
 
@@ -150,12 +165,13 @@ impl RunSink {
         total_steps.div_ceil(MAX_POINTS).max(1)
     }
 
+    /// Prints `text` (one or more lines) on standard error: above the progress bar on a
+    /// terminal (the bar is cleared, the lines written, the bar drawn again below them),
+    /// broken to the terminal's width.
     fn line(&self, text: &str) {
         match &self.display {
-            Display::Bar(bar) => bar.println(match crate::output::terminal_width(true) {
-                Some(w) => crate::output::wrap(text, w),
-                None => text.to_string(),
-            }),
+            Display::Bar(Some(bar)) => bar.suspend(|| crate::output::line_err_wrapped(text)),
+            Display::Bar(None) => crate::output::line_err_wrapped(text),
             Display::Lines => crate::output::line_err(text),
             Display::Silent => {}
         }
@@ -192,34 +208,88 @@ impl RunSink {
         {
             self.write_error = Some(e.to_string());
         }
-        if let Display::Bar(bar) = &self.display {
+        if let Display::Bar(Some(bar)) = &self.display {
             bar.finish_and_clear();
         }
     }
 
-    fn message(&self, epoch: f64) -> String {
+    /// The bar's message: the epoch, the last evaluation's losses and accuracies and the speed,
+    /// as many of them as fit in `room` columns (the least important dropped first).
+    fn message(&self, epoch: f64, room: usize) -> String {
         let epochs = self.total_steps.div_ceil(self.steps_per_epoch);
-        let mut m = format!("epoch {}/{epochs}", epoch.floor() as u64);
+        let mut fields = vec![(0, format!("epoch {}/{epochs}", epoch.floor() as u64))];
         if let Some(t) = self.last_train {
-            m.push_str(&format!(
-                " loss {:.4} acc {:.1}%",
-                t.loss,
-                100.0 * t.accuracy
-            ));
+            fields.push((1, format!("loss {:.4}", t.loss)));
+            if t.accuracy.is_finite() {
+                fields.push((3, format!("acc {:.1}%", 100.0 * t.accuracy)));
+            }
         }
         if let Some(v) = self.last_val {
-            m.push_str(&format!(" | val {:.4} {:.1}%", v.loss, 100.0 * v.accuracy));
+            fields.push((2, format!("val loss {:.4}", v.loss)));
+            if v.accuracy.is_finite() {
+                fields.push((4, format!("val acc {:.1}%", 100.0 * v.accuracy)));
+            }
         }
         if self.history.steps_per_second > 0.0 {
-            m.push_str(&format!(" | {:.0} steps/s", self.history.steps_per_second));
+            let speed = format!("{:.0} steps/s", self.history.steps_per_second);
+            fields.push((5, speed));
         }
-        m
+        fit_fields(&fields, room)
+    }
+
+    /// Moves the bar to `step` with a message that fits the terminal's current width (the
+    /// bar's layout is made again when the width changed).
+    fn show_progress(&mut self, step: u64, epoch: f64) {
+        let Display::Bar(Some(bar)) = &self.display else {
+            return;
+        };
+        let bar = bar.clone();
+        let width = usize::from(console::Term::stderr().size().1);
+        let (template, room) = bar_layout(width, self.total_steps);
+        if width != self.bar_width {
+            self.bar_width = width;
+            bar.set_style(
+                ProgressStyle::with_template(&template)
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+        }
+        bar.set_position(step);
+        bar.set_message(self.message(epoch, room));
+    }
+
+    /// Whether the evaluation of epoch `index` gets an epoch line: the first printed, the last
+    /// and every n-th, about [`EPOCH_LINES`] over the run.
+    fn epoch_line_due(&self, index: u64, last: bool) -> bool {
+        let epochs = self.total_steps.div_ceil(self.steps_per_epoch);
+        let every = epochs.div_ceil(EPOCH_LINES).max(1);
+        last || index.is_multiple_of(every) || self.epoch_lines == 0
+    }
+
+    /// One line about an evaluation: epoch, data loss and accuracy on the training batches and
+    /// the validation split, and the time since training started.
+    fn epoch_line(&self, index: u64, train: &Metrics, val: Option<&Metrics>) -> String {
+        let epochs = self.total_steps.div_ceil(self.steps_per_epoch);
+        let mut line = format!("epoch {index}/{epochs}  loss {:.4}", train.loss);
+        if train.accuracy.is_finite() {
+            line.push_str(&format!("  acc {:.1}%", 100.0 * train.accuracy));
+        }
+        if let Some(v) = val {
+            line.push_str(&format!("  val loss {:.4}", v.loss));
+            if v.accuracy.is_finite() {
+                line.push_str(&format!("  val acc {:.1}%", 100.0 * v.accuracy));
+            }
+        }
+        line.push_str("  ");
+        line.push_str(&elapsed_words(self.started_at.elapsed().as_secs_f64()));
+        line
     }
 
     fn started(&mut self, parameters: usize, examples: usize, spe: usize, total: u64) {
         self.total_steps = total;
         self.steps_per_epoch = spe.max(1) as u64;
         self.thinning = EpochThinning::new(self.steps_per_epoch, total);
+        self.started_at = Instant::now();
         if self.print_every == 0 {
             // Without `log every:`, runs with a validation split print their evaluations;
             // runs without one print about ten step lines.
@@ -239,13 +309,9 @@ impl RunSink {
             group(total.div_ceil(self.steps_per_epoch))
         ));
         if let Display::Bar(_) = self.display {
-            let bar = ProgressBar::new(total);
-            bar.set_style(
-                ProgressStyle::with_template("{elapsed_precise} [{bar:20}] {pos}/{len} {wide_msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            self.display = Display::Bar(bar);
+            self.display = Display::Bar(Some(ProgressBar::new(total)));
+            self.bar_width = 0;
+            self.show_progress(0, 0.0);
         }
     }
 
@@ -266,10 +332,7 @@ impl RunSink {
             "lr": lr, "steps_per_second": speed,
         }));
         match &self.display {
-            Display::Bar(bar) => {
-                bar.set_position(step);
-                bar.set_message(self.message(epoch));
-            }
+            Display::Bar(_) => self.show_progress(step, epoch),
             Display::Lines if step >= self.next_print => {
                 while self.next_print <= step {
                     self.next_print = self.next_print.saturating_add(self.print_every);
@@ -337,29 +400,20 @@ impl RunSink {
             }));
         }
         match &self.display {
-            Display::Bar(bar) => {
-                bar.set_position(step);
-                bar.set_message(self.message(epoch));
-            }
-            Display::Lines => {
-                if let Some(v) = val {
-                    self.evals_with_val += 1;
-                    // At most ~20 lines about evaluations.
-                    let epochs = self.total_steps.div_ceil(self.steps_per_epoch);
-                    let every = epochs.div_ceil(20).max(1);
-                    if last || index.is_multiple_of(every) || self.evals_with_val == 1 {
-                        crate::output::line_err(&format!(
-                            "epoch {index}: train loss {:.4} acc {:.2}% | val loss {:.4} acc \
-                             {:.2}%",
-                            train.loss,
-                            100.0 * train.accuracy,
-                            v.loss,
-                            100.0 * v.accuracy
-                        ));
-                    }
+            Display::Bar(_) => {
+                if self.epoch_line_due(index, last) {
+                    self.epoch_lines += 1;
+                    self.line(&self.epoch_line(index, train, val));
                 }
+                self.show_progress(step, epoch);
             }
-            Display::Silent => {}
+            // Off a terminal, runs with a validation split print their evaluations (the
+            // others print step lines).
+            Display::Lines if val.is_some() && self.epoch_line_due(index, last) => {
+                self.epoch_lines += 1;
+                crate::output::line_err(&self.epoch_line(index, train, val));
+            }
+            _ => {}
         }
     }
 
@@ -419,10 +473,120 @@ impl EventSink for RunSink {
             Event::Finding(f) => self.finding(f),
             Event::Checkpoint { .. } => {}
             Event::Stopped { .. } => {
-                if let Display::Bar(bar) = &self.display {
+                if let Display::Bar(Some(bar)) = &self.display {
                     bar.finish_and_clear();
                 }
             }
         }
+    }
+}
+
+/// `fields` (an importance, 0 the most important, and a text) joined by two spaces in their
+/// order, without the least important ones that do not fit in `room` columns.
+pub fn fit_fields(fields: &[(u8, String)], room: usize) -> String {
+    let mut keep = vec![true; fields.len()];
+    let width = |keep: &[bool]| {
+        let kept = fields.iter().zip(keep).filter(|(_, k)| **k);
+        let (n, chars) = kept.fold((0usize, 0usize), |(n, c), ((_, t), _)| {
+            (n + 1, c + t.chars().count())
+        });
+        chars + 2 * n.saturating_sub(1)
+    };
+    let mut order: Vec<usize> = (0..fields.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(fields[i].0));
+    for i in order {
+        if width(&keep) <= room {
+            break;
+        }
+        keep[i] = false;
+    }
+    let kept = fields.iter().zip(&keep).filter(|(_, k)| **k);
+    kept.map(|((_, t), _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// The progress bar's template on a terminal `width` columns wide, for a run of `total` steps,
+/// and the columns left for its message: the bar narrows and the elapsed time goes as the
+/// terminal narrows, and one column stays free.
+pub fn bar_layout(width: usize, total: u64) -> (String, usize) {
+    let counts = 2 * total.to_string().len() + 2;
+    let (template, fixed) = if width >= 100 {
+        (
+            "{elapsed_precise} [{bar:30}] {pos}/{len} {msg}",
+            9 + 33 + counts,
+        )
+    } else if width >= 64 {
+        (
+            "{elapsed_precise} [{bar:16}] {pos}/{len} {msg}",
+            9 + 19 + counts,
+        )
+    } else if width >= 40 {
+        ("[{bar:10}] {pos}/{len} {msg}", 13 + counts)
+    } else {
+        ("{pos}/{len} {msg}", counts)
+    };
+    (template.to_string(), width.saturating_sub(fixed + 1))
+}
+
+/// Seconds as the epoch lines show them: `4.2s`, `3m07s`, `1h02m`.
+fn elapsed_words(secs: f64) -> String {
+    let whole = secs as u64;
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else if whole < 3600 {
+        format!("{}m{:02}s", whole / 60, whole % 60)
+    } else {
+        format!("{}h{:02}m", whole / 3600, whole % 3600 / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bar_layout, elapsed_words, fit_fields};
+
+    #[test]
+    fn the_bar_drops_fields_rather_than_cutting_them() {
+        let fields = [
+            (0, "epoch 11/100".to_string()),
+            (1, "loss 0.0822".to_string()),
+            (3, "acc 97.6%".to_string()),
+            (2, "val loss 0.0712".to_string()),
+            (4, "val acc 96.3%".to_string()),
+            (5, "2941 steps/s".to_string()),
+        ];
+        assert_eq!(
+            fit_fields(&fields, 200),
+            "epoch 11/100  loss 0.0822  acc 97.6%  val loss 0.0712  val acc 96.3%  2941 steps/s"
+        );
+        assert_eq!(
+            fit_fields(&fields, 45),
+            "epoch 11/100  loss 0.0822  val loss 0.0712"
+        );
+        assert_eq!(fit_fields(&fields, 12), "epoch 11/100");
+        assert_eq!(fit_fields(&fields, 5), "");
+        for width in [30, 40, 64, 80, 100, 200] {
+            let (template, room) = bar_layout(width, 10_000);
+            // The drawn prefix: the elapsed time, the bar and the step counts.
+            let bar: usize = template
+                .split("{bar:")
+                .nth(1)
+                .and_then(|t| t.split('}').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let elapsed = if template.contains("elapsed") { 9 } else { 0 };
+            let brackets = if bar > 0 { 3 } else { 0 };
+            assert!(
+                elapsed + bar + brackets + 12 + room < width,
+                "{width}: {template}"
+            );
+        }
+    }
+
+    #[test]
+    fn elapsed_times_are_short() {
+        assert_eq!(elapsed_words(4.24), "4.2s");
+        assert_eq!(elapsed_words(187.0), "3m07s");
+        assert_eq!(elapsed_words(3725.0), "1h02m");
     }
 }
