@@ -260,7 +260,11 @@ fn the_digits_run_is_healthy_and_eval_reproduces_it() {
         );
     }
     let accuracy = svg_texts(&out.join("accuracy.svg"));
-    assert!(accuracy.iter().any(|t| t == "train") && accuracy.iter().any(|t| t == "val"));
+    assert!(
+        accuracy.iter().any(|t| t.starts_with("train"))
+            && accuracy.iter().any(|t| t == "validation"),
+        "{accuracy:?}"
+    );
     let activations = svg_texts(&out.join("activations.svg"));
     assert!(
         activations.iter().any(|t| t == "relu1 std")
