@@ -45,6 +45,7 @@ pub(crate) fn check(
     base_dir: &Path,
     text: &str,
     probe: &dyn DataProbe,
+    uses: &mut super::train::SplitUses,
 ) -> Option<(DataSpec, DataFacts)> {
     let (commands, _) = flatten(env, &section.body, "data", false);
     let mut once = Once::default();
@@ -83,11 +84,17 @@ pub(crate) fn check(
             "test" => {
                 test = bound
                     .get("source")
-                    .and_then(|v| source_kind(env, v, base_dir, text))
+                    .and_then(|v| source_kind(env, v, base_dir, text));
+                if test.is_none() {
+                    uses.rejected.push("test");
+                }
             }
             "split" => {
                 split = split_spec(env, &bound, command.span);
                 split_span = Some(command.span);
+                if split.is_none() {
+                    uses.rejected.push("split");
+                }
             }
             "seed" => {
                 seed = bound
@@ -465,6 +472,7 @@ fn probe_shape(
             env.report(
                 Diagnostic::new(Code::E406, format!("cannot read `{}`", path.display()))
                     .primary(file_span(&path), reason)
+                    .maybe_help(file_beside(&path))
                     .note(format!(
                         "relative paths are resolved from the directory of the model file (`{}`)",
                         // A model file in the current directory has an empty parent.
@@ -535,6 +543,41 @@ fn probe_shape(
             );
             None
         }
+    }
+}
+
+/// A did-you-mean for a file that cannot be read: the closest name among the files of its
+/// directory, or what the directory holds when it has few files.
+fn file_beside(path: &Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    let dir = path.parent()?;
+    let listing = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut names: Vec<String> = std::fs::read_dir(listing)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n != file && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return None;
+    }
+    match suggest::closest(file, names.iter().map(String::as_str)) {
+        Some(close) => Some(format!(
+            "did you mean `{close}`? (a file beside it, in `{}`)",
+            listing.display()
+        )),
+        None if names.len() <= 5 => Some(format!(
+            "the files in `{}` are: {}",
+            listing.display(),
+            names.join(", ")
+        )),
+        None => None,
     }
 }
 

@@ -100,9 +100,16 @@ pub fn check_with(
     check_override_types(&mut env);
     let mut split_uses = train::SplitUses::default();
 
-    let data = items
-        .data
-        .and_then(|section| data::check(&mut env, section, &base_dir, source, options.probe));
+    let data = items.data.and_then(|section| {
+        data::check(
+            &mut env,
+            section,
+            &base_dir,
+            source,
+            options.probe,
+            &mut split_uses,
+        )
+    });
     env.data = DataState::Known(match &data {
         Some((spec, facts)) => data::data_values(spec, facts),
         None => data::symbolic_values(),
@@ -271,15 +278,23 @@ fn cross_checks(
     uses: &train::SplitUses,
 ) {
     if let Some(data) = data {
-        let search_folds = search.is_some_and(|s| s.validate.is_some());
+        // A `validate` line gives the search's metric folds even when it (or another line of
+        // the section) was rejected.
+        let search_folds = uses.search_validates || search.is_some_and(|s| s.validate.is_some());
+        let split_unknown = uses.was_rejected("split");
         for (split, span, what) in &uses.uses {
-            let exists = match split {
-                SplitName::Train => true,
-                SplitName::Val => {
-                    data.split.has_val() || (search_folds && what.starts_with("`metric"))
-                }
-                SplitName::Test => data.split.test_fraction() > 0.0 || data.test.is_some(),
-            };
+            let exists = split_unknown
+                || match split {
+                    SplitName::Train => true,
+                    SplitName::Val => {
+                        data.split.has_val() || (search_folds && what.starts_with("`metric"))
+                    }
+                    SplitName::Test => {
+                        data.split.test_fraction() > 0.0
+                            || data.test.is_some()
+                            || uses.was_rejected("test")
+                    }
+                };
             if !exists {
                 let name = match split {
                     SplitName::Val => "val",
