@@ -329,6 +329,10 @@ pub(crate) fn path(env: &mut Env<'_>, v: &Val, what: &str, source_text: &str) ->
     match &v.kind {
         ValKind::Str(s) if !s.is_empty() => Some(s.clone()),
         ValKind::Poison => None,
+        ValKind::Name { name, .. } if name.contains('/') => {
+            env.unknown_name(v);
+            None
+        }
         ValKind::Str(_) => {
             env.report(
                 Diagnostic::new(Code::E205, format!("{what} is empty"))

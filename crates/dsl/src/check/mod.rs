@@ -195,12 +195,18 @@ fn check_model(
     blocks: &std::collections::HashMap<String, &crate::ast::BlockDef>,
     facts: Option<&data::DataFacts>,
 ) -> Option<(ModelSpec, ShapeTable)> {
+    let errors_before = env.diags.error_count();
     let mut built = model::expand(env, &section.body, blocks);
+    // A rejected layer is missing from `built`: the layers around it would look adjacent, so
+    // the lints about neighbours wait until the model reads as written.
+    let complete = env.diags.error_count() == errors_before;
     if !lints::structure(env, &built, section.header_span) {
         return None;
     }
     lints::default_inits(&mut built);
-    lints::lints(env, &built);
+    if complete {
+        lints::lints(env, &built);
+    }
     let input = facts
         .map(|f| f.model_features.clone())
         .or_else(|| built.input.map(|(w, _)| Width::Known(w)))

@@ -162,7 +162,7 @@ fn statements(
                 found.epochs_at = Some(command.span);
                 found.epochs = b
                     .get("count")
-                    .and_then(|v| stage_epochs(env, v, "the epochs per trial"));
+                    .and_then(|v| stage_epochs(env, v, "`search`'s `epochs`"));
                 *ok &= found.epochs.is_some();
             }
             "refit" => {
@@ -589,7 +589,7 @@ fn stage(
     };
     let trials = expect::integer(env, trials_v, "the trials of a stage", 1)?;
     let epochs = match b.get("epochs") {
-        Some(e) => Some(stage_epochs(env, e, "the epochs of a stage")?),
+        Some(e) => Some(stage_epochs(env, e, "a stage's `epochs:`")?),
         None => None,
     };
     let keep = match b.get("keep") {
