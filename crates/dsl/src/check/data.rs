@@ -629,3 +629,17 @@ pub(crate) fn symbolic_values() -> Vec<(&'static str, ValKind)> {
         .map(|n| (*n, ValKind::Symbolic(format!("data.{n}"))))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::file_beside;
+    use std::path::Path;
+
+    #[test]
+    fn a_missing_file_gets_the_closest_file_beside_it() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/data");
+        let help = file_beside(&dir.join("wine.cvs")).expect("a suggestion");
+        assert!(help.starts_with("did you mean `wine.csv`?"), "{help}");
+        assert_eq!(file_beside(&dir.join("no/such/dir/x.csv")), None);
+    }
+}
