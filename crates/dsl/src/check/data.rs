@@ -85,16 +85,12 @@ pub(crate) fn check(
                 test = bound
                     .get("source")
                     .and_then(|v| source_kind(env, v, base_dir, text));
-                if test.is_none() {
-                    uses.rejected.push("test");
-                }
+                uses.rejected_if("test", test.is_none());
             }
             "split" => {
                 split = split_spec(env, &bound, command.span);
                 split_span = Some(command.span);
-                if split.is_none() {
-                    uses.rejected.push("split");
-                }
+                uses.rejected_if("split", split.is_none());
             }
             "seed" => {
                 seed = bound

@@ -18,6 +18,14 @@ pub(crate) fn type_error(env: &mut Env<'_>, v: &Val, what: &str, expected: &str)
     match &v.kind {
         ValKind::Poison | ValKind::Symbolic(_) => {}
         ValKind::Name { name, .. } if !catalogue::is_known_word(name) => env.unknown_name(v),
+        ValKind::Str(s) if expected == "a number" && s.trim().parse::<f64>().is_ok() => env.report(
+            Diagnostic::new(
+                Code::E201,
+                format!("{what} must be {expected}, found {}", v.describe()),
+            )
+            .primary(v.span, format!("expected {expected}"))
+            .help(format!("remove the quotes: `{}`", s.trim())),
+        ),
         _ => env.report(
             Diagnostic::new(
                 Code::E201,

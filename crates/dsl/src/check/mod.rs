@@ -143,11 +143,7 @@ pub fn check_with(
     if let Some(section) = items.search
         && options.purpose == Purpose::Run
     {
-        env.report(
-            Diagnostic::new(Code::I413, "the `search` section is ignored by `nnc run`")
-                .primary(section.header_span, "not used by this command")
-                .help("use `nnc search` to run the search"),
-        );
+        env.report(search_ignored(section));
     }
 
     cross_checks(
@@ -185,6 +181,13 @@ pub fn check_with(
         },
         diagnostics: diags,
     })
+}
+
+/// I413: `nnc run` does not run the `search` section.
+fn search_ignored(section: &crate::ast::Section) -> Diagnostic {
+    Diagnostic::new(Code::I413, "the `search` section is ignored by `nnc run`")
+        .primary(section.header_span, "not used by this command")
+        .help("use `nnc search` to run the search")
 }
 
 /// The `model` section: expanded, linted, with default initializers and shapes (`None` when

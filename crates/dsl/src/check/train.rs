@@ -29,6 +29,13 @@ pub(crate) struct SplitUses {
 }
 
 impl SplitUses {
+    /// Records that statement `word` was rejected, when `rejected`.
+    pub fn rejected_if(&mut self, word: &'static str, rejected: bool) {
+        if rejected {
+            self.rejected.push(word);
+        }
+    }
+
     /// Whether a statement `word` that decides which splits exist was rejected.
     pub fn was_rejected(&self, word: &str) -> bool {
         self.rejected.contains(&word)
