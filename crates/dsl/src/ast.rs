@@ -236,6 +236,8 @@ pub enum BinaryOp {
     Mul,
     /// `/`
     Div,
+    /// `//` (division rounded down, Python's)
+    FloorDiv,
     /// `**`
     Pow,
     /// `..` (end excluded)
@@ -252,6 +254,7 @@ impl BinaryOp {
             BinaryOp::Sub => "-",
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
+            BinaryOp::FloorDiv => "//",
             BinaryOp::Pow => "**",
             BinaryOp::Range => "..",
             BinaryOp::RangeInclusive => "..=",

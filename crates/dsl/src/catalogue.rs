@@ -10,6 +10,29 @@ pub struct ArgSpec {
     pub required: bool,
     /// Whether it may be given by position (in declaration order).
     pub positional: bool,
+    /// The value it takes when not given, as written in a file (`0.01`, `true`), or in words
+    /// when it depends on the context (`last column`); `None` for required arguments and for
+    /// arguments whose absence means "off".
+    pub default: Option<&'static str>,
+}
+
+impl ArgSpec {
+    /// The argument with its default value.
+    const fn or(self, default: &'static str) -> ArgSpec {
+        ArgSpec {
+            default: Some(default),
+            ..self
+        }
+    }
+
+    /// How `nnc list` shows it: `lr*` (required), `alpha: 0.01` (with its default), `init`.
+    pub fn display(&self) -> String {
+        match (self.required, self.default) {
+            (true, _) => format!("{}*", self.name),
+            (false, Some(d)) => format!("{}: {d}", self.name),
+            (false, None) => self.name.to_string(),
+        }
+    }
 }
 
 /// A callee and its arguments.
@@ -22,6 +45,15 @@ pub struct Signature {
 }
 
 impl Signature {
+    /// How `nnc list` shows it: `leaky_relu(alpha: 0.01)`, `sgd(lr*, momentum: 0, …)`, `relu`.
+    pub fn display(&self) -> String {
+        if self.args.is_empty() {
+            return self.name.to_string();
+        }
+        let args: Vec<String> = self.args.iter().map(ArgSpec::display).collect();
+        format!("{}({})", self.name, args.join(", "))
+    }
+
     /// The argument names, comma-separated (for "`sgd` takes: …" notes).
     pub fn arg_list(&self) -> String {
         self.args
@@ -37,6 +69,7 @@ const fn req(name: &'static str) -> ArgSpec {
         name,
         required: true,
         positional: true,
+        default: None,
     }
 }
 
@@ -45,6 +78,7 @@ const fn opt(name: &'static str) -> ArgSpec {
         name,
         required: false,
         positional: true,
+        default: None,
     }
 }
 
@@ -53,6 +87,7 @@ const fn kw(name: &'static str) -> ArgSpec {
         name,
         required: false,
         positional: false,
+        default: None,
     }
 }
 
@@ -61,6 +96,7 @@ const fn kwreq(name: &'static str) -> ArgSpec {
         name,
         required: true,
         positional: false,
+        default: None,
     }
 }
 
@@ -70,12 +106,31 @@ const fn sig(name: &'static str, args: &'static [ArgSpec]) -> Signature {
 
 /// Layers of a `model` body (activations are in [`ACTIVATIONS`]).
 pub const LAYERS: &[Signature] = &[
-    sig("dense", &[req("width"), kw("init"), kw("bias")]),
-    sig("batchnorm", &[kw("momentum"), kw("eps"), kw("affine")]),
+    sig(
+        "dense",
+        &[
+            req("width"),
+            kw("init").or("by activation"),
+            kw("bias").or("0"),
+        ],
+    ),
+    sig(
+        "batchnorm",
+        &[
+            kw("momentum").or("0.1"),
+            kw("eps").or("1e-5"),
+            kw("affine").or("true"),
+        ],
+    ),
     sig("dropout", &[req("rate")]),
     sig(
         "maxout",
-        &[req("width"), kw("pieces"), kw("init"), kw("bias")],
+        &[
+            req("width"),
+            kwreq("pieces"),
+            kw("init").or("by activation"),
+            kw("bias").or("0"),
+        ],
     ),
 ];
 
@@ -93,8 +148,8 @@ pub const ACTIVATIONS: &[Signature] = &[
     sig("sigmoid", &[]),
     sig("tanh", &[]),
     sig("relu", &[]),
-    sig("leaky_relu", &[opt("alpha")]),
-    sig("elu", &[opt("alpha")]),
+    sig("leaky_relu", &[opt("alpha").or("0.01")]),
+    sig("elu", &[opt("alpha").or("1.0")]),
     sig("gelu", &[]),
     sig("selu", &[]),
     sig("softplus", &[]),
@@ -105,13 +160,13 @@ pub const ACTIVATIONS: &[Signature] = &[
 /// Loss functions.
 pub const LOSSES: &[Signature] = &[
     sig("softmax", &[]),
-    sig("svm", &[opt("margin")]),
+    sig("svm", &[opt("margin").or("1")]),
     sig("mse", &[]),
 ];
 
 /// Weight (and bias) initializers.
 pub const INITIALIZERS: &[Signature] = &[
-    sig("small", &[opt("std")]),
+    sig("small", &[opt("std").or("0.01")]),
     sig("xavier", &[]),
     sig("he", &[]),
     sig("uniform", &[req("a")]),
@@ -120,17 +175,41 @@ pub const INITIALIZERS: &[Signature] = &[
 
 /// Data sources.
 pub const SOURCES: &[Signature] = &[
-    sig("spiral", &[opt("points"), opt("classes"), opt("noise")]),
-    sig("circles", &[opt("points"), opt("noise"), opt("factor")]),
+    sig(
+        "spiral",
+        &[
+            opt("points").or("100"),
+            opt("classes").or("3"),
+            opt("noise").or("0.2"),
+        ],
+    ),
+    sig(
+        "circles",
+        &[
+            opt("points").or("100"),
+            opt("noise").or("0.2"),
+            opt("factor").or("0.5"),
+        ],
+    ),
     sig(
         "blobs",
-        &[opt("points"), opt("classes"), opt("features"), opt("std")],
+        &[
+            opt("points").or("100"),
+            opt("classes").or("3"),
+            opt("features").or("2"),
+            opt("std").or("1.0"),
+        ],
     ),
-    sig("xor", &[opt("points"), opt("noise")]),
+    sig("xor", &[opt("points").or("100"), opt("noise").or("0.2")]),
     sig("random", &[req("rows"), req("features"), req("classes")]),
     sig(
         "csv",
-        &[req("path"), kw("label"), kw("header"), kw("columns")],
+        &[
+            req("path"),
+            kw("label").or("last column"),
+            kw("header").or("true"),
+            kw("columns").or("all others"),
+        ],
     ),
     sig("idx", &[req("images"), req("labels")]),
     sig("cifar", &[req("paths")]),
@@ -141,10 +220,10 @@ pub const PREPROCESS: &[Signature] = &[
     sig("scale", &[req("c")]),
     sig("center", &[]),
     sig("normalize", &[]),
-    sig("minmax", &[opt("lo"), opt("hi")]),
+    sig("minmax", &[opt("lo").or("0"), opt("hi").or("1")]),
     sig("pca", &[kw("components"), kw("variance")]),
-    sig("whiten", &[opt("eps")]),
-    sig("zca", &[opt("eps")]),
+    sig("whiten", &[opt("eps").or("1e-5")]),
+    sig("zca", &[opt("eps").or("1e-5")]),
 ];
 
 /// Statements of the `data` section.
@@ -155,14 +234,14 @@ pub const DATA_STATEMENTS: &[Signature] = &[
         "split",
         &[
             opt("kfold"),
-            kw("train"),
-            kw("val"),
-            kw("test"),
-            kw("shuffle"),
-            kw("stratify"),
+            kw("train").or("100%"),
+            kw("val").or("0%"),
+            kw("test").or("0%"),
+            kw("shuffle").or("true"),
+            kw("stratify").or("false"),
         ],
     ),
-    sig("preprocess", &[kw("fit")]),
+    sig("preprocess", &[kw("fit").or("train")]),
     sig("seed", &[req("seed")]),
 ];
 
@@ -170,19 +249,39 @@ pub const DATA_STATEMENTS: &[Signature] = &[
 pub const OPTIMIZERS: &[Signature] = &[
     sig(
         "sgd",
-        &[req("lr"), kw("momentum"), kw("nesterov"), kw("dampening")],
+        &[
+            req("lr"),
+            kw("momentum").or("0"),
+            kw("nesterov").or("false"),
+            kw("dampening").or("0"),
+        ],
     ),
-    sig("adagrad", &[opt("lr"), kw("eps")]),
-    sig("rmsprop", &[opt("lr"), kw("decay"), kw("eps")]),
-    sig("adam", &[opt("lr"), kw("beta1"), kw("beta2"), kw("eps")]),
+    sig("adagrad", &[opt("lr").or("0.01"), kw("eps").or("1e-10")]),
+    sig(
+        "rmsprop",
+        &[
+            opt("lr").or("1e-3"),
+            kw("decay").or("0.99"),
+            kw("eps").or("1e-8"),
+        ],
+    ),
+    sig(
+        "adam",
+        &[
+            opt("lr").or("1e-3"),
+            kw("beta1").or("0.9"),
+            kw("beta2").or("0.999"),
+            kw("eps").or("1e-8"),
+        ],
+    ),
     sig(
         "adamw",
         &[
-            opt("lr"),
-            kw("beta1"),
-            kw("beta2"),
-            kw("eps"),
-            kw("weight_decay"),
+            opt("lr").or("1e-3"),
+            kw("beta1").or("0.9"),
+            kw("beta2").or("0.999"),
+            kw("eps").or("1e-8"),
+            kw("weight_decay").or("0.01"),
         ],
     ),
 ];
@@ -190,11 +289,14 @@ pub const OPTIMIZERS: &[Signature] = &[
 /// Learning-rate schedules.
 pub const SCHEDULES: &[Signature] = &[
     sig("none", &[]),
-    sig("step", &[req("every"), kw("factor")]),
+    sig("step", &[req("every"), kw("factor").or("0.1")]),
     sig("exp", &[req("k")]),
-    sig("inv", &[req("k"), kw("power")]),
-    sig("multistep", &[req("at"), kw("factor")]),
-    sig("cosine", &[kw("period"), kw("min_lr")]),
+    sig("inv", &[req("k"), kw("power").or("1")]),
+    sig("multistep", &[req("at"), kw("factor").or("0.1")]),
+    sig(
+        "cosine",
+        &[kw("period").or("the whole run"), kw("min_lr").or("0")],
+    ),
 ];
 
 /// Regularizers.
@@ -214,16 +316,20 @@ pub const TRAIN_STATEMENTS: &[Signature] = &[
     sig("schedule", &[req("schedule"), kw("warmup")]),
     sig("regularize", &[req("regularizer")]),
     sig("constrain", &[req("constraint")]),
-    sig("clip", &[opt("norm")]),
+    sig("clip", &[req("norm")]),
     sig("batch", &[req("size")]),
     sig("epochs", &[req("count")]),
     sig("steps", &[req("count")]),
-    sig("eval", &[req("split"), kw("every")]),
+    sig("eval", &[req("split"), kw("every").or("1 epoch")]),
     sig(
         "early_stop",
-        &[req("metric"), kw("patience"), kw("min_delta")],
+        &[
+            req("metric"),
+            kw("patience").or("10"),
+            kw("min_delta").or("0"),
+        ],
     ),
-    sig("log", &[kw("every")]),
+    sig("log", &[kwreq("every")]),
     sig("keep", &[req("weights")]),
     sig("seed", &[req("seed")]),
 ];
@@ -233,11 +339,16 @@ pub const KEEP_CHOICES: &[&str] = &["best", "last"];
 
 /// Search strategies.
 pub const STRATEGIES: &[Signature] = &[
-    sig("random", &[kw("seed")]),
+    sig("random", &[kw("seed").or("0")]),
     sig("grid", &[]),
     sig(
         "halving",
-        &[kw("seed"), kw("eta"), kwreq("min"), kwreq("max")],
+        &[
+            kw("seed").or("0"),
+            kw("eta").or("3"),
+            kwreq("min"),
+            kwreq("max"),
+        ],
     ),
 ];
 
@@ -253,7 +364,7 @@ pub const DISTRIBUTIONS: &[Signature] = &[
 
 /// Statements of the `search` section (besides `name ~ distribution`).
 pub const SEARCH_STATEMENTS: &[Signature] = &[
-    sig("metric", &[req("metric"), kw("goal")]),
+    sig("metric", &[req("metric"), kw("goal").or("by metric")]),
     sig("trials", &[req("count")]),
     sig("epochs", &[req("count")]),
     sig(
@@ -261,9 +372,9 @@ pub const SEARCH_STATEMENTS: &[Signature] = &[
         &[
             req("name"),
             kw("trials"),
-            kw("epochs"),
-            kw("keep"),
-            kw("shrink"),
+            kw("epochs").or("the file's"),
+            kw("keep").or("5"),
+            kw("shrink").or("0.5"),
         ],
     ),
     sig("validate", &[req("method")]),
@@ -310,6 +421,26 @@ pub fn find(table: &'static [Signature], name: &str) -> Option<&'static Signatur
 /// The names of a table.
 pub fn names(table: &'static [Signature]) -> impl Iterator<Item = &'static str> + Clone {
     table.iter().map(|s| s.name)
+}
+
+/// Whether `word` is a callee of the catalogue (an optimizer, a regularizer, an initializer,
+/// …): something written `word(args)`.
+pub fn is_callee(word: &str) -> bool {
+    let tables: [&[Signature]; 12] = [
+        ACTIVATIONS,
+        LOSSES,
+        INITIALIZERS,
+        SOURCES,
+        PREPROCESS,
+        OPTIMIZERS,
+        SCHEDULES,
+        REGULARIZERS,
+        CONSTRAINTS,
+        STRATEGIES,
+        DISTRIBUTIONS,
+        VALIDATION,
+    ];
+    tables.iter().any(|t| find(t, word).is_some())
 }
 
 /// Whether `word` names anything of the catalogue (so that it is not reported as an

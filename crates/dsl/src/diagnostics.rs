@@ -95,7 +95,7 @@ codes! {
     E301 => Error, "input width does not match the data";
     E302 => Error, "output width does not match the number of classes";
     E303 => Error, "model without trainable layer or loss";
-    E304 => Error, "`default` after the first layer";
+    E304 => Error, "`default` or `input` after the first layer";
     E305 => Error, "maxout with fewer than 2 pieces";
     W306 => Warning, "activation right before a classification loss";
     W307 => Warning, "redundant activation";

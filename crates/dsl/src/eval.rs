@@ -46,6 +46,17 @@ pub(crate) enum DataState {
     Known(Vec<(&'static str, ValKind)>),
 }
 
+/// The span a variable's value gets where the variable is used at `at`: the use, except for
+/// a value written in a `--set` override, which keeps pointing at the override so that a
+/// problem with it is reported once, at the command line that caused it.
+fn use_span(value: &Val, at: Span) -> Span {
+    if value.span.source.override_index().is_some() {
+        value.span
+    } else {
+        at
+    }
+}
+
 /// Local variables, innermost last.
 pub(crate) type Locals = Vec<(String, Val)>;
 
@@ -77,7 +88,18 @@ impl<'a> Env<'a> {
         }
     }
 
+    /// Adds a diagnostic. One about a `--set` value (its primary span is in the override) is
+    /// kept once, however many places use the param.
     pub fn report(&mut self, diagnostic: Diagnostic) {
+        if let Some(primary) = &diagnostic.primary
+            && primary.span.source.override_index().is_some()
+            && self.diags.iter().any(|d| {
+                d.code == diagnostic.code
+                    && d.primary.as_ref().map(|l| l.span) == Some(primary.span)
+            })
+        {
+            return;
+        }
         self.diags.push(diagnostic);
     }
 
@@ -132,7 +154,7 @@ impl<'a> Env<'a> {
             GlobalKind::Let => value.params.clone(),
         };
         Some(Val {
-            span: at,
+            span: use_span(&value, at),
             params,
             ..value
         })
@@ -283,7 +305,10 @@ impl<'a> Env<'a> {
         let first = &parts[0].name;
         if parts.len() == 1 {
             if let Some((_, v)) = locals.iter().rev().find(|(n, _)| n == first) {
-                return Val { span, ..v.clone() };
+                return Val {
+                    span: use_span(v, span),
+                    ..v.clone()
+                };
             }
             if let Some(v) = self.global(first, span) {
                 return v;
@@ -371,8 +396,21 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// Reports E104 for a `Name` value that is no variable.
+    /// Reports E104 for a `Name` value that is no variable (E205 for an unquoted path).
     pub fn unknown_name(&mut self, v: &Val) {
+        if let ValKind::Name { name, .. } = &v.kind
+            && name.contains('/')
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::E205,
+                    format!("`{name}` looks like a file path, which must be in quotes"),
+                )
+                .primary(v.span, "an unquoted path")
+                .help(format!("file paths are strings: write `\"{name}\"`")),
+            );
+            return;
+        }
         if let ValKind::Name {
             name,
             closest_variable,
@@ -398,11 +436,13 @@ impl<'a> Env<'a> {
         let kind = match (&l.kind, &r.kind) {
             (Poison, _) | (_, Poison) => Poison,
             (Num(a), Num(b)) => self.numeric(op, *a, *b, &r, span),
-            (Quantity { value, unit }, Num(n)) if matches!(op, BinaryOp::Mul | BinaryOp::Div) => {
-                let value = if op == BinaryOp::Mul {
-                    value * n
-                } else {
-                    value / n
+            (Quantity { value, unit }, Num(n))
+                if matches!(op, BinaryOp::Mul | BinaryOp::Div | BinaryOp::FloorDiv) =>
+            {
+                let value = match op {
+                    BinaryOp::Mul => value * n,
+                    BinaryOp::Div => value / n,
+                    _ => (value / n).floor(),
                 };
                 Quantity { value, unit: *unit }
             }
@@ -438,6 +478,12 @@ impl<'a> Env<'a> {
                     r.to_source()
                 ))
             }
+            // `data/letters.csv` written without quotes: kept as one path-like word, which
+            // the place of use reports (E205) once.
+            (Name { name: a, .. }, Name { name: b, .. }) if op == BinaryOp::Div => Name {
+                name: format!("{a}/{b}"),
+                closest_variable: None,
+            },
             _ => {
                 let bad = if matches!(l.kind, Num(_) | Symbolic(_)) {
                     &r
@@ -448,7 +494,14 @@ impl<'a> Env<'a> {
                 Poison
             }
         };
-        Val::new(kind, span).with_params(params)
+        let inexact = l.inexact_division
+            || r.inexact_division
+            || (op == BinaryOp::Div
+                && matches!((&l.kind, &r.kind, &kind), (Num(a), Num(b), Num(q))
+                    if a.fract() == 0.0 && b.fract() == 0.0 && q.fract() != 0.0));
+        let mut out = Val::new(kind, span).with_params(params);
+        out.inexact_division = inexact;
+        out
     }
 
     fn numeric(&mut self, op: BinaryOp, a: f64, b: f64, rhs: &Val, span: Span) -> ValKind {
@@ -456,13 +509,14 @@ impl<'a> Env<'a> {
             BinaryOp::Add => a + b,
             BinaryOp::Sub => a - b,
             BinaryOp::Mul => a * b,
-            BinaryOp::Div if b == 0.0 => {
+            BinaryOp::Div | BinaryOp::FloorDiv if b == 0.0 => {
                 self.report(
                     Diagnostic::new(Code::E202, "division by zero").primary(rhs.span, "this is 0"),
                 );
                 return ValKind::Poison;
             }
             BinaryOp::Div => a / b,
+            BinaryOp::FloorDiv => (a / b).floor(),
             BinaryOp::Pow => a.powf(b),
             BinaryOp::Range | BinaryOp::RangeInclusive => {
                 let integral = |x: f64| x.fract() == 0.0 && x.abs() < 1e12;

@@ -8,6 +8,9 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term;
 use serde::Serialize;
 
+/// What an override's text is shown after.
+const SET_PREFIX: &str = "--set ";
+
 /// The texts diagnostics point into: the model file and each `--set` override.
 pub struct Sources {
     files: SimpleFiles<String, String>,
@@ -26,10 +29,14 @@ impl Sources {
         }
     }
 
-    /// Adds the `--set` overrides (in the order given to the checker).
+    /// Adds the `--set` overrides (in the order given to the checker). Each is shown as the
+    /// command line wrote it, `--set lr=0.1`, under the name `command line`.
     pub fn with_overrides(mut self, overrides: &[Override]) -> Sources {
         for o in overrides {
-            self.files.add("--set".to_string(), o.text.clone());
+            self.files.add(
+                "command line".to_string(),
+                format!("{SET_PREFIX}{}", o.text),
+            );
             self.texts.push(o.text.clone());
         }
         self
@@ -55,6 +62,14 @@ impl Sources {
         let file = usize::from(span.source.0).min(self.texts.len().saturating_sub(1));
         (file, start..end)
     }
+
+    /// `span` as codespan shows it: an override's spans count from its `name=value` text,
+    /// which is shown after `--set `.
+    fn shown(&self, span: Span) -> (usize, std::ops::Range<usize>) {
+        let (file, range) = self.clamp(span);
+        let shift = if file > 0 { SET_PREFIX.len() } else { 0 };
+        (file, range.start + shift..range.end + shift)
+    }
 }
 
 /// The codespan form of a diagnostic (for callers that render with colour themselves).
@@ -66,11 +81,11 @@ pub fn to_codespan(diagnostic: &Diagnostic, sources: &Sources) -> cs::Diagnostic
     };
     let mut labels = Vec::new();
     if let Some(primary) = &diagnostic.primary {
-        let (file, range) = sources.clamp(primary.span);
+        let (file, range) = sources.shown(primary.span);
         labels.push(cs::Label::primary(file, range).with_message(primary.message.clone()));
     }
     for label in &diagnostic.secondary {
-        let (file, range) = sources.clamp(label.span);
+        let (file, range) = sources.shown(label.span);
         labels.push(cs::Label::secondary(file, range).with_message(label.message.clone()));
     }
     let mut notes: Vec<String> = diagnostic.notes.clone();

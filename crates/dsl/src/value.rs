@@ -11,6 +11,9 @@ pub(crate) struct Val {
     pub span: Span,
     /// Names of the `param`s this value was computed from (sorted, no duplicates).
     pub params: Vec<String>,
+    /// Whether the value comes from a `/` of two integers that left a remainder (so that a
+    /// place needing an integer can point at `//`).
+    pub inexact_division: bool,
 }
 
 /// Value forms.
@@ -62,6 +65,7 @@ impl Val {
             kind,
             span,
             params: Vec::new(),
+            inexact_division: false,
         }
     }
 

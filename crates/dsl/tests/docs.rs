@@ -89,3 +89,47 @@ fn the_rust_example_is_the_crates_doctest() {
         .collect();
     assert_eq!(shown, tested);
 }
+
+/// §11 of docs/language.md lists every catalogue under its own name, with its entries as
+/// `nnc list` shows them (required arguments starred, defaults given).
+#[test]
+fn the_vocabulary_at_a_glance_is_the_catalogue() {
+    let tables: [(&str, &[catalogue::Signature]); 17] = [
+        ("layers", catalogue::LAYERS),
+        ("model statements", catalogue::MODEL_STATEMENTS),
+        ("activations", catalogue::ACTIVATIONS),
+        ("losses", catalogue::LOSSES),
+        ("initializers", catalogue::INITIALIZERS),
+        ("data sources", catalogue::SOURCES),
+        ("preprocessing steps", catalogue::PREPROCESS),
+        ("data statements", catalogue::DATA_STATEMENTS),
+        ("optimizers", catalogue::OPTIMIZERS),
+        ("schedules", catalogue::SCHEDULES),
+        ("regularizers", catalogue::REGULARIZERS),
+        ("constraints", catalogue::CONSTRAINTS),
+        ("train statements", catalogue::TRAIN_STATEMENTS),
+        ("search strategies", catalogue::STRATEGIES),
+        ("distributions", catalogue::DISTRIBUTIONS),
+        ("search statements", catalogue::SEARCH_STATEMENTS),
+        ("validation methods", catalogue::VALIDATION),
+    ];
+    let mut expected = String::new();
+    for (label, table) in tables {
+        let entries: Vec<String> = table.iter().map(|s| format!("`{}`", s.display())).collect();
+        expected.push_str(&format!("* **{label}**: {}\n", entries.join("; ")));
+    }
+    let metrics: Vec<String> = catalogue::METRICS
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect();
+    expected.push_str(&format!("* **metrics**: {}\n", metrics.join(", ")));
+    let doc = reference();
+    let section = doc
+        .split("## 11 The vocabulary at a glance")
+        .nth(1)
+        .expect("docs/language.md has §11");
+    assert!(
+        section.contains(&expected),
+        "docs/language.md §11 should list:\n{expected}"
+    );
+}

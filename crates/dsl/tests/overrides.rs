@@ -119,5 +119,115 @@ fn malformed_overrides_are_reported_not_panicked() {
     assert_eq!(codes(&["lr"]), vec![Code::E507]);
     assert_eq!(codes(&["=1"]), vec![Code::E507]);
     assert_eq!(codes(&["lr=(1"]), vec![Code::E001]);
-    assert_eq!(codes(&["lr="]), vec![Code::E001]);
+    assert_eq!(codes(&["lr="]), vec![Code::E507]);
+}
+
+/// A file that uses `width` and `act` in several places.
+const MANY_USES: &str = "\
+param width = 64
+param act = relu
+block hidden(w, f = relu) {
+  dense w
+  f
+}
+data { source spiral(points: 50, classes: 3) }
+model {
+  repeat 3 { hidden(width, f: act) }
+  dense width * 2 -> act
+  dense data.classes
+  loss softmax
+}
+";
+
+/// The diagnostics of `MANY_USES` under `overrides` (it must fail).
+fn many_uses(overrides: &[&str]) -> nnc_dsl::Diagnostics {
+    check_text("uses.nn", MANY_USES, overrides).expect_err("a bad override")
+}
+
+#[test]
+fn an_overridden_value_is_reported_once_at_the_set() {
+    for (set, code) in [("act=leakyrelu", Code::E102), ("width=12.5", Code::E201)] {
+        let d = many_uses(&[set]);
+        assert_eq!(d.codes(), vec![code], "--set {set}: {d}");
+        let primary = d
+            .iter()
+            .next()
+            .and_then(|d| d.primary.as_ref())
+            .expect("located");
+        assert_eq!(
+            primary.span.source.override_index(),
+            Some(0),
+            "--set {set}: the error points at the override"
+        );
+        assert_eq!(
+            &set[primary.span.start..primary.span.end],
+            set.split_once('=').expect("name=value").1,
+            "--set {set}: the caret is under the value"
+        );
+    }
+}
+
+#[test]
+fn an_empty_override_shows_the_form_with_the_default() {
+    let d = many_uses(&["width="]);
+    let first = d.iter().next().expect("one");
+    assert_eq!(first.code, Code::E507);
+    assert!(first.message.contains("empty"), "{}", first.message);
+    assert_eq!(
+        first.help,
+        vec!["write the value after `=`, with no space: `--set width=64`"]
+    );
+}
+
+#[test]
+fn several_overrides_in_one_set_ask_for_one_set_each() {
+    let d = many_uses(&["width=32,act=tanh"]);
+    assert_eq!(d.codes(), vec![Code::E001]);
+    let first = d.iter().next().expect("one");
+    assert_eq!(
+        first.help,
+        vec!["repeat `--set` for each: `--set width=32 --set act=tanh`"]
+    );
+    // A comma inside a call's arguments is no second override.
+    assert!(check_text("uses.nn", MANY_USES, &["act=leaky_relu(alpha: 0.2)"]).is_ok());
+}
+
+#[test]
+fn the_set_renders_as_the_command_line() {
+    let overrides = vec![nnc_dsl::Override::parse("act=leakyrelu")];
+    let d = many_uses(&["act=leakyrelu"]);
+    let sources = nnc_dsl::Sources::new("uses.nn", MANY_USES).with_overrides(&overrides);
+    let text = nnc_dsl::render::render_text(&d, &sources);
+    assert!(text.contains("┌─ command line:1:11"), "{text}");
+    assert!(text.contains("1 │ --set act=leakyrelu"), "{text}");
+    assert!(
+        text.contains("          ^^^^^^^^^ not an activation"),
+        "{text}"
+    );
+}
+
+#[test]
+fn floor_division_halves_any_width() {
+    const HALVES: &str = "\
+param width = 64
+data { source spiral(points: 50, classes: 3) }
+model {
+  dense width // 2 -> relu
+  dense -7 // -2
+  dense data.classes
+  loss softmax
+}
+";
+    let units = |set: &str, layer: usize| {
+        let c = check_text("halves.nn", HALVES, &[set]).expect("`//` gives an integer");
+        match &c.experiment.model.layers[layer].spec {
+            LayerSpec::Dense { units, .. } => units.clone(),
+            other => panic!("not a dense layer: {other:?}"),
+        }
+    };
+    assert_eq!(units("width=65", 0), Width::Known(32));
+    assert_eq!(units("width=64", 0), Width::Known(32));
+    assert_eq!(units("width=3", 0), Width::Known(1));
+    // Rounded down, as in Python: -7 // -2 is 3 (3.5 rounded down).
+    assert_eq!(units("width=3", 2), Width::Known(3));
 }

@@ -296,8 +296,8 @@ pub enum Command {
         /// The search directory (default `runs/<model>/search-<n>/`).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Seed of the sampler (random search, halving); each trial's training seed follows
-        /// from it and the trial's number.
+        /// Seed of the sampler (random search, halving), which draws the trials' values (the
+        /// trials train with the file's seed).
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
         /// `--set` overrides.

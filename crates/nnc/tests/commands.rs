@@ -315,6 +315,20 @@ fn broken_data_files_are_located() {
     );
     let ran = nnc(&["check", &missing]).expect(1);
     assert!(ran.stderr.contains("E406"), "{}", ran.stderr);
+    // A misspelt file name: the help names the closest file beside it.
+    let typo = write(
+        &dir,
+        "typo.nn",
+        &std::fs::read_to_string(&model)
+            .unwrap()
+            .replace("cells.csv", "cels.csv"),
+    );
+    let ran = nnc(&["check", &typo]).expect(1);
+    assert!(
+        ran.stderr.contains("E406") && ran.stderr.contains("help: did you mean `cells.csv`?"),
+        "{}",
+        ran.stderr
+    );
     // An unknown label column in a wide file with no close name: the header's columns are
     // listed (the help pointed to `nnc list columns`, which does not exist).
     let wide = write(
@@ -433,13 +447,19 @@ fn list_and_explain_print_the_vocabulary() {
         assert!(ran.stdout.contains(catalogue), "{}", ran.stdout);
     }
     let ran = nnc(&["list", "activations"]).expect(0);
-    for a in ["sigmoid", "tanh", "relu", "leaky_relu(alpha)", "elu(alpha)"] {
+    for a in [
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu(alpha: 0.01)",
+        "elu(alpha: 1.0)",
+    ] {
         assert!(ran.stdout.contains(a), "{}", ran.stdout);
     }
     let ran = nnc(&["list", "optimizers"]).expect(0);
     assert!(
         ran.stdout
-            .contains("sgd(lr*, momentum, nesterov, dampening)"),
+            .contains("sgd(lr*, momentum: 0, nesterov: false, dampening: 0)"),
         "{}",
         ran.stdout
     );

@@ -2,7 +2,7 @@
 //! required), E107 (given twice, positional after keyword, too many positional).
 
 use crate::ast::Ident;
-use crate::catalogue::Signature;
+use crate::catalogue::{self, Signature};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Env;
 use crate::span::Span;
@@ -213,6 +213,10 @@ pub(crate) fn missing(env: &mut Env<'_>, callee: &Ident, arg: &str, form: Form) 
         _ => (
             format!("`{}` needs `{arg}`", callee.name),
             match form {
+                // A statement's first argument is written bare: `regularize l2(1e-4)`.
+                Form::Statement if is_first_positional(&callee.name, arg) => {
+                    format!("write e.g. `{} {example}`", callee.name)
+                }
                 Form::Statement => format!("write e.g. `{} {arg}: {example}`", callee.name),
                 Form::Call => format!("write e.g. `{}({arg}: {example})`", callee.name),
             },
@@ -225,8 +229,40 @@ pub(crate) fn missing(env: &mut Env<'_>, callee: &Ident, arg: &str, form: Form) 
     );
 }
 
+/// Whether `arg` is the first, positional argument of statement `statement`.
+fn is_first_positional(statement: &str, arg: &str) -> bool {
+    [
+        catalogue::MODEL_STATEMENTS,
+        catalogue::DATA_STATEMENTS,
+        catalogue::TRAIN_STATEMENTS,
+        catalogue::SEARCH_STATEMENTS,
+    ]
+    .iter()
+    .filter_map(|t| catalogue::find(t, statement))
+    .any(|s| {
+        s.args
+            .first()
+            .is_some_and(|a| a.name == arg && a.positional)
+    })
+}
+
 fn example_value(arg: &str) -> &'static str {
     match arg {
+        "optimizer" => "sgd(lr: 0.01, momentum: 0.9)",
+        "schedule" => "step(every: 5 epochs)",
+        "regularizer" => "l2(1e-4)",
+        "constraint" => "maxnorm(3)",
+        "source" => "spiral(points: 100, classes: 3)",
+        "loss" => "softmax",
+        "split" => "val",
+        "metric" => "val.accuracy",
+        "method" => "kfold(5)",
+        "width" => "128",
+        "size" => "64",
+        "count" => "10",
+        "norm" => "5.0",
+        "enabled" => "true",
+        "name" => "coarse",
         "lr" => "0.01",
         "rate" | "p" => "0.5",
         "every" | "period" => "5 epochs",

@@ -45,6 +45,7 @@ pub(crate) fn check(
     base_dir: &Path,
     text: &str,
     probe: &dyn DataProbe,
+    uses: &mut super::train::SplitUses,
 ) -> Option<(DataSpec, DataFacts)> {
     let (commands, _) = flatten(env, &section.body, "data", false);
     let mut once = Once::default();
@@ -83,11 +84,13 @@ pub(crate) fn check(
             "test" => {
                 test = bound
                     .get("source")
-                    .and_then(|v| source_kind(env, v, base_dir, text))
+                    .and_then(|v| source_kind(env, v, base_dir, text));
+                uses.rejected_if("test", test.is_none());
             }
             "split" => {
                 split = split_spec(env, &bound, command.span);
                 split_span = Some(command.span);
+                uses.rejected_if("split", split.is_none());
             }
             "seed" => {
                 seed = bound
@@ -465,6 +468,7 @@ fn probe_shape(
             env.report(
                 Diagnostic::new(Code::E406, format!("cannot read `{}`", path.display()))
                     .primary(file_span(&path), reason)
+                    .maybe_help(file_beside(&path))
                     .note(format!(
                         "relative paths are resolved from the directory of the model file (`{}`)",
                         // A model file in the current directory has an empty parent.
@@ -538,6 +542,41 @@ fn probe_shape(
     }
 }
 
+/// A did-you-mean for a file that cannot be read: the closest name among the files of its
+/// directory, or what the directory holds when it has few files.
+fn file_beside(path: &Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    let dir = path.parent()?;
+    let listing = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut names: Vec<String> = std::fs::read_dir(listing)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n != file && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return None;
+    }
+    match suggest::closest(file, names.iter().map(String::as_str)) {
+        Some(close) => Some(format!(
+            "did you mean `{close}`? (a file beside it, in `{}`)",
+            listing.display()
+        )),
+        None if names.len() <= 5 => Some(format!(
+            "the files in `{}` are: {}",
+            listing.display(),
+            names.join(", ")
+        )),
+        None => None,
+    }
+}
+
 /// The columns of a CSV header for a help line: the first few, and how many more there are.
 fn header_columns(available: &[String]) -> String {
     const SHOWN: usize = 20;
@@ -585,4 +624,18 @@ pub(crate) fn symbolic_values() -> Vec<(&'static str, ValKind)> {
         .iter()
         .map(|n| (*n, ValKind::Symbolic(format!("data.{n}"))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_beside;
+    use std::path::Path;
+
+    #[test]
+    fn a_missing_file_gets_the_closest_file_beside_it() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/data");
+        let help = file_beside(&dir.join("wine.cvs")).expect("a suggestion");
+        assert!(help.starts_with("did you mean `wine.csv`?"), "{help}");
+        assert_eq!(file_beside(&dir.join("no/such/dir/x.csv")), None);
+    }
 }

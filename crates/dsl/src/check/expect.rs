@@ -18,6 +18,14 @@ pub(crate) fn type_error(env: &mut Env<'_>, v: &Val, what: &str, expected: &str)
     match &v.kind {
         ValKind::Poison | ValKind::Symbolic(_) => {}
         ValKind::Name { name, .. } if !catalogue::is_known_word(name) => env.unknown_name(v),
+        ValKind::Str(s) if expected == "a number" && s.trim().parse::<f64>().is_ok() => env.report(
+            Diagnostic::new(
+                Code::E201,
+                format!("{what} must be {expected}, found {}", v.describe()),
+            )
+            .primary(v.span, format!("expected {expected}"))
+            .help(format!("remove the quotes: `{}`", s.trim())),
+        ),
         _ => env.report(
             Diagnostic::new(
                 Code::E201,
@@ -66,15 +74,23 @@ pub(crate) fn integer(env: &mut Env<'_>, v: &Val, what: &str, min: u64) -> Optio
         "an integer"
     };
     if n.fract() != 0.0 {
+        if let Some(diagnostic) = overridden_non_integer(env, v, what) {
+            env.report(diagnostic);
+            return None;
+        }
         let diagnostic = Diagnostic::new(
             Code::E201,
             format!("{what} must be {expected}, found {}", format_number(n)),
         )
         .primary(v.span, "not an integer")
-        .help(format!(
-            "write a whole number such as `{}`",
-            format_number(n.round().max(min as f64))
-        ));
+        .help(if v.inexact_division {
+            "`/` divides exactly (3 / 2 is 1.5); for integer division write `//`, which rounds down (3 // 2 is 1)".to_string()
+        } else {
+            format!(
+                "write a whole number such as `{}`",
+                format_number(n.round().max(min as f64))
+            )
+        });
         env.report(with_origin(env, v, diagnostic));
         return None;
     }
@@ -88,6 +104,70 @@ pub(crate) fn integer(env: &mut Env<'_>, v: &Val, what: &str, min: u64) -> Optio
         return None;
     }
     Some(n as u64)
+}
+
+/// E201 at the `--set` for a value that is no integer because an overridden param it is
+/// computed from is none: the override is the cause, reported once (at the override, whose
+/// span dedups the other uses) rather than at every use.
+fn overridden_non_integer(env: &Env<'_>, v: &Val, what: &str) -> Option<Diagnostic> {
+    let (name, global) = v.params.iter().find_map(|p| {
+        let g = env.globals.get(p)?;
+        let non_integer =
+            matches!(g.value.kind, crate::ast::ExprKind::Number(x) if x.fract() != 0.0);
+        (g.overridden && non_integer).then_some((p, g))
+    })?;
+    let crate::ast::ExprKind::Number(x) = global.value.kind else {
+        return None;
+    };
+    let mut diagnostic = Diagnostic::new(
+        Code::E201,
+        format!(
+            "`--set {name}={}`: `{name}` is used as an integer, found {}",
+            format_number(x),
+            format_number(x)
+        ),
+    )
+    .primary(global.value.span, "not an integer")
+    .help(format!(
+        "give `{name}` a whole number, e.g. `--set {name}={}`",
+        format_number(x.round().max(1.0))
+    ));
+    if v.span.source.override_index().is_none() {
+        diagnostic = diagnostic.secondary(v.span, format!("used as {what} here"));
+    }
+    Some(diagnostic)
+}
+
+/// A whole, positive count of `unit` where the position fixes the unit (`epochs N`, `steps N`,
+/// a stage's `epochs:`): written bare (`10`) or with that unit (`10 epochs`). The other unit
+/// is E203, with `other_unit_help` (given the count) as the fix.
+pub(crate) fn count_of(
+    env: &mut Env<'_>,
+    v: &Val,
+    what: &str,
+    unit: TimeUnit,
+    other_unit_help: &dyn Fn(&str) -> String,
+) -> Option<u64> {
+    match &v.kind {
+        ValKind::Quantity { value, unit: u } if *u == unit => {
+            let bare = Val {
+                kind: ValKind::Num(*value),
+                ..v.clone()
+            };
+            integer(env, &bare, what, 1)
+        }
+        ValKind::Quantity { value, unit: u } => {
+            let diagnostic = Diagnostic::new(
+                Code::E203,
+                format!("{what} counts {}, found {}", unit.word(), v.describe()),
+            )
+            .primary(v.span, format!("{}, not {}", u.word(), unit.word()))
+            .help(other_unit_help(&format_number(*value)));
+            env.report(with_origin(env, v, diagnostic));
+            None
+        }
+        _ => integer(env, v, what, 1),
+    }
 }
 
 /// A layer width: a positive integer or a symbolic data value.
@@ -257,6 +337,10 @@ pub(crate) fn path(env: &mut Env<'_>, v: &Val, what: &str, source_text: &str) ->
     match &v.kind {
         ValKind::Str(s) if !s.is_empty() => Some(s.clone()),
         ValKind::Poison => None,
+        ValKind::Name { name, .. } if name.contains('/') => {
+            env.unknown_name(v);
+            None
+        }
         ValKind::Str(_) => {
             env.report(
                 Diagnostic::new(Code::E205, format!("{what} is empty"))
@@ -265,7 +349,10 @@ pub(crate) fn path(env: &mut Env<'_>, v: &Val, what: &str, source_text: &str) ->
             None
         }
         _ => {
-            let written = source_text.get(v.span.start..v.span.end).unwrap_or("");
+            let written = match v.span.source.override_index() {
+                None => source_text.get(v.span.start..v.span.end).unwrap_or(""),
+                Some(_) => "",
+            };
             let written = if written.is_empty() {
                 v.to_source()
             } else {

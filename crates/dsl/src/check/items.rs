@@ -227,6 +227,10 @@ pub(crate) fn apply_overrides(
             continue;
         }
         let value_text = &o.text[o.value_start..];
+        if let Some(d) = override_shape(o, source, global) {
+            diags.push(d);
+            continue;
+        }
         let is_string_param = matches!(global.binding.value.kind, ExprKind::Str(_));
         let quoted = value_text.trim_start().starts_with('"');
         let expr = if is_string_param && !quoted {
@@ -245,4 +249,79 @@ pub(crate) fn apply_overrides(
             Err(d) => diags.extend(d),
         }
     }
+}
+
+/// E507 for an override whose value is empty (`--set lr=`), E001 for several overrides in
+/// one `--set` (`--set lr=1e-3,reg=1`): both before the value is parsed, so that the message
+/// speaks of the command line rather than of a file.
+fn override_shape(o: &Override, source: SourceId, global: &Global<'_>) -> Option<Diagnostic> {
+    let value_text = &o.text[o.value_start..];
+    let value_span = Span::in_source(source, o.value_start, o.text.len());
+    if value_text.trim().is_empty() {
+        let default = crate::pretty::expr(&global.binding.value);
+        return Some(
+            Diagnostic::new(Code::E507, format!("`--set {}` has an empty value", o.text))
+                .primary(
+                    Span::in_source(source, o.value_start.saturating_sub(1), o.text.len()),
+                    "no value after `=`",
+                )
+                .help(format!(
+                    "write the value after `=`, with no space: `--set {}={default}`",
+                    o.name
+                )),
+        );
+    }
+    let pieces = split_top_level_commas(value_text);
+    let more: Vec<&str> = pieces[1..]
+        .iter()
+        .copied()
+        .filter(|p| looks_like_assignment(p))
+        .collect();
+    if more.is_empty() {
+        return None;
+    }
+    let repeated: Vec<String> = pieces
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match i {
+            0 => format!("--set {}={}", o.name, p.trim()),
+            _ => format!("--set {}", p.trim()),
+        })
+        .collect();
+    Some(
+        Diagnostic::new(Code::E001, "one `--set` sets one param")
+            .primary(value_span, "several `name=value` pairs in one `--set`")
+            .help(format!("repeat `--set` for each: `{}`", repeated.join(" "))),
+    )
+}
+
+/// `text` cut at the commas outside brackets and quotes.
+fn split_top_level_commas(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut depth, mut in_string, mut start) = (0i32, false, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '(' | '[' if !in_string => depth += 1,
+            ')' | ']' if !in_string => depth -= 1,
+            ',' if !in_string && depth == 0 => {
+                pieces.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&text[start..]);
+    pieces
+}
+
+/// Whether `piece` reads `name=value`.
+fn looks_like_assignment(piece: &str) -> bool {
+    piece.split_once('=').is_some_and(|(name, _)| {
+        let name = name.trim();
+        name.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }

@@ -100,9 +100,16 @@ pub fn check_with(
     check_override_types(&mut env);
     let mut split_uses = train::SplitUses::default();
 
-    let data = items
-        .data
-        .and_then(|section| data::check(&mut env, section, &base_dir, source, options.probe));
+    let data = items.data.and_then(|section| {
+        data::check(
+            &mut env,
+            section,
+            &base_dir,
+            source,
+            options.probe,
+            &mut split_uses,
+        )
+    });
     env.data = DataState::Known(match &data {
         Some((spec, facts)) => data::data_values(spec, facts),
         None => data::symbolic_values(),
@@ -136,11 +143,7 @@ pub fn check_with(
     if let Some(section) = items.search
         && options.purpose == Purpose::Run
     {
-        env.report(
-            Diagnostic::new(Code::I413, "the `search` section is ignored by `nnc run`")
-                .primary(section.header_span, "not used by this command")
-                .help("use `nnc search` to run the search"),
-        );
+        env.report(search_ignored(section));
     }
 
     cross_checks(
@@ -180,6 +183,13 @@ pub fn check_with(
     })
 }
 
+/// I413: `nnc run` does not run the `search` section.
+fn search_ignored(section: &crate::ast::Section) -> Diagnostic {
+    Diagnostic::new(Code::I413, "the `search` section is ignored by `nnc run`")
+        .primary(section.header_span, "not used by this command")
+        .help("use `nnc search` to run the search")
+}
+
 /// The `model` section: expanded, linted, with default initializers and shapes (`None` when
 /// it cannot be used).
 fn check_model(
@@ -188,12 +198,18 @@ fn check_model(
     blocks: &std::collections::HashMap<String, &crate::ast::BlockDef>,
     facts: Option<&data::DataFacts>,
 ) -> Option<(ModelSpec, ShapeTable)> {
+    let errors_before = env.diags.error_count();
     let mut built = model::expand(env, &section.body, blocks);
+    // A rejected layer is missing from `built`: the layers around it would look adjacent, so
+    // the lints about neighbours wait until the model reads as written.
+    let complete = env.diags.error_count() == errors_before;
     if !lints::structure(env, &built, section.header_span) {
         return None;
     }
     lints::default_inits(&mut built);
-    lints::lints(env, &built);
+    if complete {
+        lints::lints(env, &built);
+    }
     let input = facts
         .map(|f| f.model_features.clone())
         .or_else(|| built.input.map(|(w, _)| Width::Known(w)))
@@ -271,15 +287,23 @@ fn cross_checks(
     uses: &train::SplitUses,
 ) {
     if let Some(data) = data {
-        let search_folds = search.is_some_and(|s| s.validate.is_some());
+        // A `validate` line gives the search's metric folds even when it (or another line of
+        // the section) was rejected.
+        let search_folds = uses.search_validates || search.is_some_and(|s| s.validate.is_some());
+        let split_unknown = uses.was_rejected("split");
         for (split, span, what) in &uses.uses {
-            let exists = match split {
-                SplitName::Train => true,
-                SplitName::Val => {
-                    data.split.has_val() || (search_folds && what.starts_with("`metric"))
-                }
-                SplitName::Test => data.split.test_fraction() > 0.0 || data.test.is_some(),
-            };
+            let exists = split_unknown
+                || match split {
+                    SplitName::Train => true,
+                    SplitName::Val => {
+                        data.split.has_val() || (search_folds && what.starts_with("`metric"))
+                    }
+                    SplitName::Test => {
+                        data.split.test_fraction() > 0.0
+                            || data.test.is_some()
+                            || uses.was_rejected("test")
+                    }
+                };
             if !exists {
                 let name = match split {
                     SplitName::Val => "val",

@@ -344,7 +344,11 @@ impl Expander<'_> {
                 Diagnostic::new(Code::E102, format!("unknown activation `{name}`"))
                     .primary(
                         value.span,
-                        format!("`{}` is `{name}` here", command.name.name),
+                        if value.span.source.override_index().is_some() {
+                            "not an activation".to_string()
+                        } else {
+                            format!("`{}` is `{name}` here", command.name.name)
+                        },
                     )
                     .maybe_help(help),
             );
@@ -476,7 +480,7 @@ impl Expander<'_> {
             .get("width")
             .and_then(|v| expect::width(env, v, &format!("`{name}` width")));
         let pieces = if name == "maxout" {
-            maxout_pieces(env, command, bound)
+            maxout_pieces(env, bound)
         } else {
             Some(1)
         };
@@ -541,13 +545,9 @@ impl Expander<'_> {
 }
 
 /// `maxout`'s `pieces` (E305 below 2).
-fn maxout_pieces(env: &mut Env<'_>, command: &Command, bound: &Bound) -> Option<u64> {
-    let Some(v) = bound.get("pieces") else {
-        if !bound.given("pieces") {
-            super::args::missing(env, &command.name, "pieces", Form::Statement);
-        }
-        return None;
-    };
+fn maxout_pieces(env: &mut Env<'_>, bound: &Bound) -> Option<u64> {
+    // A missing `pieces` is reported by the binding (it is required).
+    let v = bound.get("pieces")?;
     match expect::integer(env, v, "`maxout` pieces", 0)? {
         p if p < 2 => {
             env.report(

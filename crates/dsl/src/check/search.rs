@@ -107,6 +107,9 @@ struct Statements {
     epochs_at: Option<crate::span::Span>,
     /// `stage …` lines.
     stages: Vec<StageSpec>,
+    /// Whether a `stage` line was rejected: the stages after it are not compared with the
+    /// stages before it.
+    stage_rejected: bool,
     /// `validate kfold(k)`.
     validate: Option<Validation>,
     /// `refit true|false`.
@@ -152,27 +155,40 @@ fn statements(
             "trials" => {
                 found.trials = b
                     .get("count")
-                    .and_then(|v| expect::integer(env, v, "the number of trials", 1))
+                    .and_then(|v| expect::integer(env, v, "the number of trials", 1));
+                *ok &= found.trials.is_some();
             }
             "epochs" => {
                 found.epochs_at = Some(command.span);
                 found.epochs = b
                     .get("count")
-                    .and_then(|v| expect::integer(env, v, "the epochs per trial", 1))
+                    .and_then(|v| stage_epochs(env, v, "`search`'s `epochs`"));
+                *ok &= found.epochs.is_some();
             }
             "refit" => {
                 found.refit = b
                     .get("enabled")
-                    .and_then(|v| expect::boolean(env, v, "`refit`"))
+                    .and_then(|v| expect::boolean(env, v, "`refit`"));
+                *ok &= found.refit.is_some();
             }
-            "stage" => match stage(env, &b, command.span, found.stages.last()) {
-                Some(s) => found.stages.push(s),
-                None => *ok = false,
-            },
-            _ => {
-                if let Some(v) = b.get("method") {
-                    found.validate = validation(env, v);
+            "stage" => {
+                let previous = match found.stages.last() {
+                    _ if found.stage_rejected => Previous::Rejected,
+                    Some(p) => Previous::Stage(p),
+                    None => Previous::None,
+                };
+                match stage(env, &b, command.span, previous) {
+                    Some(s) => found.stages.push(s),
+                    None => {
+                        found.stage_rejected = true;
+                        *ok = false;
+                    }
                 }
+            }
+            _ => {
+                uses.search_validates = true;
+                found.validate = b.get("method").and_then(|v| validation(env, v));
+                *ok &= found.validate.is_some();
             }
         }
     }
@@ -529,13 +545,31 @@ fn choice(env: &mut Env<'_>, v: &Val, args: &[crate::value::ValArg]) -> Option<D
     Some(Dist::Choice(options))
 }
 
+/// A number of epochs of a trial or a stage: `5` or `5 epochs` (E203 for steps: trial budgets
+/// are whole epochs).
+fn stage_epochs(env: &mut Env<'_>, v: &Val, what: &str) -> Option<u64> {
+    expect::count_of(env, v, what, crate::ast::TimeUnit::Epochs, &|n| {
+        format!("search budgets are whole epochs: write `{n}` or `{n} epochs`")
+    })
+}
+
+/// The stage before a `stage` line.
+enum Previous<'a> {
+    /// This is the first stage.
+    None,
+    /// The stage before was rejected (and reported): nothing is known of it.
+    Rejected,
+    /// The stage before.
+    Stage(&'a StageSpec),
+}
+
 /// `stage name, trials: n, epochs: e, keep: k, shrink: s`, checked against the stage before
 /// (E505 where they do not fit).
 fn stage(
     env: &mut Env<'_>,
     b: &super::args::Bound,
     span: crate::span::Span,
-    previous: Option<&StageSpec>,
+    previous: Previous<'_>,
 ) -> Option<StageSpec> {
     let name =
         b.get("name")?
@@ -555,14 +589,14 @@ fn stage(
     };
     let trials = expect::integer(env, trials_v, "the trials of a stage", 1)?;
     let epochs = match b.get("epochs") {
-        Some(e) => Some(expect::integer(env, e, "the epochs of a stage", 1)?),
+        Some(e) => Some(stage_epochs(env, e, "a stage's `epochs:`")?),
         None => None,
     };
     let keep = match b.get("keep") {
         Some(k) => {
             let keep = expect::integer(env, k, "`keep`", 1)?;
             match previous {
-                Some(p) if keep > p.trials => {
+                Previous::Stage(p) if keep > p.trials => {
                     env.report(
                         Diagnostic::new(
                             Code::E505,
@@ -577,7 +611,7 @@ fn stage(
                     );
                     return None;
                 }
-                None => {
+                Previous::None => {
                     env.report(
                         Diagnostic::new(
                             Code::E505,

@@ -4,7 +4,7 @@
 use super::args::{Bound, Form, bind};
 use super::expect::{self, NON_NEGATIVE, OPEN_UNIT, POSITIVE, PROBABILITY};
 use super::section::{Once, eval_args, flatten, statement};
-use crate::ast::Section;
+use crate::ast::{Section, TimeUnit};
 use crate::catalogue;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Env;
@@ -14,10 +14,32 @@ use crate::suggest;
 use crate::value::{Val, ValKind};
 use nnc_train::optim;
 
-/// Where metrics and splits were named, for the cross-section checks (E405).
+/// Where metrics and splits were named, for the cross-section checks (E405), and what is
+/// known of the splits that exist.
 #[derive(Debug, Default)]
 pub(crate) struct SplitUses {
     pub uses: Vec<(SplitName, Span, String)>,
+    /// The statements that say which splits exist (`split`, `test`, `validate`) and were
+    /// written but rejected (already reported): whether a split exists is then unknown, and
+    /// E405 stays silent rather than reporting a consequence of that error.
+    pub rejected: Vec<&'static str>,
+    /// Whether the `search` section has a `validate` line (valid or not): its folds give the
+    /// search's `metric` a validation split.
+    pub search_validates: bool,
+}
+
+impl SplitUses {
+    /// Records that statement `word` was rejected, when `rejected`.
+    pub fn rejected_if(&mut self, word: &'static str, rejected: bool) {
+        if rejected {
+            self.rejected.push(word);
+        }
+    }
+
+    /// Whether a statement `word` that decides which splits exist was rejected.
+    pub fn was_rejected(&self, word: &str) -> bool {
+        self.rejected.contains(&word)
+    }
 }
 
 /// The statements of a `train` section as they are read (each at most once).
@@ -127,12 +149,20 @@ impl TrainDraft {
             }
             "epochs" => {
                 self.length = value
-                    .and_then(|v| expect::integer(env, v, "the number of epochs", 1))
+                    .and_then(|v| {
+                        expect::count_of(env, v, "`epochs`", TimeUnit::Epochs, &|n| {
+                            format!("to train for a number of steps, write `steps {n}`")
+                        })
+                    })
                     .map(|n| Interval::Epochs(n as f64))
             }
             "steps" => {
                 self.length = value
-                    .and_then(|v| expect::integer(env, v, "the number of steps", 1))
+                    .and_then(|v| {
+                        expect::count_of(env, v, "`steps`", TimeUnit::Steps, &|n| {
+                            format!("to train for a number of epochs, write `epochs {n}`")
+                        })
+                    })
                     .map(Interval::Steps)
             }
             "eval" => self.eval = eval_spec(env, bound, uses),

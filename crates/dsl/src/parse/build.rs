@@ -315,6 +315,39 @@ impl<'t> Builder<'t> {
         Sample { name, dist, span }
     }
 
+    /// `regularize l2=1e-4`: reported once (E004) with the fix, and read as `l2(1e-4)` so that
+    /// the checker has nothing more to say about it.
+    fn keras_call(&self, name: Ident, value: Expr, span: Span) -> Arg {
+        let value_text = self.slice(value.span);
+        self.report(
+            Diagnostic::new(
+                Code::E004,
+                format!(
+                    "`{}={value_text}`: arguments of `{}` go in parentheses",
+                    name.name, name.name
+                ),
+            )
+            .primary(span, "`=` does not pass an argument")
+            .help(format!("write `{}({value_text})`", name.name)),
+        );
+        let callee_span = name.span;
+        Arg {
+            name: None,
+            value: Expr {
+                kind: ExprKind::Call {
+                    callee: name,
+                    args: vec![Arg {
+                        name: None,
+                        span: value.span,
+                        value,
+                    }],
+                },
+                span: callee_span.to(span),
+            },
+            span,
+        }
+    }
+
     fn chain(&self, pair: Pair<'_, Rule>) -> Chain {
         let span = self.span(&pair);
         let commands = children(pair).map(|c| self.command(c)).collect();
@@ -334,7 +367,10 @@ impl<'t> Builder<'t> {
                 _ => Some(rest),
             };
             if let Some(a) = args_pair {
-                args = self.args(a);
+                args = children(a)
+                    .enumerate()
+                    .map(|(i, a)| self.arg_of(a, i == 0 && !call_form))
+                    .collect();
             }
         }
         Command {
@@ -346,10 +382,12 @@ impl<'t> Builder<'t> {
     }
 
     pub(super) fn args(&self, pair: Pair<'_, Rule>) -> Vec<Arg> {
-        children(pair).map(|a| self.arg(a)).collect()
+        children(pair).map(|a| self.arg_of(a, false)).collect()
     }
 
-    fn arg(&self, pair: Pair<'_, Rule>) -> Arg {
+    /// An argument; `statement_first` when it is the first argument of a statement written
+    /// without parentheses, where `l2=1e-4` (Keras's style) means the call `l2(1e-4)`.
+    fn arg_of(&self, pair: Pair<'_, Rule>, statement_first: bool) -> Arg {
         let span = self.span(&pair);
         let inner = pair.into_inner().next().expect("grammar: argument");
         match inner.as_rule() {
@@ -363,6 +401,9 @@ impl<'t> Builder<'t> {
                 let mut parts = children(inner);
                 let name = self.ident(parts.next().expect("grammar: keyword"));
                 let value = self.expr(parts.next().expect("grammar: keyword value"));
+                if bad && statement_first && crate::catalogue::is_callee(&name.name) {
+                    return self.keras_call(name, value, span);
+                }
                 if bad {
                     let value_text = self.slice(value.span);
                     self.report(

@@ -15,7 +15,9 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
         .op(Op::infix(Rule::range_op, Assoc::Left))
         .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-        .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
+        .op(Op::infix(Rule::mul, Assoc::Left)
+            | Op::infix(Rule::floordiv, Assoc::Left)
+            | Op::infix(Rule::div, Assoc::Left))
         .op(Op::prefix(Rule::neg))
         .op(Op::infix(Rule::pow, Assoc::Right))
         .op(Op::postfix(Rule::percent) | Op::postfix(Rule::unit) | Op::postfix(Rule::stray_word))
@@ -36,6 +38,7 @@ impl Builder<'_> {
                     Rule::sub => BinaryOp::Sub,
                     Rule::mul => BinaryOp::Mul,
                     Rule::div => BinaryOp::Div,
+                    Rule::floordiv => BinaryOp::FloorDiv,
                     Rule::pow => BinaryOp::Pow,
                     _ if op.as_str() == "..=" => BinaryOp::RangeInclusive,
                     _ => BinaryOp::Range,

@@ -40,6 +40,7 @@ fn describe(rule: Rule) -> Option<(&'static str, bool)> {
         | Rule::sub
         | Rule::mul
         | Rule::div
+        | Rule::floordiv
         | Rule::pow
         | Rule::range_op
         | Rule::percent
@@ -208,6 +209,9 @@ pub(super) fn from_pest(
     } else {
         structural
     };
+    if let Some(d) = unquoted_path_at(text, pos, source, offset, &expected) {
+        return d;
+    }
     let found = found_at(text, pos);
     let end = (pos
         + text[pos.min(text.len())..]
@@ -236,6 +240,41 @@ pub(super) fn from_pest(
             .help("no parentheses are needed around a first argument: write `dense H*2, init: he`");
     }
     diagnostic
+}
+
+/// E205 for a file path written without quotes where a value is expected (`/data/x.csv`,
+/// `./x.csv`, `../x.csv`, `~/x.csv`): the parser cannot read it as an expression.
+fn unquoted_path_at(
+    text: &str,
+    pos: usize,
+    source: SourceId,
+    offset: usize,
+    expected: &[&str],
+) -> Option<Diagnostic> {
+    let rest = text.get(pos..)?;
+    let looks_like_path = ["/", "./", "../", "~/"].iter().any(|p| rest.starts_with(p));
+    if !looks_like_path
+        || !expected
+            .iter()
+            .any(|e| matches!(*e, "a value" | "an argument"))
+    {
+        return None;
+    }
+    let len = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | ']' | '#' | ';'))
+        .unwrap_or(rest.len());
+    let path = &rest[..len];
+    Some(
+        Diagnostic::new(
+            Code::E205,
+            format!("`{path}` looks like a file path, which must be in quotes"),
+        )
+        .primary(
+            Span::in_source(source, pos + offset, pos + len + offset),
+            "an unquoted path",
+        )
+        .help(format!("file paths are strings: write `\"{path}\"`")),
+    )
 }
 
 fn join_or(items: &[&str]) -> String {

@@ -131,21 +131,9 @@ const CATALOGUES: &[(&str, &[&str], &str, Entries)] = &[
     ),
 ];
 
-fn signature_text(s: &Signature) -> String {
-    if s.args.is_empty() {
-        return s.name.to_string();
-    }
-    let args: Vec<String> = s
-        .args
-        .iter()
-        .map(|a| format!("{}{}", a.name, if a.required { "*" } else { "" }))
-        .collect();
-    format!("{}({})", s.name, args.join(", "))
-}
-
 fn entries(e: &Entries) -> Vec<String> {
     match e {
-        Entries::Signatures(table) => table.iter().map(signature_text).collect(),
+        Entries::Signatures(table) => table.iter().map(Signature::display).collect(),
         Entries::Words(words) => words.iter().map(|w| w.to_string()).collect(),
         Entries::Codes => Code::ALL
             .iter()
@@ -186,7 +174,7 @@ pub fn list(name: Option<&str>, out: &Output) -> CommandResult {
     let items = entries(e);
     let mut text = format!("{n}: {what}");
     if matches!(e, Entries::Signatures(_)) {
-        text.push_str(" (* = required argument)");
+        text.push_str(" (* = required argument; `name: value` = its default)");
     }
     text.push('\n');
     for item in &items {
