@@ -216,6 +216,16 @@ impl Builder<'_> {
                 name.name, name.name
             ));
         }
+        let is_layer = crate::catalogue::ACTIVATIONS
+            .iter()
+            .chain(crate::catalogue::LAYERS)
+            .any(|s| s.name == word);
+        if is_layer {
+            diagnostic = diagnostic.help(format!(
+                "`{word}` is a layer of its own: chain it with `->`, `… {} -> {word}`",
+                self.slice(operand.span)
+            ));
+        }
         self.report(diagnostic.help("separate arguments with `,` and commands with `->`"));
     }
 }

@@ -74,6 +74,13 @@ fn fatal_errors_name_what_was_expected() {
         d.help[0],
         "if `act` is a keyword argument, write `act: tanh`"
     );
+    // A layer's activation written after its width: chain it.
+    let output = parse_recovering("model {\n  dense 10 relu\n}\n");
+    let d = &output.diagnostics.iter().next().expect("one diagnostic");
+    assert_eq!(
+        d.help[0],
+        "`relu` is a layer of its own: chain it with `->`, `… 10 -> relu`"
+    );
     let output = parse_recovering("model {\n  hidden(64, act 2)\n}\n");
     let d = output.diagnostics.iter().next().expect("one diagnostic");
     assert_eq!(d.message, "expected `:` after keyword argument name `act`");
