@@ -428,13 +428,14 @@ fn print_failure(f: &Failure, json: bool) {
     }
 }
 
-/// A flag the command does not take and the parser has no near spelling for: which command
-/// it belongs to, if any (`nnc run --resume` → a flag of `nnc search`), instead of the
-/// parser's tip to pass it as a value.
+/// A flag the command does not take: which commands it belongs to (`nnc run --resume` → a
+/// flag of `nnc search`), instead of the parser's tip to pass it as a value or its
+/// did-you-mean of a flag with a similar name (`run --steps` is not `--set`); a flag no
+/// command has keeps the parser's did-you-mean.
 fn misplaced_flag(e: &clap::Error, args: &[OsString]) -> Option<Failure> {
     use clap::CommandFactory;
     use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if e.kind() != ErrorKind::UnknownArgument || e.get(ContextKind::SuggestedArg).is_some() {
+    if e.kind() != ErrorKind::UnknownArgument {
         return None;
     }
     let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidArg) else {
@@ -457,6 +458,10 @@ fn misplaced_flag(e: &clap::Error, args: &[OsString]) -> Option<Failure> {
             Some((c.get_name().to_string(), help))
         })
         .collect();
+    if owners.is_empty() && e.get(ContextKind::SuggestedArg).is_some() {
+        // A misspelling of one of the command's own flags: the parser's did-you-mean.
+        return None;
+    }
     let message = format!("`nnc {name}` takes no `--{flag}` flag");
     let hint = match owners.as_slice() {
         [] => format!("`nnc {name} --help` lists the flags it takes"),
@@ -555,7 +560,8 @@ fn threads(n: Option<usize>) -> Result<(), Failure> {
 /// The library's fold index (from 0) of the fold number `--fold` gives (from 1).
 fn fold_index(fold: Option<usize>) -> Result<Option<usize>, Failure> {
     match fold {
-        Some(0) => Err(Failure::new(exit::USAGE, "folds are numbered from 1")),
+        Some(0) => Err(Failure::new(exit::USAGE, "folds are numbered from 1")
+            .hint("`--fold 1` is the first fold")),
         Some(k) => Ok(Some(k - 1)),
         None => Ok(None),
     }
@@ -746,6 +752,18 @@ mod tests {
         assert!(
             f.hint
                 .starts_with("`--jobs` is a flag of `nnc search` (trials run at once"),
+            "{}",
+            f.hint
+        );
+        // `--steps` is near `run`'s `--set`, but it is `bench`'s flag.
+        let args: Vec<OsString> = ["nnc", "run", "m.nn", "--steps", "100"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let e = Cli::try_parse_from(&args).unwrap_err();
+        let f = misplaced_flag(&e, &args).expect("a misplaced flag");
+        assert!(
+            f.hint.starts_with("`--steps` is a flag of `nnc bench`"),
             "{}",
             f.hint
         );

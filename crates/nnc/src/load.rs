@@ -137,7 +137,18 @@ pub fn load(
             })
         }
         Err(diagnostics) => {
-            print_diagnostics(&diagnostics, &sources, out);
+            let shown: Diagnostics = if out.quiet && !out.json() {
+                // Quiet: the errors, not the warnings beside them.
+                diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .into()
+            } else {
+                diagnostics.clone()
+            };
+            print_diagnostics(&shown, &sources, out);
             Err(Failure::silent(error_code(&diagnostics)))
         }
     }
@@ -146,7 +157,11 @@ pub fn load(
 /// A lowering error as a failure (exit code 1: the data does not fit the file).
 pub fn lower_failure(e: LowerError) -> Failure {
     let hint = e.hint().unwrap_or_default().to_string();
-    Failure::new(BAD_MODEL, e.to_string()).hint(hint)
+    let code = match e {
+        LowerError::NoSuchFold { .. } => USAGE,
+        _ => BAD_MODEL,
+    };
+    Failure::new(code, e.to_string()).hint(hint)
 }
 
 /// Lowers a loaded file into library objects; `fold_index` counts from 0 (`--fold N` is

@@ -133,9 +133,22 @@ pub fn line_chart_with(
             draw_lines(&mut ctx, chart, &series, overlay, (y0, y1)).map_err(|e| err(&e))?;
         }};
     }
+    // Steps and epochs are counts: an axis whose points are all whole gets whole ticks.
+    let whole_x = series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .all(|(x, _)| x.fract() == 0.0);
+    let x_axis = || {
+        let mut axis = linear_axis(x0, x1, X_TICKS);
+        if whole_x && axis.step.is_some_and(|s| s < 1.0) {
+            axis.ticks.retain(|t| t.fract() == 0.0);
+            axis.step = Some(1.0);
+        }
+        axis
+    };
     match (overlay.log_x, chart.log_y) {
-        (false, false) => draw!(linear_axis(x0, x1, X_TICKS), linear_axis(y0, y1, Y_TICKS)),
-        (false, true) => draw!(linear_axis(x0, x1, X_TICKS), log_axis(y0, y1, Y_TICKS)),
+        (false, false) => draw!(x_axis(), linear_axis(y0, y1, Y_TICKS)),
+        (false, true) => draw!(x_axis(), log_axis(y0, y1, Y_TICKS)),
         (true, false) => draw!(log_axis(x0, x1, X_TICKS), linear_axis(y0, y1, Y_TICKS)),
         (true, true) => draw!(log_axis(x0, x1, X_TICKS), log_axis(y0, y1, Y_TICKS)),
     }

@@ -130,7 +130,19 @@ fn bad_usage_exits_2() {
     let record: serde_json::Value = serde_json::from_str(ran.stdout.trim()).unwrap();
     assert_eq!(record["type"], "error", "{}", ran.stdout);
     assert_eq!(record["exit_code"], 2);
-    nnc(&["run", "models/spiral.nn", "--fold", "1"]).expect(1);
+    // A fold the data does not have is a usage error, like `--fold 0`.
+    let ran = nnc(&["run", "models/spiral.nn", "--fold", "1"]).expect(2);
+    assert!(
+        ran.stderr.contains("no k-fold split") && ran.stderr.contains("leave --fold out"),
+        "{}",
+        ran.stderr
+    );
+    let ran = nnc(&["run", "models/spiral.nn", "--fold", "0"]).expect(2);
+    assert!(
+        ran.stderr.contains("help: `--fold 1` is the first fold"),
+        "{}",
+        ran.stderr
+    );
     // The same name twice in --set is bad usage, not a silent choice of the last value.
     let ran = nnc(&[
         "check",
@@ -283,6 +295,20 @@ fn eval_warns_about_non_finite_weights() {
     assert!(
         ran.stderr.contains("`dense1.weight` in ")
             && ran.stderr.contains("holds 1 NaN or infinite values"),
+        "{}",
+        ran.stderr
+    );
+    // The run directory instead of its weights: the file inside is named.
+    let ran = nnc(&[
+        "eval",
+        "models/spiral.nn",
+        "--weights",
+        out.to_str().unwrap(),
+    ])
+    .expect(2);
+    assert!(
+        ran.stderr.contains("is a directory, not a weights file")
+            && ran.stderr.contains("weights.safetensors`"),
         "{}",
         ran.stderr
     );

@@ -69,6 +69,14 @@ pub enum LowerError {
         /// What to do about it.
         hint: String,
     },
+    /// The fold asked for (`--fold`) is not one the data has.
+    #[error("{message}")]
+    NoSuchFold {
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
 }
 
 impl LowerError {
@@ -83,7 +91,11 @@ impl LowerError {
     /// Advice to print under the message, if any.
     pub fn hint(&self) -> Option<&str> {
         match self {
-            LowerError::Invalid { hint, .. } if !hint.is_empty() => Some(hint),
+            LowerError::Invalid { hint, .. } | LowerError::NoSuchFold { hint, .. }
+                if !hint.is_empty() =>
+            {
+                Some(hint)
+            }
             _ => None,
         }
     }
@@ -146,16 +158,16 @@ pub fn compile(
     let raw = RawData::load(&experiment.data, options.cache)?;
     let fold = match (&raw.folds, options.fold_index) {
         (Some(folds), Some(f)) if f >= folds.len() => {
-            return Err(LowerError::invalid(
-                format!("there is no fold {} of {}", f + 1, folds.len()),
-                format!("choose a fold from 1 to {}", folds.len()),
-            ));
+            return Err(LowerError::NoSuchFold {
+                message: format!("there is no fold {} of {}", f + 1, folds.len()),
+                hint: format!("choose a fold from 1 to {}", folds.len()),
+            });
         }
         (None, Some(_)) => {
-            return Err(LowerError::invalid(
-                "the data has no k-fold split, so there is no fold to choose",
-                "use `split kfold(k)` in the data section",
-            ));
+            return Err(LowerError::NoSuchFold {
+                message: "the data has no k-fold split, so there is no fold to choose".into(),
+                hint: "leave --fold out, or write `split kfold(k)` in the data section".into(),
+            });
         }
         (Some(_), f) => Some(f.unwrap_or(0)),
         (None, None) => None,

@@ -2,7 +2,7 @@
 //! layer table.
 
 use crate::cli::Common;
-use crate::exit::{BAD_MODEL, CommandResult, OK};
+use crate::exit::{BAD_MODEL, CommandResult, Failure, OK};
 use crate::load::load;
 use crate::output::Output;
 use crate::shared::numbers::group_digits;
@@ -30,10 +30,25 @@ pub fn check(
         .shapes
         .total_params
         .map_or("an unknown number of".to_string(), group_digits);
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if deny_warnings && warnings > 0 {
+        if out.quiet && !out.json() {
+            // The denied warnings are the errors now: show them even when quiet.
+            crate::load::print_diagnostics(&loaded.checked.diagnostics, &loaded.sources(), out);
+        }
+        return Err(Failure::new(
+            BAD_MODEL,
+            format!(
+                "{}: {} denied (--deny-warnings)",
+                model.display(),
+                plural(warnings, "warning")
+            ),
+        )
+        .hint("fix them, or leave --deny-warnings out to accept them"));
+    }
     if shapes {
         out.result(&e.shapes.to_string());
     }
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     out.result(&format!(
         "{}: ok: model `{}`, {} -> {}, {} parameters, {}",
         model.display(),
@@ -54,9 +69,5 @@ pub fn check(
             "shapes": e.shapes,
         }),
     );
-    if deny_warnings && warnings > 0 {
-        out.warn("error: warnings are denied (--deny-warnings)");
-        return Ok(BAD_MODEL);
-    }
     Ok(OK)
 }

@@ -401,11 +401,13 @@ impl RunSink {
         }
         match &self.display {
             Display::Bar(_) => {
+                // The new figures first: printing the line above the bar redraws it with them
+                // (a message set after would wait for the next throttled draw).
+                self.show_progress(step, epoch);
                 if self.epoch_line_due(index, last) {
                     self.epoch_lines += 1;
                     self.line(&self.epoch_line(index, train, val));
                 }
-                self.show_progress(step, epoch);
             }
             // Off a terminal, runs with a validation split print their evaluations (the
             // others print step lines).

@@ -50,6 +50,22 @@ pub fn write_weights(
 
 /// Reads a weights file (`weights.safetensors` of a run, or a checkpoint).
 pub fn read_weights(weights: &Path) -> Result<TensorFile<f32>, Failure> {
+    if weights.is_dir() {
+        let inside = weights.join("weights.safetensors");
+        let hint = if inside.is_file() {
+            format!("the run's weights are `--weights {}`", inside.display())
+        } else {
+            "give the `weights.safetensors` of a run, or a checkpoint".to_string()
+        };
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "--weights `{}` is a directory, not a weights file",
+                weights.display()
+            ),
+        )
+        .hint(hint));
+    }
     load_tensors::<f32>(weights).map_err(|e| {
         Failure::new(USAGE, e.to_string()).hint("give the `weights.safetensors` of a run")
     })
