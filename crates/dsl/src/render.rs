@@ -126,7 +126,8 @@ fn severity_word(d: &Diagnostic) -> &'static str {
 /// A label in JSON: the span with 1-based line/column positions.
 #[derive(Debug, Serialize)]
 pub struct JsonLabel {
-    /// `model` or `--set`.
+    /// The model file's path as given, or `--set NAME=VALUE` for a label in an override
+    /// (whose offsets, lines and columns count from its `NAME=VALUE` text).
     pub file: String,
     /// Byte range.
     pub start: usize,
@@ -169,10 +170,10 @@ fn json_label(label: &crate::diagnostics::Label, sources: &Sources) -> JsonLabel
     let (line, column) = line_col(text, range.start);
     let (end_line, end_column) = line_col(text, range.end);
     JsonLabel {
-        file: if file == 0 {
-            "model".into()
-        } else {
-            "--set".into()
+        file: match sources.files.get(file) {
+            Ok(f) if file == 0 => f.name().clone(),
+            // The override as written, so two `--set`s are told apart.
+            _ => format!("{SET_PREFIX}{}", sources.text(label.span)),
         },
         start: range.start,
         end: range.end,

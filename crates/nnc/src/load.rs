@@ -81,6 +81,21 @@ fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> Failure {
     .hint("model files are UTF-8 text; is this a .nn file? re-save it as UTF-8 if it is")
 }
 
+/// `did you mean `models/digits.nn`?` for a model file that cannot be read: the closest `.nn`
+/// file in its directory.
+fn model_file_beside(path: &Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let names: Vec<String> = std::fs::read_dir(dir.unwrap_or(Path::new(".")))
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".nn") && n != file)
+        .collect();
+    let close = nnc_dsl::suggest::closest(file, names.iter().map(String::as_str))?;
+    let fix = dir.map_or(PathBuf::from(&close), |d| d.join(&close));
+    Some(format!("did you mean `{}`?", fix.display()))
+}
+
 /// Reads and checks the model file at `path` for `purpose`, with `--set` overrides; `read_data`
 /// false leaves file-backed data unread (`check --no-data`). Warnings are printed (unless
 /// quiet); errors are printed and returned as a failure.
@@ -92,8 +107,11 @@ pub fn load(
     out: &Output,
 ) -> Result<Loaded, Failure> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Failure::new(USAGE, format!("cannot read `{}`: {e}", path.display()))
-            .hint("give the path of a `.nn` model file, e.g. `nnc run models/spiral.nn`")
+        Failure::new(USAGE, format!("cannot read `{}`: {e}", path.display())).hint(
+            model_file_beside(path).unwrap_or_else(|| {
+                "give the path of a `.nn` model file, e.g. `nnc run models/spiral.nn`".into()
+            }),
+        )
     })?;
     let text =
         String::from_utf8(bytes).map_err(|e| not_utf8(path, e.as_bytes(), e.utf8_error()))?;

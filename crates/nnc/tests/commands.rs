@@ -89,6 +89,13 @@ fn bad_usage_exits_2() {
     let ran = nnc(&["check", "models/spiral.nn", "--set", "lr=relu"]).expect(2);
     assert!(ran.stderr.contains("E201"), "{}", ran.stderr);
     // A model file that does not exist.
+    let ran = nnc(&["check", "models/digit.nn"]).expect(2);
+    assert!(
+        ran.stderr
+            .contains("help: did you mean `models/digits.nn`?"),
+        "{}",
+        ran.stderr
+    );
     let ran = nnc(&["check", "models/nope.nn"]).expect(2);
     assert!(
         ran.stderr.contains("cannot read `models/nope.nn`"),
@@ -351,7 +358,7 @@ fn broken_data_files_are_located() {
     );
     let ran = nnc(&["check", &typo]).expect(1);
     assert!(
-        ran.stderr.contains("E406") && ran.stderr.contains("help: did you mean `cells.csv`?"),
+        ran.stderr.contains("E406") && ran.stderr.contains("help: did you mean `\"cells.csv\"`?"),
         "{}",
         ran.stderr
     );

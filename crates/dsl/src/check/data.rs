@@ -468,7 +468,7 @@ fn probe_shape(
             env.report(
                 Diagnostic::new(Code::E406, format!("cannot read `{}`", path.display()))
                     .primary(file_span(&path), reason)
-                    .maybe_help(file_beside(&path))
+                    .maybe_help(file_beside(&path, base_dir))
                     .note(format!(
                         "relative paths are resolved from the directory of the model file (`{}`)",
                         // A model file in the current directory has an empty parent.
@@ -542,9 +542,24 @@ fn probe_shape(
     }
 }
 
-/// A did-you-mean for a file that cannot be read: the closest name among the files of its
-/// directory, or what the directory holds when it has few files.
-fn file_beside(path: &Path) -> Option<String> {
+/// A did-you-mean for a file that cannot be read (`path` is resolved from the model file's
+/// directory `base_dir`), written as the source should write it: the path as written when it
+/// names a file from the current directory instead of the model's, else the closest name among
+/// the files of its directory, else what the directory holds when it has few files.
+fn file_beside(path: &Path, base_dir: &Path) -> Option<String> {
+    let written = path.strip_prefix(base_dir).unwrap_or(path);
+    if !base_dir.as_os_str().is_empty() && written.is_relative() && written.is_file() {
+        let fix = written.strip_prefix(base_dir).map_or_else(
+            |_| std::path::absolute(written).unwrap_or(written.to_path_buf()),
+            Path::to_path_buf,
+        );
+        return Some(format!(
+            "`{}` is a file from the current directory, but paths are read from the model \
+             file's: write `\"{}\"`",
+            written.display(),
+            fix.display()
+        ));
+    }
     let file = path.file_name()?.to_str()?;
     let dir = path.parent()?;
     let listing = if dir.as_os_str().is_empty() {
@@ -565,8 +580,8 @@ fn file_beside(path: &Path) -> Option<String> {
     }
     match suggest::closest(file, names.iter().map(String::as_str)) {
         Some(close) => Some(format!(
-            "did you mean `{close}`? (a file beside it, in `{}`)",
-            listing.display()
+            "did you mean `\"{}\"`? (a file beside it)",
+            written.with_file_name(close).display()
         )),
         None if names.len() <= 5 => Some(format!(
             "the files in `{}` are: {}",
@@ -633,9 +648,29 @@ mod tests {
 
     #[test]
     fn a_missing_file_gets_the_closest_file_beside_it() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/data");
-        let help = file_beside(&dir.join("wine.cvs")).expect("a suggestion");
-        assert!(help.starts_with("did you mean `wine.csv`?"), "{help}");
-        assert_eq!(file_beside(&dir.join("no/such/dir/x.csv")), None);
+        let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        // Written `data/wine.cvs` in a model file in models/: the fix as the file writes it.
+        let help = file_beside(&models.join("data/wine.cvs"), &models).expect("a suggestion");
+        assert!(
+            help.starts_with("did you mean `\"data/wine.csv\"`?"),
+            "{help}"
+        );
+        assert_eq!(
+            file_beside(&models.join("no/such/dir/x.csv"), &models),
+            None
+        );
+    }
+
+    /// A path written from the current directory (tests run in the crate's directory, which
+    /// holds `Cargo.toml`) instead of the model file's.
+    #[test]
+    fn a_path_from_the_current_directory_is_explained() {
+        let base = Path::new("some/model/dir");
+        let help = file_beside(&base.join("Cargo.toml"), base).expect("a suggestion");
+        assert!(
+            help.starts_with("`Cargo.toml` is a file from the current directory")
+                && help.contains("Cargo.toml\"`"),
+            "{help}"
+        );
     }
 }

@@ -301,12 +301,15 @@ impl RunSink {
             self.next_print = self.print_every;
         }
         let group = |n: u64| crate::shared::numbers::group_digits(n);
+        let plural =
+            |n: u64, one: &str| format!("{} {one}{}", group(n), if n == 1 { "" } else { "s" });
         self.out.note(&format!(
-            "training {} parameters on {} examples: {} steps ({} epochs of {spe} steps)",
+            "training {} parameters on {} examples: {} ({} of {})",
             group(parameters as u64),
             group(examples as u64),
-            group(total),
-            group(total.div_ceil(self.steps_per_epoch))
+            plural(total, "step"),
+            plural(total.div_ceil(self.steps_per_epoch), "epoch"),
+            plural(spe as u64, "step")
         ));
         if let Display::Bar(_) = self.display {
             self.display = Display::Bar(Some(ProgressBar::new(total)));
