@@ -73,7 +73,18 @@ pub(crate) fn statement(
     if let Some(signature) = catalogue::find(table, &command.name.name) {
         return Some(signature);
     }
-    let help = suggest::help_line(&command.name.name, catalogue::names(table), "statements");
+    // The statements of a section are the `nnc list` catalogue of the section's name.
+    let help = match suggest::suggest(&command.name.name, catalogue::names(table)) {
+        suggest::Suggestion::DidYouMean(name) => Some(format!("did you mean `{name}`?")),
+        suggest::Suggestion::ValidNames(names) => Some(format!(
+            "the `{section}` statements are: {}",
+            names.join(", ")
+        )),
+        suggest::Suggestion::TooMany => {
+            Some(format!("run `nnc list {section}` to see its statements"))
+        }
+        suggest::Suggestion::Nothing => None,
+    };
     env.report(
         Diagnostic::new(
             Code::E101,

@@ -174,7 +174,7 @@ pub fn list(name: Option<&str>, out: &Output) -> CommandResult {
     let items = entries(e);
     let mut text = format!("{n}: {what}");
     if matches!(e, Entries::Signatures(_)) {
-        text.push_str(" (* = required argument; `name: value` = its default)");
+        text.push_str("\n  (* = a required argument; `name: value` = its default)");
     }
     text.push('\n');
     for item in &items {

@@ -114,7 +114,7 @@ pub fn initial_loss_check_with(
     {
         return Some(Finding {
             message: format!(
-                "{message} ({:.0} % off, but the scores start near 0 (std {std:.3}): they line \
+                "{message} ({:.0}% off, but the scores start near 0 (std {std:.3}): they line \
                  up with the labels by chance, the initialisation is fine)",
                 rel * 100.0
             ),
@@ -144,7 +144,7 @@ pub fn initial_loss_check_with(
     Some(Finding {
         severity: Severity::Warning,
         subject: scores.layer.clone(),
-        message: format!("{message} ({:.0} % off)", rel * 100.0),
+        message: format!("{message} ({:.0}% off)", rel * 100.0),
         advice,
         ..base
     })
