@@ -149,6 +149,9 @@ pub fn expr(e: &Expr) -> String {
 pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         format!("{}", n as i64)
+    } else if n.is_finite() && n.abs() >= 1e15 {
+        // `1e20`, not 21 digits (still the shortest text that reads back the same).
+        format!("{n:e}")
     } else {
         format!("{n}")
     }

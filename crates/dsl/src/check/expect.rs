@@ -62,6 +62,21 @@ fn out_of_range(env: &mut Env<'_>, v: &Val, what: &str, range: &str, help: Optio
     env.report(with_origin(env, v, diagnostic));
 }
 
+/// `n` for a message: whole numbers in full, others to 6 decimals without trailing zeros
+/// (`33.333333`, not `33.333333333333336`).
+fn short_number(n: f64) -> String {
+    if n.fract() == 0.0 {
+        return format_number(n);
+    }
+    let s = format!("{n:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "0" || s == "-0" {
+        format!("{n:e}")
+    } else {
+        s.to_string()
+    }
+}
+
 /// An integer of at least `min` (a width, a count, a seed). Records the integer use.
 pub(crate) fn integer(env: &mut Env<'_>, v: &Val, what: &str, min: u64) -> Option<u64> {
     env.mark_integer_use(v, what);
@@ -80,7 +95,7 @@ pub(crate) fn integer(env: &mut Env<'_>, v: &Val, what: &str, min: u64) -> Optio
         }
         let diagnostic = Diagnostic::new(
             Code::E201,
-            format!("{what} must be {expected}, found {}", format_number(n)),
+            format!("{what} must be {expected}, found {}", short_number(n)),
         )
         .primary(v.span, "not an integer")
         .help(if v.inexact_division {
@@ -95,7 +110,9 @@ pub(crate) fn integer(env: &mut Env<'_>, v: &Val, what: &str, min: u64) -> Optio
         return None;
     }
     if n < min as f64 || n > 1e15 {
-        let range = if min <= 1 {
+        let range = if n > 1e15 {
+            "at most 1e15".to_string()
+        } else if min <= 1 {
             expected.to_string()
         } else {
             format!("at least {min}")
