@@ -469,6 +469,49 @@ mod tests {
     use super::*;
     use nnc_ops::Activation;
 
+    /// The default `nnc list` shows for `arg` of `name` in `table`, as a number.
+    fn listed_default(table: &'static [Signature], name: &str, arg: &str) -> f64 {
+        let signature = find(table, name).expect("in the catalogue");
+        let spec = signature
+            .args
+            .iter()
+            .find(|a| a.name == arg)
+            .expect("an argument");
+        spec.default.expect("a default").parse().expect("a number")
+    }
+
+    /// The defaults `nnc list` shows are the ones the library uses (they are written twice:
+    /// as numbers in the library, as text in the catalogue).
+    #[test]
+    fn listed_defaults_are_the_librarys() {
+        use nnc_train::optim;
+        for a in Activation::ALL.iter().filter(|a| a.has_parameter()) {
+            assert_eq!(
+                listed_default(ACTIVATIONS, a.name(), "alpha"),
+                a.parameter(),
+                "{}",
+                a.name()
+            );
+        }
+        for (name, arg, library) in [
+            ("adam", "beta1", optim::ADAM_BETA1),
+            ("adam", "beta2", optim::ADAM_BETA2),
+            ("adam", "eps", optim::ADAM_EPS),
+            ("adamw", "beta1", optim::ADAM_BETA1),
+            ("adamw", "beta2", optim::ADAM_BETA2),
+            ("adamw", "eps", optim::ADAM_EPS),
+            ("adamw", "weight_decay", optim::ADAMW_WEIGHT_DECAY),
+            ("adagrad", "eps", optim::ADAGRAD_EPS),
+            ("rmsprop", "decay", optim::RMSPROP_DECAY),
+        ] {
+            assert_eq!(
+                listed_default(OPTIMIZERS, name, arg),
+                library,
+                "{name} {arg}"
+            );
+        }
+    }
+
     /// The language offers exactly the library's activations, each with an `alpha` argument
     /// when it takes a parameter: adding one to the library and this list is all it needs.
     #[test]
