@@ -88,19 +88,28 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// Adds a diagnostic. One about a `--set` value (its primary span is in the override) is
-    /// kept once, however many places use the param.
+    /// Adds a diagnostic, unless it repeats one already reported: one about a `--set` value
+    /// (its primary span is in the override) is kept once however many places use the param;
+    /// so is one with the same message at the same place (a block's line, reached by each
+    /// call), or with the same message about the same declared param (`param width = 64.5`
+    /// used by three layers: its "declared here" label is the same).
     pub fn report(&mut self, diagnostic: Diagnostic) {
-        if let Some(primary) = &diagnostic.primary
-            && primary.span.source.override_index().is_some()
-            && self.diags.iter().any(|d| {
-                d.code == diagnostic.code
-                    && d.primary.as_ref().map(|l| l.span) == Some(primary.span)
-            })
-        {
-            return;
+        let primary = diagnostic.primary.as_ref().map(|l| l.span);
+        let secondary: Vec<Span> = diagnostic.secondary.iter().map(|l| l.span).collect();
+        let repeated = self.diags.iter().any(|d| {
+            let same_primary = d.primary.as_ref().map(|l| l.span) == primary;
+            let same_origin = !secondary.is_empty()
+                && d.secondary
+                    .iter()
+                    .map(|l| l.span)
+                    .eq(secondary.iter().copied());
+            d.code == diagnostic.code
+                && ((same_primary && primary.is_some_and(|p| p.source.override_index().is_some()))
+                    || (d.message == diagnostic.message && (same_primary || same_origin)))
+        });
+        if !repeated {
+            self.diags.push(diagnostic);
         }
-        self.diags.push(diagnostic);
     }
 
     /// Records that `val` reached a section (its params are used).

@@ -340,18 +340,19 @@ impl Expander<'_> {
                 catalogue::names(catalogue::ACTIVATIONS),
                 "activations",
             );
-            env.report(
-                Diagnostic::new(Code::E102, format!("unknown activation `{name}`"))
-                    .primary(
-                        value.span,
-                        if value.span.source.override_index().is_some() {
-                            "not an activation".to_string()
-                        } else {
-                            format!("`{}` is `{name}` here", command.name.name)
-                        },
-                    )
-                    .maybe_help(help),
-            );
+            let diagnostic = Diagnostic::new(Code::E102, format!("unknown activation `{name}`"))
+                .primary(
+                    value.span,
+                    if value.span.source.override_index().is_some() {
+                        "not an activation".to_string()
+                    } else {
+                        format!("`{}` is `{name}` here", command.name.name)
+                    },
+                )
+                .maybe_help(help);
+            // A param's value: "declared here", so its other uses are not reported again.
+            let diagnostic = super::expect::with_origin(env, value, diagnostic);
+            env.report(diagnostic);
             return;
         };
         let (callee, args): (crate::ast::Ident, &[ValArg]) = match &value.kind {
