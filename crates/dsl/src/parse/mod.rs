@@ -57,9 +57,64 @@ pub fn parse_recovering(text: &str) -> ParseOutput {
         }
         Err(error) => ParseOutput {
             file: None,
-            diagnostics: vec![syntax_error::from_pest(&error, text, SourceId::MODEL, 0)].into(),
+            diagnostics: beyond_fatal(
+                text,
+                syntax_error::from_pest(&error, text, SourceId::MODEL, 0),
+            ),
         },
     }
+}
+
+/// The most unreadable lines reported in one file.
+const MAX_FATAL: usize = 8;
+
+/// The diagnostics of a file the grammar cannot read, `fatal` the first: the line it points
+/// at is blanked (spaces, so every offset stays) and the file read again, for the other
+/// mistakes — the recovered ones before it, which a later unreadable line would otherwise
+/// hide, and further unreadable lines. A line holding a brace is not blanked (the blocks would
+/// no longer match and every later line would be reported): the diagnostics stop there.
+fn beyond_fatal(text: &str, fatal: Diagnostic) -> Diagnostics {
+    let mut fatals = vec![fatal];
+    let mut patched = text.to_string();
+    let recovered = loop {
+        let Some(at) = fatals
+            .last()
+            .and_then(|d| d.primary.as_ref())
+            .map(|l| l.span.start)
+        else {
+            break Diagnostics::new();
+        };
+        let start = patched[..at.min(patched.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let end = patched[start..]
+            .find('\n')
+            .map_or(patched.len(), |i| start + i);
+        let line = &patched[start..end];
+        if fatals.len() >= MAX_FATAL || line.contains(['{', '}']) || line.trim().is_empty() {
+            break Diagnostics::new();
+        }
+        let blank = " ".repeat(line.len());
+        patched.replace_range(start..end, &blank);
+        match NnParser::parse(Rule::file, &patched) {
+            Ok(mut pairs) => {
+                let builder = build::Builder::new(&patched, SourceId::MODEL, 0);
+                let _ = pairs.next().map(|pair| builder.file(pair));
+                break builder.finish();
+            }
+            Err(error) => fatals.push(syntax_error::from_pest(
+                &error,
+                &patched,
+                SourceId::MODEL,
+                0,
+            )),
+        }
+    };
+    let mut all: Vec<Diagnostic> = recovered.into_vec();
+    all.extend(fatals);
+    let mut all: Diagnostics = all.into();
+    all.sort_by_location();
+    all
 }
 
 /// Parses a whole `.nn` file: the tree, or every syntax diagnostic.
