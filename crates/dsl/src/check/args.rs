@@ -169,10 +169,20 @@ fn unknown_keyword(env: &mut Env<'_>, callee: &Ident, keyword: &Ident, formals: 
         format!("`{}` has no argument `{}`", callee.name, keyword.name),
     )
     .primary(keyword.span, "unknown argument");
-    if formals.is_empty() {
+    let is_layer = crate::catalogue::find(crate::catalogue::LAYERS, &callee.name).is_some();
+    if is_layer && matches!(keyword.name.as_str(), "activation" | "act") {
+        // Keras' `Dense(64, activation="relu")`: here an activation is a layer of its own.
+        diagnostic = diagnostic.help(format!(
+            "an activation is a layer of its own: write it after `->`, e.g. `{} 64 -> relu`",
+            callee.name
+        ));
+    } else if formals.is_empty() {
         diagnostic = diagnostic.note(format!("`{}` takes no arguments", callee.name));
-    } else {
-        if let Some(name) = suggest::closest(&keyword.name, formals.iter().map(|a| a.name)) {
+    }
+    if !formals.is_empty() {
+        if let Some(name) = suggest::closest(&keyword.name, formals.iter().map(|a| a.name))
+            .filter(|_| !is_layer || !matches!(keyword.name.as_str(), "activation" | "act"))
+        {
             diagnostic = diagnostic.help(format!("did you mean `{name}`?"));
         }
         let list = formals
