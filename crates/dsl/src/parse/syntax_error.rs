@@ -238,6 +238,10 @@ pub(super) fn from_pest(
     } else if found == "`(`" {
         diagnostic = diagnostic
             .help("no parentheses are needed around a first argument: write `dense H*2, init: he`");
+    } else if text[pos.min(text.len())..].starts_with("//")
+        || text[pos.min(text.len())..].starts_with("/*")
+    {
+        diagnostic = diagnostic.help("comments start with `#` and run to the end of the line");
     }
     diagnostic
 }
