@@ -25,8 +25,10 @@ fn explanations(symptom: &Finding) -> &'static [CheckKind] {
         InitialLoss if too_high => &[FeatureScales],
         InitialLoss => &[],
         Divergence | Saturation => &[FeatureScales],
-        LearningRateRange | UpdateRatio | DeadUnits => &[ConstantFeatures, FeatureScales],
-        FlatLoss | OverfitTinySubset => &[ConstantFeatures, FeatureScales],
+        LearningRateRange | DeadUnits | OverfitTinySubset => &[ConstantFeatures, FeatureScales],
+        // Dead units learn nothing: the loss goes flat and the updates vanish because of them,
+        // and raising the learning rate (the symptoms' own advice) would kill more.
+        UpdateRatio | FlatLoss => &[ConstantFeatures, FeatureScales, DeadUnits],
         // A run that learned nothing: the data first, then what the run itself showed (a flat
         // loss, updates far too small: the learning rate).
         ChanceLevel => &[
@@ -35,6 +37,7 @@ fn explanations(symptom: &Finding) -> &'static [CheckKind] {
             SplitBalance,
             FeatureScales,
             ClassImbalance,
+            DeadUnits,
             FlatLoss,
             UpdateRatio,
         ],
@@ -101,6 +104,7 @@ impl Causes {
         // for its rows; anything, for a gap between splits of different classes).
         if split_gap
             || (symptom.check == CheckKind::Overfitting && cause.check == CheckKind::ModelSize)
+            || cause.check == CheckKind::DeadUnits
         {
             symptom.advice.clear();
         }
@@ -179,5 +183,40 @@ mod tests {
         // Overfitting is not explained by the scales.
         let over = Finding::new(CheckKind::Overfitting, Severity::Warning, "gap");
         assert_eq!(causes.explain(over).cause, None);
+    }
+
+    /// Dead units explain the flat loss, the vanishing updates and the chance-level accuracy
+    /// that follow them, whose own advice (raise the learning rate) would kill more units: the
+    /// symptoms lead with the dead units and carry their advice alone. A dead-units finding is
+    /// not its own cause.
+    #[test]
+    fn dead_units_explain_what_follows_without_contradicting_advice() {
+        let mut causes = Causes::new(&[]);
+        let dead = Finding::new(
+            CheckKind::DeadUnits,
+            Severity::Warning,
+            "100 % of the ReLU units of `relu1` never activated: they will not recover",
+        )
+        .advice("lower `lr`");
+        causes.add(&dead);
+        for check in [
+            CheckKind::FlatLoss,
+            CheckKind::UpdateRatio,
+            CheckKind::ChanceLevel,
+        ] {
+            let symptom = Finding::new(check, Severity::Warning, "nothing moves")
+                .advice("raise `lr` about 10x");
+            let f = causes.explain(symptom);
+            assert_eq!(f.cause, Some(CheckKind::DeadUnits), "{check:?}");
+            assert!(
+                f.message.starts_with(
+                    "100 % of the ReLU units of `relu1` never activated (see [dead units])"
+                ),
+                "{}",
+                f.message
+            );
+            assert_eq!(f.advice, "lower `lr`", "{check:?}");
+        }
+        assert_eq!(causes.explain(dead.clone()).cause, None);
     }
 }

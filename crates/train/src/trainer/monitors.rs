@@ -170,7 +170,12 @@ impl LiveMonitors {
             found.extend(ratios);
         }
         if step.is_multiple_of(self.activation_window) {
-            found.extend(self.activations.findings(step));
+            let activations = self.activations.findings(step);
+            for f in &activations {
+                // Dead units explain the flat loss and vanishing updates that follow.
+                self.causes.add(f);
+            }
+            found.extend(activations);
             self.last_stats = self.activations.stats();
             self.activations.reset();
         }
