@@ -36,7 +36,7 @@
 use crate::activation::{Activation, IdentityFn, Pointwise, with_pointwise};
 use crate::error::{OpsError, Result};
 use crate::mode::{ForwardCtx, Mode};
-use nnc_tape::{Float, FusedGrad, FusedOp, Tape, Tensor, TensorError, Var};
+use nnc_tape::{Float, FusedGrad, FusedOp, Tape, Tensor, TensorError, Var, collective};
 use std::marker::PhantomData;
 
 /// Settings of a batch-norm layer (PyTorch's defaults).
@@ -315,6 +315,9 @@ impl<T: Float, P: Pointwise> FusedOp<T> for BatchNormTrainOp<P> {
             }
         }
         affine_grads(grad, sum_g.data(), sum_gx.data());
+        // Data-parallel: γ̄ and β̄ are this shard's part (the gradients are summed later), but
+        // x̄ needs the sums and the row count of the global batch.
+        let n = sum_backward_across(&mut sum_g.data_mut()[..d], &mut sum_gx.data_mut()[..d], n);
         let (nt, inv_n) = (T::from_usize(n), T::ONE / T::from_usize(n));
         // scale_j = γ_j / √(σ_j² + ε) / n, multiplied in the same order as before.
         let mut scale = grad.scratch_for_overwrite(&[d]);
@@ -345,6 +348,35 @@ impl<T: Float, P: Pointwise> FusedOp<T> for BatchNormTrainOp<P> {
         }
         Ok(())
     }
+}
+
+/// Sums the column sums `columns` and the row count `n` across the ranks of a data-parallel
+/// step ([`collective::sum_across`]); returns the global row count (`n` alone in a single
+/// process, where nothing is summed or allocated).
+fn sum_columns_across<T: Float>(columns: &mut [T], n: usize) -> usize {
+    if collective::current().is_none() {
+        return n;
+    }
+    let mut wide: Vec<T> = columns.to_vec();
+    wide.push(T::from_usize(n));
+    collective::sum_across(&mut wide);
+    columns.copy_from_slice(&wide[..columns.len()]);
+    wide[columns.len()].to_f64() as usize
+}
+
+/// Backward's `Σ ḡ`, `Σ ḡ ⊙ x̂` and row count summed across the ranks of a data-parallel
+/// step, in one exchange; the global row count.
+fn sum_backward_across<T: Float>(sum_g: &mut [T], sum_gx: &mut [T], n: usize) -> usize {
+    if collective::current().is_none() {
+        return n;
+    }
+    let d = sum_g.len();
+    let mut wide: Vec<T> = sum_g.iter().chain(sum_gx.iter()).copied().collect();
+    wide.push(T::from_usize(n));
+    collective::sum_across(&mut wide);
+    sum_g.copy_from_slice(&wide[..d]);
+    sum_gx.copy_from_slice(&wide[d..2 * d]);
+    wide[2 * d].to_f64() as usize
 }
 
 /// Train-mode batch norm of `x` `[n, d]` with batch statistics, as one fused node.
@@ -388,7 +420,8 @@ fn batch_norm_train_with<T: Float, P: Pointwise>(
 ) -> Result<Var> {
     cfg.validate()?;
     let (n, d) = check_shapes("batchnorm_train", tape, x, affine)?;
-    if n < 2 {
+    let data_parallel = collective::current().is_some();
+    if n < 2 && !data_parallel {
         return Err(OpsError::BatchTooSmall {
             op: "batchnorm",
             examples: n,
@@ -407,16 +440,28 @@ fn batch_norm_train_with<T: Float, P: Pointwise>(
     {
         let xv = tape.value(x).data();
         let (mu, var) = (mean.data_mut(), inv_std.data_mut());
-        let inv_n = T::ONE / T::from_usize(n);
         for row in xv.chunks_exact(d) {
             mu.iter_mut().zip(row).for_each(|(m, &v)| *m += v);
         }
+        // Data-parallel: the statistics of the global batch (Σx, then Σ(x − μ)², summed
+        // across the ranks); `n` is the global row count from here on.
+        let n = sum_columns_across(mu, n);
+        if n < 2 {
+            return Err(OpsError::BatchTooSmall {
+                op: "batchnorm",
+                examples: n,
+            });
+        }
+        let inv_n = T::ONE / T::from_usize(n);
         mu.iter_mut().for_each(|m| *m *= inv_n);
         for row in xv.chunks_exact(d) {
             for ((s, &v), &m) in var.iter_mut().zip(row).zip(mu.iter()) {
                 let c = v - m;
                 *s += c * c;
             }
+        }
+        if data_parallel {
+            sum_columns_across(var, 0);
         }
         var.iter_mut().for_each(|s| *s *= inv_n); // biased σ²
         if let Some((rm, rv)) = running {

@@ -7,12 +7,17 @@
 //! so the expected activation is the same in both modes and prediction needs no change.
 //!
 //! Masks are drawn from the seeded generator of the [`ForwardCtx`], one uniform number per
-//! element in row-major order, so the same seed gives the same masks on every run.
+//! element in row-major order, so the same seed gives the same masks on every run. A rank of a
+//! data-parallel step ([`ForwardCtx::shard`]) skips to its rows' numbers, so `N` ranks draw
+//! the masks one process draws for the whole batch.
 
 use crate::error::{OpsError, Result};
 use crate::mode::{ForwardCtx, Mode};
 use nnc_tape::{Float, FusedGrad, FusedOp, Shape, Tape, Var};
 use rand::RngExt;
+
+/// The generator's 32-bit words one uniform `f64` consumes.
+const WORDS_PER_DRAW: u128 = 2;
 
 /// The fused dropout op; saved: the scaled mask.
 struct DropoutOp;
@@ -85,10 +90,20 @@ pub fn dropout<T: Float>(
     })?;
     let scale = T::from_f64(1.0 / (1.0 - p));
     let mut mask = tape.alloc_zeros(&shape);
+    // A shard of a data-parallel batch draws the numbers of its own rows in the global pass:
+    // skip those of the rows before it, then those of the rows after it.
+    let per_row = shape.iter().skip(1).product::<usize>();
+    let origin = rng.get_word_pos();
+    if let Some(s) = ctx.shard {
+        rng.set_word_pos(origin + WORDS_PER_DRAW * (s.start * per_row) as u128);
+    }
     for m in mask.data_mut() {
         if rng.random::<f64>() >= p {
             *m = scale;
         }
+    }
+    if let Some(s) = ctx.shard {
+        rng.set_word_pos(origin + WORDS_PER_DRAW * (s.global_rows * per_row) as u128);
     }
     let mut out = tape.alloc_zeros(&shape);
     for ((o, &v), &m) in out
@@ -107,6 +122,35 @@ mod tests {
     use super::*;
     use crate::testutil::{check_gradient, randn};
     use nnc_tape::{Tensor, rng};
+
+    #[test]
+    fn shards_draw_the_masks_of_their_rows_in_the_whole_batch() {
+        let (rows, cols) = (7, 5);
+        let x = Tensor::<f64>::ones(&[rows, cols]);
+        let mut whole_rng = rng(3);
+        let mut tape = Tape::<f64>::new();
+        let xv = tape.constant(x.clone());
+        let y = dropout(&mut tape, xv, 0.5, &mut ForwardCtx::train(&mut whole_rng)).unwrap();
+        let whole = tape.value(y).data().to_vec();
+        let mut pieces = Vec::new();
+        let mut last_state = None;
+        for (start, end) in [(0, 3), (3, 5), (5, 7)] {
+            let mut r = rng(3);
+            let part = Tensor::<f64>::ones(&[end - start, cols]);
+            let pv = tape.constant(part);
+            let shard = crate::RowShard {
+                start,
+                global_rows: rows,
+            };
+            let ctx = &mut ForwardCtx::train(&mut r).sharded(shard);
+            let y = dropout(&mut tape, pv, 0.5, ctx).unwrap();
+            pieces.extend_from_slice(tape.value(y).data());
+            last_state = Some(r.get_word_pos());
+        }
+        assert_eq!(pieces, whole);
+        // Every shard leaves the generator where the whole batch's pass leaves it.
+        assert_eq!(last_state, Some(whole_rng.get_word_pos()));
+    }
 
     #[test]
     fn keeps_the_expected_fraction_and_scales_it() {

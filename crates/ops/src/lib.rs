@@ -78,6 +78,6 @@ pub use layer::{
 };
 pub use loss::{Loss, mean_squared_error, multiclass_hinge, softmax_cross_entropy};
 pub use maxout::maxout;
-pub use mode::{ForwardCtx, Mode};
+pub use mode::{ForwardCtx, Mode, RowShard};
 pub use regularize::{Penalty, l1_penalty, l2_penalty};
 pub use sequential::{LayerOutput, Sequential};

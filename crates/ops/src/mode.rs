@@ -38,6 +38,20 @@ pub struct ForwardCtx<'a> {
     /// Whether Train mode updates running statistics (on by default; off for gradient checks and
     /// statistics probes that must not change the model).
     pub update_buffers: bool,
+    /// In data-parallel training, which rows of the global batch this forward pass computes:
+    /// dropout then draws the masks these rows get in the whole batch's pass, so `N` ranks
+    /// drop exactly the units one process would. `None`: the batch is the whole batch.
+    pub shard: Option<RowShard>,
+}
+
+/// The rows `[start, start + rows)` of a global batch of `global_rows` rows that a
+/// data-parallel rank computes ([`ForwardCtx::shard`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowShard {
+    /// The first row of the shard in the global batch.
+    pub start: usize,
+    /// The number of rows in the global batch.
+    pub global_rows: usize,
 }
 
 impl<'a> ForwardCtx<'a> {
@@ -47,6 +61,7 @@ impl<'a> ForwardCtx<'a> {
             mode: Mode::Train,
             rng: Some(rng),
             update_buffers: true,
+            shard: None,
         }
     }
 
@@ -56,6 +71,7 @@ impl<'a> ForwardCtx<'a> {
             mode: Mode::Eval,
             rng: None,
             update_buffers: false,
+            shard: None,
         }
     }
 
@@ -66,6 +82,7 @@ impl<'a> ForwardCtx<'a> {
             mode: Mode::Train,
             rng: None,
             update_buffers: true,
+            shard: None,
         }
     }
 
@@ -73,6 +90,12 @@ impl<'a> ForwardCtx<'a> {
     /// but running statistics are left as they are.
     pub fn frozen_buffers(mut self) -> Self {
         self.update_buffers = false;
+        self
+    }
+
+    /// The same context computing rows `shard` of a data-parallel global batch.
+    pub fn sharded(mut self, shard: RowShard) -> Self {
+        self.shard = Some(shard);
         self
     }
 

@@ -35,6 +35,7 @@
 //! ```
 
 pub mod alloc_counter;
+pub mod collective;
 pub mod error;
 pub mod float;
 pub mod gradcheck;

@@ -239,3 +239,100 @@ fn fused_activation_passes_a_gradient_check() {
         )?)
     });
 }
+
+/// One Train-mode batch-norm step on rows `rows` of `x` (`[n, d]`): the output rows, the
+/// gradients of `L = Σ y ⊙ w / n` (n: the global batch) for `x`'s rows, γ and β, and the
+/// running statistics after the update.
+fn step_on_rows(x: &Tensor<f64>, w: &Tensor<f64>, rows: std::ops::Range<usize>) -> Vec<Vec<f64>> {
+    let (n, d) = (x.shape()[0], x.shape()[1]);
+    let part = |t: &Tensor<f64>| {
+        Tensor::from_vec(
+            t.data()[rows.start * d..rows.end * d].to_vec(),
+            &[rows.len(), d],
+        )
+        .unwrap()
+    };
+    let mut params = nnc_tape::Parameters::<f64>::new();
+    let xid = params.add("x", part(x)).unwrap();
+    let gid = params
+        .add(
+            "gamma",
+            Tensor::from_vec(vec![1.5, 0.5, -1.0, 2.0], &[4]).unwrap(),
+        )
+        .unwrap();
+    let bid = params
+        .add(
+            "beta",
+            Tensor::from_vec(vec![0.1, -0.2, 0.3, 0.0], &[4]).unwrap(),
+        )
+        .unwrap();
+    let (mut rm, mut rv) = (Tensor::zeros(&[d]), Tensor::ones(&[d]));
+    let mut tape = Tape::<f64>::new();
+    let (xv, g, b) = (
+        tape.param(&params, xid).unwrap(),
+        tape.param(&params, gid).unwrap(),
+        tape.param(&params, bid).unwrap(),
+    );
+    let cfg = BatchNormConfig::default();
+    let y = batch_norm_train(&mut tape, xv, Some((g, b)), cfg, Some((&mut rm, &mut rv))).unwrap();
+    let wv = tape.constant(part(w));
+    let yw = tape.mul(y, wv).unwrap();
+    let s = tape.sum(yw).unwrap();
+    let loss = tape.scale(s, 1.0 / n as f64).unwrap();
+    let out = tape.value(y).data().to_vec();
+    let grads = tape.backward(loss).unwrap();
+    let grad = |id| grads.param(id).unwrap().data().to_vec();
+    vec![
+        out,
+        grad(xid),
+        grad(gid),
+        grad(bid),
+        rm.data().to_vec(),
+        rv.data().to_vec(),
+    ]
+}
+
+#[test]
+fn data_parallel_shards_compute_the_global_batch_statistics_and_gradients() {
+    use nnc_tape::collective::{ThreadGroup, scoped, shard};
+    let (n, ranks) = (10, 3);
+    let x = randn(&[n, 4], 7).map(|v| 2.0 * v + 1.0);
+    let w = randn(&[n, 4], 8);
+    let whole = step_on_rows(&x, &w, 0..n);
+    let parts: Vec<Vec<Vec<f64>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = ThreadGroup::new(ranks)
+            .into_iter()
+            .map(|c| {
+                let (x, w) = (&x, &w);
+                s.spawn(move || scoped(&c, || step_on_rows(x, w, shard(n, c.rank(), ranks))))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let close = |a: &[f64], b: &[f64]| {
+        assert_eq!(a.len(), b.len());
+        for (u, v) in a.iter().zip(b) {
+            assert!((u - v).abs() <= 1e-12 * v.abs().max(1e-3), "{u} vs {v}");
+        }
+    };
+    // Outputs and x̄ are the whole batch's rows; γ̄, β̄ are each shard's part of the sum;
+    // the running statistics are the global batch's on every rank.
+    let concat = |k: usize| {
+        parts
+            .iter()
+            .flat_map(|p| p[k].clone())
+            .collect::<Vec<f64>>()
+    };
+    close(&concat(0), &whole[0]);
+    close(&concat(1), &whole[1]);
+    for k in [2, 3] {
+        let summed: Vec<f64> = (0..4)
+            .map(|j| parts.iter().map(|p| p[k][j]).sum())
+            .collect();
+        close(&summed, &whole[k]);
+    }
+    for p in &parts {
+        close(&p[4], &whole[4]);
+        close(&p[5], &whole[5]);
+    }
+}

@@ -316,6 +316,7 @@ fn eval_mode_ignores_dropout_and_uses_running_statistics() {
                 mode: Mode::Eval,
                 rng: None,
                 update_buffers: true,
+                shard: None,
             },
         )
         .unwrap();

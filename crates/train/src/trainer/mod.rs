@@ -29,8 +29,10 @@ use crate::metrics::Metrics;
 pub(crate) use monitors::{loss_kind, unit_kind};
 use nnc_data::Dataset;
 use nnc_ops::{LayerOutput, Loss, Sequential};
+use nnc_tape::collective::Collective;
 use nnc_tape::{Rng, Tape, rng};
 use run::Trainer;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 /// The data of a run: the training split and, optionally, a validation split, with what else
@@ -122,6 +124,27 @@ pub fn train(
     interrupt: Option<&AtomicBool>,
 ) -> Result<RunSummary, TrainError> {
     Trainer::new(model, loss, data, config)?.run(sink, interrupt)
+}
+
+/// Trains as [`train`] does, data-parallel with the ranks of `collective`, each running this
+/// same call: every global batch is split into contiguous shards, one per rank; the loss,
+/// the gradients and batch norm's statistics are those of the global batch (summed across
+/// the ranks in rank order), and dropout draws the masks one process would, so `N` ranks
+/// train the model one process trains, up to the rounding of the sums. Every rank must see the
+/// same data, model and config; only one should checkpoint (`config.checkpoint_dir`) and
+/// report.
+pub fn train_data_parallel(
+    model: &mut Sequential<f32>,
+    loss: Loss,
+    data: TrainData<'_>,
+    config: &TrainConfig,
+    sink: &mut dyn EventSink,
+    interrupt: Option<&AtomicBool>,
+    collective: Arc<dyn Collective>,
+) -> Result<RunSummary, TrainError> {
+    Trainer::new(model, loss, data, config)?
+        .data_parallel(collective)?
+        .run(sink, interrupt)
 }
 
 /// Names the operation a divergence came from and adds it to the finding's message: the first

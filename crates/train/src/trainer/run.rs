@@ -17,9 +17,11 @@ use crate::metrics::{Metrics, correct_predictions};
 use crate::optim::Optimizer;
 use crate::schedule::Progress;
 use nnc_data::Batcher;
-use nnc_ops::{ForwardCtx, LayerOutput, Loss, Sequential};
-use nnc_tape::{ParamId, Tape};
+use nnc_ops::{ForwardCtx, LayerOutput, Loss, RowShard, Sequential};
+use nnc_tape::collective::{self, Collective, shard};
+use nnc_tape::{Gradients, ParamId, Parameters, Tape};
 use std::ops::Range;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -51,6 +53,13 @@ pub(super) struct Trainer<'a> {
     best_record: Option<EpochRecord>,
     /// One record per evaluation.
     history: Vec<EpochRecord>,
+    /// Data-parallel training: the ranks this one sums gradients, losses and batch-norm
+    /// statistics with; `None` for a single process.
+    parallel: Option<Arc<dyn Collective>>,
+    /// The rows of the current global batch this rank computes (data-parallel only).
+    shard: Option<RowShard>,
+    /// Scratch for the values summed across ranks each step.
+    exchange: Vec<f64>,
 }
 
 /// Sums over the batches of an epoch.
@@ -118,7 +127,35 @@ impl<'a> Trainer<'a> {
             best: None,
             best_record: None,
             history: Vec::new(),
+            parallel: None,
+            shard: None,
+            exchange: Vec::new(),
         })
+    }
+
+    /// Trains data-parallel with the ranks of `collective`: each global batch is split into
+    /// contiguous shards, one per rank ([`nnc_tape::collective::shard`]); fails when a batch
+    /// has fewer rows than there are ranks.
+    pub(super) fn data_parallel(
+        mut self,
+        collective: Arc<dyn Collective>,
+    ) -> Result<Self, TrainError> {
+        let ranks = collective.size();
+        if let Some(smallest) = self.batches.iter().map(|b| b.len()).min()
+            && smallest < ranks
+        {
+            let which = if smallest == self.batches[0].len() {
+                "a batch".to_string()
+            } else {
+                "the epoch's last batch".to_string()
+            };
+            return Err(TrainError::Config(format!(
+                "{ranks} ranks share each batch, but {which} has only {smallest} rows: every \
+                 rank needs at least one; use fewer ranks or a larger `batch`"
+            )));
+        }
+        self.parallel = Some(collective);
+        Ok(self)
     }
 
     fn progress(&self, step: u64) -> Progress {
@@ -180,21 +217,45 @@ impl<'a> Trainer<'a> {
             .constant_from_slice(&self.xbuf, &[self.ybuf.len(), features])?;
         let mut r = step_rng(config.seed, step);
         let mut ctx = ForwardCtx::train(&mut r);
+        ctx.shard = self.shard;
+        let parallel = self.parallel.clone();
         // Layer handles are recorded on every step (cheap, and divergence reports name the
         // layer); their values are summarised only on sampled steps.
-        let scores = self
-            .model
-            .forward_traced(&mut self.tape, x, &mut ctx, &mut self.trace)?;
-        let data_loss = self.loss.apply(&mut self.tape, scores, &self.ybuf)?;
-        let data_loss_value = self.tape.value(data_loss).item()? as f64;
+        let scores = within(&parallel, || {
+            self.model
+                .forward_traced(&mut self.tape, x, &mut ctx, &mut self.trace)
+        })?;
+        let mut data_loss = self.loss.apply(&mut self.tape, scores, &self.ybuf)?;
+        if let Some(s) = self.shard {
+            // This shard's part of the global batch's mean: the parts sum to it.
+            data_loss = self
+                .tape
+                .scale(data_loss, self.ybuf.len() as f64 / s.global_rows as f64)?;
+        }
+        let mut data_loss_value = self.tape.value(data_loss).item()? as f64;
+        // The penalty is counted once: by the first rank.
         let total = match config.penalty {
-            Some(p) => {
+            Some(p) if parallel.as_ref().is_none_or(|c| c.rank() == 0) => {
                 let r = p.apply(&mut self.tape, self.model.params(), &self.weight_ids)?;
                 self.tape.add(data_loss, r)?
             }
-            None => data_loss,
+            _ => data_loss,
         };
-        let loss_value = self.tape.value(total).item()? as f64;
+        let mut loss_value = self.tape.value(total).item()? as f64;
+        let mut correct = correct_predictions(self.tape.value(scores).data(), classes, &self.ybuf);
+        let mut rows = self.ybuf.len();
+        if let Some(c) = &parallel {
+            // The global batch's losses and counts, the same on every rank (so every rank
+            // takes the same decisions).
+            self.exchange.clear();
+            self.exchange
+                .extend([data_loss_value, loss_value, correct as f64, rows as f64]);
+            c.sum(&mut self.exchange);
+            data_loss_value = self.exchange[0];
+            loss_value = self.exchange[1];
+            correct = self.exchange[2] as usize;
+            rows = self.exchange[3] as usize;
+        }
         let penalty = loss_value - data_loss_value;
         // Steps are numbered from 1, as in the step records: step `step + 1` blew up.
         if let Some(mut f) = self.monitors.divergence(step + 1, loss_value, lr) {
@@ -210,9 +271,9 @@ impl<'a> Trainer<'a> {
                 penalty,
             });
         }
-        sums.loss += data_loss_value * self.ybuf.len() as f64;
-        sums.correct += correct_predictions(self.tape.value(scores).data(), classes, &self.ybuf);
-        sums.seen += self.ybuf.len();
+        sums.loss += data_loss_value * rows as f64;
+        sums.correct += correct;
+        sums.seen += rows;
         if self.monitors.trace_step(step) {
             for t in &self.trace {
                 let v = self.tape.value(t.output);
@@ -220,8 +281,11 @@ impl<'a> Trainer<'a> {
             }
         }
 
-        let mut grads = self.tape.backward(total)?;
+        let mut grads = within(&parallel, || self.tape.backward(total))?;
         grads.check_complete(self.model.params())?;
+        if let Some(c) = &parallel {
+            sum_gradients(&**c, self.model.params(), &mut grads, &mut self.exchange);
+        }
         if let Some(c) = config.clip_grad_norm {
             clip_gradient_norm(self.model.params(), &mut grads, c);
         }
@@ -409,10 +473,18 @@ impl<'a> Trainer<'a> {
                     stop = StopReason::Interrupted;
                     break;
                 }
-                let range = self.batches[b].clone();
+                let mut rows = &self.order[self.batches[b].clone()];
+                if let Some(c) = &self.parallel {
+                    let part = shard(rows.len(), c.rank(), c.size());
+                    self.shard = Some(RowShard {
+                        start: part.start,
+                        global_rows: rows.len(),
+                    });
+                    rows = &rows[part];
+                }
                 self.data
                     .train
-                    .fill_batch(&self.order[range], &mut self.xbuf, &mut self.ybuf)?;
+                    .fill_batch(rows, &mut self.xbuf, &mut self.ybuf)?;
                 lr = config.schedule.lr(self.progress(step));
                 let outcome = self.step(step, lr, &mut sums, sink)?;
                 let (loss, penalty) = match &outcome {
@@ -666,6 +738,41 @@ impl<'a> Trainer<'a> {
         } else {
             progress.bad_evals += 1;
             false
+        }
+    }
+}
+
+/// Runs `f` with `parallel` as the thread's collective, if there is one
+/// ([`nnc_tape::collective::scoped`]): what it records and differentiates sums across ranks.
+fn within<R>(parallel: &Option<Arc<dyn Collective>>, f: impl FnOnce() -> R) -> R {
+    match parallel {
+        Some(c) => collective::scoped(c, f),
+        None => f(),
+    }
+}
+
+/// Sums every parameter's gradient across the ranks of `c`, in the parameters' order, in one
+/// exchange through `buffer` (f64, added in rank order: the same bits on every rank).
+fn sum_gradients(
+    c: &dyn Collective,
+    params: &Parameters<f32>,
+    grads: &mut Gradients<f32>,
+    buffer: &mut Vec<f64>,
+) {
+    buffer.clear();
+    for id in params.ids() {
+        if let Some(g) = grads.param(id) {
+            buffer.extend(g.data().iter().map(|&v| v as f64));
+        }
+    }
+    c.sum(buffer);
+    let mut summed = buffer.iter();
+    for id in params.ids() {
+        if let Some(g) = grads.param_mut(id) {
+            g.data_mut()
+                .iter_mut()
+                .zip(&mut summed)
+                .for_each(|(v, &s)| *v = s as f32);
         }
     }
 }
