@@ -398,12 +398,33 @@ where
         format: common.format,
         quiet: common.quiet,
     };
-    let result = threads(common.threads).and_then(|()| dispatch(&cli, &common, &out));
-    match result {
-        Ok(code) => code,
-        Err(f) => {
-            print_failure(&f, out.json());
-            f.code
+    let (name, parallel) = cli.command.ranks();
+    let result = crate::cluster::start(name, parallel)
+        .and_then(|()| threads(common.threads))
+        .and_then(|()| dispatch(&cli, &common, &out));
+    if let Err(f) = &result {
+        print_failure(f, out.json());
+    }
+    crate::cluster::finish(&result)
+}
+
+impl Command {
+    /// The command's name, and whether it can run on several ranks (under `mpirun`).
+    fn ranks(&self) -> (&'static str, bool) {
+        match self {
+            Command::Run { .. } => ("run", true),
+            Command::Grad { .. } => ("grad", true),
+            Command::Search { .. } => ("search", true),
+            Command::Check { .. } => ("check", false),
+            Command::Gradcheck { .. } => ("gradcheck", false),
+            Command::Doctor { .. } => ("doctor", false),
+            Command::Eval { .. } => ("eval", false),
+            Command::Predict { .. } => ("predict", false),
+            Command::Export { .. } => ("export", false),
+            Command::Bench { .. } => ("bench", false),
+            Command::Compare { .. } => ("compare", false),
+            Command::List { .. } => ("list", false),
+            Command::Explain { .. } => ("explain", false),
         }
     }
 }

@@ -21,6 +21,7 @@
 //! resolved model file) is `nnc-dsl`; training, search and the babysitter are `nnc-train`.
 
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod exit;
 pub mod load;

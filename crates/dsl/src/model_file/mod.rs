@@ -264,15 +264,27 @@ impl ModelFile {
         sink: &mut dyn EventSink,
         interrupt: Option<&AtomicBool>,
     ) -> Result<RunSummary, ModelFileError> {
+        self.train_model_on(model, config, sink, interrupt, None)
+    }
+
+    /// [`ModelFile::train_model`], data-parallel with the ranks of `parallel` when given
+    /// ([`nnc_train::train_data_parallel`]; every rank makes this call).
+    pub fn train_model_on(
+        &self,
+        model: &mut Sequential<f32>,
+        config: &TrainConfig,
+        sink: &mut dyn EventSink,
+        interrupt: Option<&AtomicBool>,
+        parallel: Option<std::sync::Arc<dyn nnc_tape::collective::Collective>>,
+    ) -> Result<RunSummary, ModelFileError> {
         let data = self.train_data();
-        Ok(nnc_train::train(
-            model,
-            self.parts.compiled.model.loss,
-            data,
-            config,
-            sink,
-            interrupt,
-        )?)
+        let loss = self.parts.compiled.model.loss;
+        Ok(match parallel {
+            Some(c) => {
+                nnc_train::train_data_parallel(model, loss, data, config, sink, interrupt, c)?
+            }
+            None => nnc_train::train(model, loss, data, config, sink, interrupt)?,
+        })
     }
 }
 

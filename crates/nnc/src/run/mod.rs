@@ -26,6 +26,7 @@ pub mod sink;
 pub mod tensorboard;
 
 use crate::cli::Common;
+use crate::cluster::{self, Fingerprint};
 use crate::commands::prepare;
 use crate::exit::failure;
 use crate::exit::{CommandResult, DIVERGED, Failure, INTERRUPTED, OK};
@@ -67,9 +68,42 @@ fn record_and_checkpoint(
 /// Runs `nnc run`.
 pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> CommandResult {
     install_ctrl_c("interrupted: stopping after this step (Ctrl-C again to quit now)");
-    let file = prepare(model, Purpose::Run, fold, common, out)?;
+    let file = prepare(model, Purpose::Run, fold, common, out);
+    // Under mpirun: every rank loaded the same experiment, or none trains.
+    cluster::agree(file.as_ref().map(|f| Fingerprint::of(f, common.seed)))?;
+    let file = file?;
+    if !cluster::leads() {
+        return follow(&file);
+    }
     let dir = create_run_dir(common.out.as_deref(), &file.experiment().name)?;
     Ok(run_in(&file, &dir, common.seed, "summary", out)?.code)
+}
+
+/// The exit code of a run that ended for `stop`.
+fn exit_code(stop: &StopReason) -> i32 {
+    match stop {
+        StopReason::Diverged { .. } => DIVERGED,
+        StopReason::Interrupted => INTERRUPTED,
+        _ => OK,
+    }
+}
+
+/// A rank other than 0 of a data-parallel `nnc run`: trains its shards of every batch beside
+/// rank 0, which reports and writes; returns the exit code rank 0 returns for the same end.
+fn follow(file: &nnc_dsl::ModelFile) -> CommandResult {
+    let config = file.train_config().map_err(failure)?.clone();
+    let mut model = file.build().map_err(failure)?;
+    let summary = rayon::scope(|_| {
+        file.train_model_on(
+            &mut model,
+            &config,
+            &mut nnc_train::events::Silent,
+            Some(&INTERRUPT),
+            cluster::collective(),
+        )
+        .map_err(failure)
+    })?;
+    Ok(exit_code(&summary.stop))
 }
 
 /// Writes the model file as run (`model.nn`, its header naming `seed`) and the resolved
@@ -156,8 +190,14 @@ pub fn run_in(
     // times it: the step's products then split from a worker, which keeps the others awake
     // between them, instead of handing each product over from the main thread.
     let summary = rayon::scope(|_| {
-        file.train_model(&mut model, &config, &mut sink, Some(&INTERRUPT))
-            .map_err(failure)
+        file.train_model_on(
+            &mut model,
+            &config,
+            &mut sink,
+            Some(&INTERRUPT),
+            cluster::collective(),
+        )
+        .map_err(failure)
     })?;
     sink.finish();
 
@@ -211,13 +251,8 @@ pub fn run_in(
             "warning: the TensorBoard event file is incomplete: {e}"
         ));
     }
-    let code = match summary.stop {
-        StopReason::Diverged { .. } => DIVERGED,
-        StopReason::Interrupted => INTERRUPTED,
-        _ => OK,
-    };
     Ok(RunEnd {
-        code,
+        code: exit_code(&summary.stop),
         summary,
         test,
     })

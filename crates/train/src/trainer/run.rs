@@ -60,6 +60,10 @@ pub(super) struct Trainer<'a> {
     shard: Option<RowShard>,
     /// Scratch for the values summed across ranks each step.
     exchange: Vec<f64>,
+    /// Data-parallel: whether this rank was asked to stop (Ctrl-C) before the current step,
+    /// and whether any rank was, after it: ranks stop together, after the same step.
+    stop_asked: bool,
+    stop_agreed: bool,
 }
 
 /// Sums over the batches of an epoch.
@@ -130,6 +134,8 @@ impl<'a> Trainer<'a> {
             parallel: None,
             shard: None,
             exchange: Vec::new(),
+            stop_asked: false,
+            stop_agreed: false,
         })
     }
 
@@ -248,13 +254,19 @@ impl<'a> Trainer<'a> {
             // The global batch's losses and counts, the same on every rank (so every rank
             // takes the same decisions).
             self.exchange.clear();
-            self.exchange
-                .extend([data_loss_value, loss_value, correct as f64, rows as f64]);
+            self.exchange.extend([
+                data_loss_value,
+                loss_value,
+                correct as f64,
+                rows as f64,
+                f64::from(u8::from(self.stop_asked)),
+            ]);
             c.sum(&mut self.exchange);
             data_loss_value = self.exchange[0];
             loss_value = self.exchange[1];
             correct = self.exchange[2] as usize;
             rows = self.exchange[3] as usize;
+            self.stop_agreed = self.exchange[4] > 0.0;
         }
         let penalty = loss_value - data_loss_value;
         // Steps are numbered from 1, as in the step records: step `step + 1` blew up.
@@ -469,10 +481,14 @@ impl<'a> Trainer<'a> {
                 if step >= self.total_steps {
                     break;
                 }
-                if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                let asked = interrupt.is_some_and(|f| f.load(Ordering::Relaxed));
+                if asked && self.parallel.is_none() {
                     stop = StopReason::Interrupted;
                     break;
                 }
+                // Data-parallel ranks learn of a stop through the step's exchange, and all
+                // stop after it (one rank leaving alone would leave the others waiting).
+                self.stop_asked = asked;
                 let mut rows = &self.order[self.batches[b].clone()];
                 if let Some(c) = &self.parallel {
                     let part = shard(rows.len(), c.rank(), c.size());
@@ -510,6 +526,10 @@ impl<'a> Trainer<'a> {
                 step += 1;
                 if config.log_every_steps > 0 && step.is_multiple_of(config.log_every_steps) {
                     self.report_step(record, started, sink);
+                }
+                if self.stop_agreed {
+                    stop = StopReason::Interrupted;
+                    break;
                 }
             }
             if sums.seen == 0 {
