@@ -39,8 +39,13 @@ pub fn text_err(text: &str) {
 }
 
 /// The width of the terminal standard output (`stderr` false) or standard error is, or `None`
-/// when it is not a terminal (a pipe or a file gets lines unwrapped).
+/// when it is not a terminal (a pipe or a file gets lines unwrapped). Under a launcher
+/// (`mpirun`), rank 0's output goes through the launcher's pseudo-terminal, whose width is
+/// not the user's: lines are left unwrapped.
 pub fn terminal_width(stderr: bool) -> Option<usize> {
+    if crate::cluster::launch().is_some_and(|l| l.size > 1) {
+        return None;
+    }
     let term = if stderr {
         console::Term::stderr()
     } else {

@@ -16,6 +16,8 @@
 //! f64, so the result has the same bits on every rank and every run for a given `N`.
 
 use crate::float::Float;
+use crate::params::Parameters;
+use crate::tape::Gradients;
 use std::cell::RefCell;
 use std::sync::{Arc, Barrier, Mutex};
 
@@ -51,6 +53,14 @@ pub fn scoped<R>(collective: &Arc<dyn Collective>, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` within `collective` ([`scoped`]) when there is one, else simply runs it.
+pub fn within<R>(collective: Option<&Arc<dyn Collective>>, f: impl FnOnce() -> R) -> R {
+    match collective {
+        Some(c) => scoped(c, f),
+        None => f(),
+    }
+}
+
 /// The calling thread's current collective, if one is [`scoped`].
 pub fn current() -> Option<Arc<dyn Collective>> {
     CURRENT.with(|c| c.borrow().clone())
@@ -67,6 +77,32 @@ pub fn sum_across<T: Float>(values: &mut [T]) -> bool {
         .zip(&wide)
         .for_each(|(v, &w)| *v = T::from_f64(w));
     true
+}
+
+/// Sums every parameter's gradient across the ranks of `c`, in the parameters' order, in one
+/// exchange through `buffer` (f64, added in rank order: the same bits on every rank).
+pub fn sum_gradients<T: Float>(
+    c: &dyn Collective,
+    params: &Parameters<T>,
+    grads: &mut Gradients<T>,
+    buffer: &mut Vec<f64>,
+) {
+    buffer.clear();
+    for id in params.ids() {
+        if let Some(g) = grads.param(id) {
+            buffer.extend(g.data().iter().map(|v| v.to_f64()));
+        }
+    }
+    c.sum(buffer);
+    let mut summed = buffer.iter();
+    for id in params.ids() {
+        if let Some(g) = grads.param_mut(id) {
+            g.data_mut()
+                .iter_mut()
+                .zip(&mut summed)
+                .for_each(|(v, &s)| *v = T::from_f64(s));
+        }
+    }
 }
 
 /// The rows `[start, end)` of a global batch of `rows` that rank `rank` of `size` computes:

@@ -22,5 +22,5 @@ pub use optim::{Optimizer, OptimizerConfig};
 pub use schedule::{Every, LrSchedule, Progress, Schedule};
 pub use trainer::{
     Duration, EarlyStop, Keep, KeptWeights, Monitor, RunSummary, StepPlan, TrainConfig, TrainData,
-    TrainError, evaluate, train, train_data_parallel,
+    TrainError, check_data_parallel, evaluate, train, train_data_parallel,
 };

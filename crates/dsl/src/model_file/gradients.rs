@@ -3,9 +3,11 @@
 
 use super::{ModelFile, ModelFileError};
 use nnc_data::{BatchSize, Batcher, Dataset};
-use nnc_ops::{Activation, ForwardCtx, LayerSpec, Loss, Penalty, Sequential};
+use nnc_ops::{Activation, ForwardCtx, LayerSpec, Loss, Penalty, RowShard, Sequential};
+use nnc_tape::collective::{self, Collective};
 use nnc_tape::{Float, GradcheckOptions, GradcheckReport, GradientReport, Tape, Tensor};
 use nnc_train::trainer::step_rng;
+use std::sync::Arc;
 
 /// A model with a batch of inputs and labels.
 pub type ModelAndBatch<T> = (Sequential<T>, Tensor<T>, Vec<usize>);
@@ -142,23 +144,67 @@ pub fn gradient_pass<T: Float>(
     penalty: Option<Penalty>,
     seed: u64,
 ) -> Result<GradientPass<T>, ModelFileError> {
+    gradient_pass_on(model, x, y, loss, penalty, seed, None)
+}
+
+/// [`gradient_pass`] data-parallel with the ranks of `parallel` (every rank makes the call
+/// with the whole batch): each rank computes its contiguous shard of the rows, and the loss,
+/// batch norm's statistics and the gradients are summed across the ranks, so every rank
+/// returns the pass of the whole batch, up to the rounding of the sums.
+pub fn gradient_pass_on<T: Float>(
+    model: &mut Sequential<T>,
+    x: &Tensor<T>,
+    y: &[usize],
+    loss: Loss,
+    penalty: Option<Penalty>,
+    seed: u64,
+    parallel: Option<Arc<dyn Collective>>,
+) -> Result<GradientPass<T>, ModelFileError> {
     let mut tape = Tape::<T>::new();
-    let xv = tape.constant_from_slice(x.data(), x.shape())?;
     let mut r = step_rng(seed, 0);
     let mut ctx = ForwardCtx::train(&mut r).frozen_buffers();
-    let scores = model.forward(&mut tape, xv, &mut ctx)?;
-    let data_loss = loss.apply(&mut tape, scores, y)?;
-    let data_value = tape.value(data_loss).item()?.to_f64();
+    let (rows, features) = (x.shape()[0], x.numel() / x.shape()[0].max(1));
+    let part = match &parallel {
+        Some(c) => {
+            let part = collective::shard(rows, c.rank(), c.size());
+            ctx = ctx.sharded(RowShard {
+                start: part.start,
+                global_rows: rows,
+            });
+            part
+        }
+        None => 0..rows,
+    };
+    let mut shape = x.shape().to_vec();
+    shape[0] = part.len();
+    let xv = tape.constant_from_slice(
+        &x.data()[part.start * features..part.end * features],
+        &shape,
+    )?;
+    let y = &y[part.clone()];
+    let scores = collective::within(parallel.as_ref(), || model.forward(&mut tape, xv, &mut ctx))?;
+    let mut data_loss = loss.apply(&mut tape, scores, y)?;
+    if parallel.is_some() {
+        data_loss = tape.scale(data_loss, part.len() as f64 / rows as f64)?;
+    }
     let total = match penalty {
-        Some(p) => {
+        Some(p) if parallel.as_ref().is_none_or(|c| c.rank() == 0) => {
             let ids = model.weight_ids();
             let r = p.apply(&mut tape, model.params(), &ids)?;
             tape.add(data_loss, r)?
         }
-        None => data_loss,
+        _ => data_loss,
     };
-    let total_value = tape.value(total).item()?.to_f64();
-    let grads = tape.backward(total)?;
+    let mut values = [
+        tape.value(data_loss).item()?.to_f64(),
+        tape.value(total).item()?.to_f64(),
+    ];
+    let mut grads = collective::within(parallel.as_ref(), || tape.backward(total))?;
+    if let Some(c) = &parallel {
+        c.sum(&mut values);
+        collective::sum_gradients(&**c, model.params(), &mut grads, &mut Vec::new());
+    }
+    let [data_value, total_value] = values;
     let mut report = GradientReport::from_gradients(model.params(), &grads);
     report.scalar("loss", total_value);
     report.scalar("data_loss", data_value);

@@ -23,7 +23,9 @@ mod gradients;
 mod uses;
 
 pub use error::ModelFileError;
-pub use gradients::{DEFAULT_BATCH, GradientPass, ModelAndBatch, batch_rows, gradient_pass};
+pub use gradients::{
+    DEFAULT_BATCH, GradientPass, ModelAndBatch, batch_rows, gradient_pass, gradient_pass_on,
+};
 
 use crate::lower::{CompileOptions, Compiled, FileProbe, compile};
 use crate::{CheckOptions, Checked, Diagnostics, Experiment, Override, Purpose, Sources};

@@ -219,6 +219,13 @@ pub fn agree(loaded: Result<Fingerprint, &Failure>) -> Result<(), Failure> {
     loaded.map(|_| ()).map_err(Failure::clone)
 }
 
+/// A failure every rank reaches at the same point (a check of what they all loaded): rank 0
+/// prints it, the others stay silent, and all end normally.
+pub fn agreed(f: Failure) -> Failure {
+    AGREED.store(true, Ordering::Relaxed);
+    if leads() { f } else { Failure::silent(f.code) }
+}
+
 /// Ends the process's part in the job with `result`, returning the exit code: MPI is
 /// finalised; a rank that failed on its own (not a failure every rank agreed on) ends the
 /// whole job, after printing its error with its rank when it is not rank 0.

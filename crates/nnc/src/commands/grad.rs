@@ -8,7 +8,7 @@ use crate::exit::{CHECK_FAILED, CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
 use nnc_dsl::ModelFile;
 use nnc_dsl::Purpose;
-use nnc_dsl::model_file::{GradientPass, gradient_pass};
+use nnc_dsl::model_file::{GradientPass, gradient_pass_on};
 use nnc_ops::Sequential;
 use nnc_tape::{Float, GradcheckOptions, Tensor, Verdict};
 use nnc_train::checkpoint::save_tensors;
@@ -52,13 +52,15 @@ fn grad_in<T: Float>(file: &ModelFile, dump_dir: Option<&Path>, out: &Output) ->
     let (mut model, x, y) = file.initial_model_and_batch::<T>().map_err(failure)?;
     let compiled = file.compiled();
     let penalty = file.penalty();
-    let p = gradient_pass(
+    // Under mpirun: each rank computes its shard of the batch; the sums are the whole batch's.
+    let p = gradient_pass_on(
         &mut model,
         &x,
         &y,
         compiled.model.loss,
         penalty,
         compiled.seed,
+        crate::cluster::collective(),
     )
     .map_err(failure)?;
     let report = p.report.clone().title(file.gradient_title::<T>(y.len()));
@@ -67,7 +69,7 @@ fn grad_in<T: Float>(file: &ModelFile, dump_dir: Option<&Path>, out: &Output) ->
         "gradients",
         &serde_json::json!({ "report": report.to_string() }),
     );
-    if let Some(dir) = dump_dir {
+    if let Some(dir) = dump_dir.filter(|_| crate::cluster::leads()) {
         let mut meta = BTreeMap::new();
         meta.insert("model".to_string(), file.experiment().name.clone());
         meta.insert("loss".to_string(), compiled.model.loss.name().to_string());
@@ -94,8 +96,13 @@ pub fn grad(
     common: &Common,
     out: &Output,
 ) -> CommandResult {
-    let file = prepare(model, Purpose::Gradcheck, None, common, out)?;
-    if let Some(dir) = dump_dir {
+    let file = prepare(model, Purpose::Gradcheck, None, common, out);
+    let fingerprint = file
+        .as_ref()
+        .map(|f| crate::cluster::Fingerprint::of(f, common.seed));
+    crate::cluster::agree(fingerprint)?;
+    let file = file?;
+    if let Some(dir) = dump_dir.filter(|_| crate::cluster::leads()) {
         crate::shared::files::create_out_dir(dir, "--dump")?;
     }
     match dtype {

@@ -29,7 +29,7 @@ use crate::cli::Common;
 use crate::cluster::{self, Fingerprint};
 use crate::commands::prepare;
 use crate::exit::failure;
-use crate::exit::{CommandResult, DIVERGED, Failure, INTERRUPTED, OK};
+use crate::exit::{CommandResult, DIVERGED, Failure, INTERRUPTED, OK, USAGE};
 use crate::output::Output;
 use crate::shared::files::{create_run_dir, write};
 use crate::shared::interrupt::{INTERRUPT, install_ctrl_c};
@@ -72,6 +72,12 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
     // Under mpirun: every rank loaded the same experiment, or none trains.
     cluster::agree(file.as_ref().map(|f| Fingerprint::of(f, common.seed)))?;
     let file = file?;
+    if let Some(c) = cluster::collective() {
+        let config = file.train_config().map_err(failure)?;
+        let rows = file.compiled().data.splits.train.len();
+        nnc_train::check_data_parallel(config, rows, c.size())
+            .map_err(|e| cluster::agreed(Failure::new(USAGE, e.to_string())))?;
+    }
     if !cluster::leads() {
         return follow(&file);
     }

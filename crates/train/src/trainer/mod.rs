@@ -147,6 +147,17 @@ pub fn train_data_parallel(
         .run(sink, interrupt)
 }
 
+/// Checks that `ranks` data-parallel ranks can share the batches of `config` over `rows`
+/// training rows (every rank needs a row of every batch): the check
+/// [`train_data_parallel`] makes, for a caller that wants to fail before any rank starts.
+pub fn check_data_parallel(
+    config: &TrainConfig,
+    rows: usize,
+    ranks: usize,
+) -> Result<(), TrainError> {
+    run::check_ranks(&nnc_data::batch_ranges(rows, config.batch), ranks)
+}
+
 /// Names the operation a divergence came from and adds it to the finding's message: the first
 /// op with a non-finite value, else the op with the largest output.
 /// A traced layer's output is named after the layer (`dense2 (dense)`).

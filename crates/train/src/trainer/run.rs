@@ -19,7 +19,7 @@ use crate::schedule::Progress;
 use nnc_data::Batcher;
 use nnc_ops::{ForwardCtx, LayerOutput, Loss, RowShard, Sequential};
 use nnc_tape::collective::{self, Collective, shard};
-use nnc_tape::{Gradients, ParamId, Parameters, Tape};
+use nnc_tape::{ParamId, Tape};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -146,20 +146,7 @@ impl<'a> Trainer<'a> {
         mut self,
         collective: Arc<dyn Collective>,
     ) -> Result<Self, TrainError> {
-        let ranks = collective.size();
-        if let Some(smallest) = self.batches.iter().map(|b| b.len()).min()
-            && smallest < ranks
-        {
-            let which = if smallest == self.batches[0].len() {
-                "a batch".to_string()
-            } else {
-                "the epoch's last batch".to_string()
-            };
-            return Err(TrainError::Config(format!(
-                "{ranks} ranks share each batch, but {which} has only {smallest} rows: every \
-                 rank needs at least one; use fewer ranks or a larger `batch`"
-            )));
-        }
+        check_ranks(&self.batches, collective.size())?;
         self.parallel = Some(collective);
         Ok(self)
     }
@@ -227,7 +214,7 @@ impl<'a> Trainer<'a> {
         let parallel = self.parallel.clone();
         // Layer handles are recorded on every step (cheap, and divergence reports name the
         // layer); their values are summarised only on sampled steps.
-        let scores = within(&parallel, || {
+        let scores = collective::within(parallel.as_ref(), || {
             self.model
                 .forward_traced(&mut self.tape, x, &mut ctx, &mut self.trace)
         })?;
@@ -293,10 +280,10 @@ impl<'a> Trainer<'a> {
             }
         }
 
-        let mut grads = within(&parallel, || self.tape.backward(total))?;
+        let mut grads = collective::within(parallel.as_ref(), || self.tape.backward(total))?;
         grads.check_complete(self.model.params())?;
         if let Some(c) = &parallel {
-            sum_gradients(&**c, self.model.params(), &mut grads, &mut self.exchange);
+            collective::sum_gradients(&**c, self.model.params(), &mut grads, &mut self.exchange);
         }
         if let Some(c) = config.clip_grad_norm {
             clip_gradient_norm(self.model.params(), &mut grads, c);
@@ -762,39 +749,24 @@ impl<'a> Trainer<'a> {
     }
 }
 
-/// Runs `f` with `parallel` as the thread's collective, if there is one
-/// ([`nnc_tape::collective::scoped`]): what it records and differentiates sums across ranks.
-fn within<R>(parallel: &Option<Arc<dyn Collective>>, f: impl FnOnce() -> R) -> R {
-    match parallel {
-        Some(c) => collective::scoped(c, f),
-        None => f(),
+/// Refuses more `ranks` than the rows of the smallest of `batches`: every rank of a
+/// data-parallel step needs at least one row.
+pub(super) fn check_ranks(batches: &[Range<usize>], ranks: usize) -> Result<(), TrainError> {
+    let Some(smallest) = batches.iter().map(|b| b.len()).min() else {
+        return Ok(());
+    };
+    if smallest >= ranks {
+        return Ok(());
     }
-}
-
-/// Sums every parameter's gradient across the ranks of `c`, in the parameters' order, in one
-/// exchange through `buffer` (f64, added in rank order: the same bits on every rank).
-fn sum_gradients(
-    c: &dyn Collective,
-    params: &Parameters<f32>,
-    grads: &mut Gradients<f32>,
-    buffer: &mut Vec<f64>,
-) {
-    buffer.clear();
-    for id in params.ids() {
-        if let Some(g) = grads.param(id) {
-            buffer.extend(g.data().iter().map(|&v| v as f64));
-        }
-    }
-    c.sum(buffer);
-    let mut summed = buffer.iter();
-    for id in params.ids() {
-        if let Some(g) = grads.param_mut(id) {
-            g.data_mut()
-                .iter_mut()
-                .zip(&mut summed)
-                .for_each(|(v, &s)| *v = s as f32);
-        }
-    }
+    let which = if smallest == batches[0].len() {
+        "a batch"
+    } else {
+        "the epoch's last batch"
+    };
+    Err(TrainError::Config(format!(
+        "{ranks} ranks share each batch, but {which} has only {smallest} rows: every rank \
+         needs at least one; use fewer ranks or a larger `batch`"
+    )))
 }
 
 /// The finding of an update that made a parameter non-finite while the loss was finite.
