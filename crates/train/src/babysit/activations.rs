@@ -6,6 +6,7 @@
 //! value beyond ±0.99: the local gradient there is under 1 % of its maximum.
 
 use super::finding::{CheckKind, Finding, Severity};
+use nnc_tape::collective::Collective;
 use serde::{Deserialize, Serialize};
 
 /// What kind of output a traced layer produces, for the checks that apply to it.
@@ -116,6 +117,29 @@ impl ActivationMonitor {
         t.sum_sq += sum_sq;
         t.values += values.len() as u64;
         t.saturated += sat;
+    }
+
+    /// Sums what every rank of `c` traced into each rank's monitor, so that all hold the
+    /// statistics of the global batches (data-parallel training: each rank traces only its
+    /// shard). Every rank must call it at the same step, with the same layers traced.
+    pub fn sum_across(&mut self, c: &dyn Collective) {
+        let mut wide = Vec::new();
+        for t in &self.layers {
+            wide.extend([t.sum, t.sum_sq, t.values as f64, t.saturated as f64]);
+            wide.extend(t.ever_active.iter().map(|&a| f64::from(u8::from(a))));
+        }
+        c.sum(&mut wide);
+        let mut it = wide.into_iter();
+        for t in &mut self.layers {
+            let mut next = || it.next().unwrap_or(0.0);
+            t.sum = next();
+            t.sum_sq = next();
+            t.values = next() as u64;
+            t.saturated = next() as u64;
+            for a in t.ever_active.iter_mut() {
+                *a = next() > 0.0;
+            }
+        }
     }
 
     /// The statistics of every traced layer so far.

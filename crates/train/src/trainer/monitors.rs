@@ -8,8 +8,10 @@ use crate::babysit::{
 };
 use crate::metrics::Metrics;
 use nnc_ops::{Activation, LayerKind, LayerOutput, Loss};
+use nnc_tape::collective::Collective;
 use nnc_tape::{ParamId, Parameters, Tensor};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 /// The data-loss kind of an ops loss.
 pub(crate) fn loss_kind(loss: Loss) -> LossKind {
@@ -52,6 +54,8 @@ pub(crate) struct LiveMonitors {
     last_stats: Vec<LayerStats>,
     /// The data findings symptoms lead with.
     causes: Causes,
+    /// Data-parallel training: the ranks whose traced shards make up the global batches.
+    parallel: Option<Arc<dyn Collective>>,
 }
 
 impl LiveMonitors {
@@ -72,6 +76,26 @@ impl LiveMonitors {
             trace_every: (steps_per_epoch.max(50) / 10).max(1),
             last_stats: Vec::new(),
             causes: Causes::default(),
+            parallel: None,
+        }
+    }
+
+    /// Data-parallel: activation statistics are those of the global batches, summed across
+    /// the ranks of `c` whenever they are read.
+    pub(crate) fn set_parallel(&mut self, c: Arc<dyn Collective>) {
+        self.parallel = Some(c);
+    }
+
+    /// The activation monitor over the global batches: this rank's own, or (data-parallel)
+    /// a copy with every rank's traces summed in.
+    fn global_activations(&self) -> std::borrow::Cow<'_, ActivationMonitor> {
+        match &self.parallel {
+            Some(c) => {
+                let mut all = self.activations.clone();
+                all.sum_across(&**c);
+                std::borrow::Cow::Owned(all)
+            }
+            None => std::borrow::Cow::Borrowed(&self.activations),
         }
     }
 
@@ -148,7 +172,7 @@ impl LiveMonitors {
     /// the first window completes).
     pub(crate) fn layer_stats(&self) -> Vec<LayerStats> {
         if self.last_stats.is_empty() {
-            self.activations.stats()
+            self.global_activations().stats()
         } else {
             self.last_stats.clone()
         }
@@ -170,13 +194,16 @@ impl LiveMonitors {
             found.extend(ratios);
         }
         if step.is_multiple_of(self.activation_window) {
-            let activations = self.activations.findings(step);
+            let (activations, stats) = {
+                let window = self.global_activations();
+                (window.findings(step), window.stats())
+            };
             for f in &activations {
                 // Dead units explain the flat loss and vanishing updates that follow.
                 self.causes.add(f);
             }
             found.extend(activations);
-            self.last_stats = self.activations.stats();
+            self.last_stats = stats;
             self.activations.reset();
         }
         found.into_iter().filter_map(|f| self.once(f)).collect()
@@ -187,7 +214,7 @@ impl LiveMonitors {
         if !self.enabled || !self.last_stats.is_empty() {
             return Vec::new();
         }
-        let found = self.activations.findings(step);
+        let found = self.global_activations().findings(step);
         found.into_iter().filter_map(|f| self.once(f)).collect()
     }
 

@@ -147,6 +147,7 @@ impl<'a> Trainer<'a> {
         collective: Arc<dyn Collective>,
     ) -> Result<Self, TrainError> {
         check_ranks(&self.batches, collective.size())?;
+        self.monitors.set_parallel(Arc::clone(&collective));
         self.parallel = Some(collective);
         Ok(self)
     }
