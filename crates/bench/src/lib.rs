@@ -45,6 +45,6 @@ pub use memory::{peak_rss_kib, release_free_heap, reset_peak_rss};
 pub use nnc_tape::alloc_counter::{CountingAllocator, allocations, counting_allocator_installed};
 pub use run::{
     BenchError, BenchOptions, BenchResult, Harness, Prepared, param_checksum, run_bench,
-    run_workload, run_workload_with,
+    run_bench_on, run_workload, run_workload_with,
 };
 pub use workload::{Workload, WorkloadSpec};

@@ -5,12 +5,14 @@ use crate::workload::Workload;
 use crate::{allocations, counting_allocator_installed};
 use nnc_data::{Batcher, Dataset};
 use nnc_ops::{ForwardCtx, Loss, OpsError, Sequential};
+use nnc_tape::collective::Collective;
 use nnc_tape::{Float, Tape, TensorError};
 use nnc_train::events::Event;
 use nnc_train::trainer::step_rng;
 use nnc_train::{Duration, Progress, TrainConfig, TrainData, TrainError};
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What can go wrong in a benchmark.
@@ -155,6 +157,11 @@ pub struct BenchResult {
     /// hashes mean bit-identical weights (across thread counts, or before and after an
     /// optimisation).
     pub checksum: String,
+    /// Data-parallel ranks that shared each step (1: one process).
+    pub ranks: usize,
+    /// Data-parallel: milliseconds per step this rank spent exchanging with the others
+    /// (gradients, losses, batch-norm sums), when measured.
+    pub exchange_ms: Option<f64>,
 }
 
 impl BenchResult {
@@ -234,6 +241,22 @@ pub fn run_workload_with(w: Workload, opts: BenchOptions) -> Result<BenchResult,
 /// the call on (the peak is reset first where the platform allows); run one benchmark per
 /// process for a clean figure.
 pub fn run_bench(prepared: Prepared, opts: BenchOptions) -> Result<BenchResult, BenchError> {
+    run_bench_on(prepared, opts, None)
+}
+
+/// [`run_bench`], data-parallel with the ranks of `parallel` when given (every rank makes the
+/// call): the trainer harness runs [`nnc_train::train_data_parallel`] (the step harness has no
+/// data-parallel form and is refused).
+pub fn run_bench_on(
+    prepared: Prepared,
+    opts: BenchOptions,
+    parallel: Option<Arc<dyn Collective>>,
+) -> Result<BenchResult, BenchError> {
+    if parallel.is_some() && opts.harness == Harness::Step {
+        return Err(BenchError::Usage(
+            "several ranks time the trainer: use `--harness trainer`".into(),
+        ));
+    }
     if opts.repeats == 0 || opts.steps == 0 || opts.threads == 0 {
         return Err(BenchError::Usage(
             "steps, repeats and threads must be at least 1".into(),
@@ -253,9 +276,10 @@ pub fn run_bench(prepared: Prepared, opts: BenchOptions) -> Result<BenchResult, 
     release_free_heap();
     reset_peak_rss();
     let name = prepared.name.clone();
+    let ranks = parallel.as_ref().map_or(1, |c| c.size());
     let run = pool.install(move || match opts.harness {
         Harness::Step => time_steps(prepared, opts),
-        Harness::Trainer => time_trainer(&prepared, opts),
+        Harness::Trainer => time_trainer(&prepared, opts, parallel),
     })?;
     let peak = peak_rss_kib();
     let mut per_step: Vec<f64> = run
@@ -291,6 +315,8 @@ pub fn run_bench(prepared: Prepared, opts: BenchOptions) -> Result<BenchResult, 
             .then(|| allocs as f64 / (opts.steps as f64 * opts.repeats as f64)),
         final_loss: run.final_loss,
         checksum: format!("{:016x}", run.checksum),
+        ranks,
+        exchange_ms: None,
     })
 }
 
@@ -416,7 +442,11 @@ fn time_steps(p: Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
 
 /// [`nnc_train::train`] with the babysitter on, timed between the step events that close the
 /// warm-up and the timed window; one fresh run per repeat.
-fn time_trainer(p: &Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
+fn time_trainer(
+    p: &Prepared,
+    opts: BenchOptions,
+    parallel: Option<Arc<dyn Collective>>,
+) -> Result<Run, BenchError> {
     let mut config = p.config.clone();
     config.duration = Duration::Steps(opts.warmup + opts.steps);
     config.log_every_steps = 1;
@@ -446,7 +476,18 @@ fn time_trainer(p: &Prepared, opts: BenchOptions) -> Result<Run, BenchError> {
             }
         };
         let data = TrainData::new(&p.data, None);
-        nnc_train::train(&mut model, p.loss, data, &config, &mut sink, None)?;
+        match &parallel {
+            Some(c) => nnc_train::train_data_parallel(
+                &mut model,
+                p.loss,
+                data,
+                &config,
+                &mut sink,
+                None,
+                Arc::clone(c),
+            )?,
+            None => nnc_train::train(&mut model, p.loss, data, &config, &mut sink, None)?,
+        };
         let (Some(s), Some(e)) = (start, end) else {
             return Err(BenchError::Usage(
                 "the run stopped before the timed window ended (diverged?)".into(),

@@ -421,7 +421,7 @@ impl Command {
             Command::Eval { .. } => ("eval", false),
             Command::Predict { .. } => ("predict", false),
             Command::Export { .. } => ("export", false),
-            Command::Bench { .. } => ("bench", false),
+            Command::Bench { .. } => ("bench", true),
             Command::Compare { .. } => ("compare", false),
             Command::List { .. } => ("list", false),
             Command::Explain { .. } => ("explain", false),

@@ -74,6 +74,14 @@ pub fn rank() -> usize {
     0
 }
 
+/// Seconds this rank has spent exchanging with the others (0 in a single process).
+pub fn exchange_seconds() -> f64 {
+    #[cfg(feature = "mpi")]
+    return mpi::exchange_seconds();
+    #[cfg(not(feature = "mpi"))]
+    0.0
+}
+
 /// Whether this process prints and writes: rank 0, or a single process.
 pub fn leads() -> bool {
     rank() == 0

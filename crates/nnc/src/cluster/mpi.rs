@@ -10,6 +10,7 @@ use mpi::point_to_point::{Destination, MatchedReceiveVec, Source};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 use nnc_tape::collective::Collective;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// The world communicator of the job.
@@ -112,22 +113,97 @@ impl Collective for World {
         World::size(self)
     }
 
-    /// Every rank's values gathered to every rank, then added in rank order: the same bits
-    /// everywhere, for any MPI library (whose own `MPI_Allreduce` may add in any order).
+    /// Small sums: every rank's values gathered and added in rank order; large ones: a ring
+    /// allreduce in a fixed order ([`RING_FROM`]). The ring cuts the values into `N` chunks; in `N − 1`
+    /// steps each chunk travels once round the ring, every rank adding its own part
+    /// (reduce-scatter: chunk `c` is summed as `((v_c + v_c+1) + v_c+2) + …`, ranks taken
+    /// cyclically from `c`), then in `N − 1` more steps the finished chunks travel round again
+    /// and are copied (allgather). Each rank sends and receives `2 (N − 1)/N` of the values,
+    /// whatever `N`; every rank ends with the same bits, and a given `N` gives the same bits
+    /// on every run (the MPI library's own `MPI_Allreduce` promises neither).
     fn sum(&self, values: &mut [f64]) {
-        let n = values.len();
-        let mut all = vec![0f64; n * self.size()];
+        let n = self.size();
+        if n < 2 || values.is_empty() {
+            return;
+        }
+        let started = std::time::Instant::now();
+        if values.len() < RING_FROM {
+            self.gathered_sum(values, n);
+        } else {
+            self.ring(values, n);
+        }
+        EXCHANGE_NANOS.fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Nanoseconds this rank spent in [`Collective::sum`] so far.
+static EXCHANGE_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Seconds this rank has spent summing across the ranks (its share of a data-parallel step
+/// that is communication, waiting for the slowest rank included).
+pub fn exchange_seconds() -> f64 {
+    EXCHANGE_NANOS.load(Ordering::Relaxed) as f64 * 1e-9
+}
+
+/// From this many values on, [`Collective::sum`] is a ring allreduce (bandwidth-bound: each
+/// rank moves `2 (N − 1)/N` of the values in `2 (N − 1)` messages); below, every rank
+/// gathers every rank's values in one `MPI_Allgather` (latency-bound: about `log₂ N`
+/// message times) and adds them in rank order. Batch norm's sums and the step's losses are
+/// small; gradients are large.
+const RING_FROM: usize = 16 * 1024;
+
+impl World {
+    /// Every rank's `values` gathered to every rank, added in rank order.
+    fn gathered_sum(&self, values: &mut [f64], n: usize) {
+        let len = values.len();
+        let mut all = vec![0f64; len * n];
         self.comm.all_gather_into(&values[..], &mut all[..]);
         for (i, v) in values.iter_mut().enumerate() {
-            *v = all
-                .iter()
-                .skip(i)
-                .step_by(n.max(1))
-                .skip(1)
-                .fold(all[i], |a, b| a + b);
+            *v = (1..n).fold(all[i], |acc, r| acc + all[r * len + i]);
+        }
+    }
+
+    /// The ring allreduce of [`Collective::sum`] over `n ≥ 2` ranks.
+    fn ring(&self, values: &mut [f64], n: usize) {
+        let r = self.rank();
+        let len = values.len();
+        let chunk = move |c: usize| nnc_tape::collective::shard(len, c % n, n);
+        let next = self.comm.process_at_rank(((r + 1) % n) as i32);
+        let previous = self.comm.process_at_rank(((r + n - 1) % n) as i32);
+        let mut incoming = vec![0f64; values.len().div_ceil(n)];
+        for step in 0..n - 1 {
+            let (send, receive) = (chunk(r + n - step), chunk(r + 2 * n - step - 1));
+            let into = &mut incoming[..receive.len()];
+            mpi::point_to_point::send_receive_into_with_tags(
+                &values[send],
+                &next,
+                RING_TAG,
+                into,
+                &previous,
+                RING_TAG,
+            );
+            for (v, &got) in values[receive].iter_mut().zip(into.iter()) {
+                *v = got + *v;
+            }
+        }
+        for step in 0..n - 1 {
+            let (send, receive) = (chunk(r + 1 + n - step), chunk(r + n - step));
+            let into = &mut incoming[..receive.len()];
+            mpi::point_to_point::send_receive_into_with_tags(
+                &values[send],
+                &next,
+                RING_TAG,
+                into,
+                &previous,
+                RING_TAG,
+            );
+            values[receive].copy_from_slice(into);
         }
     }
 }
+
+/// The message tag of the ring allreduce's exchanges.
+const RING_TAG: i32 = 7;
 
 /// Where a follower's own errors go: its standard error as the launcher gave it, kept by
 /// [`silence_followers`].

@@ -4,11 +4,12 @@
 
 use super::prepare;
 use crate::cli::Common;
+use crate::cluster::{self, Fingerprint};
 use crate::exit::failure;
 use crate::exit::{CommandResult, Failure, OK, USAGE};
 use crate::output::Output;
 use clap::{Args, ValueEnum};
-use nnc_bench::{BenchError, BenchOptions, BenchResult, Harness, Prepared, run_bench};
+use nnc_bench::{BenchError, BenchOptions, BenchResult, Harness, Prepared, run_bench_on};
 use nnc_dsl::Purpose;
 use nnc_train::StepPlan;
 use std::path::{Path, PathBuf};
@@ -118,7 +119,9 @@ pub fn bench(args: &BenchArgs, common: &Common, out: &Output) -> CommandResult {
     // Only the training split, the model and the configuration leave this block: the raw data,
     // the other splits and the file's probe cache are freed before the peak memory is reset.
     let (name, rows, model, train, seed) = {
-        let file = prepare(&args.model, Purpose::Run, None, common, out)?;
+        let file = prepare(&args.model, Purpose::Run, None, common, out);
+        cluster::agree(file.as_ref().map(|f| Fingerprint::of(f, common.seed)))?;
+        let file = file?;
         let name = file.experiment().name.clone();
         let compiled = file.into_compiled();
         (
@@ -133,11 +136,18 @@ pub fn bench(args: &BenchArgs, common: &Common, out: &Output) -> CommandResult {
         return Err(Failure::new(USAGE, "the model file has no `train` section")
             .hint("add `train { optimizer sgd(lr: 0.1) … }`: the benchmark times training steps"));
     };
-    let opts = options(
+    let mut opts = options(
         args,
         StepPlan::of(&config, rows.len()).total,
         common.threads.unwrap_or_else(rayon::current_num_threads),
     )?;
+    let parallel = cluster::collective();
+    if let Some(c) = &parallel {
+        // Several ranks share the trainer's steps (the step harness has no data-parallel form).
+        opts.harness = Harness::Trainer;
+        nnc_train::check_data_parallel(&config, rows.len(), c.size())
+            .map_err(|e| cluster::agreed(Failure::new(USAGE, e.to_string())))?;
+    }
     let prepared = Prepared {
         name,
         model: model.build(seed).map_err(failure)?,
@@ -155,7 +165,12 @@ pub fn bench(args: &BenchArgs, common: &Common, out: &Output) -> CommandResult {
         opts.threads,
         if opts.threads == 1 { "" } else { "s" }
     ));
-    let result = run_bench(prepared, opts).map_err(bench_failure)?;
+    let exchanged = cluster::exchange_seconds();
+    let mut result = run_bench_on(prepared, opts, parallel).map_err(bench_failure)?;
+    if result.ranks > 1 {
+        let steps = (opts.warmup + opts.steps) * opts.repeats as u64;
+        result.exchange_ms = Some((cluster::exchange_seconds() - exchanged) * 1e3 / steps as f64);
+    }
     report(&result, out);
     Ok(OK)
 }
@@ -168,6 +183,16 @@ fn display(p: &Path) -> String {
 fn report(result: &BenchResult, out: &Output) {
     out.record("bench", result);
     out.result(&format!("{}\n{result}", BenchResult::header()));
+    if let Some(ms) = result.exchange_ms {
+        out.note(&format!(
+            "{} data-parallel ranks, each a shard of every batch ({} thread{} each); rank 0 \
+             spent {ms:.4} ms per step exchanging with the others ({:.0}% of the median step)",
+            result.ranks,
+            result.threads,
+            if result.threads == 1 { "" } else { "s" },
+            100.0 * ms / result.median_ms
+        ));
+    }
     if result.allocs_per_step.is_none() {
         out.note("allocations were not counted (the counting allocator is not installed)");
     }
