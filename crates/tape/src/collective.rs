@@ -32,6 +32,18 @@ pub trait Collective: Send + Sync {
     /// Replaces each element of `values` with its sum over all ranks, added in rank order;
     /// every rank must call it with the same length, and gets the same bits.
     fn sum(&self, values: &mut [f64]);
+
+    /// [`Collective::sum`] of f32 values, for the gradients of f32 training (half the bytes
+    /// of f64). By default through f64, rounded once at the end; an implementation may add in
+    /// f32 (and in another fixed order), as long as every rank gets the same bits.
+    fn sum_f32(&self, values: &mut [f32]) {
+        let mut wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+        self.sum(&mut wide);
+        values
+            .iter_mut()
+            .zip(&wide)
+            .for_each(|(v, &w)| *v = w as f32);
+    }
 }
 
 thread_local! {
@@ -80,7 +92,8 @@ pub fn sum_across<T: Float>(values: &mut [T]) -> bool {
 }
 
 /// Sums every parameter's gradient across the ranks of `c`, in the parameters' order, in one
-/// exchange through `buffer` (f64, added in rank order: the same bits on every rank).
+/// exchange through `buffer`: in the gradients' own precision ([`Collective::sum_f32`] for
+/// f32, [`Collective::sum`] for f64), the same bits on every rank.
 pub fn sum_gradients<T: Float>(
     c: &dyn Collective,
     params: &Parameters<T>,
@@ -93,7 +106,17 @@ pub fn sum_gradients<T: Float>(
             buffer.extend(g.data().iter().map(|v| v.to_f64()));
         }
     }
-    c.sum(buffer);
+    if T::DTYPE == crate::float::DType::F32 {
+        // Every value is an f32, so the round trip through f64 is exact.
+        let mut narrow: Vec<f32> = buffer.iter().map(|&v| v as f32).collect();
+        c.sum_f32(&mut narrow);
+        buffer
+            .iter_mut()
+            .zip(&narrow)
+            .for_each(|(b, &v)| *b = f64::from(v));
+    } else {
+        c.sum(buffer);
+    }
     let mut summed = buffer.iter();
     for id in params.ids() {
         if let Some(g) = grads.param_mut(id) {

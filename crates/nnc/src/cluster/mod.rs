@@ -113,6 +113,9 @@ impl Collective for WorldSum {
     fn sum(&self, values: &mut [f64]) {
         Collective::sum(self.0, values)
     }
+    fn sum_f32(&self, values: &mut [f32]) {
+        Collective::sum_f32(self.0, values)
+    }
 }
 
 /// Set when every rank failed the same way at the same point (they all stop and finalise),
