@@ -8,7 +8,7 @@ on 2-64 nodes over 10/25/100 Gb/s links, from the compute per step measured on o
 Model (per step of a global batch B on N ranks, one rank per node):
 
     compute(b)   = a + k*b                     fitted on two batch sizes measured on one rank
-    ring(P, N)   = 2(N-1)*alpha + 2(N-1)/N * 8P / bw      the gradients, P values in f64
+    ring(P, N)   = 2(N-1)*alpha + 2(N-1)/N * 4P / bw      the gradients, P values in f32
     small(N)     = ceil(log2 N) * alpha                   one allgather of a few values
     step(N)      = compute(B/N) + ring(P, N) + s * small(N)
     s            = 1 + 3 * (batch-norm layers)  (the losses; two forward and one backward sum each)
@@ -35,10 +35,10 @@ NODES = [2, 4, 8, 16, 32, 64]
 
 
 def ring(params, n, bw, alpha):
-    """Seconds of a ring allreduce of `params` f64 values over `n` ranks."""
+    """Seconds of a ring allreduce of `params` f32 values over `n` ranks."""
     if n < 2:
         return 0.0
-    return 2 * (n - 1) * alpha + 2 * (n - 1) / n * 8 * params / bw
+    return 2 * (n - 1) * alpha + 2 * (n - 1) / n * 4 * params / bw
 
 
 def small(n, alpha):

@@ -190,6 +190,19 @@ pub fn run_in(
 
     let mut model = file.build().map_err(failure)?;
     out.note(&report::model_line(experiment, &model));
+    if cluster::ranks() > 1 {
+        out.note(&format!(
+            "data-parallel on {} ranks: each computes a contiguous shard of every batch, with {} \
+             thread{} (rank 0 reports and writes)",
+            cluster::ranks(),
+            rayon::current_num_threads(),
+            if rayon::current_num_threads() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ));
+    }
     record_and_checkpoint(&mut config, splits.train.len(), &dir)?;
 
     // Trained on a worker of the pool (`rayon::scope` runs its body there), as `nnc bench`

@@ -185,6 +185,7 @@ impl RunReport<'_> {
             "epochs": s.epochs,
             "seconds": s.seconds,
             "steps_per_second": self.steps_per_second(),
+            "ranks": crate::cluster::ranks(),
             "initial_loss": s.initial_loss,
             "best_val": s.best_val,
             "best": s.best.as_ref().map(|b| serde_json::json!({
