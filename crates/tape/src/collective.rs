@@ -141,7 +141,7 @@ pub fn shard(rows: usize, rank: usize, size: usize) -> std::ops::Range<usize> {
     start..start + base + usize::from(rank < extra)
 }
 
-/// `size` ranks as threads of one process: [`ThreadGroup::new`] gives one handle per rank, to
+/// `size` ranks as threads of one process: [`ThreadGroup::ranks`] gives one handle per rank, to
 /// be moved to its thread. A sum waits until every rank has called it.
 pub struct ThreadGroup {
     rank: usize,
@@ -156,7 +156,7 @@ struct GroupState {
 
 impl ThreadGroup {
     /// Handles for ranks `0..size`, in rank order.
-    pub fn new(size: usize) -> Vec<Arc<dyn Collective>> {
+    pub fn ranks(size: usize) -> Vec<Arc<dyn Collective>> {
         let shared = Arc::new(GroupState {
             slots: Mutex::new(vec![Vec::new(); size]),
             arrived: Barrier::new(size),
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn a_thread_group_sums_in_rank_order_on_every_rank() {
-        let group = ThreadGroup::new(3);
+        let group = ThreadGroup::ranks(3);
         let results: Vec<Vec<f64>> = std::thread::scope(|s| {
             let handles: Vec<_> = group
                 .into_iter()

@@ -95,7 +95,7 @@ fn ranks_with(
 ) -> Vec<(Vec<f32>, RunSummary, Activations)> {
     let data = generated::spiral(100, 3, 0.2, &mut rng(0)).unwrap();
     std::thread::scope(|s| {
-        let handles: Vec<_> = ThreadGroup::new(n)
+        let handles: Vec<_> = ThreadGroup::ranks(n)
             .into_iter()
             .map(|c: Arc<dyn Collective>| {
                 let data = &data;
@@ -171,7 +171,7 @@ fn data_parallel_runs_are_bit_identical_from_run_to_run() {
 fn more_ranks_than_rows_in_a_batch_is_an_error() {
     // 300 rows in batches of 32: the epoch's last batch has 12 rows.
     let data = generated::spiral(100, 3, 0.2, &mut rng(0)).unwrap();
-    let c = ThreadGroup::new(13).remove(0);
+    let c = ThreadGroup::ranks(13).remove(0);
     let err = train_data_parallel(
         &mut model(),
         Loss::SoftmaxCrossEntropy,

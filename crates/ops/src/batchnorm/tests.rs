@@ -300,7 +300,7 @@ fn data_parallel_shards_compute_the_global_batch_statistics_and_gradients() {
     let w = randn(&[n, 4], 8);
     let whole = step_on_rows(&x, &w, 0..n);
     let parts: Vec<Vec<Vec<f64>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = ThreadGroup::new(ranks)
+        let handles: Vec<_> = ThreadGroup::ranks(ranks)
             .into_iter()
             .map(|c| {
                 let (x, w) = (&x, &w);
