@@ -560,7 +560,10 @@ const MAX_THREADS: usize = 1024;
 
 /// Sets up the worker threads `--threads` asks for.
 fn threads(n: Option<usize>) -> Result<(), Failure> {
-    let Some(n) = n else { return Ok(()) };
+    // Several ranks on one machine share its cores (unless told otherwise).
+    let Some(n) = n.or_else(crate::cluster::cores_per_rank) else {
+        return Ok(());
+    };
     if n == 0 || n > MAX_THREADS {
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
         return Err(Failure::new(

@@ -56,6 +56,21 @@ pub fn launch() -> Option<Launch> {
     })
 }
 
+/// The default threads of a rank that shares its machine with other ranks of the job: the
+/// cores divided among the ranks on this node (OpenMPI's `OMPI_COMM_WORLD_LOCAL_SIZE`,
+/// MPICH's `MPI_LOCALNRANKS`, Slurm's `SLURM_STEP_TASKS_PER_NODE` when uniform); `None` with
+/// one rank per node or no launcher (all cores, as in one process).
+pub fn cores_per_rank() -> Option<usize> {
+    launch().filter(|l| l.size > 1)?;
+    let var = |name: &str| std::env::var(name).ok()?.trim().parse::<usize>().ok();
+    let local = var("OMPI_COMM_WORLD_LOCAL_SIZE")
+        .or_else(|| var("MPI_LOCALNRANKS"))
+        .or_else(|| var("SLURM_STEP_TASKS_PER_NODE"))
+        .filter(|&l| l > 1)?;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    Some((cores / local).max(1))
+}
+
 /// Whether the job has several ranks (MPI initialised by [`start`]).
 pub fn ranks() -> usize {
     #[cfg(feature = "mpi")]
