@@ -155,6 +155,16 @@ fn a_short_data_parallel_run_trains_the_model_one_process_trains() {
     }
     // Only rank 0 wrote a run directory, and the checkpoints are there.
     assert!(two.join("checkpoints/last.safetensors").exists());
+    // A run directory rank 0 cannot use stops every rank, said once.
+    let out_s = two.display().to_string();
+    let again = mpirun(2, &["run", "models/deep_bn.nn", "--out", &out_s]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert_eq!(
+        again.stderr.matches("already holds a run").count(),
+        1,
+        "{}",
+        again.stderr
+    );
 }
 
 #[test]

@@ -245,6 +245,30 @@ pub fn agree(loaded: Result<Fingerprint, &Failure>) -> Result<(), Failure> {
     loaded.map(|_| ()).map_err(Failure::clone)
 }
 
+/// Runs `f` on rank 0 alone (creating a directory, say) and tells every rank how it went:
+/// `Some(value)` on rank 0, `None` on the others; when `f` fails, every rank fails with its
+/// exit code, rank 0 alone printing why. In a single process, simply `f`.
+pub fn on_leader<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<Option<T>, Failure> {
+    #[cfg(feature = "mpi")]
+    if let Some(world) = mpi::world()
+        && world.size() > 1
+    {
+        let result = (world.rank() == 0).then(f).transpose();
+        let code = result.as_ref().err().map_or(0, |f| f.code);
+        let leader_code = i32::from_le_bytes(
+            world.all_gather(&code.to_le_bytes())[0]
+                .as_slice()
+                .try_into()
+                .unwrap_or_default(),
+        );
+        if leader_code != 0 {
+            return Err(agreed(result.err().unwrap_or(Failure::silent(leader_code))));
+        }
+        return result;
+    }
+    f().map(Some)
+}
+
 /// A failure every rank reaches at the same point (a check of what they all loaded): rank 0
 /// prints it, the others stay silent, and all end normally.
 pub fn agreed(f: Failure) -> Failure {

@@ -78,11 +78,13 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         nnc_train::check_data_parallel(config, rows, c.size())
             .map_err(|e| cluster::agreed(Failure::new(USAGE, e.to_string())))?;
     }
-    if !cluster::leads() {
-        return follow(&file);
+    // Rank 0 makes the run directory; if it cannot, no rank trains.
+    let dir =
+        cluster::on_leader(|| create_run_dir(common.out.as_deref(), &file.experiment().name))?;
+    match dir {
+        Some(dir) => Ok(run_in(&file, &dir, common.seed, "summary", out)?.code),
+        None => follow(&file),
     }
-    let dir = create_run_dir(common.out.as_deref(), &file.experiment().name)?;
-    Ok(run_in(&file, &dir, common.seed, "summary", out)?.code)
 }
 
 /// The exit code of a run that ended for `stop`.
