@@ -375,6 +375,7 @@ fn a_diverged_trial_round_trips_through_json() {
             kept_epoch: None,
             seconds: 0.1,
         },
+        rank: None,
     };
     let line = serde_json::to_string(&record).unwrap();
     assert!(line.contains("\"metric\":null"), "{line}");
@@ -447,6 +448,7 @@ fn equal_metrics_are_ranked_by_validation_loss_and_unfinished_trials_last() {
             kept_epoch: None,
             seconds: 0.0,
         },
+        rank: None,
     };
     let mut records = [
         record(0, TrialStatus::Diverged, f64::NAN, None),
@@ -724,6 +726,7 @@ fn trial_numbers_in_json_are_the_numbers_people_read() {
             promoted_from: Some(4),
         },
         outcome: TrialOutcome::failed("x"),
+        rank: None,
     };
     let line = serde_json::to_string(&record).unwrap();
     assert!(line.contains("\"trial\":28"), "{line}");

@@ -76,7 +76,15 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         return follow(&file);
     }
     let dir = create_run_dir(common.out.as_deref(), &file.experiment().name)?;
-    Ok(run_in(&file, &dir, common.seed, "summary", out)?.code)
+    Ok(run_in(
+        &file,
+        &dir,
+        common.seed,
+        "summary",
+        cluster::collective(),
+        out,
+    )?
+    .code)
 }
 
 /// The exit code of a run that ended for `stop`.
@@ -145,12 +153,14 @@ pub struct RunEnd {
 /// Trains `file` into the run directory `dir` (made by the caller): the resolved model file
 /// (its header naming `seed`, a `--seed` given), metrics, weights, summary and plots; prints
 /// the run as `nnc run` does, its summary as a `record` record with `--format json`
-/// (`summary`; `refit` for `nnc search`'s refit, which runs this way).
+/// (`summary`; `refit` for `nnc search`'s refit, which runs this way). With `ranks` (the
+/// job's [`cluster::collective`]), the ranks train data-parallel; `None` trains here alone.
 pub fn run_in(
     file: &nnc_dsl::ModelFile,
     dir: &Path,
     seed: Option<u64>,
     record: &str,
+    ranks: Option<std::sync::Arc<dyn nnc_tape::collective::Collective>>,
     out: &Output,
 ) -> Result<RunEnd, Failure> {
     let compiled = file.compiled();
@@ -190,14 +200,8 @@ pub fn run_in(
     // times it: the step's products then split from a worker, which keeps the others awake
     // between them, instead of handing each product over from the main thread.
     let summary = rayon::scope(|_| {
-        file.train_model_on(
-            &mut model,
-            &config,
-            &mut sink,
-            Some(&INTERRUPT),
-            cluster::collective(),
-        )
-        .map_err(failure)
+        file.train_model_on(&mut model, &config, &mut sink, Some(&INTERRUPT), ranks)
+            .map_err(failure)
     })?;
     sink.finish();
 
