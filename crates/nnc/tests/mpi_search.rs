@@ -1,8 +1,9 @@
 #![cfg(feature = "mpi")]
 //! `mpirun -np N nnc search` (cargo feature `mpi`): the ranks' `trials.jsonl` equals a single
 //! process's (`--jobs 1`) apart from the timings and the rank that ran each trial — a random
-//! search in two stages on 2 and 3 ranks, successive halving, and a search resumed on 3 ranks
-//! from a partial `trials.jsonl`. Needs `mpirun` (OpenMPI) on the path.
+//! search in two stages on 2 and 3 ranks, successive halving, and searches resumed on 3 ranks
+//! from a partial `trials.jsonl` (cut short, or left by a search stopped with `SIGUSR1`,
+//! which `mpirun` forwards to every rank). Needs `mpirun` (OpenMPI) on the path.
 
 mod common;
 
@@ -146,6 +147,53 @@ fn successive_halving_on_3_ranks_records_what_one_process_records() {
     let out = dir.join("np3");
     expect(on_ranks(3, model, &args, &out), 0);
     check_same(3, &reference, &trials(&out));
+}
+
+/// Lines in `trials.jsonl` of `dir` (0 while it is missing).
+fn finished_trials(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("trials.jsonl")).map_or(0, |t| t.lines().count())
+}
+
+#[test]
+fn a_search_stopped_with_sigusr1_keeps_its_trials_and_resumes_on_other_ranks() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = scratch("mpi-search-usr1");
+    let model = "crates/nnc/tests/search_files/slow.nn";
+    expect(single(model, &[], &dir.join("one")), 0);
+    let reference = trials(&dir.join("one"));
+    assert_eq!(reference.len(), 6);
+    // mpirun ends the job at once on Ctrl-C, but forwards SIGUSR1 to every rank: the running
+    // trials finish and are kept, and the search ends as an interrupted one (exit code 130).
+    let out = dir.join("np2");
+    let mut command = on_ranks(2, model, &[], &out);
+    let child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while finished_trials(&out) < 1 && start.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let sent = Command::new("kill")
+        .args(["-USR1", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let ended = child.wait_with_output().unwrap();
+    let printed = String::from_utf8_lossy(&ended.stdout);
+    assert_eq!(ended.status.code(), Some(130), "{printed}");
+    assert!(printed.contains("interrupted"), "{printed}");
+    let kept = trials(&out);
+    assert!(
+        !kept.is_empty() && kept.len() < 6,
+        "{} trials kept",
+        kept.len()
+    );
+    assert_eq!(comparable(&kept), comparable(&reference[..kept.len()]));
+    // 3 ranks run the rest.
+    expect(on_ranks(3, model, &["--resume"], &out), 0);
+    assert_eq!(comparable(&trials(&out)), comparable(&reference));
 }
 
 #[test]

@@ -19,9 +19,10 @@
 //! the trials out one at a time to whichever rank is free — itself included — each rank running
 //! one trial at a time on `--threads` threads (`--jobs` above 1 is refused). The records are
 //! the single process's, in the same order, with the `rank` that ran each; the trials write no
-//! TensorBoard event files. Ctrl-C (which reaches every rank) stops the handing out; the
-//! running trials finish and are kept. The other ranks leave when the search is over; the
-//! refit, if any, runs on rank 0 alone.
+//! TensorBoard event files. `SIGUSR1`, which `mpirun` forwards to every rank (on Ctrl-C it
+//! kills the job instead), or SIGINT sent to rank 0 itself stops the handing out; the running
+//! trials finish and are kept. The other ranks leave when the search is over; the refit, if
+//! any, runs on rank 0 alone.
 
 pub mod boards;
 #[cfg(feature = "mpi")]
@@ -72,6 +73,10 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
         "interrupted: letting the running trials finish; finished trials are kept in trials.jsonl \
          (Ctrl-C again to quit now; --resume continues)",
     );
+    #[cfg(feature = "mpi")]
+    if cluster::ranks() > 1 {
+        crate::shared::interrupt::install_usr1();
+    }
     let prepared = prepare(args, common, out);
     // Under mpirun: every rank loaded the same search, or none runs.
     cluster::agree(prepared.as_ref().map(|p| p.2))?;
