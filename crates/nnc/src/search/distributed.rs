@@ -37,7 +37,7 @@ const TRIAL: i32 = 3;
 const STOP: i32 = 4;
 
 /// The longest nap between two looks for a message.
-const LONGEST_NAP: Duration = Duration::from_millis(2);
+const LONGEST_NAP: Duration = Duration::from_micros(500);
 
 /// Waits with growing naps (from 50 µs up to [`LONGEST_NAP`]) until `poll` finds something.
 fn wait_for<T>(mut poll: impl FnMut() -> Option<T>) -> T {
