@@ -1,9 +1,10 @@
-#![cfg(feature = "mpi")]
 //! `mpirun -np N nnc search` (cargo feature `mpi`): the ranks' `trials.jsonl` equals a single
 //! process's (`--jobs 1`) apart from the timings and the rank that ran each trial — a random
 //! search in two stages on 2 and 3 ranks, successive halving, and searches resumed on 3 ranks
 //! from a partial `trials.jsonl` (cut short, or left by a search stopped with `SIGUSR1`,
 //! which `mpirun` forwards to every rank). Needs `mpirun` (OpenMPI) on the path.
+
+#![cfg(feature = "mpi")]
 
 mod common;
 
