@@ -185,6 +185,8 @@ fn a_search_stopped_with_sigusr1_keeps_its_trials_and_resumes_on_other_ranks() {
     let printed = String::from_utf8_lossy(&ended.stdout);
     assert_eq!(ended.status.code(), Some(130), "{printed}");
     assert!(printed.contains("interrupted"), "{printed}");
+    let said = String::from_utf8_lossy(&ended.stderr);
+    assert!(said.contains("interrupted (SIGUSR1)"), "{said}");
     let kept = trials(&out);
     assert!(
         !kept.is_empty() && kept.len() < 6,

@@ -157,6 +157,22 @@ struct Local {
 pub struct RankExecutor<'w> {
     workers: &'w mut Workers,
     local: Local,
+    /// Whether the stop was acknowledged on the terminal.
+    told: bool,
+}
+
+impl RankExecutor<'_> {
+    /// Says once that the search stops, unless Ctrl-C's handler said it (`SIGUSR1` sets the
+    /// flag silently).
+    fn tell_stop(&mut self) {
+        if !self.told && !crate::shared::interrupt::pressed() {
+            crate::output::line_err(
+                "\ninterrupted (SIGUSR1): letting the running trials finish; finished trials are \
+                 kept in trials.jsonl (--resume continues)",
+            );
+        }
+        self.told = true;
+    }
 }
 
 impl TrialExecutor for RankExecutor<'_> {
@@ -170,6 +186,9 @@ impl TrialExecutor for RankExecutor<'_> {
         let mut running = 0usize;
         loop {
             let stopping = interrupt.is_some_and(|f| f.load(Ordering::Relaxed));
+            if stopping {
+                self.tell_stop();
+            }
             while !stopping && next < todo.len() {
                 if !self.local.busy && self.local.to.send(todo[next].clone()).is_ok() {
                     self.local.busy = true;
@@ -233,6 +252,7 @@ pub fn lead(
                 from,
                 busy: false,
             },
+            told: false,
         };
         // Dropping the executor closes the trial thread's channel: the thread ends.
         run_search_with(plan, &mut executor, resume, interrupt, on_record)

@@ -26,6 +26,12 @@ pub(crate) fn install_ctrl_c(first: &'static str) {
     });
 }
 
+/// Whether Ctrl-C was pressed (its message printed), rather than [`INTERRUPT`] set otherwise.
+#[cfg(feature = "mpi")]
+pub(crate) fn pressed() -> bool {
+    PRESSES.load(Ordering::SeqCst) > 0
+}
+
 /// Makes `SIGUSR1` ask the running command to stop cleanly, as a first Ctrl-C does (without its
 /// message): `mpirun` ends the whole job at once on Ctrl-C (SIGINT reaches `mpirun` alone, and
 /// it kills the ranks) but forwards `SIGUSR1` to every rank, so `kill -USR1 <mpirun's pid>`
