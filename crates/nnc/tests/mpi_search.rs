@@ -211,3 +211,25 @@ fn jobs_above_one_is_refused_on_several_ranks() {
     );
     assert!(!out.exists(), "nothing is written");
 }
+
+#[test]
+fn ranks_that_loaded_different_searches_are_refused_before_anything_runs() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = scratch("mpi-search-differ");
+    let out = dir.join("s");
+    // Two programs in one job (MPMD): rank 1 overrides a param rank 0 does not.
+    let mut command = on_ranks(1, "models/search.nn", &["--set", "n_epochs=3"], &out);
+    command
+        .args([":", "-np", "1"])
+        .arg(env!("CARGO_BIN_EXE_nnc"))
+        .args(["search", "models/search.nn", "--threads", "1", "--out"])
+        .arg(&out)
+        .args(["--set", "n_epochs=4"]);
+    let printed = expect(command, 1);
+    assert!(
+        printed.contains("the ranks did not load the same experiment")
+            && printed.contains("differ on ranks 1"),
+        "{printed}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}

@@ -185,15 +185,16 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// The fingerprint of a loaded model file.
     pub fn of(file: &nnc_dsl::ModelFile, seed: Option<u64>) -> Fingerprint {
-        Fingerprint::of_parts(file.text(), file.overrides(), file.compiled(), seed)
+        Fingerprint::of_parts(file.text(), file.overrides(), Some(file.compiled()), seed)
     }
 
-    /// The fingerprint of a model file's text, its `--set` overrides, what it lowered to and
-    /// the seed (`nnc search`, which keeps the parts rather than a [`nnc_dsl::ModelFile`]).
+    /// The fingerprint of a model file's text, its `--set` overrides, what it lowered to (no
+    /// data without it) and the seed (`nnc search`, which keeps the parts rather than a
+    /// [`nnc_dsl::ModelFile`]).
     pub fn of_parts(
         text: &str,
         overrides: &[nnc_dsl::Override],
-        compiled: &nnc_dsl::lower::Compiled,
+        compiled: Option<&nnc_dsl::lower::Compiled>,
         seed: Option<u64>,
     ) -> Fingerprint {
         let crc = crc::Crc::<u64>::new(&crc::CRC_64_ECMA_182);
@@ -201,8 +202,8 @@ impl Fingerprint {
         model.update(text.as_bytes());
         model.update(format!("{overrides:?}{seed:?}").as_bytes());
         let mut data = crc.digest();
-        let splits = &compiled.data.splits;
-        for split in [&splits.train, &splits.val, &splits.test] {
+        let splits = compiled.map(|c| &c.data.splits);
+        for split in splits.iter().flat_map(|s| [&s.train, &s.val, &s.test]) {
             for v in split.inputs().data() {
                 data.update(&v.to_le_bytes());
             }

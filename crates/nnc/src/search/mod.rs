@@ -113,11 +113,15 @@ fn prepare(
     let loaded = load::load(args.model, &common.set, Purpose::Search, true, out)?;
     let space = search_space(args, &loaded, out)?;
     let fingerprint = if cluster::ranks() > 1 {
-        // The data as the file's defaults lower it (a failure here is the trials' to report).
+        // The data as the file's defaults lower it (a failure here is the trials' to report:
+        // the text, overrides and seed are compared all the same).
         let compiled = load::lower(&loaded, None, None).ok();
-        compiled.map_or_else(Fingerprint::default, |c| {
-            Fingerprint::of_parts(&loaded.text, &loaded.overrides, &c, common.seed)
-        })
+        Fingerprint::of_parts(
+            &loaded.text,
+            &loaded.overrides,
+            compiled.as_ref(),
+            common.seed,
+        )
     } else {
         Fingerprint::default()
     };
