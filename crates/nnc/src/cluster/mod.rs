@@ -231,13 +231,6 @@ pub fn agree(loaded: Result<Fingerprint, &Failure>) -> Result<(), Failure> {
     loaded.map(|_| ()).map_err(Failure::clone)
 }
 
-/// Records that every rank knows how the job ends from here on (e.g. rank 0 told the others
-/// to stop and they did): a later failure of this rank is its own to report, and ends the
-/// job normally instead of aborting it.
-pub fn settled() {
-    AGREED.store(true, Ordering::Relaxed);
-}
-
 /// Ends the process's part in the job with `result`, returning the exit code: MPI is
 /// finalised; a rank that failed on its own (not a failure every rank agreed on) ends the
 /// whole job, after printing its error with its rank when it is not rank 0.
@@ -260,4 +253,11 @@ pub fn finish(result: &Result<i32, Failure>) -> i32 {
         mpi::finish();
     }
     code
+}
+
+/// Records that every rank knows how the job ends from here on (e.g. rank 0 told the others
+/// to stop and they did): a later failure of this rank is its own to report, and ends the
+/// job normally instead of aborting it.
+pub fn settled() {
+    AGREED.store(true, Ordering::Relaxed);
 }
