@@ -76,15 +76,7 @@ pub fn run(model: &Path, fold: Option<usize>, common: &Common, out: &Output) -> 
         return follow(&file);
     }
     let dir = create_run_dir(common.out.as_deref(), &file.experiment().name)?;
-    Ok(run_in(
-        &file,
-        &dir,
-        common.seed,
-        "summary",
-        cluster::collective(),
-        out,
-    )?
-    .code)
+    Ok(run_in(&file, &dir, common.seed, "summary", out)?.code)
 }
 
 /// The exit code of a run that ended for `stop`.
@@ -153,9 +145,21 @@ pub struct RunEnd {
 /// Trains `file` into the run directory `dir` (made by the caller): the resolved model file
 /// (its header naming `seed`, a `--seed` given), metrics, weights, summary and plots; prints
 /// the run as `nnc run` does, its summary as a `record` record with `--format json`
-/// (`summary`; `refit` for `nnc search`'s refit, which runs this way). With `ranks` (the
-/// job's [`cluster::collective`]), the ranks train data-parallel; `None` trains here alone.
+/// (`summary`; `refit` for `nnc search`'s refit, which runs this way). Under mpirun the ranks
+/// train data-parallel ([`cluster::collective`]).
 pub fn run_in(
+    file: &nnc_dsl::ModelFile,
+    dir: &Path,
+    seed: Option<u64>,
+    record: &str,
+    out: &Output,
+) -> Result<RunEnd, Failure> {
+    run_in_with(file, dir, seed, record, cluster::collective(), out)
+}
+
+/// [`run_in`] on `ranks` (the job's [`cluster::collective`], data-parallel), or with `None`
+/// on this process alone (`nnc search`'s refit, once the other ranks have left).
+pub fn run_in_with(
     file: &nnc_dsl::ModelFile,
     dir: &Path,
     seed: Option<u64>,

@@ -9,7 +9,7 @@ use super::report::RefitEnd;
 use crate::cli::Common;
 use crate::exit::Failure;
 use crate::output::Output;
-use crate::run::run_in;
+use crate::run::run_in_with;
 use nnc_dsl::Purpose;
 use nnc_train::search::TrialRecord;
 use std::path::Path;
@@ -39,7 +39,7 @@ pub fn refit(
     let dir = search_dir.join(REFIT_DIR);
     crate::shared::files::create_out_dir(&dir, "the refit")?;
     // On rank 0 alone: under mpirun the other ranks have left once the search was over.
-    let end = run_in(&file, &dir, None, "refit", None, out)?;
+    let end = run_in_with(&file, &dir, None, "refit", None, out)?;
     Ok(RefitEnd {
         dir,
         train_rows: file.compiled().data.splits.train.len(),
