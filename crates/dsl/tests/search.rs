@@ -290,6 +290,7 @@ fn a_refit_of_an_early_stopped_trial_trains_to_its_best_epoch() {
             kept_epoch,
             ..TrialOutcome::failed("")
         },
+        rank: None,
     };
     let refit = |r: &TrialRecord| nnc_dsl::search::refit_length(r, &checked.experiment);
     // Trained the whole budget: the refit trains it too.

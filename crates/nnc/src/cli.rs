@@ -287,6 +287,8 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         trials: Option<u64>,
         /// Trials run at once, each on one thread (default: the number of worker threads).
+        /// Under mpirun each rank runs one trial at a time on --threads threads, and --jobs
+        /// above 1 is refused.
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
         /// Continue the search in --out (default: the model's latest search directory),

@@ -6,8 +6,8 @@ use nnc_ops::{Activation, Init, LayerSpec, Loss, Penalty, Sequential};
 use nnc_tape::rng;
 use nnc_train::events::{Silent, StopReason};
 use nnc_train::search::{
-    Choice, Dim, Dist, Goal, SearchPlan, Stage, Strategy, TrialOutcome, TrialRecord, TrialSpec,
-    TrialStatus, Value, run_search,
+    Choice, Dim, Dist, Goal, SearchPlan, Stage, Strategy, TrialExecutor, TrialOutcome, TrialRecord,
+    TrialSpec, TrialStatus, Value, run_search, run_search_with, run_trial,
 };
 use nnc_train::{Duration, OptimizerConfig, TrainConfig, TrainData, train};
 use std::sync::OnceLock;
@@ -351,6 +351,71 @@ fn an_interrupted_search_resumes_to_the_same_trials() {
     assert_eq!(jsonl(&resumed.records), jsonl(&whole.records));
 }
 
+/// An executor that runs a stage's trials last first, as another process might finish them,
+/// and counts the trials it was asked for.
+struct Backwards {
+    asked: Vec<usize>,
+}
+
+impl TrialExecutor for Backwards {
+    fn run_trials(
+        &mut self,
+        todo: &[TrialSpec],
+        interrupt: Option<&AtomicBool>,
+        finished: &mut dyn FnMut(TrialRecord),
+    ) {
+        self.asked.push(todo.len());
+        for spec in todo.iter().rev() {
+            if interrupt.is_some_and(|f| f.load(Ordering::SeqCst)) {
+                return;
+            }
+            let mut record = run_trial(&synthetic, spec);
+            record.rank = Some(spec.id % 3);
+            finished(record);
+        }
+    }
+}
+
+#[test]
+fn any_executor_gives_the_records_of_the_threads_in_trial_order() {
+    let plan = staged_plan();
+    let threads = run_search(&plan, 2, &[], &synthetic, None, &mut |_, _| {}).unwrap();
+    let mut executor = Backwards { asked: Vec::new() };
+    let mut delivered = Vec::new();
+    let other = run_search_with(&plan, &mut executor, &[], None, &mut |r, fresh| {
+        assert!(fresh);
+        delivered.push(r.spec.id);
+    })
+    .unwrap();
+    // One call per stage, each once the stage before is in; records in trial order.
+    assert_eq!(executor.asked, [20, 10]);
+    assert_eq!(delivered, (0..30).collect::<Vec<_>>());
+    let without_rank = |records: &[TrialRecord]| {
+        let mut records = records.to_vec();
+        records.iter_mut().for_each(|r| r.rank = None);
+        records
+    };
+    assert_eq!(without_rank(&other.records), threads.records);
+    assert_eq!(other.best, threads.best);
+    // The rank is in the JSON only when known.
+    let line = serde_json::to_string(&other.records[4]).unwrap();
+    assert!(line.contains("\"rank\":1"), "{line}");
+    assert!(!jsonl(&threads.records).contains("rank"));
+
+    // Resumed from 25 records, the executor is asked for the 5 missing ones only.
+    let mut executor = Backwards { asked: Vec::new() };
+    let resumed = run_search_with(
+        &plan,
+        &mut executor,
+        &threads.records[..25],
+        None,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(executor.asked, [5]);
+    assert_eq!(without_rank(&resumed.records), threads.records);
+}
+
 #[test]
 fn a_diverged_trial_round_trips_through_json() {
     let record = TrialRecord {
@@ -375,6 +440,7 @@ fn a_diverged_trial_round_trips_through_json() {
             kept_epoch: None,
             seconds: 0.1,
         },
+        rank: None,
     };
     let line = serde_json::to_string(&record).unwrap();
     assert!(line.contains("\"metric\":null"), "{line}");
@@ -447,6 +513,7 @@ fn equal_metrics_are_ranked_by_validation_loss_and_unfinished_trials_last() {
             kept_epoch: None,
             seconds: 0.0,
         },
+        rank: None,
     };
     let mut records = [
         record(0, TrialStatus::Diverged, f64::NAN, None),
@@ -724,6 +791,7 @@ fn trial_numbers_in_json_are_the_numbers_people_read() {
             promoted_from: Some(4),
         },
         outcome: TrialOutcome::failed("x"),
+        rank: None,
     };
     let line = serde_json::to_string(&record).unwrap();
     assert!(line.contains("\"trial\":28"), "{line}");

@@ -211,13 +211,25 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// The fingerprint of a loaded model file.
     pub fn of(file: &nnc_dsl::ModelFile, seed: Option<u64>) -> Fingerprint {
+        Fingerprint::of_parts(file.text(), file.overrides(), Some(file.compiled()), seed)
+    }
+
+    /// The fingerprint of a model file's text, its `--set` overrides, what it lowered to (no
+    /// data without it) and the seed (`nnc search`, which keeps the parts rather than a
+    /// [`nnc_dsl::ModelFile`]).
+    pub fn of_parts(
+        text: &str,
+        overrides: &[nnc_dsl::Override],
+        compiled: Option<&nnc_dsl::lower::Compiled>,
+        seed: Option<u64>,
+    ) -> Fingerprint {
         let crc = crc::Crc::<u64>::new(&crc::CRC_64_ECMA_182);
         let mut model = crc.digest();
-        model.update(file.text().as_bytes());
-        model.update(format!("{:?}{seed:?}", file.overrides()).as_bytes());
+        model.update(text.as_bytes());
+        model.update(format!("{overrides:?}{seed:?}").as_bytes());
         let mut data = crc.digest();
-        let splits = &file.compiled().data.splits;
-        for split in [&splits.train, &splits.val, &splits.test] {
+        let splits = compiled.map(|c| &c.data.splits);
+        for split in splits.iter().flat_map(|s| [&s.train, &s.val, &s.test]) {
             for v in split.inputs().data() {
                 data.update(&v.to_le_bytes());
             }
@@ -298,4 +310,11 @@ pub fn finish(result: &Result<i32, Failure>) -> i32 {
         mpi::finish();
     }
     code
+}
+
+/// Records that every rank knows how the job ends from here on (e.g. rank 0 told the others
+/// to stop and they did): a later failure of this rank is its own to report, and ends the
+/// job normally instead of aborting it.
+pub fn settled() {
+    AGREED.store(true, Ordering::Relaxed);
 }

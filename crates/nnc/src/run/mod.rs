@@ -153,12 +153,26 @@ pub struct RunEnd {
 /// Trains `file` into the run directory `dir` (made by the caller): the resolved model file
 /// (its header naming `seed`, a `--seed` given), metrics, weights, summary and plots; prints
 /// the run as `nnc run` does, its summary as a `record` record with `--format json`
-/// (`summary`; `refit` for `nnc search`'s refit, which runs this way).
+/// (`summary`; `refit` for `nnc search`'s refit, which runs this way). Under mpirun the ranks
+/// train data-parallel ([`cluster::collective`]).
 pub fn run_in(
     file: &nnc_dsl::ModelFile,
     dir: &Path,
     seed: Option<u64>,
     record: &str,
+    out: &Output,
+) -> Result<RunEnd, Failure> {
+    run_in_with(file, dir, seed, record, cluster::collective(), out)
+}
+
+/// [`run_in`] on `ranks` (the job's [`cluster::collective`], data-parallel), or with `None`
+/// on this process alone (`nnc search`'s refit, once the other ranks have left).
+pub fn run_in_with(
+    file: &nnc_dsl::ModelFile,
+    dir: &Path,
+    seed: Option<u64>,
+    record: &str,
+    ranks: Option<std::sync::Arc<dyn nnc_tape::collective::Collective>>,
     out: &Output,
 ) -> Result<RunEnd, Failure> {
     let compiled = file.compiled();
@@ -211,14 +225,8 @@ pub fn run_in(
     // times it: the step's products then split from a worker, which keeps the others awake
     // between them, instead of handing each product over from the main thread.
     let summary = rayon::scope(|_| {
-        file.train_model_on(
-            &mut model,
-            &config,
-            &mut sink,
-            Some(&INTERRUPT),
-            cluster::collective(),
-        )
-        .map_err(failure)
+        file.train_model_on(&mut model, &config, &mut sink, Some(&INTERRUPT), ranks)
+            .map_err(failure)
     })?;
     sink.finish();
 

@@ -12,13 +12,27 @@
 //!
 //! Ctrl-C lets the running trials finish and keeps every finished one in `trials.jsonl`;
 //! `--resume` runs only the trials that are missing.
+//!
+//! Under `mpirun -np N nnc search` (cargo feature `mpi`; [`distributed`]) every rank loads
+//! the file and the ranks compare what they loaded ([`cluster::agree`]); rank 0 then leads: it
+//! alone makes (or, with `--resume`, reads) the search directory, prints and writes, and hands
+//! the trials out one at a time to whichever rank is free — itself included — each rank running
+//! one trial at a time on `--threads` threads (`--jobs` above 1 is refused). The records are
+//! the single process's, in the same order, with the `rank` that ran each; the trials write no
+//! TensorBoard event files. `SIGUSR1`, which `mpirun` forwards to every rank (on Ctrl-C it
+//! kills the job instead), or SIGINT sent to rank 0 itself stops the handing out; the running
+//! trials finish and are kept. The other ranks leave when the search is over; the refit, if
+//! any, runs on rank 0 alone.
 
 pub mod boards;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub mod files;
 pub mod refit;
 pub mod report;
 
 use crate::cli::Common;
+use crate::cluster::{self, Fingerprint};
 use crate::exit::{BAD_MODEL, CommandResult, DIVERGED, Failure, INTERRUPTED, OK, USAGE};
 use crate::load;
 use crate::output::Output;
@@ -52,16 +66,123 @@ pub struct SearchArgs<'a> {
     pub sampler_seed: Option<u64>,
 }
 
-/// Runs `nnc search`.
+/// Runs `nnc search`: every rank loads the file and its search; rank 0 leads (and alone
+/// writes the search directory), the other ranks run the trials it hands them.
 pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandResult {
-    check_flags(args)?;
     install_ctrl_c(
         "interrupted: letting the running trials finish; finished trials are kept in trials.jsonl \
          (Ctrl-C again to quit now; --resume continues)",
     );
+    #[cfg(feature = "mpi")]
+    if cluster::ranks() > 1 {
+        crate::shared::interrupt::install_usr1();
+    }
+    let prepared = prepare(args, common, out);
+    // Under mpirun: every rank loaded the same search, or none runs.
+    cluster::agree(prepared.as_ref().map(|p| p.2))?;
+    let (loaded, space, _) = prepared?;
+    #[cfg(feature = "mpi")]
+    if let Some(world) = cluster::mpi::world()
+        && world.size() > 1
+    {
+        if world.rank() != 0 {
+            return follow(world, &loaded, &space);
+        }
+        let mut workers = distributed::Workers::new(world);
+        return lead(
+            args,
+            common,
+            out,
+            &loaded,
+            &space,
+            Trials::Ranks(&mut workers),
+        );
+    }
+    let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
+    lead(args, common, out, &loaded, &space, Trials::Threads(jobs))
+}
+
+/// The flags checked, the file loaded and its search planned, with what every rank compares
+/// ([`cluster::agree`]).
+fn prepare(
+    args: &SearchArgs<'_>,
+    common: &Common,
+    out: &Output,
+) -> Result<(load::Loaded, SearchSpace, Fingerprint), Failure> {
+    check_flags(args)?;
     let loaded = load::load(args.model, &common.set, Purpose::Search, true, out)?;
     let space = search_space(args, &loaded, out)?;
-    let jobs = args.jobs.unwrap_or_else(rayon::current_num_threads).max(1);
+    let fingerprint = if cluster::ranks() > 1 {
+        // The data as the file's defaults lower it (a failure here is the trials' to report:
+        // the text, overrides and seed are compared all the same).
+        let compiled = load::lower(&loaded, None, None).ok();
+        Fingerprint::of_parts(
+            &loaded.text,
+            &loaded.overrides,
+            compiled.as_ref(),
+            common.seed,
+        )
+    } else {
+        Fingerprint::default()
+    };
+    Ok((loaded, space, fingerprint))
+}
+
+/// Where the trials run.
+enum Trials<'w> {
+    /// On this many threads of this process.
+    Threads(usize),
+    /// On every rank of the job, rank 0 leading.
+    #[cfg(feature = "mpi")]
+    Ranks(&'w mut distributed::Workers),
+    /// Without the `mpi` feature there are no ranks (this cannot be made).
+    #[cfg(not(feature = "mpi"))]
+    #[allow(dead_code)]
+    Never(std::convert::Infallible, std::marker::PhantomData<&'w ()>),
+}
+
+/// A rank other than 0 of `mpirun … nnc search`: runs the trials rank 0 hands it (silently:
+/// no TensorBoard files, nothing written) until rank 0 says the search is over.
+#[cfg(feature = "mpi")]
+fn follow(
+    world: &'static cluster::mpi::World,
+    loaded: &load::Loaded,
+    space: &SearchSpace,
+) -> CommandResult {
+    let runner = trial_runner(loaded, space, None);
+    distributed::work(world, &|spec| runner.run(spec))?;
+    Ok(OK)
+}
+
+/// The trial function of the search: the file checked again with the trial's values, trained
+/// without output (`events`: where each trial's TensorBoard events go).
+fn trial_runner<'a>(
+    loaded: &'a load::Loaded,
+    space: &SearchSpace,
+    events: Option<&'a nnc_dsl::search::TrialEvents<'a>>,
+) -> TrialRunner<'a> {
+    TrialRunner {
+        path: loaded.path.clone(),
+        text: loaded.text.clone(),
+        base: loaded.overrides.clone(),
+        probe: &loaded.probe,
+        kfold: space.kfold,
+        train_seed: None,
+        memory_limit: load::available_memory(),
+        events,
+    }
+}
+
+/// The leading process: makes (or finds again) the search directory, runs the trials that
+/// are missing on `trials`, then reports and writes the results.
+fn lead(
+    args: &SearchArgs<'_>,
+    common: &Common,
+    out: &Output,
+    loaded: &load::Loaded,
+    space: &SearchSpace,
+    mut trials: Trials<'_>,
+) -> CommandResult {
     let header = SearchHeader {
         model: args.model.display().to_string(),
         model_hash: files::content_hash(&loaded.text),
@@ -81,7 +202,17 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
         files::write_header(&dir, &header)?;
         (dir, Vec::new())
     };
-    out.note(&report::announcement(name, &space, jobs, &dir));
+    let parallel = match &trials {
+        Trials::Threads(jobs) => report::Parallel::Jobs(*jobs),
+        #[cfg(feature = "mpi")]
+        Trials::Ranks(workers) => report::Parallel::Ranks {
+            ranks: workers.ranks(),
+            threads: rayon::current_num_threads(),
+        },
+        #[cfg(not(feature = "mpi"))]
+        Trials::Never(never, _) => match *never {},
+    };
+    out.note(&report::announcement(name, space, parallel, &dir));
     if !done.is_empty() {
         let planned = report::planned_trials(&space.plan);
         out.note(&if done.len() as u64 >= planned {
@@ -96,17 +227,35 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
             )
         });
     }
-    let result = run_trials(&loaded, &space, jobs, &dir, &done, out)?;
-    finish(&loaded, &space, &result, &dir, common, out)
+    let result = run_trials(loaded, space, &mut trials, &dir, &done, out)?;
+    // The other ranks are done: the refit runs on this one alone.
+    #[cfg(feature = "mpi")]
+    if let Trials::Ranks(workers) = &mut trials {
+        workers.stop();
+    }
+    finish(loaded, space, &result, &dir, common, out)
 }
 
-/// Refuses counts of zero.
+/// Refuses counts of zero, and `--jobs` above 1 on several ranks.
 fn check_flags(args: &SearchArgs<'_>) -> Result<(), Failure> {
     if args.jobs == Some(0) {
         return Err(Failure::new(USAGE, "--jobs must be at least 1"));
     }
     if args.trials == Some(0) {
         return Err(Failure::new(USAGE, "--trials must be at least 1"));
+    }
+    let ranks = cluster::ranks();
+    if ranks > 1
+        && let Some(jobs) = args.jobs.filter(|&j| j > 1)
+    {
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "--jobs {jobs} sets the trials one process runs at once; under mpirun each of \
+                 the {ranks} ranks runs one trial at a time, on --threads threads"
+            ),
+        )
+        .hint("drop --jobs, and start more ranks (mpirun -np N) to run more trials at once"));
     }
     Ok(())
 }
@@ -181,46 +330,45 @@ fn search_space(
     Ok(space)
 }
 
-/// Runs the trials that are not `done`, appending each to `trials.jsonl` and printing its
-/// row of the live table as it finishes.
+/// Runs the trials that are not `done` on `trials`, appending each to `trials.jsonl` and
+/// printing its row of the live table as it finishes (in trial order).
 fn run_trials(
     loaded: &load::Loaded,
     space: &SearchSpace,
-    jobs: usize,
+    trials: &mut Trials<'_>,
     dir: &Path,
     done: &[TrialRecord],
     out: &Output,
 ) -> Result<SearchResult, Failure> {
     let boards = boards::TrialBoards::new(dir);
     let events = |spec: &nnc_train::search::TrialSpec, fold: Option<usize>| boards.sink(spec, fold);
-    let runner = TrialRunner {
-        path: loaded.path.clone(),
-        text: loaded.text.clone(),
-        base: loaded.overrides.clone(),
-        probe: &loaded.probe,
-        kfold: space.kfold,
-        train_seed: None,
-        memory_limit: load::available_memory(),
-        events: Some(&events),
-    };
+    let threads = matches!(trials, Trials::Threads(_));
+    // On several ranks no trial writes event files: the other ranks write nothing.
+    let runner = trial_runner(loaded, space, threads.then_some(&events));
     let mut writer = TrialsWriter::open(dir)?;
     let mut table = report::LiveTable::new(&space.plan);
     out.note(&table.header());
     let mut write_error: Option<String> = None;
-    let result = run_search(
-        &space.plan,
-        jobs,
-        done,
-        &|spec| runner.run(spec),
-        Some(&INTERRUPT),
-        &mut |record, fresh| {
-            if fresh && let Err(e) = writer.append(record) {
-                write_error.get_or_insert(e);
-            }
-            out.note(&table.row(record));
-            out.record("trial", record);
-        },
-    )
+    let mut on_record = |record: &TrialRecord, fresh: bool| {
+        if fresh && let Err(e) = writer.append(record) {
+            write_error.get_or_insert(e);
+        }
+        out.note(&table.row(record));
+        out.record("trial", record);
+    };
+    let trial = |spec: &nnc_train::search::TrialSpec| runner.run(spec);
+    let plan = &space.plan;
+    let result = match trials {
+        Trials::Threads(jobs) => {
+            run_search(plan, *jobs, done, &trial, Some(&INTERRUPT), &mut on_record)
+        }
+        #[cfg(feature = "mpi")]
+        Trials::Ranks(workers) => {
+            distributed::lead(workers, plan, &trial, done, Some(&INTERRUPT), &mut on_record)
+        }
+        #[cfg(not(feature = "mpi"))]
+        Trials::Never(never, _) => match *never {},
+    }
     .map_err(|e| {
         Failure::new(USAGE, format!("{}: {e}", dir.join(SEARCH_TRIALS).display())).hint(
             "resume a search only with the model file and flags it was started with, or start a new one without --resume",

@@ -3,12 +3,13 @@
 //! the test split. The refit is `nnc run` of the search's `best.nn` (written with
 //! [`nnc_dsl::search::best_file`] in its refit form) into the run directory `refit/` of the
 //! search directory, so `nnc run best.nn` reproduces it and `nnc eval` loads its weights.
+//! Under `mpirun` the refit runs on rank 0 alone, after the other ranks have left.
 
 use super::report::RefitEnd;
 use crate::cli::Common;
 use crate::exit::Failure;
 use crate::output::Output;
-use crate::run::run_in;
+use crate::run::run_in_with;
 use nnc_dsl::Purpose;
 use nnc_train::search::TrialRecord;
 use std::path::Path;
@@ -37,7 +38,8 @@ pub fn refit(
     let file = crate::commands::prepare(best_nn, Purpose::Run, None, &plain, out)?;
     let dir = search_dir.join(REFIT_DIR);
     crate::shared::files::create_out_dir(&dir, "the refit")?;
-    let end = run_in(&file, &dir, None, "refit", out)?;
+    // On rank 0 alone: under mpirun the other ranks have left once the search was over.
+    let end = run_in_with(&file, &dir, None, "refit", None, out)?;
     Ok(RefitEnd {
         dir,
         train_rows: file.compiled().data.splits.train.len(),

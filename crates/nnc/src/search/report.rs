@@ -15,9 +15,40 @@ pub fn planned_trials(plan: &SearchPlan) -> u64 {
     plan.planned_trials().unwrap_or(u64::MAX)
 }
 
+/// How many trials run at once, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parallel {
+    /// `--jobs`: this many threads of one process (one thread per trial when several).
+    Jobs(usize),
+    /// Under `mpirun`: one trial per rank, each on `threads` threads.
+    Ranks {
+        /// The ranks, rank 0 included.
+        ranks: usize,
+        /// Each rank's `--threads`.
+        threads: usize,
+    },
+}
+
+impl Parallel {
+    /// `2 at a time (one thread each)`, `3 at a time (one per rank, 1 thread each)`.
+    fn text(self) -> String {
+        let threads = |n: usize| match n {
+            1 => "1 thread".to_string(),
+            n => format!("{n} threads"),
+        };
+        match self {
+            Parallel::Jobs(1) => "1 at a time".into(),
+            Parallel::Jobs(jobs) => format!("{jobs} at a time (one thread each)"),
+            Parallel::Ranks { ranks, threads: t } => {
+                format!("{ranks} at a time (one per rank, {} each)", threads(t))
+            }
+        }
+    }
+}
+
 /// The line that opens a search: how many trials of which model, stage by stage, how many at
-/// a time, the metric and its goal, the folds, and the directory.
-pub fn announcement(name: &str, space: &SearchSpace, jobs: usize, dir: &Path) -> String {
+/// a time (and where), the metric and its goal, the folds, and the directory.
+pub fn announcement(name: &str, space: &SearchSpace, parallel: Parallel, dir: &Path) -> String {
     let plan = &space.plan;
     let strategy = match plan.strategy {
         Strategy::Halving { eta, .. } => format!("successive halving, η = {eta}: "),
@@ -45,14 +76,14 @@ pub fn announcement(name: &str, space: &SearchSpace, jobs: usize, dir: &Path) ->
         ),
     };
     format!(
-        "search: {}{planned} trial{} of `{name}`{stages}, {jobs} at a time{}, judged on {} ({}){}; directory {}",
+        "search: {}{planned} trial{} of `{name}`{stages}, {}, judged on {} ({}){}; directory {}",
         if matches!(plan.strategy, Strategy::Halving { .. }) {
             "at most "
         } else {
             ""
         },
         if planned == 1 { "" } else { "s" },
-        if jobs > 1 { " (one thread each)" } else { "" },
+        parallel.text(),
         plan.metric,
         match plan.goal {
             Goal::Max => "higher is better",

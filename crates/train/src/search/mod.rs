@@ -1,6 +1,11 @@
 //! Hyperparameter search: random (default) or grid, in coarse-to-fine stages, with trials run
 //! in parallel and recorded in trial order, so the result does not depend on the number of
-//! jobs and an interrupted search can resume.
+//! jobs (or processes) and an interrupted search can resume.
+//!
+//! Where the trials run is pluggable: [`run_search`] runs them on threads of this process
+//! ([`ThreadExecutor`]); [`run_search_with`] hands each stage's trials to any
+//! [`TrialExecutor`] (`nnc search` under `mpirun` hands them to other processes), the runner
+//! keeping the stages, the order of the records, resuming and Ctrl-C.
 //!
 //! The engine knows nothing of models: a trial is a function from sampled values to an
 //! outcome ([`TrialOutcome`]), supplied by the caller (the language's `TrialRunner` checks the
@@ -27,7 +32,10 @@ pub use leaderboard::{fit_width, group_table, leaderboard};
 pub use limits::{DEFAULT_TRIALS, MAX_GRID, grid_size, stage_trial_count};
 pub use narrow::narrow;
 pub use ranking::{BudgetGroup, MetricFormat, best_index, budget_groups};
-pub use runner::{SearchError, SearchResult, TrialCounts, run_search};
+pub use runner::{
+    SearchError, SearchResult, ThreadExecutor, TrialCounts, TrialExecutor, TrialFn, run_search,
+    run_search_with, run_trial,
+};
 pub use space::{Choice, Dim, Dist, Value};
 pub use warnings::search_warnings;
 
@@ -319,4 +327,8 @@ pub struct TrialRecord {
     /// Its outcome.
     #[serde(flatten)]
     pub outcome: TrialOutcome,
+    /// The rank (process) that ran it, when the search ran on several (`mpirun`); absent from
+    /// the JSON of a single-process search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<usize>,
 }

@@ -1,5 +1,6 @@
-//! Running a search: stage by stage, trials in parallel on `jobs` worker threads (each trial
-//! single-threaded when several run), records delivered in trial order.
+//! Running a search: stage by stage, each stage's trials run by a [`TrialExecutor`] (by
+//! default [`ThreadExecutor`]: `jobs` worker threads, each trial single-threaded when several
+//! run), records delivered in trial order.
 
 use super::limits::{MAX_GRID, stage_trial_count};
 use super::narrow::narrow;
@@ -7,7 +8,7 @@ use super::warnings::search_warnings;
 use super::{Dim, Goal, SearchPlan, Strategy, TrialOutcome, TrialRecord, TrialSpec, TrialStatus};
 use crate::babysit::Finding;
 use nnc_tape::rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -162,13 +163,100 @@ fn next_space(
         .collect()
 }
 
-/// Runs `specs` on `jobs` workers and hands records to `deliver` in id order. Trials already
-/// in `done` (from a resumed search) are not run again.
+/// A trial as the engine calls it: the sampled values in, what the training measured out.
+pub type TrialFn<'a> = dyn Fn(&TrialSpec) -> TrialOutcome + Sync + 'a;
+
+/// Where and how a stage's trials run: threads of this process ([`ThreadExecutor`], the
+/// default), or other processes (`nnc search` under `mpirun`). The runner keeps the rest: the
+/// stages and their order, delivering records in id order, resuming and Ctrl-C.
+pub trait TrialExecutor {
+    /// Runs the trials `todo` (in any order, as many at once as the executor likes) and hands
+    /// each record to `finished` as soon as it is in, in whatever order they finish, on the
+    /// calling thread. Once `interrupt` is set no trial is started; the call returns when
+    /// every started trial's record was handed over.
+    fn run_trials(
+        &mut self,
+        todo: &[TrialSpec],
+        interrupt: Option<&AtomicBool>,
+        finished: &mut dyn FnMut(TrialRecord),
+    );
+}
+
+/// The default executor: `jobs` worker threads of this process, each running one trial at a
+/// time (single-threaded when several run; with one job, on as many threads as the global
+/// pool has, so `--threads` holds).
+pub struct ThreadExecutor<'a> {
+    /// Trials run at once (at least 1).
+    pub jobs: usize,
+    /// The trial.
+    pub trial: &'a TrialFn<'a>,
+}
+
+impl TrialExecutor for ThreadExecutor<'_> {
+    fn run_trials(
+        &mut self,
+        todo: &[TrialSpec],
+        interrupt: Option<&AtomicBool>,
+        finished: &mut dyn FnMut(TrialRecord),
+    ) {
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel::<TrialRecord>();
+        let workers = self.jobs.clamp(1, todo.len().max(1));
+        let trial = self.trial;
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || {
+                    // Several trials at once: each on one thread. One at a time: all the
+                    // worker threads (the global pool's count, so `--threads` holds).
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(if workers > 1 {
+                            1
+                        } else {
+                            rayon::current_num_threads()
+                        })
+                        .build()
+                        .expect("a thread pool");
+                    loop {
+                        if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                            break;
+                        }
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(spec) = todo.get(i) else { break };
+                        let record = pool.install(|| run_trial(trial, spec));
+                        if tx.send(record).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            for record in rx {
+                finished(record);
+            }
+        });
+    }
+}
+
+/// Runs one trial on the calling thread: its record, without a rank. A trial that panics is a
+/// failed trial, not the end of the search.
+pub fn run_trial(trial: &TrialFn<'_>, spec: &TrialSpec) -> TrialRecord {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| trial(spec)))
+        .unwrap_or_else(|panic| TrialOutcome::failed(panic_message(&*panic)));
+    TrialRecord {
+        spec: spec.clone(),
+        outcome,
+        rank: None,
+    }
+}
+
+/// Runs `specs` on `executor` and hands records to `deliver` in id order. Trials already in
+/// `done` (from a resumed search) are not run again.
 fn run_stage(
     specs: &[TrialSpec],
-    jobs: usize,
+    executor: &mut dyn TrialExecutor,
     done: &BTreeMap<usize, TrialRecord>,
-    trial: &(dyn Fn(&TrialSpec) -> TrialOutcome + Sync),
     interrupt: Option<&AtomicBool>,
     deliver: &mut dyn FnMut(TrialRecord, bool),
 ) -> Result<(), SearchError> {
@@ -179,68 +267,36 @@ fn run_stage(
     {
         return Err(SearchError::ResumeMismatch { id: s.id });
     }
-    let todo: Vec<&TrialSpec> = specs.iter().filter(|s| !done.contains_key(&s.id)).collect();
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<TrialRecord>();
-    let workers = jobs.clamp(1, todo.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (todo, next) = (&todo, &next);
-            scope.spawn(move || {
-                // Several trials at once: each on one thread. One at a time: all the worker
-                // threads (the global pool's count, so `--threads` holds).
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(if workers > 1 {
-                        1
-                    } else {
-                        rayon::current_num_threads()
-                    })
-                    .build()
-                    .expect("a thread pool");
-                loop {
-                    if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
-                        break;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(spec) = todo.get(i) else { break };
-                    // A trial that panics is a failed trial, not the end of the search.
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        pool.install(|| trial(spec))
-                    }))
-                    .unwrap_or_else(|panic| TrialOutcome::failed(panic_message(&*panic)));
-                    let record = TrialRecord {
-                        spec: (*spec).clone(),
-                        outcome,
-                    };
-                    if tx.send(record).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        // Deliver in id order: hold back records until every earlier one has arrived.
-        let mut pending: BTreeMap<usize, TrialRecord> = BTreeMap::new();
-        let mut order = specs.iter().map(|s| s.id).peekable();
-        let flush = |pending: &mut BTreeMap<usize, TrialRecord>,
-                     order: &mut std::iter::Peekable<_>,
-                     deliver: &mut dyn FnMut(TrialRecord, bool)| {
-            while let Some(&id) = order.peek() {
-                if let Some(r) = done.get(&id) {
-                    deliver(r.clone(), false);
-                } else if let Some(r) = pending.remove(&id) {
-                    deliver(r, true);
-                } else {
-                    break;
-                }
-                order.next();
+    let todo: Vec<TrialSpec> = specs
+        .iter()
+        .filter(|s| !done.contains_key(&s.id))
+        .cloned()
+        .collect();
+    // Deliver in id order: hold back records until every earlier one has arrived.
+    let mut pending: BTreeMap<usize, TrialRecord> = BTreeMap::new();
+    let mut order = specs.iter().map(|s| s.id).peekable();
+    let mut flush = |pending: &mut BTreeMap<usize, TrialRecord>| {
+        while let Some(&id) = order.peek() {
+            if let Some(r) = done.get(&id) {
+                deliver(r.clone(), false);
+            } else if let Some(r) = pending.remove(&id) {
+                deliver(r, true);
+            } else {
+                break;
             }
-        };
-        flush(&mut pending, &mut order, deliver);
-        for record in rx {
+            order.next();
+        }
+    };
+    flush(&mut pending);
+    if todo.is_empty() {
+        return Ok(());
+    }
+    // A record of a trial the stage did not ask for (or of one delivered already) is dropped.
+    let mut wanted: BTreeSet<usize> = todo.iter().map(|s| s.id).collect();
+    executor.run_trials(&todo, interrupt, &mut |record| {
+        if wanted.remove(&record.spec.id) {
             pending.insert(record.spec.id, record);
-            flush(&mut pending, &mut order, deliver);
+            flush(&mut pending);
         }
     });
     Ok(())
@@ -254,7 +310,21 @@ pub fn run_search(
     plan: &SearchPlan,
     jobs: usize,
     resume: &[TrialRecord],
-    trial: &(dyn Fn(&TrialSpec) -> TrialOutcome + Sync),
+    trial: &TrialFn<'_>,
+    interrupt: Option<&AtomicBool>,
+    on_record: &mut dyn FnMut(&TrialRecord, bool),
+) -> Result<SearchResult, SearchError> {
+    let mut executor = ThreadExecutor { jobs, trial };
+    run_search_with(plan, &mut executor, resume, interrupt, on_record)
+}
+
+/// [`run_search`] with the trials run by `executor` (e.g. on other processes): the same
+/// stages, records in the same order, the same result for any executor that runs each trial
+/// with the same trial function.
+pub fn run_search_with(
+    plan: &SearchPlan,
+    executor: &mut dyn TrialExecutor,
+    resume: &[TrialRecord],
     interrupt: Option<&AtomicBool>,
     on_record: &mut dyn FnMut(&TrialRecord, bool),
 ) -> Result<SearchResult, SearchError> {
@@ -284,7 +354,7 @@ pub fn run_search(
         };
         first_id += specs.len();
         let before = records.len();
-        run_stage(&specs, jobs, &done, trial, interrupt, &mut |r, fresh| {
+        run_stage(&specs, executor, &done, interrupt, &mut |r, fresh| {
             on_record(&r, fresh);
             records.push(r);
         })?;
