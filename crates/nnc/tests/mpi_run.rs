@@ -350,3 +350,43 @@ fn ranks_of(marker: &str) -> Vec<(u32, usize)> {
     }
     found
 }
+
+#[test]
+fn sigusr1_stops_every_rank_after_the_same_step_and_keeps_the_run() {
+    let dir = scratch("mpi-usr1");
+    let out = dir.join("run");
+    let out_s = out.display().to_string();
+    let mut child = Command::new("mpirun")
+        .args([
+            "-np",
+            "2",
+            env!("CARGO_BIN_EXE_nnc"),
+            "run",
+            "models/deep_bn.nn",
+        ])
+        .args(["--set", "n_epochs=400", "--threads", "1", "--out", &out_s])
+        .current_dir(root())
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !out.join("checkpoints/last.safetensors").exists() {
+        assert!(started.elapsed().as_secs() < 60, "no checkpoint after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Command::new("kill")
+        .args(["-USR1", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "interrupted runs exit with 130");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(summary.to_string().contains("interrupted"), "{summary}");
+    assert!(out.join("weights.safetensors").exists());
+    assert!(load_tensors::<f32>(&out.join("checkpoints/last.safetensors")).is_ok());
+}

@@ -284,7 +284,7 @@ pub fn on_leader<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<Option<T>,
 /// A failure every rank reaches at the same point (a check of what they all loaded): rank 0
 /// prints it, the others stay silent, and all end normally.
 pub fn agreed(f: Failure) -> Failure {
-    AGREED.store(true, Ordering::Relaxed);
+    settled();
     if leads() { f } else { Failure::silent(f.code) }
 }
 

@@ -73,10 +73,6 @@ pub fn search(args: &SearchArgs<'_>, common: &Common, out: &Output) -> CommandRe
         "interrupted: letting the running trials finish; finished trials are kept in trials.jsonl \
          (Ctrl-C again to quit now; --resume continues)",
     );
-    #[cfg(feature = "mpi")]
-    if cluster::ranks() > 1 {
-        crate::shared::interrupt::install_usr1();
-    }
     let prepared = prepare(args, common, out);
     // Under mpirun: every rank loaded the same search, or none runs.
     cluster::agree(prepared.as_ref().map(|p| p.2))?;

@@ -11,8 +11,12 @@ pub(crate) static INTERRUPT: AtomicBool = AtomicBool::new(false);
 static PRESSES: AtomicUsize = AtomicUsize::new(0);
 
 /// Installs the Ctrl-C handler: the first press sets [`INTERRUPT`] and prints `first`; a second
-/// one quits at once.
+/// one quits at once. On several ranks, `SIGUSR1` sets it too ([`install_usr1`]).
 pub(crate) fn install_ctrl_c(first: &'static str) {
+    #[cfg(feature = "mpi")]
+    if crate::cluster::ranks() > 1 {
+        install_usr1();
+    }
     INTERRUPT.store(false, Ordering::SeqCst);
     PRESSES.store(0, Ordering::SeqCst);
     // Fails only when a handler is installed already (a second run in one process).
@@ -37,7 +41,7 @@ pub(crate) fn pressed() -> bool {
 /// it kills the ranks) but forwards `SIGUSR1` to every rank, so `kill -USR1 <mpirun's pid>`
 /// stops a job gracefully. Only with the `mpi` feature, when started on several ranks.
 #[cfg(feature = "mpi")]
-pub(crate) fn install_usr1() {
+fn install_usr1() {
     extern "C" fn on_usr1(_: libc::c_int) {
         // An atomic store: safe in a signal handler.
         INTERRUPT.store(true, Ordering::SeqCst);
