@@ -70,10 +70,10 @@ def workloads(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     # Defaults: medians measured by `nnc bench --harness trainer --threads 1` (docs/scaling.md).
-    p.add_argument("--w2-ms-128", type=float, default=3.23)
-    p.add_argument("--w2-ms-64", type=float, default=1.73)
-    p.add_argument("--w3-ms-64", type=float, default=2.63)
-    p.add_argument("--w3-ms-32", type=float, default=1.49)
+    p.add_argument("--w2-ms-128", type=float, default=5.63)
+    p.add_argument("--w2-ms-64", type=float, default=3.44)
+    p.add_argument("--w3-ms-64", type=float, default=2.15)
+    p.add_argument("--w3-ms-32", type=float, default=1.31)
     args = p.parse_args()
     for w in workloads(args):
         print(f"\n{w['name']}: {w['params']:,} parameters, {w['sums']} small sums per step, "
