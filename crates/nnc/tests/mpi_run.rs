@@ -283,10 +283,32 @@ fn commands_that_run_on_one_process_say_so() {
 
 #[test]
 fn a_killed_rank_ends_the_job_and_leaves_the_last_checkpoint_intact() {
-    let dir = scratch("mpi-killed");
-    let out = dir.join("run");
+    let (mut child, out_s, last) = train_until_checkpoint("mpi-killed");
+    let started = std::time::Instant::now();
+    // Kill rank 1: the process whose command line names our run directory and rank 1.
+    let victim = ranks_of(&out_s)
+        .into_iter()
+        .find(|(_, rank)| *rank == 1)
+        .map(|(pid, _)| pid)
+        .expect("rank 1 is running");
+    Command::new("kill")
+        .args(["-9", &victim.to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the job must fail when a rank dies");
+    assert!(started.elapsed().as_secs() < 120);
+    // The last checkpoint is whole and loads.
+    let t = load_tensors::<f32>(&last).expect("the last checkpoint loads");
+    assert!(t.metadata.contains_key("step"));
+}
+
+/// Starts a long data-parallel run on 2 ranks in a fresh scratch directory `name` and waits
+/// for its first checkpoint: the job, its run directory and the checkpoint's path.
+fn train_until_checkpoint(name: &str) -> (std::process::Child, String, std::path::PathBuf) {
+    let out = scratch(name).join("run");
     let out_s = out.display().to_string();
-    let mut child = Command::new("mpirun")
+    let child = Command::new("mpirun")
         .args([
             "-np",
             "2",
@@ -309,22 +331,7 @@ fn a_killed_rank_ends_the_job_and_leaves_the_last_checkpoint_intact() {
         assert!(started.elapsed().as_secs() < 60, "no checkpoint after 60 s");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    // Kill rank 1: the process whose command line names our run directory and rank 1.
-    let victim = ranks_of(&out_s)
-        .into_iter()
-        .find(|(_, rank)| *rank == 1)
-        .map(|(pid, _)| pid)
-        .expect("rank 1 is running");
-    Command::new("kill")
-        .args(["-9", &victim.to_string()])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "the job must fail when a rank dies");
-    assert!(started.elapsed().as_secs() < 120);
-    // The last checkpoint is whole and loads.
-    let t = load_tensors::<f32>(&last).expect("the last checkpoint loads");
-    assert!(t.metadata.contains_key("step"));
+    (child, out_s, last)
 }
 
 /// The pids and ranks of this machine's `nnc` processes whose command line contains `marker`.
@@ -353,31 +360,8 @@ fn ranks_of(marker: &str) -> Vec<(u32, usize)> {
 
 #[test]
 fn sigusr1_stops_every_rank_after_the_same_step_and_keeps_the_run() {
-    let dir = scratch("mpi-usr1");
-    let out = dir.join("run");
-    let out_s = out.display().to_string();
-    let mut child = Command::new("mpirun")
-        .args([
-            "-np",
-            "2",
-            env!("CARGO_BIN_EXE_nnc"),
-            "run",
-            "models/deep_bn.nn",
-        ])
-        .args(["--set", "n_epochs=400", "--threads", "1", "--out", &out_s])
-        .current_dir(root())
-        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while !out.join("checkpoints/last.safetensors").exists() {
-        assert!(started.elapsed().as_secs() < 60, "no checkpoint after 60 s");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let (mut child, out_s, _) = train_until_checkpoint("mpi-usr1");
+    let out = Path::new(&out_s);
     Command::new("kill")
         .args(["-USR1", &child.id().to_string()])
         .status()

@@ -186,35 +186,30 @@ impl World {
         let next = self.comm.process_at_rank(((r + 1) % n) as i32);
         let previous = self.comm.process_at_rank(((r + n - 1) % n) as i32);
         let mut incoming = vec![T::default(); values.len().div_ceil(n)];
+        // Reduce-scatter: add the chunk that arrives to this rank's part.
         for step in 0..n - 1 {
             let (send, receive) = (chunk(r + n - step), chunk(r + 2 * n - step - 1));
             let into = &mut incoming[..receive.len()];
-            mpi::point_to_point::send_receive_into_with_tags(
-                &values[send],
-                &next,
-                RING_TAG,
-                into,
-                &previous,
-                RING_TAG,
-            );
+            pass(&values[send], &next, into, &previous);
             for (v, &got) in values[receive].iter_mut().zip(into.iter()) {
                 *v = got + *v;
             }
         }
+        // Allgather: copy the finished chunk that arrives.
         for step in 0..n - 1 {
             let (send, receive) = (chunk(r + 1 + n - step), chunk(r + n - step));
             let into = &mut incoming[..receive.len()];
-            mpi::point_to_point::send_receive_into_with_tags(
-                &values[send],
-                &next,
-                RING_TAG,
-                into,
-                &previous,
-                RING_TAG,
-            );
+            pass(&values[send], &next, into, &previous);
             values[receive].copy_from_slice(into);
         }
     }
+}
+
+/// One step of the ring: `send` to `next` while `into` fills from `previous`.
+fn pass<T: Summed>(send: &[T], next: &impl Destination, into: &mut [T], previous: &impl Source) {
+    mpi::point_to_point::send_receive_into_with_tags(
+        send, next, RING_TAG, into, previous, RING_TAG,
+    );
 }
 
 /// The message tag of the ring allreduce's exchanges.
