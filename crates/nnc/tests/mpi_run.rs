@@ -38,6 +38,17 @@ fn launch(args: &[&str]) -> Ran {
     }
 }
 
+/// Runs two programs side by side as ranks 0 and 1 (an MPMD launch): `nnc first…` and
+/// `nnc second…`.
+fn two_programs(first: &[&str], second: &[&str]) -> Ran {
+    let nnc = env!("CARGO_BIN_EXE_nnc");
+    let mut args = vec!["-np", "1", nnc];
+    args.extend_from_slice(first);
+    args.extend_from_slice(&[":", "-np", "1", nnc]);
+    args.extend_from_slice(second);
+    launch(&args)
+}
+
 /// Every tensor of a safetensors file, by name.
 fn tensors(path: &Path) -> Vec<(String, Vec<f64>)> {
     load_tensors::<f64>(path)
@@ -208,25 +219,11 @@ fn more_ranks_than_rows_in_a_batch_is_a_clear_error() {
 
 #[test]
 fn ranks_that_load_different_experiments_are_refused() {
-    let nnc_bin = env!("CARGO_BIN_EXE_nnc");
     // Different --set overrides on the two ranks (MPMD launch).
-    let ran = launch(&[
-        "-np",
-        "1",
-        nnc_bin,
-        "grad",
-        "models/deep_bn.nn",
-        "--set",
-        "width=16",
-        ":",
-        "-np",
-        "1",
-        nnc_bin,
-        "grad",
-        "models/deep_bn.nn",
-        "--set",
-        "width=32",
-    ]);
+    let ran = two_programs(
+        &["grad", "models/deep_bn.nn", "--set", "width=16"],
+        &["grad", "models/deep_bn.nn", "--set", "width=32"],
+    );
     assert_ne!(ran.code, 0);
     assert!(
         ran.stderr.contains("did not load the same experiment")
@@ -248,19 +245,10 @@ fn ranks_that_load_different_experiments_are_refused() {
         std::fs::write(d.join("data/digits.csv"), data).unwrap();
     }
     let (m0, m1) = (dir.join("node0/m.nn"), dir.join("node1/m.nn"));
-    let ran = launch(&[
-        "-np",
-        "1",
-        nnc_bin,
-        "grad",
-        m0.to_str().unwrap(),
-        ":",
-        "-np",
-        "1",
-        nnc_bin,
-        "grad",
-        m1.to_str().unwrap(),
-    ]);
+    let ran = two_programs(
+        &["grad", m0.to_str().unwrap()],
+        &["grad", m1.to_str().unwrap()],
+    );
     assert_ne!(ran.code, 0);
     assert!(
         ran.stderr.contains("the data differs on ranks 1"),
