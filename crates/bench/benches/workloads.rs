@@ -2,8 +2,12 @@
 //!
 //! ```text
 //! cargo bench -p nnc-bench --bench workloads -- [--workload w1,w2,w3] [--threads 1,2]
-//!     [--harness step,trainer] [--steps N] [--warmup N] [--repeats R] [--json]
+//!     [--harness step,trainer] [--steps N] [--warmup N] [--repeats R] [--compare-floor]
+//!     [--json]
 //! ```
+//!
+//! `--compare-floor` also times the 512³ product in each benchmark's process and reports the
+//! step against its products' floor (`nnc_bench::ProductFloor`).
 //!
 //! Every (workload, threads, harness) combination runs in its own process, so each peak-RSS
 //! figure is that benchmark's alone. Prints a table, or one JSON object per line with `--json`.
@@ -23,6 +27,7 @@ struct Args {
     repeats: usize,
     json: bool,
     single: bool,
+    compare_floor: bool,
 }
 
 fn list<T>(v: &str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
@@ -39,6 +44,7 @@ fn parse_args() -> Result<Args, String> {
         repeats: 5,
         json: false,
         single: false,
+        compare_floor: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -59,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
             "--warmup" => a.warmup = Some(value()?.parse().map_err(|e| format!("--warmup: {e}"))?),
             "--repeats" => a.repeats = value()?.parse().map_err(|e| format!("--repeats: {e}"))?,
             "--json" => a.json = true,
+            "--compare-floor" => a.compare_floor = true,
             "--single" => a.single = true,
             "--bench" => {} // passed by `cargo bench`
             other => return Err(format!("unknown argument `{other}`")),
@@ -72,6 +79,7 @@ fn run_one(a: &Args, w: Workload, threads: usize, harness: Harness) -> Result<Be
     let mut opts = BenchOptions::new(steps, threads);
     opts.repeats = a.repeats;
     opts.harness = harness;
+    opts.compare_floor = a.compare_floor;
     if let Some(warmup) = a.warmup {
         opts.warmup = warmup;
     }
@@ -96,6 +104,13 @@ fn main() -> ExitCode {
             }
             Ok(r) => {
                 println!("{r}");
+                if let Some(f) = r.floor {
+                    println!(
+                        "    products {:.4} GFLOP/step, 512³ rate {:.0} GFLOP/s, floor {:.4} ms, \
+                         step/floor {:.2}",
+                        r.product_gflop_per_step, f.product_gflops, f.floor_ms, f.ratio
+                    );
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -134,6 +149,9 @@ fn main() -> ExitCode {
                 }
                 if a.json {
                     cmd.arg("--json");
+                }
+                if a.compare_floor {
+                    cmd.arg("--compare-floor");
                 }
                 let out = cmd.output().expect("the benchmark can run itself");
                 print!("{}", String::from_utf8_lossy(&out.stdout));

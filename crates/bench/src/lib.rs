@@ -37,10 +37,12 @@
 //! # Ok::<(), nnc_bench::BenchError>(())
 //! ```
 
+mod floor;
 mod memory;
 mod run;
 mod workload;
 
+pub use floor::{FLOOR_PRODUCT_SIDE, ProductFloor, product_rate_gflops};
 pub use memory::{peak_rss_kib, release_free_heap, reset_peak_rss};
 pub use nnc_tape::alloc_counter::{CountingAllocator, allocations, counting_allocator_installed};
 pub use run::{

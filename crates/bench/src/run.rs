@@ -1,5 +1,6 @@
 //! The harness: warm up, time repeated windows of training steps, and report.
 
+use crate::floor::{ProductFloor, product_rate_gflops};
 use crate::memory::{peak_rss_kib, release_free_heap, reset_peak_rss};
 use crate::workload::Workload;
 use crate::{allocations, counting_allocator_installed};
@@ -104,11 +105,14 @@ pub struct BenchOptions {
     pub threads: usize,
     /// Which loop to time.
     pub harness: Harness,
+    /// Also measure the 512³ product rate after the timed windows and report the step against
+    /// its products' floor ([`ProductFloor`]).
+    pub compare_floor: bool,
 }
 
 impl BenchOptions {
     /// `steps` timed steps per repeat on `threads` threads, 5 repeats, a warm-up of a tenth of
-    /// the steps (at least 3), the [`Harness::Step`] loop.
+    /// the steps (at least 3), the [`Harness::Step`] loop, no floor.
     pub fn new(steps: u64, threads: usize) -> Self {
         BenchOptions {
             steps,
@@ -116,6 +120,7 @@ impl BenchOptions {
             repeats: 5,
             threads,
             harness: Harness::Step,
+            compare_floor: false,
         }
     }
 }
@@ -162,6 +167,11 @@ pub struct BenchResult {
     /// Data-parallel: milliseconds per step this rank spent exchanging with the others
     /// (gradients, losses, batch-norm sums), when measured.
     pub exchange_ms: Option<f64>,
+    /// The matrix products of a timed step, GFLOP (`2·Σ m·k·n`, averaged over the timed
+    /// steps; this rank's share when data-parallel).
+    pub product_gflop_per_step: f64,
+    /// The step against its products' floor, when asked for ([`BenchOptions::compare_floor`]).
+    pub floor: Option<ProductFloor>,
 }
 
 impl BenchResult {
@@ -281,7 +291,9 @@ pub fn run_bench_on(
         Harness::Step => time_steps(prepared, opts),
         Harness::Trainer => time_trainer(&prepared, opts, parallel),
     })?;
+    // Read before the floor's product adds its own memory.
     let peak = peak_rss_kib();
+    let timed_steps = opts.steps as f64 * opts.repeats as f64;
     let mut per_step: Vec<f64> = run
         .windows
         .iter()
@@ -298,6 +310,12 @@ pub fn run_bench_on(
         .collect();
     cpu.sort_by(f64::total_cmp);
     let cpu_ms = (cpu.len() == run.windows.len()).then(|| cpu[cpu.len() / 2]);
+    let madds: u64 = run.windows.iter().map(|w| w.multiply_adds).sum();
+    let product_gflop_per_step = 2.0 * madds as f64 / timed_steps / 1e9;
+    let floor = opts.compare_floor.then(|| {
+        let rate = pool.install(product_rate_gflops);
+        ProductFloor::new(product_gflop_per_step, rate, median)
+    });
     Ok(BenchResult {
         workload: name,
         harness: opts.harness,
@@ -311,12 +329,13 @@ pub fn run_bench_on(
         steps_per_s: 1e3 / median,
         cpu_ms,
         peak_rss_kib: peak,
-        allocs_per_step: counting
-            .then(|| allocs as f64 / (opts.steps as f64 * opts.repeats as f64)),
+        allocs_per_step: counting.then(|| allocs as f64 / timed_steps),
         final_loss: run.final_loss,
         checksum: format!("{:016x}", run.checksum),
         ranks,
         exchange_ms: None,
+        product_gflop_per_step,
+        floor,
     })
 }
 
@@ -326,6 +345,7 @@ struct Window {
     seconds: f64,
     cpu_seconds: Option<f64>,
     allocations: usize,
+    multiply_adds: u64,
 }
 
 /// CPU time consumed by the whole process so far, in seconds (Linux and other Unix systems).
@@ -352,18 +372,20 @@ struct Run {
     checksum: u64,
 }
 
-/// A point in time with the process CPU time and the allocation count then (none of the three
-/// readings allocates).
+/// A point in time with the process CPU time, the allocation count and the product
+/// multiply-adds then (none of the readings allocates).
 #[derive(Clone, Copy)]
 struct Mark {
     at: Instant,
     cpu: Option<f64>,
     allocations: usize,
+    multiply_adds: u64,
 }
 
 impl Mark {
     fn now() -> Self {
         Mark {
+            multiply_adds: nnc_tape::kernels::matmul::multiply_adds(),
             allocations: allocations(),
             cpu: process_cpu_seconds(),
             at: Instant::now(),
@@ -375,6 +397,7 @@ impl Mark {
             seconds: (end.at - self.at).as_secs_f64(),
             cpu_seconds: self.cpu.zip(end.cpu).map(|(a, b)| b - a),
             allocations: end.allocations - self.allocations,
+            multiply_adds: end.multiply_adds - self.multiply_adds,
         }
     }
 }
@@ -525,11 +548,18 @@ mod tests {
             repeats: 1,
             threads: 1,
             harness,
+            compare_floor: false,
         };
         let a = run_bench(p.clone(), opts(Harness::Step)).unwrap();
         let b = run_bench(p, opts(Harness::Trainer)).unwrap();
         assert_eq!(a.checksum, b.checksum);
         assert_eq!(a.final_loss, b.final_loss);
+        // 300 rows, 2 → 100 → 3: forward X·W1 and H·W2, backward Hᵀ·dS, dS·W2ᵀ and Xᵀ·dZ
+        // (no gradient for the input).
+        let (n, d, h, c) = (300.0, 2.0, 100.0, 3.0);
+        let madds = n * d * h + 3.0 * n * h * c + n * d * h;
+        assert_eq!(a.product_gflop_per_step, 2.0 * madds / 1e9);
+        assert_eq!(a.floor, None);
         assert!(a.median_ms > 0.0 && a.min_ms <= a.median_ms && a.median_ms <= a.max_ms);
         // No counting allocator in unit tests.
         assert_eq!(a.allocs_per_step, None);
@@ -546,6 +576,7 @@ mod tests {
                 repeats: 1,
                 threads,
                 harness: Harness::Step,
+                compare_floor: false,
             };
             run_bench(p.clone(), opts).unwrap().checksum
         };

@@ -67,6 +67,60 @@ fn bench_reports_every_figure_as_json() {
     assert_eq!(two["final_loss"], r["final_loss"]);
 }
 
+/// `--compare-floor` measures the product rate in the same process and relates the step to
+/// the step's product work; without it the work is still counted but no rate is measured.
+#[test]
+fn compare_floor_relates_the_step_to_its_products() {
+    let run = |extra: &[&'static str]| {
+        let mut args = vec![
+            "bench",
+            "models/bench/w1.nn",
+            "--steps",
+            "10",
+            "--repeats",
+            "1",
+            "--threads",
+            "1",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        bench_record(&nnc(&args).expect(0).stdout)
+    };
+    let with = run(&["--compare-floor"]);
+    // w1.nn: 300 rows, 2 → 100 → 3; two forward and three backward products a step.
+    let madds = 300.0 * 2.0 * 100.0 * 2.0 + 3.0 * 300.0 * 100.0 * 3.0;
+    assert_eq!(
+        with["product_gflop_per_step"].as_f64(),
+        Some(2.0 * madds / 1e9)
+    );
+    let floor = &with["floor"];
+    let rate = floor["product_gflops"].as_f64().unwrap();
+    let floor_ms = floor["floor_ms"].as_f64().unwrap();
+    assert!(rate > 0.0 && rate.is_finite(), "{with}");
+    assert!((floor_ms - 2.0 * madds / 1e9 / rate * 1e3).abs() < 1e-9 * floor_ms);
+    let ratio = floor["ratio"].as_f64().unwrap();
+    assert!((ratio - with["median_ms"].as_f64().unwrap() / floor_ms).abs() < 1e-9 * ratio);
+    let without = run(&[]);
+    assert!(without["floor"].is_null(), "{without}");
+    assert_eq!(
+        without["product_gflop_per_step"],
+        with["product_gflop_per_step"]
+    );
+    // The text report says it in a sentence.
+    let text = nnc(&[
+        "bench",
+        "models/bench/w1.nn",
+        "--steps",
+        "5",
+        "--repeats",
+        "1",
+        "--compare-floor",
+    ])
+    .expect(0);
+    assert!(text.stdout.contains("that floor"), "{}", text.stdout);
+}
+
 #[test]
 fn bench_text_output_and_usage_errors() {
     let ran = nnc(&[

@@ -32,6 +32,10 @@ pub struct BenchArgs {
     /// its live babysitter).
     #[arg(long, value_enum, default_value_t = HarnessArg::Step)]
     pub harness: HarnessArg,
+    /// Also time nnc's 512³ matrix product on the same threads and report the step against
+    /// its products' floor: the step's product work at that rate.
+    #[arg(long)]
+    pub compare_floor: bool,
 }
 
 /// The loops `nnc bench` can time.
@@ -67,6 +71,7 @@ fn options(args: &BenchArgs, file_steps: u64, threads: usize) -> Result<BenchOpt
     let mut opts = BenchOptions::new(steps, threads);
     opts.repeats = args.repeats;
     opts.harness = args.harness.into();
+    opts.compare_floor = args.compare_floor;
     if let Some(w) = args.warmup {
         if w == 0 && opts.harness == Harness::Trainer {
             return Err(
@@ -182,7 +187,20 @@ fn display(p: &Path) -> String {
 /// Prints the result: the harness's table row under its header (text), or a `bench` record.
 fn report(result: &BenchResult, out: &Output) {
     out.record("bench", result);
-    out.result(&format!("{}\n{result}", BenchResult::header()));
+    let mut text = format!("{}\n{result}", BenchResult::header());
+    if let Some(f) = result.floor {
+        text.push_str(&format!(
+            "\nproducts: {:.4} GFLOP a step; nnc's 512³ product runs at {:.0} GFLOP/s on {} \
+             thread{} here, so the products alone take {:.4} ms: the step is {:.2}× that floor",
+            result.product_gflop_per_step,
+            f.product_gflops,
+            result.threads,
+            if result.threads == 1 { "" } else { "s" },
+            f.floor_ms,
+            f.ratio
+        ));
+    }
+    out.result(&text);
     if let Some(ms) = result.exchange_ms {
         out.note(&format!(
             "{} data-parallel ranks, each a shard of every batch ({} thread{} each); rank 0 \
@@ -209,6 +227,7 @@ mod tests {
             repeats,
             warmup,
             harness: HarnessArg::Trainer,
+            compare_floor: false,
         }
     }
 

@@ -8,7 +8,7 @@
 use crate::Float;
 use crate::kernels::sgemm::{Dest, Epilogue, Operand, sgemm};
 use std::any::TypeId;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Products with at least this many multiply-adds (`m·k·n`) use rayon threads; smaller ones stay
 /// on the calling thread, where thread hand-off would cost more than it saves.
@@ -24,6 +24,15 @@ pub fn set_parallel_threshold(madds: usize) {
 /// The multiply-add count above which matmul uses rayon threads.
 pub fn parallel_threshold() -> usize {
     PARALLEL_THRESHOLD.load(Ordering::Relaxed)
+}
+
+static MULTIPLY_ADDS: AtomicU64 = AtomicU64::new(0);
+
+/// The multiply-adds (`m·k·n` per product) of every matrix product this process has computed,
+/// on any thread. A step's product work is the difference of two readings around it; its
+/// floating-point operations are twice that. One relaxed atomic add per product.
+pub fn multiply_adds() -> u64 {
+    MULTIPLY_ADDS.load(Ordering::Relaxed)
 }
 
 /// A row-major matrix operand: its data and whether to use it transposed.
@@ -143,6 +152,7 @@ fn product<T: Float>(
     if m == 0 || n == 0 {
         return;
     }
+    MULTIPLY_ADDS.fetch_add((m * n * k) as u64, Ordering::Relaxed);
     if k == 0 {
         if dest != Dest::Add {
             dst.fill(T::ZERO);
