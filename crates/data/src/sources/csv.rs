@@ -17,8 +17,11 @@
 
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result, did_you_mean};
+use crate::sources::csv_reader::{self, LineBreaks};
 use nnc_tape::Tensor;
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 /// How string labels are numbered.
@@ -73,12 +76,14 @@ impl CsvOptions {
     }
 }
 
-/// Reads the CSV file at `path` (see the module docs for the rules).
+/// Reads the CSV file at `path` (see the module docs for the rules). The file is read a
+/// buffer at a time, straight into the f32 features: no copy of its text is held.
 pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Dataset> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| DataError::io(&name, e))?;
-    parse_csv(&bytes, &name, options)
+    let file = File::open(path).map_err(|e| DataError::io(&name, e))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    read_csv(file, size, &name, options)
 }
 
 pub(crate) const MISSING: [&str; 5] = ["", "NA", "N/A", "?", "null"];
@@ -86,12 +91,23 @@ const MAX_INTEGER_LABEL: u64 = 1_000_000;
 
 /// Parses CSV text held in memory; `name` is used in error messages.
 pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Dataset> {
-    let mut rows = Rows::open(bytes, name, options)?;
+    read_csv(bytes, Some(bytes.len() as u64), name, options)
+}
+
+/// Reads a CSV table from `input` of `size` bytes (when known, to reserve the features'
+/// memory once); `name` is used in error messages.
+fn read_csv<R: Read>(
+    input: R,
+    size: Option<u64>,
+    name: &str,
+    options: &CsvOptions,
+) -> Result<Dataset> {
+    let mut rows = Rows::open(input, name, options)?;
     let columns = column_names(&rows.record, name, options.header)?;
     let chosen = choose_columns(&columns, &rows.record, name, options)?;
-    let (x, raw_labels) = read_rows(&mut rows, &columns, &chosen)?;
+    let (x, label_column) = read_rows(&mut rows, &columns, &chosen, size)?;
     let label_name = &columns[chosen.label];
-    let (labels, class_names) = map_labels(&raw_labels, options, name, label_name)?;
+    let (labels, class_names) = label_column.classes(options, name, label_name)?;
     let n = labels.len();
     Dataset::new(
         Tensor::from_vec(x, &[n, chosen.features.len()])?,
@@ -106,12 +122,11 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
     .map(|d| d.with_label_name(label_name))
 }
 
-/// A CSV reader over the file's bytes, holding the first row (which fixes the width) until
-/// it is known whether that row is a header or data.
-struct Rows<'a> {
-    bytes: &'a [u8],
+/// A CSV reader over the input, holding the first row (which fixes the width) until it is
+/// known whether that row is a header or data.
+struct Rows<'a, R: Read> {
     name: &'a str,
-    reader: ::csv::Reader<&'a [u8]>,
+    reader: ::csv::Reader<LineBreaks<R>>,
     /// The row last read: the first row after [`Rows::open`].
     record: ::csv::ByteRecord,
     /// Whether `record` is a data row not yet handed out (a file without a header).
@@ -120,30 +135,22 @@ struct Rows<'a> {
     width: usize,
 }
 
-impl<'a> Rows<'a> {
-    /// Reads the first row; an empty file, or a first row without cells, is an error.
-    fn open(bytes: &'a [u8], name: &'a str, options: &CsvOptions) -> Result<Rows<'a>> {
+impl<'a, R: Read> Rows<'a, R> {
+    /// Reads the first row; an empty file (or one of whitespace only), or a first row without
+    /// cells, is an error.
+    fn open(input: R, name: &'a str, options: &CsvOptions) -> Result<Rows<'a, R>> {
         let empty = |what: &str| DataError::Empty {
             path: name.to_string(),
             what: what.into(),
         };
-        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(empty("no header row and no data"));
-        }
         let mut rows = Rows {
-            bytes,
             name,
-            reader: ::csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .delimiter(options.delimiter)
-                .trim(::csv::Trim::All)
-                .from_reader(bytes),
+            reader: csv_reader::reader(input, options.delimiter),
             record: ::csv::ByteRecord::new(),
             pending_first: !options.header,
             width: 0,
         };
-        if !rows.read()? {
+        if !rows.read()? || rows.only_whitespace()? {
             return Err(empty("no header row and no data"));
         }
         rows.width = rows.record.len();
@@ -153,15 +160,31 @@ impl<'a> Rows<'a> {
         Ok(rows)
     }
 
-    /// Reads the next record into `record`; `false` at the end of the file.
+    /// Whether the whole input is ASCII whitespace, when the first row is a single empty
+    /// cell (a row of blanks); the rows are read to find out, which is harmless as such a
+    /// first row is an error anyway (the table would have no feature column).
+    fn only_whitespace(&mut self) -> Result<bool> {
+        if self.record.len() != 1 || !self.record[0].is_empty() {
+            return Ok(false);
+        }
+        let mut rest = ::csv::ByteRecord::new();
+        while self.reader.get_ref().only_whitespace() {
+            let more = self
+                .reader
+                .read_byte_record(&mut rest)
+                .map_err(|e| csv_reader::read_error(self.name, e))?;
+            if !more {
+                return Ok(self.reader.get_ref().only_whitespace());
+            }
+        }
+        Ok(false)
+    }
+
+    /// Reads the next record into `record`; `false` at the end of the input.
     fn read(&mut self) -> Result<bool> {
         self.reader
             .read_byte_record(&mut self.record)
-            .map_err(|e| DataError::CsvSyntax {
-                path: self.name.to_string(),
-                line: e.position().map_or(0, |p| p.line()),
-                message: e.to_string(),
-            })
+            .map_err(|e| csv_reader::read_error(self.name, e))
     }
 
     /// Moves to the next data row (the held first row of a file without a header comes
@@ -173,7 +196,8 @@ impl<'a> Rows<'a> {
         } else if !self.read()? {
             return Ok(None);
         }
-        let line = record_line(self.bytes, self.record.position());
+        let start = self.record.position().map_or(0, ::csv::Position::byte);
+        let line = self.reader.get_mut().line_at(start);
         if self.record.len() != self.width {
             return Err(DataError::RaggedRow {
                 path: self.name.to_string(),
@@ -183,6 +207,11 @@ impl<'a> Rows<'a> {
             });
         }
         Ok(Some(line))
+    }
+
+    /// The byte offset where the current row starts.
+    fn row_start(&self) -> u64 {
+        self.record.position().map_or(0, ::csv::Position::byte)
     }
 }
 
@@ -270,60 +299,206 @@ fn choose_columns(
     Ok(ChosenColumns { label, features })
 }
 
-/// A label cell as read, with its 1-based line.
-type LabelCell = (String, u64);
-
-/// Reads every data row: the feature values (row-major) and each row's label cell with its
-/// line. A missing label or no data row at all is an error.
-fn read_rows(
-    rows: &mut Rows<'_>,
+/// Reads every data row: the feature values (row-major) and the label column. A missing label
+/// or no data row at all is an error. `size` (the input's length in bytes, when known) sizes
+/// the feature vector so it is not grown by doubling.
+fn read_rows<R: Read>(
+    rows: &mut Rows<'_, R>,
     columns: &[String],
     chosen: &ChosenColumns,
-) -> Result<(Vec<f32>, Vec<LabelCell>)> {
+    size: Option<u64>,
+) -> Result<(Vec<f32>, LabelColumn)> {
     let name = rows.name;
-    let mut x: Vec<f32> = Vec::new();
-    let mut raw_labels: Vec<LabelCell> = Vec::new();
+    let width = chosen.features.len();
+    let mut x: Vec<f32> = Vec::with_capacity(FIRST_ROWS * width);
+    let mut labels = LabelColumn::default();
+    let mut first_start = None;
     while let Some(line) = rows.next_data_row()? {
+        let first = *first_start.get_or_insert(rows.row_start());
+        if x.len() == x.capacity() {
+            let next = rows.row_start();
+            let more = more_rows(labels.len(), next - first, next, size);
+            x.reserve_exact(more * width);
+            labels.reserve(more);
+        }
         for &j in &chosen.features {
             x.push(parse_feature(&rows.record[j], name, line, &columns[j])?);
         }
-        let label = String::from_utf8_lossy(&rows.record[chosen.label]).into_owned();
-        if MISSING.contains(&label.as_str()) {
-            return Err(DataError::MissingValue {
-                path: name.to_string(),
-                line,
-                column: columns[chosen.label].clone(),
-            });
-        }
-        raw_labels.push((label, line));
+        let column = &columns[chosen.label];
+        labels.push(&rows.record[chosen.label], line, name, column)?;
     }
-    if raw_labels.is_empty() {
+    if labels.is_empty() {
         return Err(DataError::Empty {
             path: name.to_string(),
             what: "the header is there but no data rows follow".into(),
         });
     }
-    Ok((x, raw_labels))
+    // Give back a reservation that overshot by much (not worth a copy otherwise).
+    if x.capacity() - x.len() > x.len() / 8 {
+        x.shrink_to_fit();
+    }
+    Ok((x, labels))
 }
 
-/// The 1-based line where a record starts. The csv reader reports the position before any
-/// blank lines it skipped, so those are counted here.
-fn record_line(bytes: &[u8], pos: Option<&::csv::Position>) -> u64 {
-    let Some(pos) = pos else { return 0 };
-    let start = usize::try_from(pos.byte())
-        .unwrap_or(usize::MAX)
-        .min(bytes.len());
-    let skipped = bytes[start..]
-        .iter()
-        .take_while(|b| matches!(b, b'\r' | b'\n'))
-        .filter(|&&b| b == b'\n')
-        .count();
-    pos.line() + skipped as u64
+/// Rows reserved before the rows' length is known.
+const FIRST_ROWS: usize = 256;
+
+/// How many more rows to make room for, when `rows` rows spanning `row_bytes` bytes have
+/// filled the room there was and the next row starts at byte `next`: the rows the rest of
+/// the input holds at the average length so far, with a margin of 1/16; without a known
+/// `size`, as many rows again.
+fn more_rows(rows: usize, row_bytes: u64, next: u64, size: Option<u64>) -> usize {
+    let Some(size) = size.filter(|_| rows > 0 && row_bytes > 0) else {
+        return rows.max(FIRST_ROWS);
+    };
+    let per_row = row_bytes as f64 / rows as f64;
+    let estimate = (size.saturating_sub(next) as f64 / per_row) as usize;
+    estimate + estimate / 16 + FIRST_ROWS
+}
+
+/// The label column as read: each distinct label once (first-seen order, with its first
+/// line) and each row as the index of its label. Labels are mapped to classes at the end,
+/// when all are known ([`LabelColumn::classes`]).
+#[derive(Default)]
+struct LabelColumn {
+    /// For each row, the index of its label in `distinct`.
+    rows: Vec<usize>,
+    /// The distinct labels with the line of their first row.
+    distinct: Vec<(String, u64)>,
+    /// Index of each label in `distinct`.
+    index: HashMap<String, usize>,
+}
+
+impl LabelColumn {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        self.rows.reserve_exact(rows);
+    }
+
+    /// Adds a row's label cell; a missing label is an error.
+    fn push(&mut self, cell: &[u8], line: u64, path: &str, column: &str) -> Result<()> {
+        let text = String::from_utf8_lossy(cell);
+        if MISSING.contains(&text.as_ref()) {
+            return Err(DataError::MissingValue {
+                path: path.to_string(),
+                line,
+                column: column.to_string(),
+            });
+        }
+        let id = match self.index.get(text.as_ref()) {
+            Some(&id) => id,
+            None => {
+                let id = self.distinct.len();
+                self.index.insert(text.clone().into_owned(), id);
+                self.distinct.push((text.into_owned(), line));
+                id
+            }
+        };
+        self.rows.push(id);
+        Ok(())
+    }
+
+    /// Class indices and class names of the rows (see the module docs).
+    fn classes(
+        self,
+        options: &CsvOptions,
+        path: &str,
+        column: &str,
+    ) -> Result<(Vec<usize>, Vec<String>)> {
+        let (class_of, names) = self.class_of_distinct(options, path, column)?;
+        let mut rows = self.rows;
+        for r in &mut rows {
+            *r = class_of[*r];
+        }
+        Ok((rows, names))
+    }
+
+    /// The class of each distinct label, and the class names.
+    fn class_of_distinct(
+        &self,
+        options: &CsvOptions,
+        path: &str,
+        column: &str,
+    ) -> Result<(Vec<usize>, Vec<String>)> {
+        if let Some(known) = &options.classes {
+            let index: HashMap<&str, usize> = known
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.as_str(), i))
+                .collect();
+            // Distinct labels are in first-seen order: the first unknown one is on the
+            // earliest row with an unknown label.
+            let class_of = self
+                .distinct
+                .iter()
+                .map(|(l, line)| {
+                    index
+                        .get(l.as_str())
+                        .copied()
+                        .ok_or_else(|| DataError::UnknownClass {
+                            path: path.to_string(),
+                            line: *line,
+                            column: column.to_string(),
+                            value: l.clone(),
+                            known: known.clone(),
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return Ok((class_of, known.clone()));
+        }
+        let integers: Option<Vec<usize>> = self
+            .distinct
+            .iter()
+            .map(|(l, _)| {
+                l.parse::<u64>()
+                    .ok()
+                    .filter(|v| *v < MAX_INTEGER_LABEL && l.bytes().all(|b| b.is_ascii_digit()))
+                    .map(|v| v as usize)
+            })
+            .collect();
+        if let Some(values) = integers {
+            return Ok(Dataset::integer_classes(&values));
+        }
+        let mut order: Vec<usize> = (0..self.distinct.len()).collect();
+        if options.label_order == LabelOrder::Sorted {
+            order.sort_by(|&a, &b| self.distinct[a].0.cmp(&self.distinct[b].0));
+        }
+        let mut class_of = vec![0; order.len()];
+        for (class, &id) in order.iter().enumerate() {
+            class_of[id] = class;
+        }
+        let names = order
+            .iter()
+            .map(|&id| self.distinct[id].0.clone())
+            .collect();
+        Ok((class_of, names))
+    }
 }
 
 /// A feature cell as a finite f32 (parsed as f64, rounded once), or the error naming the
 /// file, line and column.
 pub(crate) fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) -> Result<f32> {
+    if let Ok(text) = std::str::from_utf8(cell)
+        && let Ok(v) = text.parse::<f64>()
+    {
+        if v.is_finite() && (v as f32).is_finite() {
+            return Ok(v as f32);
+        }
+        return Err(DataError::NonFinite {
+            path: path.to_string(),
+            line,
+            column: column.to_string(),
+            value: text.to_string(),
+        });
+    }
+    // No missing-value marker reads as a number, so they need checking only here.
     let text = String::from_utf8_lossy(cell);
     if MISSING.contains(&text.as_ref()) {
         return Err(DataError::MissingValue {
@@ -332,83 +507,12 @@ pub(crate) fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) ->
             column: column.to_string(),
         });
     }
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && (v as f32).is_finite() => Ok(v as f32),
-        Ok(_) => Err(DataError::NonFinite {
-            path: path.to_string(),
-            line,
-            column: column.to_string(),
-            value: text.into_owned(),
-        }),
-        Err(_) => Err(DataError::NotNumeric {
-            path: path.to_string(),
-            line,
-            column: column.to_string(),
-            value: text.into_owned(),
-        }),
-    }
-}
-
-/// Class indices and class names for the raw label cells (see the module docs).
-fn map_labels(
-    raw: &[LabelCell],
-    options: &CsvOptions,
-    path: &str,
-    column: &str,
-) -> Result<(Vec<usize>, Vec<String>)> {
-    if let Some(known) = &options.classes {
-        let index: HashMap<&str, usize> = known
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
-        let labels = raw
-            .iter()
-            .map(|(l, line)| {
-                index
-                    .get(l.as_str())
-                    .copied()
-                    .ok_or_else(|| DataError::UnknownClass {
-                        path: path.to_string(),
-                        line: *line,
-                        column: column.to_string(),
-                        value: l.clone(),
-                        known: known.clone(),
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        return Ok((labels, known.clone()));
-    }
-    let integers: Option<Vec<u64>> = raw
-        .iter()
-        .map(|(l, _)| {
-            l.parse::<u64>()
-                .ok()
-                .filter(|v| *v < MAX_INTEGER_LABEL && l.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .collect();
-    if let Some(ints) = integers {
-        let values: Vec<usize> = ints.into_iter().map(|v| v as usize).collect();
-        return Ok(Dataset::integer_classes(&values));
-    }
-    let mut names: Vec<String> = Vec::new();
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (l, _) in raw {
-        if !seen.contains_key(l.as_str()) {
-            seen.insert(l.as_str(), names.len());
-            names.push(l.clone());
-        }
-    }
-    if options.label_order == LabelOrder::Sorted {
-        names.sort();
-        seen = names
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
-    }
-    let labels = raw.iter().map(|(l, _)| seen[l.as_str()]).collect();
-    Ok((labels, names))
+    Err(DataError::NotNumeric {
+        path: path.to_string(),
+        line,
+        column: column.to_string(),
+        value: text.into_owned(),
+    })
 }
 
 /// The error for a file whose first row is a single cell: usually another separator (`;`,
@@ -571,5 +675,162 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    /// A file in a fresh temporary folder, written with `text`; the folder is removed by
+    /// the returned guard.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn new(test: &str, text: &str) -> TempFile {
+            let dir = std::env::temp_dir().join(format!("nnc-csv-{test}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("t.csv");
+            std::fs::write(&path, text).unwrap();
+            TempFile(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    /// Rows enough to span several of the reader's buffers.
+    const LONG: usize = 60_000;
+
+    fn fruit(i: usize) -> &'static str {
+        ["pear", "apple", "fig", "kiwi"][(i * 7 + i / 3) % 4]
+    }
+
+    #[test]
+    fn a_file_longer_than_the_buffer_reads_like_the_same_text_in_memory() {
+        let mut text = String::from("x,y,kind\r\n");
+        for i in 0..LONG {
+            text.push_str(&format!("{},{}.25,{}\r\n", i, i % 97, fruit(i)));
+            if i % 5000 == 0 {
+                text.push_str("\r\n");
+            }
+        }
+        assert!(text.len() > 2 * super::csv_reader::BUFFER);
+        let file = TempFile::new("long", &text);
+        for order in [LabelOrder::Sorted, LabelOrder::FirstSeen] {
+            let opts = CsvOptions {
+                label_order: order,
+                ..CsvOptions::default()
+            };
+            let ds = load_csv(&file.0, &opts).unwrap();
+            assert_eq!(ds, parse(&text, &opts).unwrap());
+            assert_eq!(ds.len(), LONG);
+            let names: Vec<&str> = ds.class_names().iter().map(String::as_str).collect();
+            let want = match order {
+                LabelOrder::Sorted => ["apple", "fig", "kiwi", "pear"],
+                // Rows 0, 1, 2, 3 are pear, kiwi, fig, apple.
+                LabelOrder::FirstSeen => ["pear", "kiwi", "fig", "apple"],
+            };
+            assert_eq!(names, want);
+            for (i, &c) in ds.labels().iter().enumerate() {
+                assert_eq!(names[c], fruit(i), "row {i}");
+                let row = &ds.inputs().data()[2 * i..2 * i + 2];
+                assert_eq!(row, [i as f32, (i % 97) as f32 + 0.25], "row {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_deep_in_a_long_file_name_the_editor_line() {
+        // Header on line 1, data rows on lines 2.., a blank line after every 1000th row.
+        let mut text = String::from("a,b,label\r\n");
+        let mut line = 1;
+        for i in 0..LONG {
+            line += 1;
+            let b = if i == LONG - 10 { "oops" } else { "1" };
+            text.push_str(&format!("{i},{b},0\r\n"));
+            if i % 1000 == 0 && i < LONG - 10 {
+                text.push_str("\r\n");
+                line += 1;
+            }
+            if i == LONG - 10 {
+                break;
+            }
+        }
+        let file = TempFile::new("line", &text);
+        match load_csv(&file.0, &CsvOptions::default()).unwrap_err() {
+            DataError::NotNumeric {
+                line: got, column, ..
+            } => assert_eq!((got, column.as_str()), (line, "b")),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn unknown_classes_name_the_first_row_that_has_one() {
+        let opts = CsvOptions {
+            classes: Some(vec!["a".into(), "b".into()]),
+            ..CsvOptions::default()
+        };
+        let e = parse("x,y\n1,a\n2,c\n3,d\n4,c\n", &opts).unwrap_err();
+        assert!(
+            matches!(&e, DataError::UnknownClass { line: 3, value, .. } if value == "c"),
+            "{e}"
+        );
+        // Labels are mapped once every row is read: a bad feature later in the file is
+        // reported first.
+        let e = parse("x,y\n1,c\nz,a\n", &opts).unwrap_err();
+        assert!(matches!(e, DataError::NotNumeric { line: 3, .. }), "{e}");
+    }
+
+    #[test]
+    fn integer_labels_are_read_by_value_and_text_labels_by_text() {
+        // `07` and `7` are the class 7.
+        let ds = parse("x,y\n1,07\n2,0\n3,7\n", &CsvOptions::default()).unwrap();
+        assert_eq!(
+            (ds.labels(), ds.class_names()),
+            (&[1, 0, 1][..], &["0".to_string(), "7".to_string()][..])
+        );
+        // One label that is not an integer makes them all names: `07` and `7` differ.
+        let ds = parse("x,y\n1,07\n2,b\n3,7\n", &CsvOptions::default()).unwrap();
+        assert_eq!(ds.class_names(), &["07", "7", "b"]);
+        assert_eq!(ds.labels(), &[0, 2, 1]);
+        let ds = parse("x,y\n1,1000000\n2,3\n", &CsvOptions::default()).unwrap();
+        assert_eq!(ds.class_names(), &["1000000", "3"]);
+    }
+
+    #[test]
+    fn features_round_to_f32_once_from_f64() {
+        // Just above the midpoint between 1 and the next f32: straight to f32 this rounds up,
+        // but the nearest f64 is the midpoint itself, which rounds to even (1).
+        let cell = "1.0000000596046447753906251";
+        let ds = parse(
+            &format!("x,y\n{cell},0\n0.1,0\n-3.4028235e38,0\n"),
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        let want = [cell, "0.1", "-3.4028235e38"].map(|c| c.parse::<f64>().unwrap() as f32);
+        assert_eq!(ds.inputs().data(), want);
+        assert_eq!(ds.inputs().data()[0], 1.0);
+        let e = parse("x,y\n3.5e38,0\n", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, DataError::NonFinite { .. }), "{e}");
+    }
+
+    #[test]
+    fn whitespace_only_input_is_empty() {
+        for text in ["", "\n\n", "  \n \t\n", " "] {
+            let e = parse(text, &CsvOptions::default()).unwrap_err();
+            assert!(matches!(e, DataError::Empty { .. }), "{text:?}: {e}");
+        }
+        let e = parse(" \na,b\n1,2\n", &CsvOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("single column"), "{e}");
+    }
+
+    #[test]
+    fn reservation_follows_the_rows_length() {
+        // 100 rows of 10 bytes read, the next starting at byte 1010 of 11010: 1000 more rows.
+        let more = more_rows(100, 1000, 1010, Some(11_010));
+        assert_eq!(more, 1000 + 1000 / 16 + FIRST_ROWS);
+        assert_eq!(more_rows(500, 0, 0, None), 500);
     }
 }
