@@ -17,6 +17,7 @@
 
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result, did_you_mean};
+use crate::sources::csv_plain::{self, Blocks};
 use crate::sources::csv_reader::{self, LineBreaks};
 use nnc_tape::Tensor;
 use std::collections::HashMap;
@@ -95,76 +96,122 @@ pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Datas
 }
 
 /// Reads a CSV table from `input` of `size` bytes (when known, to reserve the features'
-/// memory once); `name` is used in error messages.
+/// memory once); `name` is used in error messages. Plain blocks of lines are split here
+/// ([`csv_plain`]); from the first block that is not plain on, the csv reader reads.
 fn read_csv<R: Read>(
     input: R,
     size: Option<u64>,
     name: &str,
     options: &CsvOptions,
 ) -> Result<Dataset> {
-    let mut rows = Rows::open(input, name, options)?;
-    let columns = column_names(&rows.record, name, options.header)?;
-    let chosen = choose_columns(&columns, &rows.record, name, options)?;
-    let (x, label_column) = read_rows(&mut rows, &columns, &chosen, size)?;
-    let label_name = &columns[chosen.label];
-    let (labels, class_names) = label_column.classes(options, name, label_name)?;
-    let n = labels.len();
-    Dataset::new(
-        Tensor::from_vec(x, &[n, chosen.features.len()])?,
-        labels,
-        class_names,
-        chosen
-            .features
-            .iter()
-            .map(|&j| columns[j].clone())
-            .collect(),
-    )
-    .map(|d| d.with_label_name(label_name))
+    let mut table = Table::new(name, options, size);
+    let mut blocks = Blocks::new(input);
+    // Lines before the current block.
+    let mut lines = 0;
+    let mut cells = Vec::new();
+    let mut plain = true;
+    // Whether a byte order mark was dropped: then the input is not all whitespace.
+    let mut bom = false;
+    while let Some((offset, block)) = blocks.next_block().map_err(|e| DataError::io(name, e))? {
+        plain = csv_plain::is_plain(block, options.delimiter);
+        if !plain {
+            break;
+        }
+        let mut start = 0;
+        for text in block.split_inclusive(|&b| b == b'\n') {
+            let line_start = start;
+            start += text.len();
+            lines += 1;
+            let row = text.strip_suffix(b"\n").unwrap_or(text);
+            let row = row.strip_suffix(b"\r").unwrap_or(row);
+            // The csv reader drops a UTF-8 byte order mark at the start of the input.
+            let row = match (offset + line_start as u64, row) {
+                (0, [0xef, 0xbb, 0xbf, rest @ ..]) => {
+                    bom = true;
+                    rest
+                }
+                _ => row,
+            };
+            if row.is_empty() {
+                continue;
+            }
+            csv_plain::split_line(row, options.delimiter, &mut cells);
+            if table.first.is_none() && cells.iter().all(|(s, e)| s == e) {
+                // A first row of blanks: whether the input is all whitespace decides the
+                // error, which the csv reader's path finds out.
+                plain = false;
+                lines -= 1 + block[..line_start].iter().filter(|&&b| b == b'\n').count() as u64;
+                break;
+            }
+            let row = PlainRow {
+                text: row,
+                cells: &cells,
+            };
+            table.row(&row, lines, offset + line_start as u64)?;
+        }
+        if !plain {
+            break;
+        }
+    }
+    if !plain {
+        let base = blocks.offset();
+        read_with_csv_reader(&mut table, blocks.rest(), lines, base, bom)?;
+    }
+    table.finish()
 }
 
-/// A CSV reader over the input, holding the first row (which fixes the width) until it is
-/// known whether that row is a header or data.
+/// Reads the rest of the table with the csv reader: `input` starts at byte `base` of the
+/// whole input, after `lines` lines (`text_before` if they hold more than whitespace).
+fn read_with_csv_reader<R: Read>(
+    table: &mut Table<'_>,
+    input: R,
+    lines: u64,
+    base: u64,
+    text_before: bool,
+) -> Result<()> {
+    let mut rows = Rows::new(input, table.name, table.options.delimiter, lines);
+    rows.text_before = text_before;
+    while rows.read()? {
+        if table.first.is_none() && rows.only_whitespace()? {
+            return Err(table.empty("no header row and no data"));
+        }
+        let start = rows.row_start();
+        let line = rows.reader.get_mut().line_at(start);
+        table.row(&rows.record, line, base + start)?;
+    }
+    Ok(())
+}
+
+/// The rows of a table read with the csv reader.
 struct Rows<'a, R: Read> {
     name: &'a str,
     reader: ::csv::Reader<LineBreaks<R>>,
-    /// The row last read: the first row after [`Rows::open`].
+    /// The row last read.
     record: ::csv::ByteRecord,
-    /// Whether `record` is a data row not yet handed out (a file without a header).
-    pending_first: bool,
-    /// The number of cells of the first row, which every row must have.
-    width: usize,
+    /// Lines before the input.
+    lines: u64,
+    /// Whether the lines before the input hold more than whitespace.
+    text_before: bool,
 }
 
 impl<'a, R: Read> Rows<'a, R> {
-    /// Reads the first row; an empty file (or one of whitespace only), or a first row without
-    /// cells, is an error.
-    fn open(input: R, name: &'a str, options: &CsvOptions) -> Result<Rows<'a, R>> {
-        let empty = |what: &str| DataError::Empty {
-            path: name.to_string(),
-            what: what.into(),
-        };
-        let mut rows = Rows {
+    /// Rows of `input`, which starts after `lines` lines of the file named `name`.
+    fn new(input: R, name: &'a str, delimiter: u8, lines: u64) -> Self {
+        Rows {
             name,
-            reader: csv_reader::reader(input, options.delimiter),
+            reader: csv_reader::reader(input, delimiter, lines),
             record: ::csv::ByteRecord::new(),
-            pending_first: !options.header,
-            width: 0,
-        };
-        if !rows.read()? || rows.only_whitespace()? {
-            return Err(empty("no header row and no data"));
+            lines,
+            text_before: false,
         }
-        rows.width = rows.record.len();
-        if rows.width == 0 {
-            return Err(empty("the first row has no cells"));
-        }
-        Ok(rows)
     }
 
-    /// Whether the whole input is ASCII whitespace, when the first row is a single empty
-    /// cell (a row of blanks); the rows are read to find out, which is harmless as such a
-    /// first row is an error anyway (the table would have no feature column).
+    /// Whether the whole input is ASCII whitespace, when the row read has only empty cells
+    /// (a row of blanks); the rows are read to find out, which is harmless as such a first
+    /// row is an error anyway (its column names are all empty: one column and no feature, or
+    /// duplicates).
     fn only_whitespace(&mut self) -> Result<bool> {
-        if self.record.len() != 1 || !self.record[0].is_empty() {
+        if self.text_before || !self.record.iter().all(<[u8]>::is_empty) {
             return Ok(false);
         }
         let mut rest = ::csv::ByteRecord::new();
@@ -172,7 +219,7 @@ impl<'a, R: Read> Rows<'a, R> {
             let more = self
                 .reader
                 .read_byte_record(&mut rest)
-                .map_err(|e| csv_reader::read_error(self.name, e))?;
+                .map_err(|e| csv_reader::read_error(self.name, e, self.lines))?;
             if !more {
                 return Ok(self.reader.get_ref().only_whitespace());
             }
@@ -184,34 +231,176 @@ impl<'a, R: Read> Rows<'a, R> {
     fn read(&mut self) -> Result<bool> {
         self.reader
             .read_byte_record(&mut self.record)
-            .map_err(|e| csv_reader::read_error(self.name, e))
+            .map_err(|e| csv_reader::read_error(self.name, e, self.lines))
     }
 
-    /// Moves to the next data row (the held first row of a file without a header comes
-    /// first); `Ok(Some(line))` with its 1-based line, `Ok(None)` at the end. A row of
-    /// another width than the first is an error.
-    fn next_data_row(&mut self) -> Result<Option<u64>> {
-        if self.pending_first {
-            self.pending_first = false;
-        } else if !self.read()? {
-            return Ok(None);
+    /// The byte offset in this input where the current row starts.
+    fn row_start(&self) -> u64 {
+        self.record.position().map_or(0, ::csv::Position::byte)
+    }
+}
+
+/// The cells of a row.
+trait Cells {
+    /// The number of cells.
+    fn count(&self) -> usize;
+    /// Cell `j`, trimmed.
+    fn cell(&self, j: usize) -> &[u8];
+    /// The row as a csv record.
+    fn record(&self) -> ::csv::ByteRecord {
+        (0..self.count()).map(|j| self.cell(j)).collect()
+    }
+}
+
+impl Cells for ::csv::ByteRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn cell(&self, j: usize) -> &[u8] {
+        &self[j]
+    }
+}
+
+/// A row of a plain block: its text and the bounds of its cells.
+struct PlainRow<'a> {
+    text: &'a [u8],
+    cells: &'a [(usize, usize)],
+}
+
+impl Cells for PlainRow<'_> {
+    fn count(&self) -> usize {
+        self.cells.len()
+    }
+
+    fn cell(&self, j: usize) -> &[u8] {
+        let (start, end) = self.cells[j];
+        &self.text[start..end]
+    }
+}
+
+/// The columns a table's first row fixed.
+struct Layout {
+    /// The column names.
+    columns: Vec<String>,
+    /// The label column and the feature columns.
+    chosen: ChosenColumns,
+    /// The number of cells of the first row, which every row must have.
+    width: usize,
+}
+
+/// A table as it is read: its layout (once the first row is read), its features and its
+/// label column.
+struct Table<'a> {
+    name: &'a str,
+    options: &'a CsvOptions,
+    /// The input's length in bytes, when known.
+    size: Option<u64>,
+    first: Option<Layout>,
+    /// Byte offset of the first data row.
+    data_start: Option<u64>,
+    x: Vec<f32>,
+    labels: LabelColumn,
+}
+
+impl<'a> Table<'a> {
+    fn new(name: &'a str, options: &'a CsvOptions, size: Option<u64>) -> Self {
+        Table {
+            name,
+            options,
+            size,
+            first: None,
+            data_start: None,
+            x: Vec::new(),
+            labels: LabelColumn::default(),
         }
-        let start = self.record.position().map_or(0, ::csv::Position::byte);
-        let line = self.reader.get_mut().line_at(start);
-        if self.record.len() != self.width {
+    }
+
+    fn empty(&self, what: &str) -> DataError {
+        DataError::Empty {
+            path: self.name.to_string(),
+            what: what.into(),
+        }
+    }
+
+    /// Takes the row on line `line` starting at byte `start`: the first row fixes the
+    /// columns (and is data too in a file without a header); any other is a data row.
+    fn row<C: Cells>(&mut self, row: &C, line: u64, start: u64) -> Result<()> {
+        if self.first.is_none() {
+            let record = row.record();
+            if record.is_empty() {
+                return Err(self.empty("the first row has no cells"));
+            }
+            let columns = column_names(&record, self.name, self.options.header)?;
+            let chosen = choose_columns(&columns, &record, self.name, self.options)?;
+            let width = chosen.features.len();
+            self.x = Vec::with_capacity(FIRST_ROWS * width);
+            self.first = Some(Layout {
+                columns,
+                chosen,
+                width: record.len(),
+            });
+            if self.options.header {
+                return Ok(());
+            }
+        }
+        let Some(layout) = &self.first else {
+            return Ok(());
+        };
+        if row.count() != layout.width {
             return Err(DataError::RaggedRow {
                 path: self.name.to_string(),
                 line,
-                expected: self.width,
-                got: self.record.len(),
+                expected: layout.width,
+                got: row.count(),
             });
         }
-        Ok(Some(line))
+        let first = *self.data_start.get_or_insert(start);
+        let width = layout.chosen.features.len();
+        if self.x.len() == self.x.capacity() {
+            let more = more_rows(self.labels.len(), start - first, start, self.size);
+            self.x.reserve_exact(more * width);
+            self.labels.reserve(more);
+        }
+        for &j in &layout.chosen.features {
+            let value = parse_feature(row.cell(j), self.name, line, &layout.columns[j])?;
+            self.x.push(value);
+        }
+        let j = layout.chosen.label;
+        self.labels
+            .push(row.cell(j), line, self.name, &layout.columns[j])
     }
 
-    /// The byte offset where the current row starts.
-    fn row_start(&self) -> u64 {
-        self.record.position().map_or(0, ::csv::Position::byte)
+    /// The dataset read. A table without rows, or without data rows, is an error.
+    fn finish(self) -> Result<Dataset> {
+        if self.labels.is_empty() {
+            return Err(self.empty(match self.first {
+                None => "no header row and no data",
+                Some(_) => "the header is there but no data rows follow",
+            }));
+        }
+        let Some(layout) = self.first else {
+            return Err(self.empty("no header row and no data"));
+        };
+        let mut x = self.x;
+        // Give back a reservation that overshot by much (not worth a copy otherwise).
+        if x.capacity() - x.len() > x.len() / 8 {
+            x.shrink_to_fit();
+        }
+        let label_name = &layout.columns[layout.chosen.label];
+        let (labels, class_names) = self.labels.classes(self.options, self.name, label_name)?;
+        let n = labels.len();
+        let features = layout.chosen.features;
+        Dataset::new(
+            Tensor::from_vec(x, &[n, features.len()])?,
+            labels,
+            class_names,
+            features
+                .iter()
+                .map(|&j| layout.columns[j].clone())
+                .collect(),
+        )
+        .map(|d| d.with_label_name(label_name))
     }
 }
 
@@ -299,47 +488,6 @@ fn choose_columns(
     Ok(ChosenColumns { label, features })
 }
 
-/// Reads every data row: the feature values (row-major) and the label column. A missing label
-/// or no data row at all is an error. `size` (the input's length in bytes, when known) sizes
-/// the feature vector so it is not grown by doubling.
-fn read_rows<R: Read>(
-    rows: &mut Rows<'_, R>,
-    columns: &[String],
-    chosen: &ChosenColumns,
-    size: Option<u64>,
-) -> Result<(Vec<f32>, LabelColumn)> {
-    let name = rows.name;
-    let width = chosen.features.len();
-    let mut x: Vec<f32> = Vec::with_capacity(FIRST_ROWS * width);
-    let mut labels = LabelColumn::default();
-    let mut first_start = None;
-    while let Some(line) = rows.next_data_row()? {
-        let first = *first_start.get_or_insert(rows.row_start());
-        if x.len() == x.capacity() {
-            let next = rows.row_start();
-            let more = more_rows(labels.len(), next - first, next, size);
-            x.reserve_exact(more * width);
-            labels.reserve(more);
-        }
-        for &j in &chosen.features {
-            x.push(parse_feature(&rows.record[j], name, line, &columns[j])?);
-        }
-        let column = &columns[chosen.label];
-        labels.push(&rows.record[chosen.label], line, name, column)?;
-    }
-    if labels.is_empty() {
-        return Err(DataError::Empty {
-            path: name.to_string(),
-            what: "the header is there but no data rows follow".into(),
-        });
-    }
-    // Give back a reservation that overshot by much (not worth a copy otherwise).
-    if x.capacity() - x.len() > x.len() / 8 {
-        x.shrink_to_fit();
-    }
-    Ok((x, labels))
-}
-
 /// Rows reserved before the rows' length is known.
 const FIRST_ROWS: usize = 256;
 
@@ -384,6 +532,14 @@ impl LabelColumn {
 
     /// Adds a row's label cell; a missing label is an error.
     fn push(&mut self, cell: &[u8], line: u64, path: &str, column: &str) -> Result<()> {
+        // Few classes: a look at each is quicker than hashing. (A label is never a missing
+        // marker, and a cell equal to one is valid UTF-8.)
+        if self.distinct.len() <= 8
+            && let Some(id) = self.distinct.iter().position(|(l, _)| l.as_bytes() == cell)
+        {
+            self.rows.push(id);
+            return Ok(());
+        }
         let text = String::from_utf8_lossy(cell);
         if MISSING.contains(&text.as_ref()) {
             return Err(DataError::MissingValue {
@@ -485,6 +641,12 @@ impl LabelColumn {
 /// A feature cell as a finite f32 (parsed as f64, rounded once), or the error naming the
 /// file, line and column.
 pub(crate) fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) -> Result<f32> {
+    if let Some(v) = simple_decimal(cell) {
+        // Finite, and below f32's largest value in magnitude (at most 2^53 · 10^22).
+        if (v as f32).is_finite() {
+            return Ok(v as f32);
+        }
+    }
     if let Ok(text) = std::str::from_utf8(cell)
         && let Ok(v) = text.parse::<f64>()
     {
@@ -513,6 +675,73 @@ pub(crate) fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) ->
         column: column.to_string(),
         value: text.into_owned(),
     })
+}
+
+/// Exact powers of ten in f64: `10^0` to `10^22`.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a short decimal such as `-12.5e3` when it can be computed exactly rounded
+/// with one f64 operation (Clinger's fast path: a significand of at most 2^53 and a power of
+/// ten up to 10^22, both exact in f64): then it is the same f64 as `str::parse` gives. `None`
+/// for any other cell, which `str::parse` reads.
+fn simple_decimal(cell: &[u8]) -> Option<f64> {
+    let (negative, rest) = match cell {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, cell),
+    };
+    let mut digits = 0u32;
+    let mut significand = 0u64;
+    let mut scale = 0i32;
+    let mut seen_point = false;
+    let mut i = 0;
+    while let Some(&b) = rest.get(i) {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                significand = significand * 10 + u64::from(b - b'0');
+                scale -= i32::from(seen_point);
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => break,
+        }
+        if digits > 18 {
+            return None;
+        }
+        i += 1;
+    }
+    if digits == 0 || significand > 1 << 53 {
+        return None;
+    }
+    let exponent = match &rest[i..] {
+        [] => 0,
+        [b'e' | b'E', e @ ..] => small_exponent(e)?,
+        _ => return None,
+    };
+    let power = scale + exponent;
+    let magnitude = POWERS_OF_TEN.get(power.unsigned_abs() as usize)?;
+    let v = if power >= 0 {
+        significand as f64 * magnitude
+    } else {
+        significand as f64 / magnitude
+    };
+    Some(if negative { -v } else { v })
+}
+
+/// An exponent of at most 3 digits, with an optional sign.
+fn small_exponent(text: &[u8]) -> Option<i32> {
+    let (sign, digits) = match text {
+        [b'-', rest @ ..] => (-1, rest),
+        [b'+', rest @ ..] => (1, rest),
+        _ => (1, text),
+    };
+    if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(sign * digits.iter().fold(0, |e, &d| e * 10 + i32::from(d - b'0')))
 }
 
 /// The error for a file whose first row is a single cell: usually another separator (`;`,
@@ -767,6 +996,38 @@ mod tests {
     }
 
     #[test]
+    fn quotes_after_the_first_block_hand_over_to_the_csv_reader() {
+        // Plain rows for two blocks, then a quoted cell with a line break in it, a blank
+        // line, a lone `\r` line end, and a bad cell: its line counts every line break.
+        let mut text = String::from("a,b,label\n");
+        let mut lines = 1;
+        let mut want = Vec::new();
+        while text.len() < 2 * super::csv_plain::BLOCK + 1000 {
+            let i = want.len() / 2;
+            text.push_str(&format!("{i},0.5,1\n"));
+            want.extend([i as f32, 0.5]);
+            lines += 1;
+        }
+        text.push_str("\"7\",\"8\n\",0\n\n9,10,1\r11,12,0\n");
+        want.extend([7.0, 8.0, 9.0, 10.0, 11.0, 12.0]);
+        let file = TempFile::new("quotes", &text);
+        let ds = load_csv(&file.0, &CsvOptions::default()).unwrap();
+        assert_eq!(ds.inputs().data(), want);
+        assert_eq!(ds.class_names(), &["0", "1"]);
+        text.push_str("13,x,1\n");
+        // The quoted cell spans 2 lines, then a blank line, then one line holding 2 rows (a
+        // lone `\r` ends a row; lines are counted by `\n`, as the csv reader counts them).
+        let bad = lines + 2 + 1 + 1 + 1;
+        let file = TempFile::new("quotes-bad", &text);
+        match load_csv(&file.0, &CsvOptions::default()).unwrap_err() {
+            DataError::NotNumeric { line, value, .. } => {
+                assert_eq!((line, value.as_str()), (bad, "x"))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
     fn unknown_classes_name_the_first_row_that_has_one() {
         let opts = CsvOptions {
             classes: Some(vec!["a".into(), "b".into()]),
@@ -814,6 +1075,68 @@ mod tests {
         assert_eq!(ds.inputs().data()[0], 1.0);
         let e = parse("x,y\n3.5e38,0\n", &CsvOptions::default()).unwrap_err();
         assert!(matches!(e, DataError::NonFinite { .. }), "{e}");
+    }
+
+    #[test]
+    fn simple_decimals_read_as_the_standard_parser_reads_them() {
+        let cells = [
+            "0",
+            "-0",
+            "+1",
+            "1.",
+            ".5",
+            "-.5",
+            "3.14159",
+            "1e5",
+            "1E-5",
+            "2.5e+10",
+            "-7e22",
+            "9007199254740993",
+            "123456789012345678",
+            "1234567890123456789",
+            "0.1",
+            "1e23",
+            "1e-22",
+            "1e-23",
+            "0001.2500",
+            "4.2e-7",
+            "-1.17549435e-38",
+            "3.4028236e38",
+        ];
+        const OUTSIDE: [&str; 7] = [
+            "9007199254740993",
+            "123456789012345678",
+            "1234567890123456789",
+            "1e23",
+            "1e-23",
+            "-1.17549435e-38",
+            "3.4028236e38",
+        ];
+        for cell in cells {
+            let want: f64 = cell.parse().unwrap();
+            match simple_decimal(cell.as_bytes()) {
+                Some(v) => assert_eq!(v.to_bits(), want.to_bits(), "{cell}"),
+                // Outside the fast path: left to the standard parser.
+                None => assert!(OUTSIDE.contains(&cell), "{cell}"),
+            }
+        }
+        for cell in [
+            "", "-", ".", "1.2.3", "1e", "1e+", "e5", "1x", "nan", "inf", "1e1234",
+        ] {
+            assert_eq!(simple_decimal(cell.as_bytes()), None, "{cell}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn simple_decimals_match_the_standard_parser(
+            cell in "[+-]?[0-9]{0,12}(\\.[0-9]{0,10})?([eE][+-]?[0-9]{1,3})?"
+        ) {
+            if let Some(v) = simple_decimal(cell.as_bytes()) {
+                let want: f64 = cell.parse().unwrap();
+                proptest::prop_assert_eq!(v.to_bits(), want.to_bits(), "{}", cell);
+            }
+        }
     }
 
     #[test]

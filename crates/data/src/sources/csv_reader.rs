@@ -11,21 +11,23 @@ pub(crate) const BUFFER: usize = 256 * 1024;
 
 /// A csv reader over `input` with the settings every nnc CSV reader uses: no header handling
 /// (the caller reads the first row), rows of any width (checked by the caller, with the
-/// line), cells trimmed, fields separated by `delimiter`. Its input notes its line breaks.
-pub(crate) fn reader<R: Read>(input: R, delimiter: u8) -> ::csv::Reader<LineBreaks<R>> {
+/// line), cells trimmed, fields separated by `delimiter`. Its input notes its line breaks;
+/// `lines` lines of the file come before it (0 for a whole file).
+pub(crate) fn reader<R: Read>(input: R, delimiter: u8, lines: u64) -> ::csv::Reader<LineBreaks<R>> {
     ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .trim(::csv::Trim::All)
         .buffer_capacity(BUFFER)
-        .from_reader(LineBreaks::new(input))
+        .from_reader(LineBreaks::new(input, lines))
 }
 
 /// The error for a record the csv reader could not read: a read failure of the file, or a
-/// syntax error (bad quoting, invalid UTF-8, ...) at the line the reader gives.
-pub(crate) fn read_error(name: &str, e: ::csv::Error) -> DataError {
-    let line = e.position().map_or(0, ::csv::Position::line);
+/// syntax error (bad quoting, invalid UTF-8, ...) at the line the reader gives, after the
+/// `lines` lines before the reader's input.
+pub(crate) fn read_error(name: &str, e: ::csv::Error, lines: u64) -> DataError {
+    let line = lines + e.position().map_or(0, ::csv::Position::line);
     let message = e.to_string();
     match e.into_kind() {
         ::csv::ErrorKind::Io(io) => DataError::io(name, io),
@@ -51,16 +53,22 @@ pub(crate) struct LineBreaks<R> {
     lines_before: u64,
     /// Whether a byte other than ASCII whitespace has been handed out.
     text_seen: bool,
+    /// Whether the input starts inside the file: then the first read hands out one byte, so
+    /// that the csv reader, which drops a UTF-8 byte order mark at the start of its input
+    /// when its first read has the whole mark, keeps one in the middle of the file.
+    inside: bool,
 }
 
 impl<R> LineBreaks<R> {
-    fn new(inner: R) -> Self {
+    /// `inner`, which starts after `lines` lines of the file.
+    fn new(inner: R, lines: u64) -> Self {
         LineBreaks {
             inner,
             offset: 0,
             breaks: VecDeque::new(),
-            lines_before: 0,
+            lines_before: lines,
             text_seen: false,
+            inside: lines > 0,
         }
     }
 
@@ -91,6 +99,10 @@ impl<R> LineBreaks<R> {
 
 impl<R: Read> Read for LineBreaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let buf = match (self.inside && self.offset == 0, buf.len()) {
+            (true, 2..) => &mut buf[..1],
+            _ => buf,
+        };
         let n = self.inner.read(buf)?;
         for (i, &b) in buf[..n].iter().enumerate() {
             if b == b'\n' || b == b'\r' {

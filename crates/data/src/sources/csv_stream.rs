@@ -45,11 +45,11 @@ pub struct CsvRowStream<R: Read> {
 impl<R: Read> CsvRowStream<R> {
     /// Reads the header of `reader` (named `name` in errors) and matches it to `expected`.
     pub fn open(reader: R, name: &str, expected: &ExpectedColumns) -> Result<Self> {
-        let mut reader = csv_reader::reader(reader, expected.delimiter);
+        let mut reader = csv_reader::reader(reader, expected.delimiter, 0);
         let mut record = ::csv::ByteRecord::new();
         let got = reader
             .read_byte_record(&mut record)
-            .map_err(|e| csv_reader::read_error(name, e))?;
+            .map_err(|e| csv_reader::read_error(name, e, 0))?;
         if !got || record.is_empty() {
             return Err(DataError::Empty {
                 path: name.to_string(),
@@ -122,7 +122,7 @@ impl<R: Read> CsvRowStream<R> {
             let got = self
                 .reader
                 .read_byte_record(&mut self.record)
-                .map_err(|e| csv_reader::read_error(&self.name, e))?;
+                .map_err(|e| csv_reader::read_error(&self.name, e, 0))?;
             if !got {
                 break;
             }
