@@ -106,58 +106,105 @@ fn read_csv<R: Read>(
 ) -> Result<Dataset> {
     let mut table = Table::new(name, options, size);
     let mut blocks = Blocks::new(input);
-    // Lines before the current block.
-    let mut lines = 0;
-    let mut cells = Vec::new();
+    let mut at = PlainAt {
+        lines: 0,
+        bom: false,
+    };
     let mut plain = true;
-    // Whether a byte order mark was dropped: then the input is not all whitespace.
-    let mut bom = false;
     while let Some((offset, block)) = blocks.next_block().map_err(|e| DataError::io(name, e))? {
-        plain = csv_plain::is_plain(block, options.delimiter);
-        if !plain {
-            break;
-        }
-        let mut start = 0;
-        for text in block.split_inclusive(|&b| b == b'\n') {
-            let line_start = start;
-            start += text.len();
-            lines += 1;
-            let row = text.strip_suffix(b"\n").unwrap_or(text);
-            let row = row.strip_suffix(b"\r").unwrap_or(row);
-            // The csv reader drops a UTF-8 byte order mark at the start of the input.
-            let row = match (offset + line_start as u64, row) {
-                (0, [0xef, 0xbb, 0xbf, rest @ ..]) => {
-                    bom = true;
-                    rest
-                }
-                _ => row,
-            };
-            if row.is_empty() {
-                continue;
-            }
-            csv_plain::split_line(row, options.delimiter, &mut cells);
-            if table.first.is_none() && cells.iter().all(|(s, e)| s == e) {
-                // A first row of blanks: whether the input is all whitespace decides the
-                // error, which the csv reader's path finds out.
-                plain = false;
-                lines -= 1 + block[..line_start].iter().filter(|&&b| b == b'\n').count() as u64;
-                break;
-            }
-            let row = PlainRow {
-                text: row,
-                cells: &cells,
-            };
-            table.row(&row, lines, offset + line_start as u64)?;
-        }
+        plain = csv_plain::is_plain(block, options.delimiter)
+            && read_plain_block(&mut table, block, offset, &mut at)?;
         if !plain {
             break;
         }
     }
     if !plain {
         let base = blocks.offset();
-        read_with_csv_reader(&mut table, blocks.rest(), lines, base, bom)?;
+        read_with_csv_reader(&mut table, blocks.rest(), at.lines, base, at.bom)?;
     }
     table.finish()
+}
+
+/// Where the plain blocks read so far leave off.
+struct PlainAt {
+    /// Lines before the next block.
+    lines: u64,
+    /// Whether a byte order mark was dropped (then the input is not all whitespace).
+    bom: bool,
+}
+
+/// Blocks at least this long are split between two threads, once the columns are known.
+const TWO_THREADS: usize = 64 * 1024;
+
+/// Reads the rows of a plain block, on two threads when it is long and there are two cores
+/// (each half into its own features and labels, joined in order: the result does not depend
+/// on it). `Ok(false)`, with `at` as it was, when the block must be read by the csv reader
+/// from its start instead.
+fn read_plain_block(
+    table: &mut Table<'_>,
+    block: &[u8],
+    offset: u64,
+    at: &mut PlainAt,
+) -> Result<bool> {
+    let two = block.len() >= TWO_THREADS
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let middle = block[block.len() / 2..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| block.len() / 2 + i + 1)
+        .filter(|&m| two && m < block.len());
+    let (true, Some(middle)) = (table.first.is_some(), middle) else {
+        return table.plain_lines(block, offset, at);
+    };
+    let (a, b) = block.split_at(middle);
+    let b_lines = at.lines + a.iter().filter(|&&c| c == b'\n').count() as u64;
+    table.reserve_for(block.len() as u64, offset);
+    let (name, delimiter) = (table.name, table.options.delimiter);
+    let Some(layout) = &table.first else {
+        return Ok(false);
+    };
+    let part = &mut table.part;
+    let (done_a, done_b) = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            let mut part = Part::default();
+            plain_data_lines(layout, &mut part, b, b_lines, name, delimiter).map(|()| part)
+        });
+        let done_a = plain_data_lines(layout, part, a, at.lines, name, delimiter);
+        (done_a, worker.join())
+    });
+    done_a?;
+    // A worker that panicked is a bug; pass its panic on.
+    let part_b = done_b.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    table.part.append(part_b);
+    at.lines = b_lines + b.iter().filter(|&&c| c == b'\n').count() as u64;
+    Ok(true)
+}
+
+/// Reads the lines of a plain block whose columns are known into `part`: `lines` lines come
+/// before it. It does not start the input (no byte order mark).
+fn plain_data_lines(
+    layout: &Layout,
+    part: &mut Part,
+    block: &[u8],
+    lines: u64,
+    name: &str,
+    delimiter: u8,
+) -> Result<()> {
+    let mut cells = Vec::new();
+    let (mut line, mut start) = (lines, 0);
+    while start < block.len() {
+        line += 1;
+        let (end, next) = csv_plain::split_line(block, start, delimiter, &mut cells);
+        if end > start {
+            let row = PlainRow {
+                text: block,
+                cells: &cells,
+            };
+            part.row(layout, &row, line, name)?;
+        }
+        start = next;
+    }
+    Ok(())
 }
 
 /// Reads the rest of the table with the csv reader: `input` starts at byte `base` of the
@@ -289,6 +336,42 @@ struct Layout {
     width: usize,
 }
 
+/// Data rows read: their features (row-major) and their labels.
+#[derive(Default)]
+struct Part {
+    x: Vec<f32>,
+    labels: LabelColumn,
+}
+
+impl Part {
+    /// Adds the data row on line `line` of the file `name`, laid out as `layout` says.
+    fn row<C: Cells>(&mut self, layout: &Layout, row: &C, line: u64, name: &str) -> Result<()> {
+        if row.count() != layout.width {
+            return Err(DataError::RaggedRow {
+                path: name.to_string(),
+                line,
+                expected: layout.width,
+                got: row.count(),
+            });
+        }
+        for &j in &layout.chosen.features {
+            let value = parse_feature(row.cell(j), name, line, &layout.columns[j])?;
+            self.x.push(value);
+        }
+        let j = layout.chosen.label;
+        self.labels
+            .push(row.cell(j), line, name, &layout.columns[j])
+    }
+
+    /// Appends the rows of `later`, read after these.
+    fn append(&mut self, later: Part) {
+        // Exactly (no doubling) when the room reserved was short.
+        self.x.reserve_exact(later.x.len());
+        self.x.extend_from_slice(&later.x);
+        self.labels.append(later.labels);
+    }
+}
+
 /// A table as it is read: its layout (once the first row is read), its features and its
 /// label column.
 struct Table<'a> {
@@ -299,8 +382,7 @@ struct Table<'a> {
     first: Option<Layout>,
     /// Byte offset of the first data row.
     data_start: Option<u64>,
-    x: Vec<f32>,
-    labels: LabelColumn,
+    part: Part,
 }
 
 impl<'a> Table<'a> {
@@ -311,8 +393,7 @@ impl<'a> Table<'a> {
             size,
             first: None,
             data_start: None,
-            x: Vec::new(),
-            labels: LabelColumn::default(),
+            part: Part::default(),
         }
     }
 
@@ -321,6 +402,39 @@ impl<'a> Table<'a> {
             path: self.name.to_string(),
             what: what.into(),
         }
+    }
+
+    /// Reads the lines of a plain block starting at byte `offset` of the input, one by one.
+    /// `Ok(false)`, with `at` as it was, when the block must be read by the csv reader from
+    /// its start instead: a first row of blanks, as whether the input is all whitespace
+    /// decides the error, which the csv reader's path finds out.
+    fn plain_lines(&mut self, block: &[u8], offset: u64, at: &mut PlainAt) -> Result<bool> {
+        let mut cells = Vec::new();
+        let (mut line, mut bom, mut start) = (at.lines, at.bom, 0);
+        while start < block.len() {
+            let line_start = offset + start as u64;
+            line += 1;
+            // The csv reader drops a UTF-8 byte order mark at the start of the input.
+            if line_start == 0 && block.starts_with(b"\xef\xbb\xbf") {
+                bom = true;
+                start = 3;
+            }
+            let (end, next) =
+                csv_plain::split_line(block, start, self.options.delimiter, &mut cells);
+            if end > start {
+                if self.first.is_none() && cells.iter().all(|(s, e)| s == e) {
+                    return Ok(false);
+                }
+                let row = PlainRow {
+                    text: block,
+                    cells: &cells,
+                };
+                self.row(&row, line, line_start)?;
+            }
+            start = next;
+        }
+        *at = PlainAt { lines: line, bom };
+        Ok(true)
     }
 
     /// Takes the row on line `line` starting at byte `start`: the first row fixes the
@@ -334,7 +448,7 @@ impl<'a> Table<'a> {
             let columns = column_names(&record, self.name, self.options.header)?;
             let chosen = choose_columns(&columns, &record, self.name, self.options)?;
             let width = chosen.features.len();
-            self.x = Vec::with_capacity(FIRST_ROWS * width);
+            self.part.x = Vec::with_capacity(FIRST_ROWS * width);
             self.first = Some(Layout {
                 columns,
                 chosen,
@@ -344,36 +458,39 @@ impl<'a> Table<'a> {
                 return Ok(());
             }
         }
+        self.data_start.get_or_insert(start);
+        if self.part.x.len() == self.part.x.capacity() {
+            self.reserve_for(0, start);
+        }
         let Some(layout) = &self.first else {
             return Ok(());
         };
-        if row.count() != layout.width {
-            return Err(DataError::RaggedRow {
-                path: self.name.to_string(),
-                line,
-                expected: layout.width,
-                got: row.count(),
-            });
+        self.part.row(layout, row, line, self.name)
+    }
+
+    /// Makes room for the rest of the input from byte `start` (its rows estimated from the
+    /// rows' length so far) unless the room left holds the rows of the next `bytes` bytes.
+    fn reserve_for(&mut self, bytes: u64, start: u64) {
+        let (Some(layout), Some(first)) = (&self.first, self.data_start) else {
+            return;
+        };
+        let width = layout.chosen.features.len().max(1);
+        let rows = self.part.labels.len();
+        let row_bytes = start - first;
+        let room = (self.part.x.capacity() - self.part.x.len()) / width;
+        // With a margin: the rows of one block may be shorter than the average.
+        let needed = (1.25 * bytes as f64 * rows as f64 / row_bytes.max(1) as f64) as usize + 1;
+        if bytes > 0 && rows > 0 && room > needed {
+            return;
         }
-        let first = *self.data_start.get_or_insert(start);
-        let width = layout.chosen.features.len();
-        if self.x.len() == self.x.capacity() {
-            let more = more_rows(self.labels.len(), start - first, start, self.size);
-            self.x.reserve_exact(more * width);
-            self.labels.reserve(more);
-        }
-        for &j in &layout.chosen.features {
-            let value = parse_feature(row.cell(j), self.name, line, &layout.columns[j])?;
-            self.x.push(value);
-        }
-        let j = layout.chosen.label;
-        self.labels
-            .push(row.cell(j), line, self.name, &layout.columns[j])
+        let more = more_rows(rows, row_bytes, start, self.size).max(needed);
+        self.part.x.reserve_exact(more * width);
+        self.part.labels.reserve(more);
     }
 
     /// The dataset read. A table without rows, or without data rows, is an error.
     fn finish(self) -> Result<Dataset> {
-        if self.labels.is_empty() {
+        if self.part.labels.is_empty() {
             return Err(self.empty(match self.first {
                 None => "no header row and no data",
                 Some(_) => "the header is there but no data rows follow",
@@ -382,13 +499,14 @@ impl<'a> Table<'a> {
         let Some(layout) = self.first else {
             return Err(self.empty("no header row and no data"));
         };
-        let mut x = self.x;
+        let mut x = self.part.x;
         // Give back a reservation that overshot by much (not worth a copy otherwise).
         if x.capacity() - x.len() > x.len() / 8 {
             x.shrink_to_fit();
         }
         let label_name = &layout.columns[layout.chosen.label];
-        let (labels, class_names) = self.labels.classes(self.options, self.name, label_name)?;
+        let labels = self.part.labels;
+        let (labels, class_names) = labels.classes(self.options, self.name, label_name)?;
         let n = labels.len();
         let features = layout.chosen.features;
         Dataset::new(
@@ -548,17 +666,30 @@ impl LabelColumn {
                 column: column.to_string(),
             });
         }
-        let id = match self.index.get(text.as_ref()) {
-            Some(&id) => id,
-            None => {
-                let id = self.distinct.len();
-                self.index.insert(text.clone().into_owned(), id);
-                self.distinct.push((text.into_owned(), line));
-                id
-            }
-        };
+        let id = self.intern(&text, line);
         self.rows.push(id);
         Ok(())
+    }
+
+    /// The index of `text` (first met on line `line`) in `distinct`, added if new.
+    fn intern(&mut self, text: &str, line: u64) -> usize {
+        if let Some(&id) = self.index.get(text) {
+            return id;
+        }
+        let id = self.distinct.len();
+        self.index.insert(text.to_string(), id);
+        self.distinct.push((text.to_string(), line));
+        id
+    }
+
+    /// Appends the rows of `later`, read after these.
+    fn append(&mut self, later: LabelColumn) {
+        let ids: Vec<usize> = later
+            .distinct
+            .iter()
+            .map(|(text, line)| self.intern(text, *line))
+            .collect();
+        self.rows.extend(later.rows.iter().map(|&id| ids[id]));
     }
 
     /// Class indices and class names of the rows (see the module docs).
@@ -693,27 +824,32 @@ fn simple_decimal(cell: &[u8]) -> Option<f64> {
         [b'+', rest @ ..] => (false, rest),
         _ => (false, cell),
     };
-    let mut digits = 0u32;
     let mut significand = 0u64;
-    let mut scale = 0i32;
-    let mut seen_point = false;
     let mut i = 0;
-    while let Some(&b) = rest.get(i) {
-        match b {
-            b'0'..=b'9' => {
-                digits += 1;
-                significand = significand * 10 + u64::from(b - b'0');
-                scale -= i32::from(seen_point);
-            }
-            b'.' if !seen_point => seen_point = true,
-            _ => break,
+    // Wrapping: a significand of more than 19 digits is refused below.
+    let mut digit = |i: usize| match rest.get(i) {
+        Some(&d @ b'0'..=b'9') => {
+            significand = significand
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(d - b'0'));
+            true
         }
-        if digits > 18 {
-            return None;
-        }
+        _ => false,
+    };
+    while digit(i) {
         i += 1;
     }
-    if digits == 0 || significand > 1 << 53 {
+    let whole = i;
+    let mut fraction = 0;
+    if rest.get(i) == Some(&b'.') {
+        i += 1;
+        while digit(i) {
+            i += 1;
+        }
+        fraction = i - whole - 1;
+    }
+    let digits = whole + fraction;
+    if digits == 0 || digits > 19 || significand > 1 << 53 {
         return None;
     }
     let exponent = match &rest[i..] {
@@ -721,7 +857,7 @@ fn simple_decimal(cell: &[u8]) -> Option<f64> {
         [b'e' | b'E', e @ ..] => small_exponent(e)?,
         _ => return None,
     };
-    let power = scale + exponent;
+    let power = exponent - fraction as i32;
     let magnitude = POWERS_OF_TEN.get(power.unsigned_abs() as usize)?;
     let v = if power >= 0 {
         significand as f64 * magnitude

@@ -100,6 +100,9 @@ pub(crate) fn is_plain(block: &[u8], delimiter: u8) -> bool {
     if matches!(delimiter, b'"' | b'\r' | b'\n') || block.contains(&b'"') {
         return false;
     }
+    if !block.contains(&b'\r') {
+        return true;
+    }
     let mut rest = block;
     while let Some(i) = rest.iter().position(|&b| b == b'\r') {
         if rest.get(i + 1) != Some(&b'\n') {
@@ -110,17 +113,33 @@ pub(crate) fn is_plain(block: &[u8], delimiter: u8) -> bool {
     true
 }
 
-/// The cells of one line of a plain block: `(start, end)` of each, trimmed, into the line.
-pub(crate) fn split_line(line: &[u8], delimiter: u8, cells: &mut Vec<(usize, usize)>) {
+/// Splits the line of a plain block that starts at `block[start]`: the bounds of its cells
+/// (trimmed, into `block`) go to `cells`. Returns the end of the line's text (before the
+/// `\r\n` or `\n` ending it) and the start of the next line.
+pub(crate) fn split_line(
+    block: &[u8],
+    start: usize,
+    delimiter: u8,
+    cells: &mut Vec<(usize, usize)>,
+) -> (usize, usize) {
     cells.clear();
-    let mut start = 0;
-    for (i, &b) in line.iter().enumerate() {
+    let mut cell = start;
+    let mut end = block.len();
+    for (i, &b) in block.iter().enumerate().skip(start) {
         if b == delimiter {
-            cells.push(trim(line, start, i));
-            start = i + 1;
+            cells.push(trim(block, cell, i));
+            cell = i + 1;
+        } else if b == b'\n' {
+            end = i;
+            break;
         }
     }
-    cells.push(trim(line, start, line.len()));
+    let next = (end + 1).min(block.len());
+    if end > cell && block[end - 1] == b'\r' {
+        end -= 1;
+    }
+    cells.push(trim(block, cell, end.max(cell)));
+    (end, next)
 }
 
 /// `line[start..end]` without leading and trailing ASCII whitespace, as bounds.
@@ -162,9 +181,12 @@ mod tests {
         assert!(!is_plain(b"a,b\r1,2\n", b','));
         assert!(!is_plain(b"a,b\r", b','));
         let mut cells = Vec::new();
-        let line = b" 1 ,\t2,,x ";
-        split_line(line, b',', &mut cells);
-        let got: Vec<&[u8]> = cells.iter().map(|&(s, e)| &line[s..e]).collect();
+        let block = b"a\n 1 ,\t2,,x \r\n\r\nend";
+        assert_eq!(split_line(block, 2, b',', &mut cells), (12, 14));
+        let got: Vec<&[u8]> = cells.iter().map(|&(s, e)| &block[s..e]).collect();
         assert_eq!(got, [&b"1"[..], b"2", b"", b"x"]);
+        assert_eq!(split_line(block, 14, b',', &mut cells), (14, 16));
+        assert_eq!(split_line(block, 16, b',', &mut cells), (19, 19));
+        assert_eq!(cells, [(16, 19)]);
     }
 }
