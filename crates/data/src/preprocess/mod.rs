@@ -156,6 +156,9 @@ impl FittedStep {
     }
 }
 
+/// Rows transformed at a time by elementwise steps.
+const ROWS_AT_A_TIME: usize = 4096;
+
 /// The steps to run, in order (not fitted yet).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Pipeline {
@@ -297,9 +300,28 @@ impl FittedPipeline {
         self.fitted.iter().try_fold(x, |x, f| f.apply(x))
     }
 
-    /// Transforms f32 rows (computed in f64, rounded once).
+    /// Transforms f32 rows (computed in f64, rounded once). Elementwise steps (everything
+    /// but `pca`, `whiten` and `zca`) transform each value on its own, so their rows are
+    /// transformed a slice at a time, without an f64 copy of the whole table.
     pub fn transform_inputs(&self, x: &Tensor<f32>) -> Result<Tensor<f32>> {
-        Ok(self.transform_f64(x.cast())?.cast())
+        let elementwise = self
+            .fitted
+            .iter()
+            .all(|f| matches!(f, FittedStep::Elementwise(_)));
+        let (n, d) = x.dims2("preprocess")?;
+        if !elementwise || n <= ROWS_AT_A_TIME {
+            return Ok(self.transform_f64(x.cast())?.cast());
+        }
+        let mut out: Vec<f32> = Vec::with_capacity(n * d);
+        for rows in x.data().chunks(ROWS_AT_A_TIME * d.max(1)) {
+            let slice = Tensor::from_vec(
+                rows.iter().map(|&v| f64::from(v)).collect(),
+                &[rows.len() / d.max(1), d],
+            )?;
+            let done = self.transform_f64(slice)?;
+            out.extend(done.data().iter().map(|&v| v as f32));
+        }
+        Ok(Tensor::from_vec(out, &[n, d])?)
     }
 
     /// Maps transformed rows back to the original features (exact up to rounding, except

@@ -1164,6 +1164,39 @@ mod tests {
     }
 
     #[test]
+    fn the_first_bad_row_is_reported_when_halves_are_read_on_two_threads() {
+        // Rows of 15 bytes; the second block is read in two halves. Bad cells in both halves
+        // (and a new label in each): the first in the file is reported.
+        let rows = 3 * super::csv_plain::BLOCK / 16;
+        let first_bad = (super::csv_plain::BLOCK + super::csv_plain::BLOCK / 4) / 16;
+        let second_bad = (super::csv_plain::BLOCK + 3 * super::csv_plain::BLOCK / 4) / 16;
+        let mut text = String::from("a,b,label\n");
+        for i in 0..rows {
+            let label = if i == first_bad - 5 || i == second_bad - 5 {
+                "z"
+            } else {
+                "y"
+            };
+            text.push_str(&format!("{:07},0.25,{label}\n", i % 10_000_000));
+        }
+        let file = TempFile::new("halves", &text);
+        let ds = load_csv(&file.0, &CsvOptions::default()).unwrap();
+        assert_eq!(ds.len(), rows);
+        assert_eq!(ds, parse(&text, &CsvOptions::default()).unwrap());
+        assert_eq!(ds.labels()[first_bad - 5], 1);
+        for bad in [second_bad, first_bad] {
+            let at = text.find(&format!("{bad:07},0.25")).unwrap();
+            text.replace_range(at + 8..at + 12, "0.x5");
+        }
+        let file = TempFile::new("halves-bad", &text);
+        match load_csv(&file.0, &CsvOptions::default()).unwrap_err() {
+            // Line 1 is the header.
+            DataError::NotNumeric { line, .. } => assert_eq!(line, first_bad as u64 + 2),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
     fn unknown_classes_name_the_first_row_that_has_one() {
         let opts = CsvOptions {
             classes: Some(vec!["a".into(), "b".into()]),
