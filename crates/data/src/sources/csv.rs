@@ -160,6 +160,8 @@ fn read_plain_block(
     let b_lines = at.lines + a.iter().filter(|&&c| c == b'\n').count() as u64;
     table.reserve_for(block.len() as u64, offset);
     let (name, delimiter) = (table.name, table.options.delimiter);
+    // Room for the second half's rows at the average length so far, with a margin.
+    let room_b = table.estimate_rows(b.len() as u64, offset) * table.width();
     let Some(layout) = &table.first else {
         return Ok(false);
     };
@@ -167,6 +169,7 @@ fn read_plain_block(
     let (done_a, done_b) = std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
             let mut part = Part::default();
+            part.x.reserve(room_b);
             plain_data_lines(layout, &mut part, b, b_lines, name, delimiter).map(|()| part)
         });
         let done_a = plain_data_lines(layout, part, a, at.lines, name, delimiter);
@@ -468,6 +471,19 @@ impl<'a> Table<'a> {
         self.part.row(layout, row, line, self.name)
     }
 
+    /// The data rows `bytes` bytes hold at the average length of the rows before byte
+    /// `start`, with a margin of 1/4 (the rows of one block may be shorter than the average).
+    fn estimate_rows(&self, bytes: u64, start: u64) -> usize {
+        let rows = self.part.labels.len();
+        let row_bytes = start - self.data_start.unwrap_or(start);
+        (1.25 * bytes as f64 * rows as f64 / row_bytes.max(1) as f64) as usize + 1
+    }
+
+    /// Feature columns, once the first row is read.
+    fn width(&self) -> usize {
+        self.first.as_ref().map_or(0, |l| l.chosen.features.len())
+    }
+
     /// Makes room for the rest of the input from byte `start` (its rows estimated from the
     /// rows' length so far) unless the room left holds the rows of the next `bytes` bytes.
     fn reserve_for(&mut self, bytes: u64, start: u64) {
@@ -478,8 +494,7 @@ impl<'a> Table<'a> {
         let rows = self.part.labels.len();
         let row_bytes = start - first;
         let room = (self.part.x.capacity() - self.part.x.len()) / width;
-        // With a margin: the rows of one block may be shorter than the average.
-        let needed = (1.25 * bytes as f64 * rows as f64 / row_bytes.max(1) as f64) as usize + 1;
+        let needed = self.estimate_rows(bytes, start);
         if bytes > 0 && rows > 0 && room > needed {
             return;
         }

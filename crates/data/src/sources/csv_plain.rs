@@ -63,24 +63,9 @@ impl<R: Read> Blocks<R> {
 
     /// Reads up to [`BLOCK`] more bytes into the buffer, noting the end of the input.
     fn fill(&mut self) -> std::io::Result<()> {
-        let old = self.buf.len();
-        self.buf.resize(old + BLOCK, 0);
-        let mut got = 0;
-        while got < BLOCK {
-            match self.inner.read(&mut self.buf[old + got..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(old + got);
-                    return Err(e);
-                }
-            }
-        }
-        self.buf.truncate(old + got);
+        let want = BLOCK as u64;
+        let got = (&mut self.inner).take(want).read_to_end(&mut self.buf)?;
+        self.eof = (got as u64) < want;
         Ok(())
     }
 
@@ -125,7 +110,7 @@ pub(crate) fn split_line(
     cells.clear();
     let mut cell = start;
     let mut end = block.len();
-    for (i, &b) in block.iter().enumerate().skip(start) {
+    for (i, &b) in (start..).zip(&block[start..]) {
         if b == delimiter {
             cells.push(trim(block, cell, i));
             cell = i + 1;
@@ -143,6 +128,7 @@ pub(crate) fn split_line(
 }
 
 /// `line[start..end]` without leading and trailing ASCII whitespace, as bounds.
+#[inline]
 fn trim(line: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
     while start < end && line[start].is_ascii_whitespace() {
         start += 1;
