@@ -358,7 +358,12 @@ impl Part {
             });
         }
         for &j in &layout.chosen.features {
-            let value = parse_feature(row.cell(j), name, line, &layout.columns[j])?;
+            let cell = row.cell(j);
+            // The common case inline; anything else (and every error) through parse_feature.
+            let value = match simple_decimal(cell) {
+                Some(v) if (v as f32).is_finite() => v as f32,
+                _ => parse_feature(cell, name, line, &layout.columns[j])?,
+            };
             self.x.push(value);
         }
         let j = layout.chosen.label;
@@ -833,6 +838,7 @@ const POWERS_OF_TEN: [f64; 23] = [
 /// with one f64 operation (Clinger's fast path: a significand of at most 2^53 and a power of
 /// ten up to 10^22, both exact in f64): then it is the same f64 as `str::parse` gives. `None`
 /// for any other cell, which `str::parse` reads.
+#[inline]
 fn simple_decimal(cell: &[u8]) -> Option<f64> {
     let (negative, rest) = match cell {
         [b'-', rest @ ..] => (true, rest),
