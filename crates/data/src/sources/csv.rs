@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// How string labels are numbered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -116,19 +117,70 @@ fn read_csv<R: Read>(
         lines: 0,
         bom: false,
     };
-    let mut plain = true;
-    while let Some((offset, block)) = blocks.next_block().map_err(|e| DataError::io(name, e))? {
-        plain = csv_plain::is_plain(block, options.delimiter)
-            && read_plain_block(&mut table, block, offset, &mut at)?;
-        if !plain {
-            break;
-        }
-    }
+    let plain =
+        std::thread::scope(|scope| read_plain_blocks(scope, &mut table, &mut blocks, &mut at))?;
     if !plain {
         let base = blocks.offset();
         read_with_csv_reader(&mut table, blocks.rest(), at.lines, base, at.bom)?;
     }
     table.finish()
+}
+
+/// The second half of a block, read on another thread into its own part.
+type Pending<'scope> = std::thread::ScopedJoinHandle<'scope, Result<Part>>;
+
+/// Reads the plain blocks of the input: `Ok(true)` at its end, `Ok(false)` at the first block
+/// that is not plain (or must be read by the csv reader from its start), which `blocks` then
+/// hands on. Once the columns are known, a long block is read in two halves, the second on
+/// another thread; the next block is read while that thread still works, and its rows are
+/// appended before the next block's.
+fn read_plain_blocks<'scope, 'env, R: Read>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    table: &mut Table<'env>,
+    blocks: &mut Blocks<R>,
+    at: &mut PlainAt,
+) -> Result<bool> {
+    let name = table.name;
+    let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let mut shared: Option<Arc<Layout>> = None;
+    let mut pending: Option<Pending<'scope>> = None;
+    while let Some((offset, block)) = blocks.next_block().map_err(|e| DataError::io(name, e))? {
+        if !csv_plain::is_plain(block, table.options.delimiter) {
+            table.join(pending.take())?;
+            return Ok(false);
+        }
+        let middle = block[block.len() / 2..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| block.len() / 2 + i + 1)
+            .filter(|&m| two && block.len() >= TWO_THREADS && m < block.len());
+        let (Some(layout), Some(middle)) = (&table.first, middle) else {
+            table.join(pending.take())?;
+            if !table.plain_lines(block, offset, at)? {
+                return Ok(false);
+            }
+            continue;
+        };
+        let layout = Arc::clone(shared.get_or_insert_with(|| Arc::new(layout.clone())));
+        let (a, b) = block.split_at(middle);
+        let b = b.to_vec();
+        let b_lines = at.lines + a.iter().filter(|&&c| c == b'\n').count() as u64;
+        let end_lines = b_lines + b.iter().filter(|&&c| c == b'\n').count() as u64;
+        table.join(pending.take())?;
+        table.reserve_for(block.len() as u64, offset);
+        let room_b = table.estimate_rows(b.len() as u64, offset) * table.width();
+        let delimiter = table.options.delimiter;
+        let worker_layout = Arc::clone(&layout);
+        pending = Some(scope.spawn(move || {
+            let mut part = Part::default();
+            part.x.reserve(room_b);
+            plain_data_lines(&worker_layout, &mut part, &b, b_lines, name, delimiter).map(|()| part)
+        }));
+        plain_data_lines(&layout, &mut table.part, a, at.lines, name, delimiter)?;
+        at.lines = end_lines;
+    }
+    table.join(pending.take())?;
+    Ok(true)
 }
 
 /// Where the plain blocks read so far leave off.
@@ -141,53 +193,6 @@ struct PlainAt {
 
 /// Blocks at least this long are split between two threads, once the columns are known.
 const TWO_THREADS: usize = 64 * 1024;
-
-/// Reads the rows of a plain block, on two threads when it is long and there are two cores
-/// (each half into its own features and labels, joined in order: the result does not depend
-/// on it). `Ok(false)`, with `at` as it was, when the block must be read by the csv reader
-/// from its start instead.
-fn read_plain_block(
-    table: &mut Table<'_>,
-    block: &[u8],
-    offset: u64,
-    at: &mut PlainAt,
-) -> Result<bool> {
-    let two = block.len() >= TWO_THREADS
-        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let middle = block[block.len() / 2..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|i| block.len() / 2 + i + 1)
-        .filter(|&m| two && m < block.len());
-    let (true, Some(middle)) = (table.first.is_some(), middle) else {
-        return table.plain_lines(block, offset, at);
-    };
-    let (a, b) = block.split_at(middle);
-    let b_lines = at.lines + a.iter().filter(|&&c| c == b'\n').count() as u64;
-    table.reserve_for(block.len() as u64, offset);
-    let (name, delimiter) = (table.name, table.options.delimiter);
-    // Room for the second half's rows at the average length so far, with a margin.
-    let room_b = table.estimate_rows(b.len() as u64, offset) * table.width();
-    let Some(layout) = &table.first else {
-        return Ok(false);
-    };
-    let part = &mut table.part;
-    let (done_a, done_b) = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| {
-            let mut part = Part::default();
-            part.x.reserve(room_b);
-            plain_data_lines(layout, &mut part, b, b_lines, name, delimiter).map(|()| part)
-        });
-        let done_a = plain_data_lines(layout, part, a, at.lines, name, delimiter);
-        (done_a, worker.join())
-    });
-    done_a?;
-    // A worker that panicked is a bug; pass its panic on.
-    let part_b = done_b.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    table.part.append(part_b);
-    at.lines = b_lines + b.iter().filter(|&&c| c == b'\n').count() as u64;
-    Ok(true)
-}
 
 /// Reads the lines of a plain block whose columns are known into `part`: `lines` lines come
 /// before it. It does not start the input (no byte order mark).
@@ -336,6 +341,7 @@ impl Cells for PlainRow<'_> {
 }
 
 /// The columns a table's first row fixed.
+#[derive(Clone)]
 struct Layout {
     /// The column names.
     columns: Vec<String>,
@@ -416,6 +422,20 @@ impl<'a> Table<'a> {
             path: self.name.to_string(),
             what: what.into(),
         }
+    }
+
+    /// Waits for the rows a worker read (the half block after every row read so far) and
+    /// appends them, or returns its error.
+    fn join(&mut self, pending: Option<Pending<'_>>) -> Result<()> {
+        let Some(worker) = pending else {
+            return Ok(());
+        };
+        // A worker that panicked is a bug; pass its panic on.
+        let part = worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        self.part.append(part);
+        Ok(())
     }
 
     /// Reads the lines of a plain block starting at byte `offset` of the input, one by one.
@@ -570,6 +590,7 @@ fn column_names(first: &::csv::ByteRecord, name: &str, header: bool) -> Result<V
 }
 
 /// The label column and the feature columns, by index.
+#[derive(Clone)]
 struct ChosenColumns {
     label: usize,
     features: Vec<usize>,
