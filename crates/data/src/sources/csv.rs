@@ -1112,8 +1112,8 @@ mod tests {
         }
     }
 
-    /// Rows enough to span several of the reader's buffers.
-    const LONG: usize = 60_000;
+    /// Rows enough to span several of the blocks the file is read in.
+    const LONG: usize = 150_000;
 
     fn fruit(i: usize) -> &'static str {
         ["pear", "apple", "fig", "kiwi"][(i * 7 + i / 3) % 4]
@@ -1128,7 +1128,7 @@ mod tests {
                 text.push_str("\r\n");
             }
         }
-        assert!(text.len() > 2 * super::csv_reader::BUFFER);
+        assert!(text.len() > 2 * super::csv_plain::BLOCK);
         let file = TempFile::new("long", &text);
         for order in [LabelOrder::Sorted, LabelOrder::FirstSeen] {
             let opts = CsvOptions {

@@ -7,7 +7,7 @@ use std::io::Read;
 
 /// The csv reader's buffer: large enough that reads from a file are few, small enough that
 /// the line breaks [`LineBreaks`] holds for it stay bounded.
-pub(crate) const BUFFER: usize = 256 * 1024;
+const BUFFER: usize = 256 * 1024;
 
 /// A csv reader over `input` with the settings every nnc CSV reader uses: no header handling
 /// (the caller reads the first row), rows of any width (checked by the caller, with the
