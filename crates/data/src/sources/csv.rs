@@ -168,12 +168,15 @@ fn read_plain_blocks<'scope, 'env, R: Read>(
         let end_lines = b_lines + b.iter().filter(|&&c| c == b'\n').count() as u64;
         table.join(pending.take())?;
         table.reserve_for(block.len() as u64, offset);
-        let room_b = table.estimate_rows(b.len() as u64, offset) * table.width();
+        // The second half's room is allocated here, not on the worker: memory a short-lived
+        // thread allocates may stay in an arena of its own after it is freed.
+        let rows_b = table.estimate_rows(b.len() as u64, offset);
+        let mut part = Part::default();
+        part.x.reserve(rows_b * table.width());
+        part.labels.reserve(rows_b);
         let delimiter = table.options.delimiter;
         let worker_layout = Arc::clone(&layout);
         pending = Some(scope.spawn(move || {
-            let mut part = Part::default();
-            part.x.reserve(room_b);
             plain_data_lines(&worker_layout, &mut part, &b, b_lines, name, delimiter).map(|()| part)
         }));
         plain_data_lines(&layout, &mut table.part, a, at.lines, name, delimiter)?;
@@ -736,6 +739,7 @@ impl LabelColumn {
             .iter()
             .map(|(text, line)| self.intern(text, *line))
             .collect();
+        self.rows.reserve_exact(later.rows.len());
         self.rows.extend(later.rows.iter().map(|&id| ids[id]));
     }
 
