@@ -5,6 +5,7 @@ use crate::dataset::Dataset;
 use crate::split::Splits;
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 /// Counts of rows shared between splits (features compared exactly; `-0.0` equals `0.0`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,18 +44,43 @@ impl fmt::Display for LeakageReport {
     }
 }
 
-fn key(row: &[f32]) -> Vec<u32> {
-    // Bit patterns, with -0.0 folded into 0.0 so that equal numbers compare equal.
-    row.iter().map(|&x| (x + 0.0).to_bits()).collect()
+/// A row's features, hashed and compared by bit pattern with -0.0 folded into 0.0 (so that
+/// equal numbers compare equal). It borrows the row: the set of a split's rows holds no copy.
+struct RowKey<'a>(&'a [f32]);
+
+fn bits(x: f32) -> u32 {
+    (x + 0.0).to_bits()
 }
 
-fn rows(ds: &Dataset) -> HashSet<Vec<u32>> {
-    (0..ds.len()).map(|i| key(ds.row(i))).collect()
+impl Hash for RowKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.len().hash(state);
+        for &x in self.0 {
+            state.write_u32(bits(x));
+        }
+    }
 }
 
-fn count_in(ds: &Dataset, set: &HashSet<Vec<u32>>) -> usize {
+impl PartialEq for RowKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(other.0)
+                .all(|(&a, &b)| bits(a) == bits(b))
+    }
+}
+
+impl Eq for RowKey<'_> {}
+
+fn rows(ds: &Dataset) -> HashSet<RowKey<'_>> {
+    (0..ds.len()).map(|i| RowKey(ds.row(i))).collect()
+}
+
+fn count_in(ds: &Dataset, set: &HashSet<RowKey<'_>>) -> usize {
     (0..ds.len())
-        .filter(|&i| set.contains(&key(ds.row(i))))
+        .filter(|&i| set.contains(&RowKey(ds.row(i))))
         .count()
 }
 

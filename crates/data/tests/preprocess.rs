@@ -329,3 +329,22 @@ fn bad_steps_are_refused() {
         "{e}"
     );
 }
+
+/// Elementwise steps transform long tables a slice of rows at a time: the result is the one
+/// of transforming the whole table in f64 at once, bit for bit.
+#[test]
+fn long_tables_transform_in_slices_with_the_same_bits() {
+    let data = generated::random(10_000, 7, 3, &mut rng(5)).unwrap();
+    let steps = vec![
+        Step::Scale { factor: 0.37 },
+        Step::Center,
+        Step::Normalize,
+        Step::MinMax { lo: -1.0, hi: 2.0 },
+    ];
+    let fitted = pipeline(steps).fit(&data).unwrap();
+    let sliced = fitted.transform_inputs(data.inputs()).unwrap();
+    let whole: Tensor<f32> = fitted.transform_f64(data.inputs().cast()).unwrap().cast();
+    assert_eq!(sliced.shape(), whole.shape());
+    let bits = |t: &Tensor<f32>| t.data().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&sliced), bits(&whole));
+}

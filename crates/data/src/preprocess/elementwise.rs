@@ -88,23 +88,35 @@ impl Elementwise {
     pub fn fit_normalize(x: &Tensor<f64>) -> Result<Self> {
         let (n, d) = x.dims2("normalize")?;
         let mean = stats::column_means(x.data(), n, d);
-        let std = stats::column_stds(x.data(), n, d, &mean)
+        Ok(Self::normalize(stats::column_stds(x.data(), n, d, &mean)))
+    }
+
+    /// `normalize` for the training standard deviations `std` (a feature with `σ <=`
+    /// [`MIN_STD`] is divided by 1).
+    pub fn normalize(std: Vec<f64>) -> Self {
+        let std = std
             .into_iter()
             .map(|s| if s > MIN_STD { s } else { 1.0 })
             .collect();
-        Ok(Elementwise::Normalize { std })
+        Elementwise::Normalize { std }
     }
 
     /// Fits `minmax(lo, hi)` on the rows of `x`.
     pub fn fit_min_max(x: &Tensor<f64>, lo: f64, hi: f64) -> Result<Self> {
         let (n, d) = x.dims2("minmax")?;
         let (min, max) = stats::column_min_max(x.data(), n, d);
+        Ok(Self::min_max(min, &max, lo, hi))
+    }
+
+    /// `minmax(lo, hi)` for the training minimum and maximum of each feature (a constant
+    /// feature has its range taken as 1).
+    pub fn min_max(min: Vec<f64>, max: &[f64], lo: f64, hi: f64) -> Self {
         let range = min
             .iter()
-            .zip(&max)
+            .zip(max)
             .map(|(a, b)| if b > a { b - a } else { 1.0 })
             .collect();
-        Ok(Elementwise::MinMax { min, range, lo, hi })
+        Elementwise::MinMax { min, range, lo, hi }
     }
 
     /// The number of features this step was fitted on (`None` for `scale`, which fits any).

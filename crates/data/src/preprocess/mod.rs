@@ -156,6 +156,24 @@ impl FittedStep {
     }
 }
 
+/// Rows transformed at a time by elementwise steps.
+const ROWS_AT_A_TIME: usize = 4096;
+
+/// Calls `f` with the training rows in f64, a slice of rows at a time, transformed by the
+/// fitted steps `before`.
+fn each_slice(train: &Dataset, before: &[Elementwise], mut f: impl FnMut(&[f64])) -> Result<()> {
+    let d = train.features().max(1);
+    for rows in train.inputs().data().chunks(ROWS_AT_A_TIME * d) {
+        let data = rows.iter().map(|&v| f64::from(v)).collect();
+        let mut x = Tensor::from_vec(data, &[rows.len() / d, train.features()])?;
+        for step in before {
+            step.apply(&mut x)?;
+        }
+        f(x.data());
+    }
+    Ok(())
+}
+
 /// The steps to run, in order (not fitted yet).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Pipeline {
@@ -185,6 +203,70 @@ impl Pipeline {
                 "cannot fit on an empty training split",
             ));
         }
+        if let Some(fitted) = self.fit_in_slices(train)? {
+            return Ok(FittedPipeline {
+                steps: self.steps.clone(),
+                fitted,
+                input_features: train.features(),
+                output_names: train.feature_names().to_vec(),
+                output_image: train.image_shape(),
+            });
+        }
+        self.fit_whole(train)
+    }
+
+    /// Fits `scale`, `center`, `normalize` and `minmax` steps without an f64 copy of the
+    /// training rows: each statistic is summed over slices of rows (transformed by the steps
+    /// before), row by row as over the whole table, so to the same bits. `None` for a pipeline
+    /// with another step.
+    fn fit_in_slices(&self, train: &Dataset) -> Result<Option<Vec<FittedStep>>> {
+        let (n, d) = (train.len(), train.features());
+        let per_feature = |s: &Step| {
+            matches!(
+                s,
+                Step::Scale { .. } | Step::Center | Step::Normalize | Step::MinMax { .. }
+            )
+        };
+        if !self.steps.iter().all(per_feature) {
+            return Ok(None);
+        }
+        let mean = |sum: Vec<f64>| -> Vec<f64> { sum.iter().map(|s| s / n as f64).collect() };
+        let mut fitted: Vec<Elementwise> = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            let mut sum = vec![0.0; d];
+            let step = match *step {
+                Step::Scale { factor } => Elementwise::Scale { factor },
+                Step::Center => {
+                    each_slice(train, &fitted, |x| stats::add_column_sums(&mut sum, x, d))?;
+                    Elementwise::Center { mean: mean(sum) }
+                }
+                Step::Normalize => {
+                    each_slice(train, &fitted, |x| stats::add_column_sums(&mut sum, x, d))?;
+                    let mu = mean(sum);
+                    let mut sq = vec![0.0; d];
+                    each_slice(train, &fitted, |x| {
+                        stats::add_squared_deviations(&mut sq, x, d, &mu);
+                    })?;
+                    Elementwise::normalize(sq.iter().map(|s| (s / n as f64).sqrt()).collect())
+                }
+                Step::MinMax { lo, hi } => {
+                    let (mut min, mut max) = (vec![f64::INFINITY; d], vec![f64::NEG_INFINITY; d]);
+                    each_slice(train, &fitted, |x| {
+                        stats::add_min_max(&mut min, &mut max, x, d)
+                    })?;
+                    Elementwise::min_max(min, &max, lo, hi)
+                }
+                _ => return Ok(None),
+            };
+            fitted.push(step);
+        }
+        Ok(Some(
+            fitted.into_iter().map(FittedStep::Elementwise).collect(),
+        ))
+    }
+
+    /// Fits every step on the training rows as one f64 table.
+    fn fit_whole(&self, train: &Dataset) -> Result<FittedPipeline> {
         let mut x = train.inputs_f64();
         let mut image = train.image_shape();
         let mut names = train.feature_names().to_vec();
@@ -297,9 +379,28 @@ impl FittedPipeline {
         self.fitted.iter().try_fold(x, |x, f| f.apply(x))
     }
 
-    /// Transforms f32 rows (computed in f64, rounded once).
+    /// Transforms f32 rows (computed in f64, rounded once). Elementwise steps (everything
+    /// but `pca`, `whiten` and `zca`) transform each value on its own, so their rows are
+    /// transformed a slice at a time, without an f64 copy of the whole table.
     pub fn transform_inputs(&self, x: &Tensor<f32>) -> Result<Tensor<f32>> {
-        Ok(self.transform_f64(x.cast())?.cast())
+        let elementwise = self
+            .fitted
+            .iter()
+            .all(|f| matches!(f, FittedStep::Elementwise(_)));
+        let (n, d) = x.dims2("preprocess")?;
+        if !elementwise || n <= ROWS_AT_A_TIME {
+            return Ok(self.transform_f64(x.cast())?.cast());
+        }
+        let mut out: Vec<f32> = Vec::with_capacity(n * d);
+        for rows in x.data().chunks(ROWS_AT_A_TIME * d.max(1)) {
+            let slice = Tensor::from_vec(
+                rows.iter().map(|&v| f64::from(v)).collect(),
+                &[rows.len() / d.max(1), d],
+            )?;
+            let done = self.transform_f64(slice)?;
+            out.extend(done.data().iter().map(|&v| v as f32));
+        }
+        Ok(Tensor::from_vec(out, &[n, d])?)
     }
 
     /// Maps transformed rows back to the original features (exact up to rounding, except
@@ -359,5 +460,45 @@ impl FittedPipeline {
                 format!("cannot read the saved preprocessing pipeline: {e}"),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::generated;
+
+    /// Fitting a slice of rows at a time gives the statistics of the whole f64 table, bit for
+    /// bit (serde's JSON of f64 round-trips exactly, so equal JSON means equal bits).
+    #[test]
+    fn fitting_in_slices_matches_fitting_the_whole_table() {
+        let data = generated::random(10_000, 6, 3, &mut nnc_tape::rng(3)).unwrap();
+        let pipelines = [
+            vec![Step::Center, Step::Normalize],
+            vec![
+                Step::Scale { factor: 3.5 },
+                Step::MinMax { lo: -1.0, hi: 1.0 },
+                Step::Normalize,
+            ],
+            vec![
+                Step::Normalize,
+                Step::Center,
+                Step::MinMax { lo: 0.0, hi: 2.0 },
+            ],
+        ];
+        for steps in pipelines {
+            let p = Pipeline::new(steps).unwrap();
+            let sliced = p.fit(&data).unwrap();
+            let whole = p.fit_whole(&data).unwrap();
+            assert!(p.fit_in_slices(&data).unwrap().is_some());
+            assert_eq!(sliced.to_json(), whole.to_json());
+        }
+        let pca = Pipeline::new(vec![
+            Step::Center,
+            Step::Pca {
+                keep: PcaKeep::Components(2),
+            },
+        ]);
+        assert!(pca.unwrap().fit_in_slices(&data).unwrap().is_none());
     }
 }

@@ -3,25 +3,51 @@
 
 use nnc_tape::Tensor;
 
-/// Per-column mean: `μ_j = (1/n) Σ_i x_ij`.
-pub fn column_means(x: &[f64], n: usize, d: usize) -> Vec<f64> {
-    let mut sum = vec![0.0; d];
-    for row in x.chunks_exact(d.max(1)).take(n) {
+/// Adds each row of `x` (`d` columns) to the per-column sums `sum`, row by row: slices of
+/// rows added in order give the sums of the whole table, bit for bit.
+pub fn add_column_sums(sum: &mut [f64], x: &[f64], d: usize) {
+    for row in x.chunks_exact(d.max(1)) {
         for (s, v) in sum.iter_mut().zip(row) {
             *s += v;
         }
     }
+}
+
+/// Adds `(x_ij − μ_j)²` of each row of `x` to `sum`, row by row.
+pub fn add_squared_deviations(sum: &mut [f64], x: &[f64], d: usize, mean: &[f64]) {
+    for row in x.chunks_exact(d.max(1)) {
+        for ((s, v), m) in sum.iter_mut().zip(row).zip(mean) {
+            *s += (v - m) * (v - m);
+        }
+    }
+}
+
+/// Lowers `lo` and raises `hi` to each column's minimum and maximum over the rows of `x`.
+pub fn add_min_max(lo: &mut [f64], hi: &mut [f64], x: &[f64], d: usize) {
+    for row in x.chunks_exact(d.max(1)) {
+        for j in 0..d.min(row.len()) {
+            lo[j] = lo[j].min(row[j]);
+            hi[j] = hi[j].max(row[j]);
+        }
+    }
+}
+
+/// The first `n` rows of `x`.
+fn rows(x: &[f64], n: usize, d: usize) -> &[f64] {
+    &x[..(n * d).min(x.len())]
+}
+
+/// Per-column mean: `μ_j = (1/n) Σ_i x_ij`.
+pub fn column_means(x: &[f64], n: usize, d: usize) -> Vec<f64> {
+    let mut sum = vec![0.0; d];
+    add_column_sums(&mut sum, rows(x, n, d), d);
     sum.iter().map(|s| s / n.max(1) as f64).collect()
 }
 
 /// Per-column population standard deviation: `σ_j = sqrt((1/n) Σ_i (x_ij − μ_j)²)`.
 pub fn column_stds(x: &[f64], n: usize, d: usize, mean: &[f64]) -> Vec<f64> {
     let mut sum = vec![0.0; d];
-    for row in x.chunks_exact(d.max(1)).take(n) {
-        for ((s, v), m) in sum.iter_mut().zip(row).zip(mean) {
-            *s += (v - m) * (v - m);
-        }
-    }
+    add_squared_deviations(&mut sum, rows(x, n, d), d, mean);
     sum.iter().map(|s| (s / n.max(1) as f64).sqrt()).collect()
 }
 
@@ -32,12 +58,7 @@ pub fn column_min_max(x: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
     }
     let mut lo = vec![f64::INFINITY; d];
     let mut hi = vec![f64::NEG_INFINITY; d];
-    for row in x.chunks_exact(d.max(1)).take(n) {
-        for j in 0..d {
-            lo[j] = lo[j].min(row[j]);
-            hi[j] = hi[j].max(row[j]);
-        }
-    }
+    add_min_max(&mut lo, &mut hi, rows(x, n, d), d);
     (lo, hi)
 }
 

@@ -14,12 +14,23 @@
 //!   test file can be read with the training file's mapping.
 //! * Every error names the file, the line (1-based as an editor shows it; the header is
 //!   line 1) and the column.
+//!
+//! [`load_csv`] reads the file a block at a time straight into the f32 features: no copy of
+//! the text and no f64 table is held, so the peak memory is about the features' size plus a
+//! few MB. Blocks without quotes are split here (`csv_plain`), long ones on two threads;
+//! from the first block with a quote (or a lone `\r` line end) on, the csv reader reads. The
+//! result, errors included, is the same either way.
 
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result, did_you_mean};
+use crate::sources::csv_plain::{self, Blocks};
+use crate::sources::csv_reader::{self, LineBreaks};
 use nnc_tape::Tensor;
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// How string labels are numbered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -73,12 +84,14 @@ impl CsvOptions {
     }
 }
 
-/// Reads the CSV file at `path` (see the module docs for the rules).
+/// Reads the CSV file at `path` (see the module docs for the rules). The file is read a
+/// buffer at a time, straight into the f32 features: no copy of its text is held.
 pub fn load_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Dataset> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| DataError::io(&name, e))?;
-    parse_csv(&bytes, &name, options)
+    let file = File::open(path).map_err(|e| DataError::io(&name, e))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    read_csv(file, size, &name, options)
 }
 
 pub(crate) const MISSING: [&str; 5] = ["", "NA", "N/A", "?", "null"];
@@ -86,103 +99,475 @@ const MAX_INTEGER_LABEL: u64 = 1_000_000;
 
 /// Parses CSV text held in memory; `name` is used in error messages.
 pub fn parse_csv(bytes: &[u8], name: &str, options: &CsvOptions) -> Result<Dataset> {
-    let mut rows = Rows::open(bytes, name, options)?;
-    let columns = column_names(&rows.record, name, options.header)?;
-    let chosen = choose_columns(&columns, &rows.record, name, options)?;
-    let (x, raw_labels) = read_rows(&mut rows, &columns, &chosen)?;
-    let label_name = &columns[chosen.label];
-    let (labels, class_names) = map_labels(&raw_labels, options, name, label_name)?;
-    let n = labels.len();
-    Dataset::new(
-        Tensor::from_vec(x, &[n, chosen.features.len()])?,
-        labels,
-        class_names,
-        chosen
-            .features
-            .iter()
-            .map(|&j| columns[j].clone())
-            .collect(),
-    )
-    .map(|d| d.with_label_name(label_name))
+    read_csv(bytes, Some(bytes.len() as u64), name, options)
 }
 
-/// A CSV reader over the file's bytes, holding the first row (which fixes the width) until
-/// it is known whether that row is a header or data.
-struct Rows<'a> {
-    bytes: &'a [u8],
+/// Reads a CSV table from `input` of `size` bytes (when known, to reserve the features'
+/// memory once); `name` is used in error messages. Plain blocks of lines are split here
+/// ([`csv_plain`]); from the first block that is not plain on, the csv reader reads.
+fn read_csv<R: Read>(
+    input: R,
+    size: Option<u64>,
+    name: &str,
+    options: &CsvOptions,
+) -> Result<Dataset> {
+    let mut table = Table::new(name, options, size);
+    let mut blocks = Blocks::new(input);
+    let mut at = PlainAt {
+        lines: 0,
+        bom: false,
+    };
+    let plain =
+        std::thread::scope(|scope| read_plain_blocks(scope, &mut table, &mut blocks, &mut at))?;
+    if !plain {
+        let base = blocks.offset();
+        read_with_csv_reader(&mut table, blocks.rest(), at.lines, base, at.bom)?;
+    }
+    table.finish()
+}
+
+/// The second half of a block, read on another thread into its own part.
+type Pending<'scope> = std::thread::ScopedJoinHandle<'scope, Result<Part>>;
+
+/// Reads the plain blocks of the input: `Ok(true)` at its end, `Ok(false)` at the first block
+/// that is not plain (or must be read by the csv reader from its start), which `blocks` then
+/// hands on. Once the columns are known, a long block is read in two halves, the second on
+/// another thread; the next block is read while that thread still works, and its rows are
+/// appended before the next block's.
+fn read_plain_blocks<'scope, 'env, R: Read>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    table: &mut Table<'env>,
+    blocks: &mut Blocks<R>,
+    at: &mut PlainAt,
+) -> Result<bool> {
+    let name = table.name;
+    let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let mut shared: Option<Arc<Layout>> = None;
+    let mut pending: Option<Pending<'scope>> = None;
+    while let Some((offset, block)) = blocks.next_block().map_err(|e| DataError::io(name, e))? {
+        if !csv_plain::is_plain(block, table.options.delimiter) {
+            table.join(pending.take())?;
+            return Ok(false);
+        }
+        let middle = block[block.len() / 2..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| block.len() / 2 + i + 1)
+            .filter(|&m| two && block.len() >= TWO_THREADS && m < block.len());
+        let (Some(layout), Some(middle)) = (&table.first, middle) else {
+            table.join(pending.take())?;
+            if !table.plain_lines(block, offset, at)? {
+                return Ok(false);
+            }
+            continue;
+        };
+        let layout = Arc::clone(shared.get_or_insert_with(|| Arc::new(layout.clone())));
+        let (a, b) = block.split_at(middle);
+        let b = b.to_vec();
+        let b_lines = at.lines + a.iter().filter(|&&c| c == b'\n').count() as u64;
+        let end_lines = b_lines + b.iter().filter(|&&c| c == b'\n').count() as u64;
+        table.join(pending.take())?;
+        table.reserve_for(block.len() as u64, offset);
+        // The second half's room is allocated here, not on the worker: memory a short-lived
+        // thread allocates may stay in an arena of its own after it is freed.
+        let rows_b = table.estimate_rows(b.len() as u64, offset);
+        let mut part = Part::default();
+        part.x.reserve(rows_b * table.width());
+        part.labels.reserve(rows_b);
+        let delimiter = table.options.delimiter;
+        let worker_layout = Arc::clone(&layout);
+        pending = Some(scope.spawn(move || {
+            plain_data_lines(&worker_layout, &mut part, &b, b_lines, name, delimiter).map(|()| part)
+        }));
+        plain_data_lines(&layout, &mut table.part, a, at.lines, name, delimiter)?;
+        at.lines = end_lines;
+    }
+    table.join(pending.take())?;
+    Ok(true)
+}
+
+/// Where the plain blocks read so far leave off.
+struct PlainAt {
+    /// Lines before the next block.
+    lines: u64,
+    /// Whether a byte order mark was dropped (then the input is not all whitespace).
+    bom: bool,
+}
+
+/// Blocks at least this long are split between two threads, once the columns are known.
+const TWO_THREADS: usize = 64 * 1024;
+
+/// Reads the lines of a plain block whose columns are known into `part`: `lines` lines come
+/// before it. It does not start the input (no byte order mark).
+fn plain_data_lines(
+    layout: &Layout,
+    part: &mut Part,
+    block: &[u8],
+    lines: u64,
+    name: &str,
+    delimiter: u8,
+) -> Result<()> {
+    let mut cells = Vec::new();
+    let (mut line, mut start) = (lines, 0);
+    while start < block.len() {
+        line += 1;
+        let (end, next) = csv_plain::split_line(block, start, delimiter, &mut cells);
+        if end > start {
+            let row = PlainRow {
+                text: block,
+                cells: &cells,
+            };
+            part.row(layout, &row, line, name)?;
+        }
+        start = next;
+    }
+    Ok(())
+}
+
+/// Reads the rest of the table with the csv reader: `input` starts at byte `base` of the
+/// whole input, after `lines` lines (`text_before` if they hold more than whitespace).
+fn read_with_csv_reader<R: Read>(
+    table: &mut Table<'_>,
+    input: R,
+    lines: u64,
+    base: u64,
+    text_before: bool,
+) -> Result<()> {
+    let mut rows = Rows::new(input, table.name, table.options.delimiter, lines);
+    rows.text_before = text_before;
+    while rows.read()? {
+        if table.first.is_none() && rows.only_whitespace()? {
+            return Err(table.empty("no header row and no data"));
+        }
+        let start = rows.row_start();
+        let line = rows.reader.get_mut().line_at(start);
+        table.row(&rows.record, line, base + start)?;
+    }
+    Ok(())
+}
+
+/// The rows of a table read with the csv reader.
+struct Rows<'a, R: Read> {
     name: &'a str,
-    reader: ::csv::Reader<&'a [u8]>,
-    /// The row last read: the first row after [`Rows::open`].
+    reader: ::csv::Reader<LineBreaks<R>>,
+    /// The row last read.
     record: ::csv::ByteRecord,
-    /// Whether `record` is a data row not yet handed out (a file without a header).
-    pending_first: bool,
+    /// Lines before the input.
+    lines: u64,
+    /// Whether the lines before the input hold more than whitespace.
+    text_before: bool,
+}
+
+impl<'a, R: Read> Rows<'a, R> {
+    /// Rows of `input`, which starts after `lines` lines of the file named `name`.
+    fn new(input: R, name: &'a str, delimiter: u8, lines: u64) -> Self {
+        Rows {
+            name,
+            reader: csv_reader::reader(input, delimiter, lines),
+            record: ::csv::ByteRecord::new(),
+            lines,
+            text_before: false,
+        }
+    }
+
+    /// Whether the whole input is ASCII whitespace, when the row read has only empty cells
+    /// (a row of blanks); the rows are read to find out, which is harmless as such a first
+    /// row is an error anyway (its column names are all empty: one column and no feature, or
+    /// duplicates).
+    fn only_whitespace(&mut self) -> Result<bool> {
+        if self.text_before || !self.record.iter().all(<[u8]>::is_empty) {
+            return Ok(false);
+        }
+        let mut rest = ::csv::ByteRecord::new();
+        while self.reader.get_ref().only_whitespace() {
+            let more = self
+                .reader
+                .read_byte_record(&mut rest)
+                .map_err(|e| csv_reader::read_error(self.name, e, self.lines))?;
+            if !more {
+                return Ok(self.reader.get_ref().only_whitespace());
+            }
+        }
+        Ok(false)
+    }
+
+    /// Reads the next record into `record`; `false` at the end of the input.
+    fn read(&mut self) -> Result<bool> {
+        self.reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_reader::read_error(self.name, e, self.lines))
+    }
+
+    /// The byte offset in this input where the current row starts.
+    fn row_start(&self) -> u64 {
+        self.record.position().map_or(0, ::csv::Position::byte)
+    }
+}
+
+/// The cells of a row.
+trait Cells {
+    /// The number of cells.
+    fn count(&self) -> usize;
+    /// Cell `j`, trimmed.
+    fn cell(&self, j: usize) -> &[u8];
+    /// The row as a csv record.
+    fn record(&self) -> ::csv::ByteRecord {
+        (0..self.count()).map(|j| self.cell(j)).collect()
+    }
+}
+
+impl Cells for ::csv::ByteRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn cell(&self, j: usize) -> &[u8] {
+        &self[j]
+    }
+}
+
+/// A row of a plain block: its text and the bounds of its cells.
+struct PlainRow<'a> {
+    text: &'a [u8],
+    cells: &'a [(usize, usize)],
+}
+
+impl Cells for PlainRow<'_> {
+    fn count(&self) -> usize {
+        self.cells.len()
+    }
+
+    fn cell(&self, j: usize) -> &[u8] {
+        let (start, end) = self.cells[j];
+        &self.text[start..end]
+    }
+}
+
+/// The columns a table's first row fixed.
+#[derive(Clone)]
+struct Layout {
+    /// The column names.
+    columns: Vec<String>,
+    /// The label column and the feature columns.
+    chosen: ChosenColumns,
     /// The number of cells of the first row, which every row must have.
     width: usize,
 }
 
-impl<'a> Rows<'a> {
-    /// Reads the first row; an empty file, or a first row without cells, is an error.
-    fn open(bytes: &'a [u8], name: &'a str, options: &CsvOptions) -> Result<Rows<'a>> {
-        let empty = |what: &str| DataError::Empty {
-            path: name.to_string(),
-            what: what.into(),
-        };
-        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(empty("no header row and no data"));
-        }
-        let mut rows = Rows {
-            bytes,
-            name,
-            reader: ::csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .delimiter(options.delimiter)
-                .trim(::csv::Trim::All)
-                .from_reader(bytes),
-            record: ::csv::ByteRecord::new(),
-            pending_first: !options.header,
-            width: 0,
-        };
-        if !rows.read()? {
-            return Err(empty("no header row and no data"));
-        }
-        rows.width = rows.record.len();
-        if rows.width == 0 {
-            return Err(empty("the first row has no cells"));
-        }
-        Ok(rows)
-    }
+/// Data rows read: their features (row-major) and their labels.
+#[derive(Default)]
+struct Part {
+    x: Vec<f32>,
+    labels: LabelColumn,
+}
 
-    /// Reads the next record into `record`; `false` at the end of the file.
-    fn read(&mut self) -> Result<bool> {
-        self.reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| DataError::CsvSyntax {
-                path: self.name.to_string(),
-                line: e.position().map_or(0, |p| p.line()),
-                message: e.to_string(),
-            })
-    }
-
-    /// Moves to the next data row (the held first row of a file without a header comes
-    /// first); `Ok(Some(line))` with its 1-based line, `Ok(None)` at the end. A row of
-    /// another width than the first is an error.
-    fn next_data_row(&mut self) -> Result<Option<u64>> {
-        if self.pending_first {
-            self.pending_first = false;
-        } else if !self.read()? {
-            return Ok(None);
-        }
-        let line = record_line(self.bytes, self.record.position());
-        if self.record.len() != self.width {
+impl Part {
+    /// Adds the data row on line `line` of the file `name`, laid out as `layout` says.
+    fn row<C: Cells>(&mut self, layout: &Layout, row: &C, line: u64, name: &str) -> Result<()> {
+        if row.count() != layout.width {
             return Err(DataError::RaggedRow {
-                path: self.name.to_string(),
+                path: name.to_string(),
                 line,
-                expected: self.width,
-                got: self.record.len(),
+                expected: layout.width,
+                got: row.count(),
             });
         }
-        Ok(Some(line))
+        for &j in &layout.chosen.features {
+            let cell = row.cell(j);
+            // The common case inline; anything else (and every error) through parse_feature.
+            let value = match simple_decimal(cell) {
+                Some(v) if (v as f32).is_finite() => v as f32,
+                _ => parse_feature(cell, name, line, &layout.columns[j])?,
+            };
+            self.x.push(value);
+        }
+        let j = layout.chosen.label;
+        self.labels
+            .push(row.cell(j), line, name, &layout.columns[j])
+    }
+
+    /// Appends the rows of `later`, read after these.
+    fn append(&mut self, later: Part) {
+        // Exactly (no doubling) when the room reserved was short.
+        self.x.reserve_exact(later.x.len());
+        self.x.extend_from_slice(&later.x);
+        self.labels.append(later.labels);
+    }
+}
+
+/// A table as it is read: its layout (once the first row is read), its features and its
+/// label column.
+struct Table<'a> {
+    name: &'a str,
+    options: &'a CsvOptions,
+    /// The input's length in bytes, when known.
+    size: Option<u64>,
+    first: Option<Layout>,
+    /// Byte offset of the first data row.
+    data_start: Option<u64>,
+    part: Part,
+}
+
+impl<'a> Table<'a> {
+    fn new(name: &'a str, options: &'a CsvOptions, size: Option<u64>) -> Self {
+        Table {
+            name,
+            options,
+            size,
+            first: None,
+            data_start: None,
+            part: Part::default(),
+        }
+    }
+
+    fn empty(&self, what: &str) -> DataError {
+        DataError::Empty {
+            path: self.name.to_string(),
+            what: what.into(),
+        }
+    }
+
+    /// Waits for the rows a worker read (the half block after every row read so far) and
+    /// appends them, or returns its error.
+    fn join(&mut self, pending: Option<Pending<'_>>) -> Result<()> {
+        let Some(worker) = pending else {
+            return Ok(());
+        };
+        // A worker that panicked is a bug; pass its panic on.
+        let part = worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        self.part.append(part);
+        Ok(())
+    }
+
+    /// Reads the lines of a plain block starting at byte `offset` of the input, one by one.
+    /// `Ok(false)`, with `at` as it was, when the block must be read by the csv reader from
+    /// its start instead: a first row of blanks, as whether the input is all whitespace
+    /// decides the error, which the csv reader's path finds out.
+    fn plain_lines(&mut self, block: &[u8], offset: u64, at: &mut PlainAt) -> Result<bool> {
+        let mut cells = Vec::new();
+        let (mut line, mut bom, mut start) = (at.lines, at.bom, 0);
+        while start < block.len() {
+            let line_start = offset + start as u64;
+            line += 1;
+            // The csv reader drops a UTF-8 byte order mark at the start of the input.
+            if line_start == 0 && block.starts_with(b"\xef\xbb\xbf") {
+                bom = true;
+                start = 3;
+            }
+            let (end, next) =
+                csv_plain::split_line(block, start, self.options.delimiter, &mut cells);
+            if end > start {
+                if self.first.is_none() && cells.iter().all(|(s, e)| s == e) {
+                    return Ok(false);
+                }
+                let row = PlainRow {
+                    text: block,
+                    cells: &cells,
+                };
+                self.row(&row, line, line_start)?;
+            }
+            start = next;
+        }
+        *at = PlainAt { lines: line, bom };
+        Ok(true)
+    }
+
+    /// Takes the row on line `line` starting at byte `start`: the first row fixes the
+    /// columns (and is data too in a file without a header); any other is a data row.
+    fn row<C: Cells>(&mut self, row: &C, line: u64, start: u64) -> Result<()> {
+        if self.first.is_none() {
+            let record = row.record();
+            if record.is_empty() {
+                return Err(self.empty("the first row has no cells"));
+            }
+            let columns = column_names(&record, self.name, self.options.header)?;
+            let chosen = choose_columns(&columns, &record, self.name, self.options)?;
+            let width = chosen.features.len();
+            self.part.x = Vec::with_capacity(FIRST_ROWS * width);
+            self.first = Some(Layout {
+                columns,
+                chosen,
+                width: record.len(),
+            });
+            if self.options.header {
+                return Ok(());
+            }
+        }
+        self.data_start.get_or_insert(start);
+        if self.part.x.len() == self.part.x.capacity() {
+            self.reserve_for(0, start);
+        }
+        let Some(layout) = &self.first else {
+            return Ok(());
+        };
+        self.part.row(layout, row, line, self.name)
+    }
+
+    /// The data rows `bytes` bytes hold at the average length of the rows before byte
+    /// `start`, with a margin of 1/4 (the rows of one block may be shorter than the average).
+    fn estimate_rows(&self, bytes: u64, start: u64) -> usize {
+        let rows = self.part.labels.len();
+        let row_bytes = start - self.data_start.unwrap_or(start);
+        (1.25 * bytes as f64 * rows as f64 / row_bytes.max(1) as f64) as usize + 1
+    }
+
+    /// Feature columns, once the first row is read.
+    fn width(&self) -> usize {
+        self.first.as_ref().map_or(0, |l| l.chosen.features.len())
+    }
+
+    /// Makes room for the rest of the input from byte `start` (its rows estimated from the
+    /// rows' length so far) unless the room left holds the rows of the next `bytes` bytes.
+    fn reserve_for(&mut self, bytes: u64, start: u64) {
+        let (Some(layout), Some(first)) = (&self.first, self.data_start) else {
+            return;
+        };
+        let width = layout.chosen.features.len().max(1);
+        let rows = self.part.labels.len();
+        let row_bytes = start - first;
+        let room = (self.part.x.capacity() - self.part.x.len()) / width;
+        let needed = self.estimate_rows(bytes, start);
+        if bytes > 0 && rows > 0 && room > needed {
+            return;
+        }
+        let more = more_rows(rows, row_bytes, start, self.size).max(needed);
+        self.part.x.reserve_exact(more * width);
+        self.part.labels.reserve(more);
+    }
+
+    /// The dataset read. A table without rows, or without data rows, is an error.
+    fn finish(self) -> Result<Dataset> {
+        if self.part.labels.is_empty() {
+            return Err(self.empty(match self.first {
+                None => "no header row and no data",
+                Some(_) => "the header is there but no data rows follow",
+            }));
+        }
+        let Some(layout) = self.first else {
+            return Err(self.empty("no header row and no data"));
+        };
+        let mut x = self.part.x;
+        // Give back a reservation that overshot by much (not worth a copy otherwise).
+        if x.capacity() - x.len() > x.len() / 8 {
+            x.shrink_to_fit();
+        }
+        let label_name = &layout.columns[layout.chosen.label];
+        let labels = self.part.labels;
+        let (labels, class_names) = labels.classes(self.options, self.name, label_name)?;
+        let n = labels.len();
+        let features = layout.chosen.features;
+        Dataset::new(
+            Tensor::from_vec(x, &[n, features.len()])?,
+            labels,
+            class_names,
+            features
+                .iter()
+                .map(|&j| layout.columns[j].clone())
+                .collect(),
+        )
+        .map(|d| d.with_label_name(label_name))
     }
 }
 
@@ -208,6 +593,7 @@ fn column_names(first: &::csv::ByteRecord, name: &str, header: bool) -> Result<V
 }
 
 /// The label column and the feature columns, by index.
+#[derive(Clone)]
 struct ChosenColumns {
     label: usize,
     features: Vec<usize>,
@@ -270,60 +656,193 @@ fn choose_columns(
     Ok(ChosenColumns { label, features })
 }
 
-/// A label cell as read, with its 1-based line.
-type LabelCell = (String, u64);
+/// Rows reserved before the rows' length is known.
+const FIRST_ROWS: usize = 256;
 
-/// Reads every data row: the feature values (row-major) and each row's label cell with its
-/// line. A missing label or no data row at all is an error.
-fn read_rows(
-    rows: &mut Rows<'_>,
-    columns: &[String],
-    chosen: &ChosenColumns,
-) -> Result<(Vec<f32>, Vec<LabelCell>)> {
-    let name = rows.name;
-    let mut x: Vec<f32> = Vec::new();
-    let mut raw_labels: Vec<LabelCell> = Vec::new();
-    while let Some(line) = rows.next_data_row()? {
-        for &j in &chosen.features {
-            x.push(parse_feature(&rows.record[j], name, line, &columns[j])?);
-        }
-        let label = String::from_utf8_lossy(&rows.record[chosen.label]).into_owned();
-        if MISSING.contains(&label.as_str()) {
-            return Err(DataError::MissingValue {
-                path: name.to_string(),
-                line,
-                column: columns[chosen.label].clone(),
-            });
-        }
-        raw_labels.push((label, line));
-    }
-    if raw_labels.is_empty() {
-        return Err(DataError::Empty {
-            path: name.to_string(),
-            what: "the header is there but no data rows follow".into(),
-        });
-    }
-    Ok((x, raw_labels))
+/// How many more rows to make room for, when `rows` rows spanning `row_bytes` bytes have
+/// filled the room there was and the next row starts at byte `next`: the rows the rest of
+/// the input holds at the average length so far, with a margin of 1/16; without a known
+/// `size`, as many rows again.
+fn more_rows(rows: usize, row_bytes: u64, next: u64, size: Option<u64>) -> usize {
+    let Some(size) = size.filter(|_| rows > 0 && row_bytes > 0) else {
+        return rows.max(FIRST_ROWS);
+    };
+    let per_row = row_bytes as f64 / rows as f64;
+    let estimate = (size.saturating_sub(next) as f64 / per_row) as usize;
+    estimate + estimate / 16 + FIRST_ROWS
 }
 
-/// The 1-based line where a record starts. The csv reader reports the position before any
-/// blank lines it skipped, so those are counted here.
-fn record_line(bytes: &[u8], pos: Option<&::csv::Position>) -> u64 {
-    let Some(pos) = pos else { return 0 };
-    let start = usize::try_from(pos.byte())
-        .unwrap_or(usize::MAX)
-        .min(bytes.len());
-    let skipped = bytes[start..]
-        .iter()
-        .take_while(|b| matches!(b, b'\r' | b'\n'))
-        .filter(|&&b| b == b'\n')
-        .count();
-    pos.line() + skipped as u64
+/// The label column as read: each distinct label once (first-seen order, with its first
+/// line) and each row as the index of its label. Labels are mapped to classes at the end,
+/// when all are known ([`LabelColumn::classes`]).
+#[derive(Default)]
+struct LabelColumn {
+    /// For each row, the index of its label in `distinct`.
+    rows: Vec<usize>,
+    /// The distinct labels with the line of their first row.
+    distinct: Vec<(String, u64)>,
+    /// Index of each label in `distinct`.
+    index: HashMap<String, usize>,
+}
+
+impl LabelColumn {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        self.rows.reserve_exact(rows);
+    }
+
+    /// Adds a row's label cell; a missing label is an error.
+    fn push(&mut self, cell: &[u8], line: u64, path: &str, column: &str) -> Result<()> {
+        // Few classes: a look at each is quicker than hashing. (A label is never a missing
+        // marker, and a cell equal to one is valid UTF-8.)
+        if self.distinct.len() <= 8
+            && let Some(id) = self.distinct.iter().position(|(l, _)| l.as_bytes() == cell)
+        {
+            self.rows.push(id);
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(cell);
+        if MISSING.contains(&text.as_ref()) {
+            return Err(DataError::MissingValue {
+                path: path.to_string(),
+                line,
+                column: column.to_string(),
+            });
+        }
+        let id = self.intern(&text, line);
+        self.rows.push(id);
+        Ok(())
+    }
+
+    /// The index of `text` (first met on line `line`) in `distinct`, added if new.
+    fn intern(&mut self, text: &str, line: u64) -> usize {
+        if let Some(&id) = self.index.get(text) {
+            return id;
+        }
+        let id = self.distinct.len();
+        self.index.insert(text.to_string(), id);
+        self.distinct.push((text.to_string(), line));
+        id
+    }
+
+    /// Appends the rows of `later`, read after these.
+    fn append(&mut self, later: LabelColumn) {
+        let ids: Vec<usize> = later
+            .distinct
+            .iter()
+            .map(|(text, line)| self.intern(text, *line))
+            .collect();
+        self.rows.reserve_exact(later.rows.len());
+        self.rows.extend(later.rows.iter().map(|&id| ids[id]));
+    }
+
+    /// Class indices and class names of the rows (see the module docs).
+    fn classes(
+        self,
+        options: &CsvOptions,
+        path: &str,
+        column: &str,
+    ) -> Result<(Vec<usize>, Vec<String>)> {
+        let (class_of, names) = self.class_of_distinct(options, path, column)?;
+        let mut rows = self.rows;
+        for r in &mut rows {
+            *r = class_of[*r];
+        }
+        Ok((rows, names))
+    }
+
+    /// The class of each distinct label, and the class names.
+    fn class_of_distinct(
+        &self,
+        options: &CsvOptions,
+        path: &str,
+        column: &str,
+    ) -> Result<(Vec<usize>, Vec<String>)> {
+        if let Some(known) = &options.classes {
+            let index: HashMap<&str, usize> = known
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.as_str(), i))
+                .collect();
+            // Distinct labels are in first-seen order: the first unknown one is on the
+            // earliest row with an unknown label.
+            let class_of = self
+                .distinct
+                .iter()
+                .map(|(l, line)| {
+                    index
+                        .get(l.as_str())
+                        .copied()
+                        .ok_or_else(|| DataError::UnknownClass {
+                            path: path.to_string(),
+                            line: *line,
+                            column: column.to_string(),
+                            value: l.clone(),
+                            known: known.clone(),
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return Ok((class_of, known.clone()));
+        }
+        let integers: Option<Vec<usize>> = self
+            .distinct
+            .iter()
+            .map(|(l, _)| {
+                l.parse::<u64>()
+                    .ok()
+                    .filter(|v| *v < MAX_INTEGER_LABEL && l.bytes().all(|b| b.is_ascii_digit()))
+                    .map(|v| v as usize)
+            })
+            .collect();
+        if let Some(values) = integers {
+            return Ok(Dataset::integer_classes(&values));
+        }
+        let mut order: Vec<usize> = (0..self.distinct.len()).collect();
+        if options.label_order == LabelOrder::Sorted {
+            order.sort_by(|&a, &b| self.distinct[a].0.cmp(&self.distinct[b].0));
+        }
+        let mut class_of = vec![0; order.len()];
+        for (class, &id) in order.iter().enumerate() {
+            class_of[id] = class;
+        }
+        let names = order
+            .iter()
+            .map(|&id| self.distinct[id].0.clone())
+            .collect();
+        Ok((class_of, names))
+    }
 }
 
 /// A feature cell as a finite f32 (parsed as f64, rounded once), or the error naming the
 /// file, line and column.
 pub(crate) fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) -> Result<f32> {
+    if let Some(v) = simple_decimal(cell) {
+        // Finite, and below f32's largest value in magnitude (at most 2^53 · 10^22).
+        if (v as f32).is_finite() {
+            return Ok(v as f32);
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(cell)
+        && let Ok(v) = text.parse::<f64>()
+    {
+        if v.is_finite() && (v as f32).is_finite() {
+            return Ok(v as f32);
+        }
+        return Err(DataError::NonFinite {
+            path: path.to_string(),
+            line,
+            column: column.to_string(),
+            value: text.to_string(),
+        });
+    }
+    // No missing-value marker reads as a number, so they need checking only here.
     let text = String::from_utf8_lossy(cell);
     if MISSING.contains(&text.as_ref()) {
         return Err(DataError::MissingValue {
@@ -332,83 +851,85 @@ pub(crate) fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) ->
             column: column.to_string(),
         });
     }
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && (v as f32).is_finite() => Ok(v as f32),
-        Ok(_) => Err(DataError::NonFinite {
-            path: path.to_string(),
-            line,
-            column: column.to_string(),
-            value: text.into_owned(),
-        }),
-        Err(_) => Err(DataError::NotNumeric {
-            path: path.to_string(),
-            line,
-            column: column.to_string(),
-            value: text.into_owned(),
-        }),
-    }
+    Err(DataError::NotNumeric {
+        path: path.to_string(),
+        line,
+        column: column.to_string(),
+        value: text.into_owned(),
+    })
 }
 
-/// Class indices and class names for the raw label cells (see the module docs).
-fn map_labels(
-    raw: &[LabelCell],
-    options: &CsvOptions,
-    path: &str,
-    column: &str,
-) -> Result<(Vec<usize>, Vec<String>)> {
-    if let Some(known) = &options.classes {
-        let index: HashMap<&str, usize> = known
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
-        let labels = raw
-            .iter()
-            .map(|(l, line)| {
-                index
-                    .get(l.as_str())
-                    .copied()
-                    .ok_or_else(|| DataError::UnknownClass {
-                        path: path.to_string(),
-                        line: *line,
-                        column: column.to_string(),
-                        value: l.clone(),
-                        known: known.clone(),
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        return Ok((labels, known.clone()));
-    }
-    let integers: Option<Vec<u64>> = raw
-        .iter()
-        .map(|(l, _)| {
-            l.parse::<u64>()
-                .ok()
-                .filter(|v| *v < MAX_INTEGER_LABEL && l.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .collect();
-    if let Some(ints) = integers {
-        let values: Vec<usize> = ints.into_iter().map(|v| v as usize).collect();
-        return Ok(Dataset::integer_classes(&values));
-    }
-    let mut names: Vec<String> = Vec::new();
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (l, _) in raw {
-        if !seen.contains_key(l.as_str()) {
-            seen.insert(l.as_str(), names.len());
-            names.push(l.clone());
+/// Exact powers of ten in f64: `10^0` to `10^22`.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a short decimal such as `-12.5e3` when it can be computed exactly rounded
+/// with one f64 operation (Clinger's fast path: a significand of at most 2^53 and a power of
+/// ten up to 10^22, both exact in f64): then it is the same f64 as `str::parse` gives. `None`
+/// for any other cell, which `str::parse` reads.
+#[inline]
+fn simple_decimal(cell: &[u8]) -> Option<f64> {
+    let (negative, rest) = match cell {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, cell),
+    };
+    let mut significand = 0u64;
+    let mut i = 0;
+    // Wrapping: a significand of more than 19 digits is refused below.
+    let mut digit = |i: usize| match rest.get(i) {
+        Some(&d @ b'0'..=b'9') => {
+            significand = significand
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(d - b'0'));
+            true
         }
+        _ => false,
+    };
+    while digit(i) {
+        i += 1;
     }
-    if options.label_order == LabelOrder::Sorted {
-        names.sort();
-        seen = names
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
+    let whole = i;
+    let mut fraction = 0;
+    if rest.get(i) == Some(&b'.') {
+        i += 1;
+        while digit(i) {
+            i += 1;
+        }
+        fraction = i - whole - 1;
     }
-    let labels = raw.iter().map(|(l, _)| seen[l.as_str()]).collect();
-    Ok((labels, names))
+    let digits = whole + fraction;
+    if digits == 0 || digits > 19 || significand > 1 << 53 {
+        return None;
+    }
+    let exponent = match &rest[i..] {
+        [] => 0,
+        [b'e' | b'E', e @ ..] => small_exponent(e)?,
+        _ => return None,
+    };
+    let power = exponent - fraction as i32;
+    let magnitude = POWERS_OF_TEN.get(power.unsigned_abs() as usize)?;
+    let v = if power >= 0 {
+        significand as f64 * magnitude
+    } else {
+        significand as f64 / magnitude
+    };
+    Some(if negative { -v } else { v })
+}
+
+/// An exponent of at most 3 digits, with an optional sign.
+fn small_exponent(text: &[u8]) -> Option<i32> {
+    let (sign, digits) = match text {
+        [b'-', rest @ ..] => (-1, rest),
+        [b'+', rest @ ..] => (1, rest),
+        _ => (1, text),
+    };
+    if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(sign * digits.iter().fold(0, |e, &d| e * 10 + i32::from(d - b'0')))
 }
 
 /// The error for a file whose first row is a single cell: usually another separator (`;`,
@@ -571,5 +1092,289 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    /// A file in a fresh temporary folder, written with `text`; the folder is removed by
+    /// the returned guard.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn new(test: &str, text: &str) -> TempFile {
+            let dir = std::env::temp_dir().join(format!("nnc-csv-{test}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("t.csv");
+            std::fs::write(&path, text).unwrap();
+            TempFile(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    /// Rows enough to span several of the blocks the file is read in.
+    const LONG: usize = 150_000;
+
+    fn fruit(i: usize) -> &'static str {
+        ["pear", "apple", "fig", "kiwi"][(i * 7 + i / 3) % 4]
+    }
+
+    #[test]
+    fn a_file_longer_than_the_buffer_reads_like_the_same_text_in_memory() {
+        let mut text = String::from("x,y,kind\r\n");
+        for i in 0..LONG {
+            text.push_str(&format!("{},{}.25,{}\r\n", i, i % 97, fruit(i)));
+            if i % 5000 == 0 {
+                text.push_str("\r\n");
+            }
+        }
+        assert!(text.len() > 2 * super::csv_plain::BLOCK);
+        let file = TempFile::new("long", &text);
+        for order in [LabelOrder::Sorted, LabelOrder::FirstSeen] {
+            let opts = CsvOptions {
+                label_order: order,
+                ..CsvOptions::default()
+            };
+            let ds = load_csv(&file.0, &opts).unwrap();
+            assert_eq!(ds, parse(&text, &opts).unwrap());
+            assert_eq!(ds.len(), LONG);
+            let names: Vec<&str> = ds.class_names().iter().map(String::as_str).collect();
+            let want = match order {
+                LabelOrder::Sorted => ["apple", "fig", "kiwi", "pear"],
+                // Rows 0, 1, 2, 3 are pear, kiwi, fig, apple.
+                LabelOrder::FirstSeen => ["pear", "kiwi", "fig", "apple"],
+            };
+            assert_eq!(names, want);
+            for (i, &c) in ds.labels().iter().enumerate() {
+                assert_eq!(names[c], fruit(i), "row {i}");
+                let row = &ds.inputs().data()[2 * i..2 * i + 2];
+                assert_eq!(row, [i as f32, (i % 97) as f32 + 0.25], "row {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_deep_in_a_long_file_name_the_editor_line() {
+        // Header on line 1, data rows on lines 2.., a blank line after every 1000th row.
+        let mut text = String::from("a,b,label\r\n");
+        let mut line = 1;
+        for i in 0..LONG {
+            line += 1;
+            let b = if i == LONG - 10 { "oops" } else { "1" };
+            text.push_str(&format!("{i},{b},0\r\n"));
+            if i % 1000 == 0 && i < LONG - 10 {
+                text.push_str("\r\n");
+                line += 1;
+            }
+            if i == LONG - 10 {
+                break;
+            }
+        }
+        let file = TempFile::new("line", &text);
+        match load_csv(&file.0, &CsvOptions::default()).unwrap_err() {
+            DataError::NotNumeric {
+                line: got, column, ..
+            } => assert_eq!((got, column.as_str()), (line, "b")),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn quotes_after_the_first_block_hand_over_to_the_csv_reader() {
+        // Plain rows for two blocks, then a quoted cell with a line break in it, a blank
+        // line, a lone `\r` line end, and a bad cell: its line counts every line break.
+        let mut text = String::from("a,b,label\n");
+        let mut lines = 1;
+        let mut want = Vec::new();
+        while text.len() < 2 * super::csv_plain::BLOCK + 1000 {
+            let i = want.len() / 2;
+            text.push_str(&format!("{i},0.5,1\n"));
+            want.extend([i as f32, 0.5]);
+            lines += 1;
+        }
+        text.push_str("\"7\",\"8\n\",0\n\n9,10,1\r11,12,0\n");
+        want.extend([7.0, 8.0, 9.0, 10.0, 11.0, 12.0]);
+        let file = TempFile::new("quotes", &text);
+        let ds = load_csv(&file.0, &CsvOptions::default()).unwrap();
+        assert_eq!(ds.inputs().data(), want);
+        assert_eq!(ds.class_names(), &["0", "1"]);
+        text.push_str("13,x,1\n");
+        // The quoted cell spans 2 lines, then a blank line, then one line holding 2 rows (a
+        // lone `\r` ends a row; lines are counted by `\n`, as the csv reader counts them).
+        let bad = lines + 2 + 1 + 1 + 1;
+        let file = TempFile::new("quotes-bad", &text);
+        match load_csv(&file.0, &CsvOptions::default()).unwrap_err() {
+            DataError::NotNumeric { line, value, .. } => {
+                assert_eq!((line, value.as_str()), (bad, "x"))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn the_first_bad_row_is_reported_when_halves_are_read_on_two_threads() {
+        // Rows of 15 bytes; the second block is read in two halves. Bad cells in both halves
+        // (and a new label in each): the first in the file is reported.
+        let rows = 3 * super::csv_plain::BLOCK / 16;
+        let first_bad = (super::csv_plain::BLOCK + super::csv_plain::BLOCK / 4) / 16;
+        let second_bad = (super::csv_plain::BLOCK + 3 * super::csv_plain::BLOCK / 4) / 16;
+        let mut text = String::from("a,b,label\n");
+        for i in 0..rows {
+            let label = if i == first_bad - 5 || i == second_bad - 5 {
+                "z"
+            } else {
+                "y"
+            };
+            text.push_str(&format!("{:07},0.25,{label}\n", i % 10_000_000));
+        }
+        let file = TempFile::new("halves", &text);
+        let ds = load_csv(&file.0, &CsvOptions::default()).unwrap();
+        assert_eq!(ds.len(), rows);
+        assert_eq!(ds, parse(&text, &CsvOptions::default()).unwrap());
+        assert_eq!(ds.labels()[first_bad - 5], 1);
+        for bad in [second_bad, first_bad] {
+            let at = text.find(&format!("{bad:07},0.25")).unwrap();
+            text.replace_range(at + 8..at + 12, "0.x5");
+        }
+        let file = TempFile::new("halves-bad", &text);
+        match load_csv(&file.0, &CsvOptions::default()).unwrap_err() {
+            // Line 1 is the header.
+            DataError::NotNumeric { line, .. } => assert_eq!(line, first_bad as u64 + 2),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn unknown_classes_name_the_first_row_that_has_one() {
+        let opts = CsvOptions {
+            classes: Some(vec!["a".into(), "b".into()]),
+            ..CsvOptions::default()
+        };
+        let e = parse("x,y\n1,a\n2,c\n3,d\n4,c\n", &opts).unwrap_err();
+        assert!(
+            matches!(&e, DataError::UnknownClass { line: 3, value, .. } if value == "c"),
+            "{e}"
+        );
+        // Labels are mapped once every row is read: a bad feature later in the file is
+        // reported first.
+        let e = parse("x,y\n1,c\nz,a\n", &opts).unwrap_err();
+        assert!(matches!(e, DataError::NotNumeric { line: 3, .. }), "{e}");
+    }
+
+    #[test]
+    fn integer_labels_are_read_by_value_and_text_labels_by_text() {
+        // `07` and `7` are the class 7.
+        let ds = parse("x,y\n1,07\n2,0\n3,7\n", &CsvOptions::default()).unwrap();
+        assert_eq!(
+            (ds.labels(), ds.class_names()),
+            (&[1, 0, 1][..], &["0".to_string(), "7".to_string()][..])
+        );
+        // One label that is not an integer makes them all names: `07` and `7` differ.
+        let ds = parse("x,y\n1,07\n2,b\n3,7\n", &CsvOptions::default()).unwrap();
+        assert_eq!(ds.class_names(), &["07", "7", "b"]);
+        assert_eq!(ds.labels(), &[0, 2, 1]);
+        let ds = parse("x,y\n1,1000000\n2,3\n", &CsvOptions::default()).unwrap();
+        assert_eq!(ds.class_names(), &["1000000", "3"]);
+    }
+
+    #[test]
+    fn features_round_to_f32_once_from_f64() {
+        // Just above the midpoint between 1 and the next f32: straight to f32 this rounds up,
+        // but the nearest f64 is the midpoint itself, which rounds to even (1).
+        let cell = "1.0000000596046447753906251";
+        let ds = parse(
+            &format!("x,y\n{cell},0\n0.1,0\n-3.4028235e38,0\n"),
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        let want = [cell, "0.1", "-3.4028235e38"].map(|c| c.parse::<f64>().unwrap() as f32);
+        assert_eq!(ds.inputs().data(), want);
+        assert_eq!(ds.inputs().data()[0], 1.0);
+        let e = parse("x,y\n3.5e38,0\n", &CsvOptions::default()).unwrap_err();
+        assert!(matches!(e, DataError::NonFinite { .. }), "{e}");
+    }
+
+    #[test]
+    fn simple_decimals_read_as_the_standard_parser_reads_them() {
+        let cells = [
+            "0",
+            "-0",
+            "+1",
+            "1.",
+            ".5",
+            "-.5",
+            "3.14159",
+            "1e5",
+            "1E-5",
+            "2.5e+10",
+            "-7e22",
+            "9007199254740993",
+            "123456789012345678",
+            "1234567890123456789",
+            "0.1",
+            "1e23",
+            "1e-22",
+            "1e-23",
+            "0001.2500",
+            "4.2e-7",
+            "-1.17549435e-38",
+            "3.4028236e38",
+        ];
+        const OUTSIDE: [&str; 7] = [
+            "9007199254740993",
+            "123456789012345678",
+            "1234567890123456789",
+            "1e23",
+            "1e-23",
+            "-1.17549435e-38",
+            "3.4028236e38",
+        ];
+        for cell in cells {
+            let want: f64 = cell.parse().unwrap();
+            match simple_decimal(cell.as_bytes()) {
+                Some(v) => assert_eq!(v.to_bits(), want.to_bits(), "{cell}"),
+                // Outside the fast path: left to the standard parser.
+                None => assert!(OUTSIDE.contains(&cell), "{cell}"),
+            }
+        }
+        for cell in [
+            "", "-", ".", "1.2.3", "1e", "1e+", "e5", "1x", "nan", "inf", "1e1234",
+        ] {
+            assert_eq!(simple_decimal(cell.as_bytes()), None, "{cell}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn simple_decimals_match_the_standard_parser(
+            cell in "[+-]?[0-9]{0,12}(\\.[0-9]{0,10})?([eE][+-]?[0-9]{1,3})?"
+        ) {
+            if let Some(v) = simple_decimal(cell.as_bytes()) {
+                let want: f64 = cell.parse().unwrap();
+                proptest::prop_assert_eq!(v.to_bits(), want.to_bits(), "{}", cell);
+            }
+        }
+    }
+
+    #[test]
+    fn whitespace_only_input_is_empty() {
+        for text in ["", "\n\n", "  \n \t\n", " "] {
+            let e = parse(text, &CsvOptions::default()).unwrap_err();
+            assert!(matches!(e, DataError::Empty { .. }), "{text:?}: {e}");
+        }
+        let e = parse(" \na,b\n1,2\n", &CsvOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("single column"), "{e}");
+    }
+
+    #[test]
+    fn reservation_follows_the_rows_length() {
+        // 100 rows of 10 bytes read, the next starting at byte 1010 of 11010: 1000 more rows.
+        let more = more_rows(100, 1000, 1010, Some(11_010));
+        assert_eq!(more, 1000 + 1000 / 16 + FIRST_ROWS);
+        assert_eq!(more_rows(500, 0, 0, None), 500);
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::error::{DataError, Result, did_you_mean};
 use crate::sources::csv::{MISSING, parse_feature};
+use crate::sources::csv_reader::{self, LineBreaks};
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -44,16 +45,11 @@ pub struct CsvRowStream<R: Read> {
 impl<R: Read> CsvRowStream<R> {
     /// Reads the header of `reader` (named `name` in errors) and matches it to `expected`.
     pub fn open(reader: R, name: &str, expected: &ExpectedColumns) -> Result<Self> {
-        let mut reader = ::csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(expected.delimiter)
-            .trim(::csv::Trim::All)
-            .from_reader(LineBreaks::new(reader));
+        let mut reader = csv_reader::reader(reader, expected.delimiter, 0);
         let mut record = ::csv::ByteRecord::new();
         let got = reader
             .read_byte_record(&mut record)
-            .map_err(|e| syntax(name, &e))?;
+            .map_err(|e| csv_reader::read_error(name, e, 0))?;
         if !got || record.is_empty() {
             return Err(DataError::Empty {
                 path: name.to_string(),
@@ -126,7 +122,7 @@ impl<R: Read> CsvRowStream<R> {
             let got = self
                 .reader
                 .read_byte_record(&mut self.record)
-                .map_err(|e| syntax(&self.name, &e))?;
+                .map_err(|e| csv_reader::read_error(&self.name, e, 0))?;
             if !got {
                 break;
             }
@@ -180,71 +176,6 @@ impl<R: Read> CsvRowStream<R> {
                 value: text.into_owned(),
                 known: self.classes.clone(),
             })
-    }
-}
-
-/// A reader that notes where its line breaks are, so that a record's line can be told from
-/// its byte offset. (The csv reader's own line count can lag a line behind: it may report a
-/// record as starting on the terminator of the line before.) Only the breaks the csv reader
-/// has read ahead are kept, so memory stays bounded.
-struct LineBreaks<R> {
-    inner: R,
-    /// Bytes handed out so far.
-    offset: u64,
-    /// `\r` and `\n` bytes handed out and not yet behind a record: `(offset, byte)`.
-    breaks: std::collections::VecDeque<(u64, u8)>,
-    /// `\n` bytes behind the last record asked about.
-    lines_before: u64,
-}
-
-impl<R> LineBreaks<R> {
-    fn new(inner: R) -> Self {
-        LineBreaks {
-            inner,
-            offset: 0,
-            breaks: std::collections::VecDeque::new(),
-            lines_before: 0,
-        }
-    }
-
-    /// The 1-based line of the record whose bytes start at `start` (at or after every
-    /// earlier record's start): line breaks before it, plus those it begins with (blank lines
-    /// and the previous line's terminator, which the csv reader may count as the record's).
-    fn line_at(&mut self, start: u64) -> u64 {
-        while let Some(&(at, byte)) = self.breaks.front() {
-            if at >= start {
-                break;
-            }
-            self.lines_before += u64::from(byte == b'\n');
-            self.breaks.pop_front();
-        }
-        let leading = (start..)
-            .zip(&self.breaks)
-            .take_while(|(cursor, (at, _))| at == cursor)
-            .filter(|(_, (_, byte))| *byte == b'\n')
-            .count() as u64;
-        1 + self.lines_before + leading
-    }
-}
-
-impl<R: Read> Read for LineBreaks<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\n' || b == b'\r' {
-                self.breaks.push_back((self.offset + i as u64, b));
-            }
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
-}
-
-fn syntax(name: &str, e: &::csv::Error) -> DataError {
-    DataError::CsvSyntax {
-        path: name.to_string(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
     }
 }
 

@@ -3,6 +3,8 @@
 
 pub mod cifar;
 pub mod csv;
+mod csv_plain;
+mod csv_reader;
 pub mod csv_stream;
 pub mod generated;
 pub mod idx;

@@ -10,6 +10,7 @@ use super::file_probe::FileProbe;
 use crate::ir::{DataSpec, FitOn, SplitSpec};
 use nnc_data::{Dataset, FittedPipeline, Fold, LeakageReport, Pipeline, Source, Splits};
 use nnc_tape::{Rng, rng};
+use std::borrow::Cow;
 use std::path::Path;
 
 /// The generator of stream `stream` of the data seed.
@@ -127,8 +128,8 @@ impl RawData {
     }
 
     /// The raw training and validation rows of `fold` (with a k-fold split), or the holdout
-    /// splits.
-    pub fn fold_splits(&self, fold: Option<usize>) -> Result<Splits, LowerError> {
+    /// splits (borrowed: no copy of the table).
+    pub fn fold_splits(&self, fold: Option<usize>) -> Result<Cow<'_, Splits>, LowerError> {
         match (&self.folds, fold) {
             (Some(folds), Some(i)) => {
                 let f = folds.get(i).ok_or_else(|| {
@@ -138,13 +139,13 @@ impl RawData {
                     )
                 })?;
                 let (train, val) = f.datasets(&self.splits.train)?;
-                Ok(Splits {
+                Ok(Cow::Owned(Splits {
                     train,
                     val,
                     test: self.splits.test.clone(),
-                })
+                }))
             }
-            _ => Ok(self.splits.clone()),
+            _ => Ok(Cow::Borrowed(&self.splits)),
         }
     }
 
