@@ -8,7 +8,7 @@
 //! table of any length is read in bounded memory.
 
 use crate::error::{DataError, Result, did_you_mean};
-use crate::sources::csv::{MISSING, parse_feature};
+use crate::sources::csv_cell::{MISSING, parse_feature};
 use crate::sources::csv_reader::{self, LineBreaks};
 use std::collections::HashMap;
 use std::io::Read;

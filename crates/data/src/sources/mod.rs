@@ -3,6 +3,8 @@
 
 pub mod cifar;
 pub mod csv;
+mod csv_cell;
+mod csv_labels;
 mod csv_plain;
 mod csv_reader;
 pub mod csv_stream;
