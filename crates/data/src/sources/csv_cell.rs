@@ -10,7 +10,17 @@
 use crate::error::{DataError, Result};
 
 /// The cells that mean "no value".
-pub(crate) const MISSING: [&str; 5] = ["", "NA", "N/A", "?", "null"];
+const MISSING: [&str; 5] = ["", "NA", "N/A", "?", "null"];
+
+/// The error for a cell that is a missing-value marker (`""`, `NA`, `N/A`, `?`, `null`), naming
+/// the file, line and column; `None` for any other cell.
+pub(crate) fn missing_value(text: &str, path: &str, line: u64, column: &str) -> Option<DataError> {
+    MISSING.contains(&text).then(|| DataError::MissingValue {
+        path: path.to_string(),
+        line,
+        column: column.to_string(),
+    })
+}
 
 /// A feature cell as a finite f32 (parsed as f64, rounded once), or the error naming the
 /// file, line and column.
@@ -36,12 +46,8 @@ pub(crate) fn parse_feature(cell: &[u8], path: &str, line: u64, column: &str) ->
     }
     // No missing-value marker reads as a number, so they need checking only here.
     let text = String::from_utf8_lossy(cell);
-    if MISSING.contains(&text.as_ref()) {
-        return Err(DataError::MissingValue {
-            path: path.to_string(),
-            line,
-            column: column.to_string(),
-        });
+    if let Some(e) = missing_value(&text, path, line, column) {
+        return Err(e);
     }
     Err(DataError::NotNumeric {
         path: path.to_string(),

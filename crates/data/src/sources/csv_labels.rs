@@ -6,7 +6,7 @@
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
 use crate::sources::csv::{CsvOptions, LabelOrder};
-use crate::sources::csv_cell::MISSING;
+use crate::sources::csv_cell::missing_value;
 use std::collections::HashMap;
 
 /// Integer labels at or above this are read as text.
@@ -52,12 +52,8 @@ impl LabelColumn {
             return Ok(());
         }
         let text = String::from_utf8_lossy(cell);
-        if MISSING.contains(&text.as_ref()) {
-            return Err(DataError::MissingValue {
-                path: path.to_string(),
-                line,
-                column: column.to_string(),
-            });
+        if let Some(e) = missing_value(&text, path, line, column) {
+            return Err(e);
         }
         let id = self.intern(&text, line);
         self.rows.push(id);

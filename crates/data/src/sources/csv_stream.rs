@@ -8,7 +8,7 @@
 //! table of any length is read in bounded memory.
 
 use crate::error::{DataError, Result, did_you_mean};
-use crate::sources::csv_cell::{MISSING, parse_feature};
+use crate::sources::csv_cell::{missing_value, parse_feature};
 use crate::sources::csv_reader::{self, LineBreaks};
 use std::collections::HashMap;
 use std::io::Read;
@@ -151,12 +151,8 @@ impl<R: Read> CsvRowStream<R> {
     /// The class of a label cell: one of the model's class names.
     fn class_of(&self, cell: &[u8], line: u64, column: &str) -> Result<usize> {
         let text = String::from_utf8_lossy(cell);
-        if MISSING.contains(&text.as_ref()) {
-            return Err(DataError::MissingValue {
-                path: self.name.clone(),
-                line,
-                column: column.to_string(),
-            });
+        if let Some(e) = missing_value(&text, &self.name, line, column) {
+            return Err(e);
         }
         // A number written as a float (`3.0`, as pandas writes integer labels) names the
         // integer class `3`.
