@@ -370,6 +370,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    crate::shared::started::mark();
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     if let Some(f) = commands::export::misused_format(&args) {
         crate::output::line_err(&f.to_string());

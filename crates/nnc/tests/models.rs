@@ -181,6 +181,12 @@ fn the_quick_start_trains_the_spiral_with_plots() {
     let summary = json(&run.join("summary.json"));
     assert!(metric(&summary, "train.accuracy") >= 0.97, "{summary:#}");
     assert_eq!(summary["steps"], 10_000);
+    // The time to the first step: after the command started, before the run ended.
+    let ready = summary["seconds_to_first_step"].as_f64().unwrap();
+    let seconds = summary["seconds"].as_f64().unwrap();
+    assert!(ready > 0.0 && ready < 60.0 + seconds, "{summary:#}");
+    assert!(ran.stderr.contains("ready after "), "{}", ran.stderr);
+    assert!(ran.stdout.contains("(first step after "), "{}", ran.stdout);
     assert_eq!(
         summary["initial_loss"].as_f64().map(|l| (l * 1e4).round()),
         Some(10986.0)

@@ -89,8 +89,12 @@ impl RunReport<'_> {
     pub fn text(&self, quiet: bool) -> String {
         let s = self.summary;
         let name = &self.file.experiment().name;
+        let ready = self
+            .history
+            .seconds_to_first_step
+            .map_or(String::new(), |t| format!(" (first step after {t:.1} s)"));
         let mut t = format!(
-            "run `{name}` {}: {} step{} ({:.1} epochs) in {:.1} s, {:.0} steps/s\n",
+            "run `{name}` {}: {} step{} ({:.1} epochs) in {:.1} s, {:.0} steps/s{ready}\n",
             stop_words(&s.stop),
             s.steps,
             if s.steps == 1 { "" } else { "s" },
@@ -185,6 +189,7 @@ impl RunReport<'_> {
             "epochs": s.epochs,
             "seconds": s.seconds,
             "steps_per_second": self.steps_per_second(),
+            "seconds_to_first_step": self.history.seconds_to_first_step,
             "ranks": crate::cluster::ranks(),
             "initial_loss": s.initial_loss,
             "best_val": s.best_val,

@@ -76,6 +76,9 @@ pub struct History {
     pub activations: Vec<(String, Vec<(f64, LayerStats)>)>,
     /// The latest speed.
     pub steps_per_second: f64,
+    /// Seconds from the command's start to the first training step: reading and checking the
+    /// file, loading, splitting and preprocessing the data, building the model.
+    pub seconds_to_first_step: Option<f64>,
 }
 
 enum Display {
@@ -290,6 +293,8 @@ impl RunSink {
         self.steps_per_epoch = spe.max(1) as u64;
         self.thinning = EpochThinning::new(self.steps_per_epoch, total);
         self.started_at = Instant::now();
+        let ready = crate::shared::started::seconds();
+        self.history.seconds_to_first_step = Some(ready);
         if self.print_every == 0 {
             // Without `log every:`, runs with a validation split print their evaluations;
             // runs without one print about ten step lines.
@@ -304,12 +309,13 @@ impl RunSink {
         let plural =
             |n: u64, one: &str| format!("{} {one}{}", group(n), if n == 1 { "" } else { "s" });
         self.out.note(&format!(
-            "training {} parameters on {} examples: {} ({} of {})",
+            "training {} parameters on {} examples: {} ({} of {}), ready after {:.2} s",
             group(parameters as u64),
             group(examples as u64),
             plural(total, "step"),
             plural(total.div_ceil(self.steps_per_epoch), "epoch"),
-            plural(spe as u64, "step")
+            plural(spe as u64, "step"),
+            ready
         ));
         if let Display::Bar(_) = self.display {
             self.display = Display::Bar(Some(ProgressBar::new(total)));
