@@ -60,14 +60,33 @@ def pytorch_bench(workload, threads, repeats):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--nnc", action="append", required=True, metavar="NAME=PATH")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--repeats", type=int, default=9)
-    p.add_argument("--pytorch", action="store_true")
-    p.add_argument("--cases", default="w1:1,w2:2,w2:1,w3:1")
+    p.add_argument("--nnc", action="append", required=True, metavar="NAME=PATH",
+                   help="an nnc binary and its column name; repeat, oldest first (the last "
+                        "one's floor is used)")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    p.add_argument("--repeats", type=int, default=9,
+                   help="timed windows per benchmark (default 9)")
+    p.add_argument("--pytorch", action="store_true",
+                   help="also run bench/pytorch_workloads.py in each round")
+    p.add_argument("--cases", default="w1:1,w2:2,w2:1,w3:1",
+                   help="workload:threads pairs (default w1:1,w2:2,w2:1,w3:1)")
     a = p.parse_args()
-    binaries = [tuple(s.split("=", 1)) for s in a.nnc]
-    cases = [(c.split(":")[0], int(c.split(":")[1])) for c in a.cases.split(",")]
+    binaries = []
+    for spec in a.nnc:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not os.access(path, os.X_OK):
+            p.error(f"--nnc {spec}: give NAME=PATH to an nnc binary, e.g. "
+                    "now=target/release/nnc")
+        binaries.append((name, os.path.abspath(path)))
+    try:
+        cases = [(w, int(t)) for w, t in (c.split(":") for c in a.cases.split(","))]
+    except ValueError:
+        p.error(f"--cases {a.cases}: give workload:threads pairs, e.g. w1:1,w2:2")
+    for w, _ in cases:
+        if not os.path.exists(os.path.join(ROOT, "models", "bench", f"{w}.nn")):
+            p.error(f"--cases: no models/bench/{w}.nn")
+    if a.rounds < 1 or a.repeats < 1:
+        p.error("--rounds and --repeats must be at least 1")
     # results[(w, t)][name] = list over rounds of (median_ms, floor_ms or None, json)
     results = {c: {n: [] for n, _ in binaries} for c in cases}
     torch = {c: [] for c in cases}
