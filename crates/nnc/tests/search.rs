@@ -661,11 +661,13 @@ fn a_k_fold_search_refits_the_winner_on_all_training_rows_and_tests_it_once() {
     let out = dir.join("s");
     // Run beside the model file, named bare (its directory is then the empty path): best.nn's
     // data path must still be rewritten for the search directory.
+    let started = std::time::Instant::now();
     let ran = nnc_in(
         &root().join("crates/nnc/tests/search_files"),
         &["search", "refit.nn", "--out", out.to_str().unwrap()],
     )
     .expect(0);
+    let wall = started.elapsed().as_secs_f64();
     let summary = json(&out.join("summary.json"));
     let refit = &summary["refit"];
     // 80 % of the 1797 digits (stratified) train the refit; 20 % are tested once.
@@ -679,6 +681,13 @@ fn a_k_fold_search_refits_the_winner_on_all_training_rows_and_tests_it_once() {
     let accuracy = refit["test"]["accuracy"].as_f64().unwrap();
     assert_eq!(run["test"]["accuracy"].as_f64().unwrap(), accuracy);
     assert!(accuracy > 0.9, "refit test accuracy {accuracy}");
+    // The refit's time to its first step counts from the refit's start, not the search's
+    // (the trials, three folds each, take most of the command's time).
+    let ready = run["seconds_to_first_step"].as_f64().unwrap();
+    assert!(
+        ready > 0.0 && ready < wall / 2.0,
+        "ready after {ready} s of {wall} s"
+    );
     // The summary line shows the cross-validated metric beside the refit's test metric.
     assert!(ran.stdout.contains("refit: trial"), "{}", ran.stdout);
     assert!(

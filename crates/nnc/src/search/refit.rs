@@ -35,6 +35,8 @@ pub fn refit(
         "\nrefit: trial {}'s values trained on every training row (train and validation, or all folds)",
         best.spec.number(),
     ));
+    // The refit's time to its first step counts from here, not from the search's start.
+    crate::shared::started::restart();
     let file = crate::commands::prepare(best_nn, Purpose::Run, None, &plain, out)?;
     let dir = search_dir.join(REFIT_DIR);
     crate::shared::files::create_out_dir(&dir, "the refit")?;
